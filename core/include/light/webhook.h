@@ -1,0 +1,102 @@
+/**
+ * @file light/webhook.h
+ * @brief Webhook signing and verification (no I/O).
+ *
+ * Header format: `Light-Signature-v1: <unix_seconds>.<hex>` where `<hex>` is
+ * the lowercase hex HMAC-SHA256, keyed with the webhook secret, of
+ * `<unix_seconds>.<raw body>`. Always verify the raw request body bytes.
+ */
+#ifndef LIGHT_WEBHOOK_H
+#define LIGHT_WEBHOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "light/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Name of the HTTP header carrying the signature. */
+#define LIGHT_SIGNATURE_HEADER "Light-Signature-v1"
+/** Default replay window, seconds, applied both ways (too old / too far in the future). */
+#define LIGHT_WEBHOOK_DEFAULT_TOLERANCE 3600
+/** Size of a buffer that holds any signature header value plus NUL. */
+#define LIGHT_SIGNATURE_MAX 96
+
+/* The 18 documented event names. */
+#define LIGHT_EVENT_ENROLLMENT_PLAN_REQUESTED "enrollment.plan_requested"
+#define LIGHT_EVENT_ENROLLMENT_PLAN_ACCEPTED "enrollment.plan_accepted"
+#define LIGHT_EVENT_ENROLLMENT_IDENTITY_UPDATED "enrollment.identity_updated"
+#define LIGHT_EVENT_ENROLLMENT_FINALIZED "enrollment.finalized"
+#define LIGHT_EVENT_ACCOUNT_PAYMENT_METHOD_ADDED "account.payment_method_added"
+#define LIGHT_EVENT_ACCOUNT_BILLING_ADDRESS_UPDATED "account.billing_address_updated"
+#define LIGHT_EVENT_ACCOUNT_PAYMENT_FAILED "account.payment_failed"
+#define LIGHT_EVENT_ACCOUNT_PAYMENT_SUCCESSFUL "account.payment_successful"
+#define LIGHT_EVENT_ACCOUNT_INVOICE_SENT "account.invoice_sent"
+#define LIGHT_EVENT_LOCATION_SERVICE_ACTIVE "location.service_active"
+#define LIGHT_EVENT_LOCATION_SERVICE_CANCELED "location.service_canceled"
+#define LIGHT_EVENT_LOCATION_USAGE_HISTORY_AVAILABLE "location.usage_history_available"
+#define LIGHT_EVENT_LOCATION_RENEWAL_PLAN_REQUESTED "location.renewal_plan_requested"
+#define LIGHT_EVENT_LOCATION_RENEWAL_PLAN_ACCEPTED "location.renewal_plan_accepted"
+#define LIGHT_EVENT_LOCATION_RENEWAL_EMAIL_SENT "location.renewal_email_sent"
+#define LIGHT_EVENT_COMPARISON_INVOICE_PROCESSED "comparison_invoice.processed"
+#define LIGHT_EVENT_USAGE_PROFILE_COMPLETED "usage_profile.completed"
+#define LIGHT_EVENT_USAGE_PROFILE_FAILED "usage_profile.failed"
+
+/** @brief Number of event names (18). */
+size_t light_event_count(void);
+
+/** @brief Event name @p i (static, never free), or NULL when out of range. */
+const char *light_event_at(size_t i);
+
+/**
+ * @brief Sign @p payload: write "<timestamp>.<hex>" into @p out.
+ * @param out      buffer of at least ::LIGHT_SIGNATURE_MAX bytes (caller owns).
+ * @param timestamp Unix seconds; must be >= 0.
+ * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (NULL/empty secret, small buffer,
+ *         negative timestamp), LIGHT_E_INTERNAL (OpenSSL failure).
+ * Thread safety: any thread.
+ */
+light_status light_webhook_sign(const void *payload, size_t payload_len, const char *secret, size_t secret_len,
+                                int64_t timestamp, char *out, size_t out_size);
+
+/**
+ * @brief Verify a signature header against @p payload with any of @p secrets.
+ *
+ * Constant-time comparison; a timestamp older than @p tolerance_s or further
+ * than @p tolerance_s in the future is refused (tolerance_s <= 0 disables the
+ * window check). Secrets are NUL-terminated strings; empty ones are ignored.
+ * @param now Unix seconds of the current time (bindings pass the real clock or a test override).
+ * @return LIGHT_OK, or LIGHT_E_SIGNATURE with err->signature_reason set and
+ *         err->kind = LIGHT_ERR_SIGNATURE_VERIFICATION; LIGHT_E_INVALID_ARGUMENT
+ *         when payload is NULL with a non-zero length.
+ * Thread safety: any thread.
+ */
+light_status light_webhook_verify(const void *payload, size_t payload_len, const char *header,
+                                  const char *const *secrets, size_t n_secrets, int64_t tolerance_s, int64_t now,
+                                  light_error *err);
+
+/**
+ * @brief Parse an event envelope {uuid, created_at, api_version, event, data}.
+ * Unknown keys are kept. Requires `event` (string) and `data` (object).
+ * @param[out] out caller owns; free with cJSON_Delete().
+ * @return LIGHT_OK, LIGHT_E_DECODE (not JSON / not an envelope), LIGHT_E_NOMEM.
+ */
+light_status light_webhook_parse_event(const void *payload, size_t payload_len, cJSON **out, light_error *err);
+
+/**
+ * @brief verify + parse in one call (what the bindings' `verify` does).
+ * @param[out] out caller owns (cJSON_Delete) on LIGHT_OK.
+ */
+light_status light_webhook_construct_event(const void *payload, size_t payload_len, const char *header,
+                                           const char *const *secrets, size_t n_secrets, int64_t tolerance_s,
+                                           int64_t now, cJSON **out, light_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
