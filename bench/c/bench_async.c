@@ -1,0 +1,209 @@
+/* Throughput of the async engine against the blocking transport on the
+ * same emulator: N GET requests (get_app_account) at concurrency C on one
+ * engine driven by a poll() loop, then N sequential light_call()s.
+ *
+ *   bench_async [N=2000] [C=64]
+ *
+ * Needs LIGHT_SANDBOX_URL and LIGHT_SANDBOX_APP_TOKEN (and
+ * LIGHT_SANDBOX_CA_FILE for https), e.g. from
+ * `python -m tests.sandbox --port 0 --ready-json`. Prints one line per
+ * transport and exits non-zero when a request fails. Not a test. */
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "light/light.h"
+
+#define MAX_FDS 1024
+
+typedef struct host {
+  int fd[MAX_FDS];
+  int what[MAX_FDS];
+  size_t n;
+  int64_t deadline;
+} host;
+
+static int64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int watch(void *ud, int fd, int what) {
+  host *h = ud;
+  size_t i;
+  for (i = 0; i < h->n; i++)
+    if (h->fd[i] == fd) break;
+  if (what & LIGHT_POLL_REMOVE) {
+    if (i < h->n) {
+      h->fd[i] = h->fd[h->n - 1];
+      h->what[i] = h->what[h->n - 1];
+      h->n--;
+    }
+    return 0;
+  }
+  if (i == h->n) {
+    if (h->n == MAX_FDS) return -1;
+    h->fd[h->n++] = fd;
+  }
+  h->what[i] = what;
+  return 0;
+}
+
+static int timer(void *ud, long ms) {
+  host *h = ud;
+  h->deadline = ms < 0 ? -1 : now_us() + ms * 1000;
+  return 0;
+}
+
+typedef struct bench {
+  light_engine *e;
+  light_client *c;
+  const char *uuid;
+  int to_submit;
+  int done;
+  int failed;
+} bench;
+
+static void submit_one(bench *b);
+
+static void on_done(void *ud, light_status st, light_response *resp, const light_error *err) {
+  bench *b = ud;
+  b->done++;
+  if (st != LIGHT_OK) {
+    if (!b->failed) fprintf(stderr, "request failed: %s\n", err && err->message ? err->message : light_strerror(st));
+    b->failed++;
+  }
+  light_response_free(resp);
+  if (b->to_submit > 0) submit_one(b); /* keep the concurrency constant */
+}
+
+static void submit_one(bench *b) {
+  const char *pp[1] = {b->uuid};
+  light_params p = LIGHT_PARAMS_INIT;
+  p.path_params = pp;
+  p.n_path_params = 1;
+  light_error err = LIGHT_ERROR_INIT;
+  b->to_submit--;
+  if (light_engine_submit(b->e, b->c, "get_app_account", &p, on_done, b, NULL, &err) != LIGHT_OK) {
+    fprintf(stderr, "submit: %s\n", err.message ? err.message : "?");
+    b->failed++;
+    b->done++;
+  }
+  light_error_clear(&err);
+}
+
+static void loop_once(host *h, light_engine *e) {
+  struct pollfd p[MAX_FDS];
+  size_t n = h->n;
+  for (size_t i = 0; i < n; i++) {
+    p[i].fd = h->fd[i];
+    p[i].events = (short)(((h->what[i] & LIGHT_POLL_IN) ? POLLIN : 0) | ((h->what[i] & LIGHT_POLL_OUT) ? POLLOUT : 0));
+    p[i].revents = 0;
+  }
+  int timeout = 1000;
+  if (h->deadline >= 0) {
+    int64_t left = (h->deadline - now_us() + 999) / 1000;
+    timeout = left < 0 ? 0 : (left < timeout ? (int)left : timeout);
+  }
+  if (poll(p, (nfds_t)n, timeout) > 0) {
+    for (size_t i = 0; i < n; i++) {
+      if (!p[i].revents) continue;
+      int ev = 0;
+      if (p[i].revents & (POLLIN | POLLHUP)) ev |= LIGHT_POLL_IN;
+      if (p[i].revents & POLLOUT) ev |= LIGHT_POLL_OUT;
+      if (p[i].revents & (POLLERR | POLLNVAL)) ev |= LIGHT_POLL_ERROR;
+      light_engine_socket_action(e, p[i].fd, ev);
+    }
+  }
+  if (h->deadline >= 0 && now_us() >= h->deadline) {
+    h->deadline = -1;
+    light_engine_timeout(e);
+  }
+}
+
+int main(int argc, char **argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 2000;
+  int conc = argc > 2 ? atoi(argv[2]) : 64;
+  const char *url = getenv("LIGHT_SANDBOX_URL"), *tok = getenv("LIGHT_SANDBOX_APP_TOKEN");
+  if (!url || !tok || n <= 0 || conc <= 0) {
+    fprintf(stderr, "usage: LIGHT_SANDBOX_URL=... LIGHT_SANDBOX_APP_TOKEN=... bench_async [N] [concurrency]\n");
+    return 2;
+  }
+  light_client_options o;
+  light_client_options_init(&o);
+  o.base_url = url;
+  o.app_token = tok;
+  o.ca_file = getenv("LIGHT_SANDBOX_CA_FILE");
+  light_client *c = NULL;
+  light_error err = LIGHT_ERROR_INIT;
+  if (light_client_new(&c, &o, &err) != LIGHT_OK) {
+    fprintf(stderr, "client: %s\n", err.message ? err.message : "?");
+    return 1;
+  }
+
+  /* an account to fetch */
+  cJSON *body = cJSON_CreateObject();
+  char email[64];
+  snprintf(email, sizeof email, "bench-%lld@example.com", (long long)now_us());
+  cJSON_AddStringToObject(body, "email", email);
+  light_params cp = LIGHT_PARAMS_INIT;
+  cp.body = body;
+  light_response *resp = NULL;
+  if (light_call(c, "create_account", &cp, &resp, &err) != LIGHT_OK) {
+    fprintf(stderr, "create_account: %s\n", err.message ? err.message : "?");
+    return 1;
+  }
+  cJSON_Delete(body);
+  const cJSON *uuid = cJSON_GetObjectItemCaseSensitive(light_response_json(resp), "uuid");
+  if (!cJSON_IsString(uuid)) {
+    fprintf(stderr, "create_account: no uuid\n");
+    return 1;
+  }
+  char *id = strdup(uuid->valuestring);
+  light_response_free(resp);
+
+  /* async engine */
+  host h;
+  memset(&h, 0, sizeof h);
+  h.deadline = -1;
+  light_engine_callbacks cb = {watch, timer, &h};
+  light_engine *e = NULL;
+  if (light_engine_new(&e, &cb, &err) != LIGHT_OK) return 1;
+  bench b = {e, c, id, n, 0, 0};
+  int64_t t0 = now_us();
+  for (int i = 0; i < conc && b.to_submit > 0; i++) submit_one(&b);
+  while (b.done < n) loop_once(&h, e);
+  double async_s = (double)(now_us() - t0) / 1e6;
+  int async_failed = b.failed;
+  light_engine_free(e);
+
+  /* blocking, sequential */
+  int blocking_failed = 0;
+  const char *pp[1] = {id};
+  light_params p = LIGHT_PARAMS_INIT;
+  p.path_params = pp;
+  p.n_path_params = 1;
+  t0 = now_us();
+  for (int i = 0; i < n; i++) {
+    resp = NULL;
+    if (light_call(c, "get_app_account", &p, &resp, &err) != LIGHT_OK) blocking_failed++;
+    light_response_free(resp);
+  }
+  double blocking_s = (double)(now_us() - t0) / 1e6;
+
+  printf("engine   : %d GETs, concurrency %d: %.2f s, %.0f req/s, %d failed\n", n, conc, async_s, n / async_s,
+         async_failed);
+  printf("blocking : %d GETs, sequential light_call: %.2f s, %.0f req/s, %d failed\n", n, blocking_s,
+         n / blocking_s, blocking_failed);
+  printf("speed-up : %.2fx\n", blocking_s / async_s);
+  free(id);
+  light_error_clear(&err);
+  light_client_free(c);
+  return async_failed || blocking_failed ? 1 : 0;
+}
