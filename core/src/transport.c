@@ -146,6 +146,9 @@ static light_status drive(light_client *client, light_exchange *x, light_respons
       light_error_clear(&setup_err);
       continue;
     }
+    /* The shared connection cache must hold one connection per busy thread,
+     * or handles would close each other's idle connections. */
+    curl_easy_setopt(p->easy, CURLOPT_MAXCONNECTS, (long)POOL_MAX_IDLE);
     CURLcode rc = curl_easy_perform(p->easy);
     light__curl_feed(x, p->easy, rc, &p->io);
   }
