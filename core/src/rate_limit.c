@@ -17,7 +17,7 @@
 #include "internal.h"
 
 #define WINDOW_MS 1000
-#define SLACK_MS 20
+#define SLACK_MS 50
 
 typedef struct bucket {
   char *key; /* NULL for the app bucket */
