@@ -1,0 +1,91 @@
+"""Command line: ``python -m tests.sandbox --port 0 [--tls] [--ready-json] ...``."""
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+
+from .server import Sandbox, make_server
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python -m tests.sandbox", description="Local Light API emulator")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on (0 = any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="loopback address to bind (only 127.0.0.1/localhost)")
+    p.add_argument("--tls", action="store_true", help="serve HTTPS with a certificate from a fresh test CA")
+    p.add_argument("--tls-wrong-host", action="store_true",
+                   help="with --tls: certificate names another host (hostname verification must fail)")
+    p.add_argument("--app-token", help="app token to accept (default: random)")
+    p.add_argument("--webhook-secret", help="webhook signing secret (default: random)")
+    p.add_argument("--webhook-url", help="deliver webhook events to this URL")
+    p.add_argument("--webhook-retry-delays", default="60,240",
+                   help="comma-separated seconds between attempts (default 60,240: 3 attempts in 5 min)")
+    p.add_argument("--webhook-timeout", type=float, default=10.0, help="per-attempt timeout in seconds")
+    p.add_argument("--no-rate-limit", action="store_true", help="switch rate limiting off")
+    p.add_argument("--error-key", default="detail", help='key of the error envelope (default "detail")')
+    p.add_argument("--receiver", action="store_true",
+                   help="also start a webhook receiver on loopback and deliver to it (unless --webhook-url)")
+    p.add_argument("--receiver-port", type=int, default=0)
+    p.add_argument("--ready-json", action="store_true",
+                   help="print one JSON line {base_url, app_token, webhook_secret, ca_file, pid} first on stdout")
+    p.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    a = p.parse_args(argv)
+    if a.tls_wrong_host:
+        a.tls = True
+    return a
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    delays = [float(x) for x in a.webhook_retry_delays.split(",") if x.strip()]
+    sb = Sandbox(app_token=a.app_token, webhook_secret=a.webhook_secret, webhook_url=a.webhook_url,
+                 rate_limit=not a.no_rate_limit, error_key=a.error_key, webhook_retry_delays=delays,
+                 webhook_timeout=a.webhook_timeout, verbose=a.verbose)
+    receiver = None
+    if a.receiver:
+        from .webhooks import Receiver
+        receiver = Receiver(sb.webhook_secret, port=a.receiver_port).start()
+        if not a.webhook_url:
+            sb.defaults["webhook_url"] = receiver.url
+            sb.reset_config()
+    ssl_ctx = None
+    if a.tls:
+        from .tlsca import make_tls
+        ssl_ctx, sb.ca_file, _ = make_tls(wrong_host=a.tls_wrong_host)
+        sb.dispatcher.ca_file = sb.ca_file
+    srv = make_server(sb, a.host, a.port, ssl_ctx)
+    ready = {"base_url": sb.base_url, "app_token": sb.app_token, "webhook_secret": sb.webhook_secret,
+             "ca_file": sb.ca_file, "pid": os.getpid(),
+             "receiver_url": receiver.url if receiver else None}
+    human = sys.stderr if a.ready_json else sys.stdout
+    if a.ready_json:
+        sys.stdout.write(json.dumps(ready) + "\n")
+        sys.stdout.flush()
+    print(f"Light sandbox listening on {sb.base_url}", file=human)
+    print(f"  app token:      {sb.app_token}", file=human)
+    print(f"  webhook secret: {sb.webhook_secret}", file=human)
+    if sb.ca_file:
+        print(f"  CA file:        {sb.ca_file}", file=human)
+    if receiver:
+        print(f"  receiver:       {receiver.url} (GET it to list deliveries)", file=human)
+    print("  admin API:      /_sandbox/ (see tests/sandbox/README.md); Ctrl-C to stop", file=human)
+    human.flush()
+
+    def stop(signum, frame):
+        threading.Thread(target=srv.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        srv.serve_forever(poll_interval=0.2)
+    finally:
+        sb.stop()
+        srv.server_close()
+        if receiver:
+            receiver.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
