@@ -1,0 +1,178 @@
+/* light_error → the Lua err table: {kind, status, message, request_id,
+ * body, headers, retries, retry_after, reason, param, code} with a
+ * light.Error metatable (__tostring, and err:is(kind) for the class tree of
+ * DESIGN.md). Error text never contains a token, secret or SSN: the core
+ * guarantees it for message; body is the server's raw answer. */
+#include <ctype.h>
+#include <string.h>
+
+#include "lua_light.h"
+
+/* Class tree: kind → parent kind. */
+static const char *const parents[][2] = {
+    {"APIError", "LightError"},
+    {"BadRequestError", "APIError"},
+    {"AuthenticationError", "APIError"},
+    {"PermissionDeniedError", "APIError"},
+    {"NotFoundError", "APIError"},
+    {"ConflictError", "APIError"},
+    {"UnprocessableEntityError", "APIError"},
+    {"RateLimitError", "APIError"},
+    {"InternalServerError", "APIError"},
+    {"APIResponseValidationError", "APIError"},
+    {"APIConnectionError", "LightError"},
+    {"APITimeoutError", "APIConnectionError"},
+    {"SignatureVerificationError", "LightError"},
+    {"InvalidArgumentError", "LightError"},
+};
+
+static const char *parent_of(const char *kind) {
+  for (size_t i = 0; i < sizeof parents / sizeof parents[0]; i++)
+    if (strcmp(parents[i][0], kind) == 0) return parents[i][1];
+  return NULL;
+}
+
+/* err:is(kind) → true when err's kind is kind or a subclass of it. */
+static int err_is(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  const char *want = luaL_checkstring(L, 2);
+  lua_getfield(L, 1, "kind");
+  const char *k = lua_tostring(L, -1);
+  while (k) {
+    if (strcmp(k, want) == 0) {
+      lua_pushboolean(L, 1);
+      return 1;
+    }
+    k = parent_of(k);
+  }
+  lua_pushboolean(L, 0);
+  return 1;
+}
+
+static int err_tostring(lua_State *L) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  lua_getfield(L, 1, "kind");
+  luaL_addstring(&b, lua_isstring(L, -1) ? lua_tostring(L, -1) : "LightError");
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "message");
+  if (lua_isstring(L, -1)) {
+    luaL_addstring(&b, ": ");
+    luaL_addstring(&b, lua_tostring(L, -1));
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "status");
+  int has_status = lua_isnumber(L, -1) && lua_tonumber(L, -1) != 0;
+  if (has_status) {
+    luaL_addstring(&b, " (status ");
+    lua_pushfstring(L, "%d", (int)lua_tonumber(L, -2));
+    luaL_addvalue(&b);
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "request_id");
+  if (lua_isstring(L, -1)) {
+    luaL_addstring(&b, has_status ? ", request_id " : " (request_id ");
+    luaL_addstring(&b, lua_tostring(L, -1));
+    has_status = 1;
+  }
+  lua_pop(L, 1);
+  if (has_status) luaL_addstring(&b, ")");
+  luaL_pushresult(&b);
+  return 1;
+}
+
+void light_lua__init_errors(lua_State *L) {
+  if (luaL_newmetatable(L, LIGHT_LUA_ERROR_MT)) {
+    lua_pushcfunction(L, err_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, err_is);
+    lua_setfield(L, -2, "is");
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "light.Error");
+    lua_setfield(L, -2, "__name");
+  }
+  lua_pop(L, 1);
+}
+
+void light_lua__push_headers(lua_State *L, const char *block, size_t len) {
+  lua_newtable(L);
+  if (!block) return;
+  const char *p = block, *end = block + len;
+  while (p < end) {
+    const char *eol = memchr(p, '\n', (size_t)(end - p));
+    const char *line_end = eol ? eol : end;
+    const char *le = line_end;
+    if (le > p && le[-1] == '\r') le--;
+    const char *colon = memchr(p, ':', (size_t)(le - p));
+    if (colon && colon > p && strncmp(p, "HTTP/", 5) != 0) {
+      luaL_Buffer name;
+      luaL_buffinit(L, &name);
+      for (const char *c = p; c < colon; c++) luaL_addchar(&name, (char)tolower((unsigned char)*c));
+      luaL_pushresult(&name);
+      const char *v = colon + 1;
+      while (v < le && (*v == ' ' || *v == '\t')) v++;
+      const char *ve = le;
+      while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+      lua_pushvalue(L, -1);
+      lua_rawget(L, -3);
+      if (lua_isstring(L, -1)) {
+        lua_pushliteral(L, ", ");
+        lua_pushlstring(L, v, (size_t)(ve - v));
+        lua_concat(L, 3);
+      } else {
+        lua_pop(L, 1);
+        lua_pushlstring(L, v, (size_t)(ve - v));
+      }
+      lua_rawset(L, -3);
+    }
+    p = eol ? eol + 1 : end;
+  }
+}
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  if (!v) return;
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+int light_lua__push_error(lua_State *L, const light_error *e) {
+  lua_pushnil(L);
+  lua_createtable(L, 0, 12);
+  light_error_kind kind = e->kind;
+  if (kind == LIGHT_ERR_NONE) kind = e->code == LIGHT_E_INVALID_ARGUMENT ? LIGHT_ERR_INVALID_ARGUMENT : LIGHT_ERR_LIGHT;
+  set_str(L, "kind", light_error_kind_name(kind));
+  set_str(L, "message", e->message ? e->message : light_strerror(e->code));
+  set_str(L, "code", light_strerror(e->code));
+  lua_pushinteger(L, e->http_status);
+  lua_setfield(L, -2, "status");
+  lua_pushinteger(L, e->retries);
+  lua_setfield(L, -2, "retries");
+  set_str(L, "request_id", e->request_id);
+  if (e->body) {
+    lua_pushlstring(L, e->body, e->body_len);
+    lua_setfield(L, -2, "body");
+  }
+  if (e->headers) {
+    light_lua__push_headers(L, e->headers, e->headers_len);
+    lua_setfield(L, -2, "headers");
+  }
+  if (e->retry_after >= 0) {
+    lua_pushnumber(L, e->retry_after);
+    lua_setfield(L, -2, "retry_after");
+  }
+  if (e->code == LIGHT_E_SIGNATURE) set_str(L, "reason", light_signature_reason_name(e->signature_reason));
+  set_str(L, "param", e->param);
+  luaL_getmetatable(L, LIGHT_LUA_ERROR_MT);
+  lua_setmetatable(L, -2);
+  return 2;
+}
+
+int light_lua__push_invalid(lua_State *L, const char *param, const char *message) {
+  light_error e = LIGHT_ERROR_INIT;
+  e.code = LIGHT_E_INVALID_ARGUMENT;
+  e.kind = LIGHT_ERR_INVALID_ARGUMENT;
+  e.param = param;
+  e.message = (char *)message; /* borrowed: not cleared below */
+  return light_lua__push_error(L, &e);
+}

@@ -1,0 +1,216 @@
+/* light.Exchange userdata: the core's sans-I/O exchange (light/exchange.h)
+ * for transports written in Lua — nginx subrequests in light/nginx.lua. The
+ * core still builds every request (URL, headers, body, token mint, retries)
+ * and classifies every response; Lua only moves bytes and sleeps.
+ *
+ *   local x = client:exchange(op_id, path_params, query, body, file, timeout, retries)
+ *   while true do
+ *     local step, a = x:next()
+ *     if step == "send" then ... x:feed_response(status, header_block, body)
+ *                                or x:feed_failure("connect", detail)
+ *     elseif step == "wait" or step == "wait_token" then sleep(a / 1000)
+ *     else break end
+ *   end
+ *   return x:finish()   -- value, nil, meta | nil, err
+ */
+#include <string.h>
+
+#include "lua_light.h"
+
+typedef struct light_lua_exchange {
+  light_exchange *x;          /* NULL once finished or closed */
+  light_lua_client *owner;    /* borrowed; the userdata is referenced by ours */
+  const light_operation *op;  /* NULL for raw requests */
+  cJSON *query;               /* copy of the call's query, for pagination */
+  int stepped_done;
+} light_lua_exchange;
+
+static void exchange_release(light_lua_exchange *e) {
+  if (e->x) {
+    light_exchange_free(e->x);
+    e->x = NULL;
+  }
+  cJSON_Delete(e->query);
+  e->query = NULL;
+  if (e->owner) {
+    light_lua__client_release(e->owner);
+    e->owner = NULL;
+  }
+}
+
+static light_lua_exchange *check_exchange(lua_State *L) {
+  return luaL_checkudata(L, 1, LIGHT_LUA_EXCHANGE_MT);
+}
+
+static int closed_error(lua_State *L) {
+  light_error e = LIGHT_ERROR_INIT;
+  e.code = LIGHT_E_STATE;
+  e.kind = LIGHT_ERR_LIGHT;
+  e.message = (char *)"exchange is finished or closed";
+  return light_lua__push_error(L, &e);
+}
+
+/* Create the userdata, then the exchange (owned by it). */
+static int new_exchange(lua_State *L, int raw) {
+  light_lua_client *c = light_lua__check_client(L, 1);
+  if (!c) return 2;
+  if (lua_type(L, 2) != LUA_TSTRING)
+    return light_lua__push_invalid(L, raw ? "method" : "op", raw ? "method must be a string" : "operation id must be a string");
+  if (raw && lua_type(L, 3) != LUA_TSTRING) return light_lua__push_invalid(L, "path", "path must be a string");
+  if (raw) {
+    /* (client, method, path, query, body, timeout, retries) → reader layout */
+    lua_settop(L, 7);
+    lua_pushnil(L);
+    lua_insert(L, 4);
+    lua_pushnil(L);
+    lua_insert(L, 7);
+  }
+  light_lua_args a;
+  int n = light_lua__read_args(L, raw ? 4 : 3, &a);
+  if (n) return n;
+
+  light_lua_exchange *e = light_lua_newuserdata(L, sizeof *e);
+  memset(e, 0, sizeof *e);
+  luaL_getmetatable(L, LIGHT_LUA_EXCHANGE_MT);
+  lua_setmetatable(L, -2);
+  light_lua_setref(L, -1, 1); /* keep the client userdata alive */
+
+  light_error err = LIGHT_ERROR_INIT;
+  light_status st = raw ? light_exchange_new_raw(c->client, lua_tostring(L, 2), lua_tostring(L, 3), &a.params, &e->x, &err)
+                        : light_exchange_new(c->client, lua_tostring(L, 2), &a.params, &e->x, &err);
+  if (st != LIGHT_OK) {
+    light_lua__args_free(&a);
+    n = light_lua__push_error(L, &err);
+    light_error_clear(&err);
+    return n;
+  }
+  e->owner = c;
+  c->exchanges++;
+  e->op = light_exchange_operation(e->x);
+  e->query = a.query; /* keep it: the page walk needs it */
+  a.query = NULL;
+  light_lua__args_free(&a);
+  return 1;
+}
+
+int light_lua__client_exchange(lua_State *L) { return new_exchange(L, 0); }
+int light_lua__client_exchange_raw(lua_State *L) { return new_exchange(L, 1); }
+
+/* x:next() → "send", request | "wait", ms | "wait_token", ms | "done" */
+static int l_next(lua_State *L) {
+  light_lua_exchange *e = check_exchange(L);
+  if (!e->x) return closed_error(L);
+  light_http_request req;
+  long delay = 0;
+  memset(&req, 0, sizeof req);
+  light_step s = light_exchange_next(e->x, &req, &delay);
+  switch (s) {
+  case LIGHT_STEP_SEND:
+    lua_pushliteral(L, "send");
+    lua_createtable(L, 0, 10);
+    lua_pushstring(L, req.method);
+    lua_setfield(L, -2, "method");
+    lua_pushstring(L, req.url);
+    lua_setfield(L, -2, "url");
+    lua_createtable(L, (int)req.n_headers, 0);
+    for (size_t i = 0; i < req.n_headers; i++) {
+      lua_pushstring(L, req.headers[i]);
+      lua_rawseti(L, -2, (int)i + 1);
+    }
+    lua_setfield(L, -2, "headers");
+    if (req.body) {
+      lua_pushlstring(L, req.body, req.body_len);
+      lua_setfield(L, -2, "body");
+    }
+    lua_pushnumber(L, (lua_Number)req.timeout_ms);
+    lua_setfield(L, -2, "timeout_ms");
+    lua_pushnumber(L, (lua_Number)req.connect_timeout_ms);
+    lua_setfield(L, -2, "connect_timeout_ms");
+    lua_pushnumber(L, (lua_Number)req.max_response_bytes);
+    lua_setfield(L, -2, "max_response_bytes");
+    lua_pushinteger(L, req.attempt);
+    lua_setfield(L, -2, "attempt");
+    lua_pushboolean(L, req.is_token_mint);
+    lua_setfield(L, -2, "is_token_mint");
+    return 2;
+  case LIGHT_STEP_WAIT:
+  case LIGHT_STEP_WAIT_TOKEN:
+    lua_pushstring(L, s == LIGHT_STEP_WAIT ? "wait" : "wait_token");
+    lua_pushnumber(L, (lua_Number)delay);
+    return 2;
+  case LIGHT_STEP_DONE:
+  default:
+    e->stepped_done = 1;
+    lua_pushliteral(L, "done");
+    return 1;
+  }
+}
+
+/* x:feed_response(status, header_block, body) */
+static int l_feed_response(lua_State *L) {
+  light_lua_exchange *e = check_exchange(L);
+  if (!e->x) return closed_error(L);
+  int status = (int)luaL_checkinteger(L, 2);
+  size_t hl = 0, bl = 0;
+  const char *h = luaL_optlstring(L, 3, "", &hl);
+  const char *b = luaL_optlstring(L, 4, "", &bl);
+  light_exchange_feed_response(e->x, status, h, hl, b, bl);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* x:feed_failure(kind, detail) with kind one of the names below. */
+static int l_feed_failure(lua_State *L) {
+  static const char *const names[] = {"connect", "tls_verify", "timeout", "send", "recv", "too_large", "cancelled", "other", NULL};
+  static const light_transport_failure values[] = {LIGHT_FAIL_CONNECT, LIGHT_FAIL_TLS_VERIFY, LIGHT_FAIL_TIMEOUT,
+                                                   LIGHT_FAIL_SEND, LIGHT_FAIL_RECV, LIGHT_FAIL_TOO_LARGE,
+                                                   LIGHT_FAIL_CANCELLED, LIGHT_FAIL_OTHER};
+  light_lua_exchange *e = check_exchange(L);
+  if (!e->x) return closed_error(L);
+  int i = luaL_checkoption(L, 2, NULL, names);
+  light_exchange_feed_failure(e->x, values[i], luaL_optstring(L, 3, NULL));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* x:finish() → value, nil, meta | nil, err. Frees the exchange. */
+static int l_finish(lua_State *L) {
+  light_lua_exchange *e = check_exchange(L);
+  if (!e->x) return closed_error(L);
+  light_response *resp = NULL;
+  light_error err = LIGHT_ERROR_INIT;
+  light_status st = light_exchange_finish(e->x, &resp, &err);
+  int n;
+  if (st != LIGHT_OK) {
+    n = light_lua__push_error(L, &err);
+    light_error_clear(&err);
+  } else {
+    n = light_lua__push_response(L, resp, e->op, e->query);
+  }
+  exchange_release(e);
+  return n;
+}
+
+static int l_close(lua_State *L) {
+  exchange_release(check_exchange(L));
+  return 0;
+}
+
+int light_lua__open_exchange(lua_State *L) {
+  static const luaL_Reg methods[] = {
+      {"next", l_next},       {"feed_response", l_feed_response}, {"feed_failure", l_feed_failure},
+      {"finish", l_finish},   {"close", l_close},                 {NULL, NULL},
+  };
+  if (luaL_newmetatable(L, LIGHT_LUA_EXCHANGE_MT)) {
+    light_lua_newlib(L, methods);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, l_close);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, l_close);
+    lua_setfield(L, -2, "__close");
+    lua_pushliteral(L, "light.Exchange");
+    lua_setfield(L, -2, "__name");
+  }
+  lua_pop(L, 1);
+  return 0;
+}

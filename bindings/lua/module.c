@@ -1,0 +1,141 @@
+/* luaopen_light_core: the C half of the Lua package (lua/light/init.lua is
+ * the other). Exposes the operation table as data so the Lua layer builds
+ * namespaced methods from it, plus clients, exchanges, webhooks, light.null
+ * and the error metatable. Built once per runtime (Lua 5.4, LuaJIT 2.1). */
+#include <string.h>
+
+#include "lua_light.h"
+
+static void push_list(lua_State *L, const char *const *list) {
+  lua_newtable(L);
+  int i = 1;
+  for (; list && *list; list++) {
+    lua_pushstring(L, *list);
+    lua_rawseti(L, -2, i++);
+  }
+}
+
+static void set_string(lua_State *L, const char *k, const char *v) {
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_bool(lua_State *L, const char *k, int v) {
+  lua_pushboolean(L, v);
+  lua_setfield(L, -2, k);
+}
+
+/* operations() → list of rows {id, method, path, auth, body, paginated, ...} */
+static int l_operations(lua_State *L) {
+  static const char *const auth[] = {"none", "app", "account"};
+  static const char *const body[] = {"none", "json", "multipart"};
+  static const char *const conf[] = {"documented", "example_app", "inferred"};
+  size_t n = light_operation_count();
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    const light_operation *op = light_operation_at(i);
+    lua_createtable(L, 0, 16);
+    set_string(L, "id", op->id);
+    set_string(L, "method", op->method);
+    set_string(L, "path", op->path);
+    set_string(L, "auth", auth[op->auth]);
+    set_string(L, "body", body[op->body]);
+    set_bool(L, "paginated", op->paginated);
+    set_bool(L, "idempotent", op->idempotent);
+    set_bool(L, "inferred", op->inferred);
+    set_string(L, "confidence", conf[op->confidence]);
+    set_string(L, "ns", op->ns);
+    set_string(L, "name", op->name);
+    push_list(L, op->path_params);
+    lua_setfield(L, -2, "path_params");
+    push_list(L, op->query_params);
+    lua_setfield(L, -2, "query_params");
+    push_list(L, op->required);
+    lua_setfield(L, -2, "required");
+    lua_pushinteger(L, op->success_status);
+    lua_setfield(L, -2, "success_status");
+    set_string(L, "summary", op->summary);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  return 1;
+}
+
+/* error(kind, message[, param]) → an err table like the ones calls return
+ * (for errors the Lua layer detects itself, e.g. argument types). */
+static int l_error(lua_State *L) {
+  const char *kind = luaL_checkstring(L, 1);
+  const char *msg = luaL_optstring(L, 2, NULL);
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, kind);
+  lua_setfield(L, -2, "kind");
+  if (msg) {
+    lua_pushstring(L, msg);
+    lua_setfield(L, -2, "message");
+  }
+  lua_pushinteger(L, 0);
+  lua_setfield(L, -2, "status");
+  lua_pushinteger(L, 0);
+  lua_setfield(L, -2, "retries");
+  if (lua_type(L, 3) == LUA_TSTRING) {
+    lua_pushvalue(L, 3);
+    lua_setfield(L, -2, "param");
+  }
+  luaL_getmetatable(L, LIGHT_LUA_ERROR_MT);
+  lua_setmetatable(L, -2);
+  return 1;
+}
+
+/* array([t]) → t (or a new table) marked to encode as a JSON array */
+static int l_array(lua_State *L) {
+  if (lua_isnoneornil(L, 1)) lua_newtable(L);
+  else luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  luaL_getmetatable(L, LIGHT_LUA_ARRAY_MT);
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
+static int l_is_array(lua_State *L) {
+  int r = 0;
+  if (lua_istable(L, 1) && lua_getmetatable(L, 1)) {
+    luaL_getmetatable(L, LIGHT_LUA_ARRAY_MT);
+    r = lua_rawequal(L, -1, -2);
+  }
+  lua_pushboolean(L, r);
+  return 1;
+}
+
+#define LIGHT_LUA_EXPORT __attribute__((visibility("default")))
+LIGHT_LUA_EXPORT int luaopen_light_core(lua_State *L);
+
+LIGHT_LUA_EXPORT int luaopen_light_core(lua_State *L) {
+  static const luaL_Reg fns[] = {
+      {"operations", l_operations}, {"error", l_error}, {"array", l_array}, {"is_array", l_is_array}, {NULL, NULL},
+  };
+  light_lua__init_convert(L);
+  light_lua__init_errors(L);
+  light_lua__open_exchange(L);
+  light_lua_newlib(L, fns);
+  light_lua__open_webhook(L);
+  light_lua__open_client(L);
+  lua_setfield(L, -2, "client_new");
+  light_lua__push_null(L);
+  lua_setfield(L, -2, "null");
+  luaL_getmetatable(L, LIGHT_LUA_ERROR_MT);
+  lua_setfield(L, -2, "error_mt");
+  luaL_getmetatable(L, LIGHT_LUA_ARRAY_MT);
+  lua_setfield(L, -2, "array_mt");
+  lua_pushstring(L, light_version());
+  lua_setfield(L, -2, "version");
+  lua_pushliteral(L, "light.core");
+  lua_setfield(L, -2, "_NAME");
+  lua_pushstring(L, light_version());
+  lua_setfield(L, -2, "_VERSION");
+#ifdef LUAJIT_VERSION
+  lua_pushliteral(L, LUAJIT_VERSION);
+#else
+  lua_pushliteral(L, LUA_VERSION);
+#endif
+  lua_setfield(L, -2, "runtime");
+  return 1;
+}
