@@ -310,162 +310,193 @@ static int call_drop(light_client *c, const char *op, const char *const *pp, siz
   return ok;
 }
 
+/* First plan of a {plans: [...]} answer: uuid and earliest start date. */
+static void first_plan(const light_response *r, char *uuid, size_t un, char *start, size_t sn) {
+  const cJSON *plans = cJSON_GetObjectItemCaseSensitive(light_response_json(r), "plans");
+  const cJSON *p0 = cJSON_GetArrayItem(plans, 0);
+  const char *u = th_str(p0, "uuid"), *s = th_str(p0, "earliest_start_date");
+  snprintf(uuid, un, "%s", u ? u : "");
+  snprintf(start, sn, "%s", s ? s : "");
+}
+
+static void set_config(const char *json) { CHECK(th_config(json) == 200); }
+
+/* Walk every page of the seeded invoices with light_page_next_query(). */
+static void test_invoice_pages(light_client *ac) {
+  cJSON *query = obj("{\"limit\":10}");
+  int pages = 0, items = 0;
+  th_clear_journal();
+  for (;;) {
+    light_params p = LIGHT_PARAMS_INIT;
+    p.query = query;
+    light_response *r = NULL;
+    light_error err = LIGHT_ERROR_INIT;
+    if (light_call(ac, "list_invoices", &p, &r, &err) != LIGHT_OK) {
+      fprintf(stderr, "list_invoices: %s\n", err.message ? err.message : "?");
+      CHECK(0);
+      light_error_clear(&err);
+      break;
+    }
+    pages++;
+    items += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(light_response_json(r), "data"));
+    cJSON *next = NULL;
+    int more = light_page_next_query(r, query, &next);
+    light_response_free(r);
+    CHECK(more >= 0);
+    if (more != 1 || pages > 100) break;
+    cJSON_Delete(query);
+    query = next;
+  }
+  cJSON_Delete(query);
+  fprintf(stderr, "invoice pagination: %d pages, %d invoices\n", pages, items);
+  CHECK(pages >= 3);
+  CHECK(items >= 21);
+  cJSON *j = th_journal();
+  CHECK_INT(th_count(j, "GET", "^/v1/account/billing/invoices$"), pages);
+  cJSON_Delete(j);
+}
+
 static void test_all_operations(void) {
   light_client *app = th_client(NULL, NULL);
   memset(ops_seen, 0, sizeof ops_seen);
   memset(ops_ok, 0, sizeof ops_ok);
   char buf[1024];
+  /* async steps of the emulator complete at once */
+  set_config("{\"comparison_processing_delay\": 0, \"usage_profile_delay\": 0}");
 
   /* --- app token --- */
-  cJSON *b = obj("{\"email\":\"all-ops@example.com\",\"first_name\":\"Ada\",\"last_name\":\"Lovelace\"}");
+  cJSON *b = obj("{\"email\":\"all-ops@example.com\",\"first_name\":\"Ada\",\"last_name\":\"Lovelace\","
+                 "\"phone_number\":\"214-555-0100\",\"date_of_birth\":\"1990-01-01\"}");
   light_response *r = call_op(app, "create_account", NULL, 0, b, NULL, NULL);
   cJSON_Delete(b);
   CHECK(r != NULL);
   char uuid[128] = "missing";
-  if (r) snprintf(uuid, sizeof uuid, "%s", find_str(light_response_json(r), "uuid") ? find_str(light_response_json(r), "uuid") : "missing");
+  const char *u0 = r ? th_str(light_response_json(r), "uuid") : NULL;
+  if (u0) snprintf(uuid, sizeof uuid, "%s", u0);
   light_response_free(r);
   const char *acc[] = {uuid};
   CHECK(call_drop(app, "list_accounts", NULL, 0, NULL, "{\"limit\":2}"));
   CHECK(call_drop(app, "get_app_account", acc, 1, NULL, NULL));
   CHECK(call_drop(app, "update_app_account", acc, 1, "{\"first_name\":\"Grace\"}", NULL));
   CHECK(call_drop(app, "create_account_token", acc, 1, NULL, NULL));
-  call_drop(app, "create_flow_login", acc, 1, "{\"scope\":\"enrollment\"}", NULL);
-  call_drop(app, "record_client_agent", acc, 1,
-            "{\"client_agent_name\":\"Partner Co\",\"client_agent_email\":\"agent@example.com\"}", NULL);
+  CHECK(call_drop(app, "create_flow_login", acc, 1, "{\"scope\":\"enrollment\"}", NULL));
   CHECK(call_drop(app, "check_eligibility", NULL, 0, "{\"postal_code\":\"75202\"}", NULL));
   CHECK(call_drop(app, "app_address_search", NULL, 0, "{\"query\":\"456 Elm\"}", NULL));
   CHECK(call_drop(app, "full_address_search", NULL, 0, "{\"address_1\":\"456 Elm St\",\"postal_code\":\"75202\"}", NULL));
-  call_drop(app, "app_request_plans", NULL, 0, "{\"esi_id\":\"10443720000000001\",\"postal_code\":\"75202\"}", NULL);
-  call_drop(app, "app_account_request_plans", acc, 1, "{\"esi_id\":\"10443720000000001\"}", NULL);
-  call_drop(app, "plan_benchmarks", NULL, 0, NULL, NULL);
+  CHECK(call_drop(app, "app_request_plans", NULL, 0, "{\"esi_id\":\"10443720000000001\"}", NULL));
+  CHECK(call_drop(app, "plan_benchmarks", NULL, 0, NULL, "{\"postal_code\":\"75202\"}"));
   char plan_group[128] = "";
   r = call_op(app, "list_plan_groups", NULL, 0, NULL, NULL, NULL);
+  CHECK(r != NULL);
   if (r) {
-    const char *g = find_str(light_response_json(r), "slug");
-    if (!g) g = find_str(light_response_json(r), "name");
-    if (!g) g = find_str(light_response_json(r), "uuid");
+    const char *g = th_str(cJSON_GetArrayItem(light_response_json(r), 0), "uuid");
     if (g) snprintf(plan_group, sizeof plan_group, "%s", g);
   }
   light_response_free(r);
 
-  /* --- account token (minted by the core) --- */
+  /* --- account token (minted by the core): a whole enrollment --- */
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
   CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
   CHECK(call_drop(ac, "get_account", NULL, 0, NULL, NULL));
   CHECK(call_drop(ac, "account_address_search", NULL, 0, "{\"query\":\"456 Elm\"}", NULL));
   CHECK(call_drop(ac, "esi_id_search", NULL, 0, "{\"esi_id\":\"10443720000000001\"}", NULL));
-  char plan_uuid[128] = "";
+  char plan_uuid[128] = "", start[32] = "";
   r = call_op(ac, "account_request_plans", NULL, 0, b = obj("{\"esi_id\":\"10443720000000001\"}"), NULL, NULL);
   cJSON_Delete(b);
-  if (r) {
-    const char *pu = find_str(light_response_json(r), "plan_uuid");
-    if (!pu) pu = find_str(light_response_json(r), "uuid");
-    if (pu) snprintf(plan_uuid, sizeof plan_uuid, "%s", pu);
-  }
+  CHECK(r != NULL);
+  first_plan(r, plan_uuid, sizeof plan_uuid, start, sizeof start);
   light_response_free(r);
-  char location[128] = "";
   snprintf(buf, sizeof buf,
-           "{\"plan_uuid\":\"%s\",\"esi_id\":\"10443720000000001\",\"service_start_date\":\"2030-01-15\","
+           "{\"plan_uuid\":\"%s\",\"esi_id\":\"10443720000000001\",\"service_start_date\":\"%s\","
            "\"terms_accepted\":true}",
-           plan_uuid);
-  r = call_op(ac, "accept_plan", NULL, 0, b = obj(buf), NULL, NULL);
-  cJSON_Delete(b);
+           plan_uuid, start);
+  CHECK(call_drop(ac, "accept_plan", NULL, 0, buf, NULL));
+  CHECK(call_drop(ac, "update_identity", NULL, 0, "{}", NULL));
+  CHECK(call_drop(ac, "credit_check", NULL, 0, "{\"ssn\":\"123-45-6789\",\"consent\":true}", NULL));
+  CHECK(call_drop(ac, "create_payment_session", NULL, 0, NULL, NULL));
+  CHECK(call_drop(ac, "ensure_payment_method_added", NULL, 0, "{\"payment_method_id\":\"pm_card_visa\"}", NULL));
+  CHECK(call_drop(ac, "get_payment_method", NULL, 0, NULL, NULL));
+  CHECK(call_drop(ac, "finalize_enrollment", NULL, 0, "{}", NULL));
+  CHECK(call_drop(ac, "sandbox_seed_demo_data", NULL, 0, NULL, NULL));
+  test_invoice_pages(ac);
+
+  char location[128] = "no-location";
+  r = call_op(ac, "get_account", NULL, 0, NULL, NULL, NULL);
   if (r) {
-    const char *lu = find_str(light_response_json(r), "location_uuid");
+    const cJSON *locs = cJSON_GetObjectItemCaseSensitive(light_response_json(r), "locations");
+    const char *lu = th_str(cJSON_GetArrayItem(locs, 0), "uuid");
     if (lu) snprintf(location, sizeof location, "%s", lu);
   }
   light_response_free(r);
-  call_drop(ac, "update_identity", NULL, 0,
-            "{\"first_name\":\"Ada\",\"last_name\":\"Lovelace\",\"date_of_birth\":\"1990-01-01\","
-            "\"phone\":\"2145550100\"}",
-            NULL);
-  call_drop(ac, "credit_check", NULL, 0, "{\"ssn\":\"123-45-6789\",\"consent\":true}", NULL);
-  call_drop(ac, "finalize_enrollment", NULL, 0, "{}", NULL);
-  call_drop(ac, "create_payment_session", NULL, 0, NULL, NULL);
-  call_drop(ac, "ensure_payment_method_added", NULL, 0, "{\"payment_method_id\":\"pm_card_visa\"}", NULL);
-  call_drop(ac, "get_payment_method", NULL, 0, NULL, NULL);
-  CHECK(call_drop(ac, "sandbox_seed_demo_data", NULL, 0, NULL, NULL));
-  if (!location[0]) {
-    r = call_op(ac, "get_account", NULL, 0, NULL, NULL, NULL);
-    if (r) {
-      const char *lu = find_str(light_response_json(r), "location_uuid");
-      const cJSON *locs = find_key(light_response_json(r), "locations");
-      if (!lu && cJSON_IsArray(locs)) lu = find_str(cJSON_GetArrayItem(locs, 0), "uuid");
-      if (lu) snprintf(location, sizeof location, "%s", lu);
-    }
-    light_response_free(r);
-  }
-  if (!location[0]) snprintf(location, sizeof location, "no-location");
   const char *loc[] = {location};
-  char invoice[128] = "1";
+  char invoice[128] = "none";
   r = call_op(ac, "list_invoices", NULL, 0, NULL, NULL, NULL);
+  CHECK(r != NULL);
   if (r) {
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(light_response_json(r), "data");
-    const cJSON *first = cJSON_GetArrayItem(data, 0);
-    const cJSON *num = cJSON_GetObjectItemCaseSensitive(first, "number");
-    if (!num) num = cJSON_GetObjectItemCaseSensitive(first, "invoice_number");
-    if (cJSON_IsString(num)) snprintf(invoice, sizeof invoice, "%s", num->valuestring);
-    if (cJSON_IsNumber(num)) snprintf(invoice, sizeof invoice, "%d", num->valueint);
+    const char *num = th_str(cJSON_GetArrayItem(data, 0), "number");
+    if (num) snprintf(invoice, sizeof invoice, "%s", num);
   }
   light_response_free(r);
   const char *inv[] = {invoice};
-  call_drop(ac, "get_invoice", inv, 1, NULL, NULL);
-  call_drop(ac, "get_billing_address", NULL, 0, NULL, NULL);
-  call_drop(ac, "update_billing_address", NULL, 0,
-            "{\"address_1\":\"456 Elm St\",\"city\":\"Dallas\",\"state\":\"TX\",\"postal_code\":\"75202\"}", NULL);
-  call_drop(ac, "get_location", loc, 1, NULL, NULL);
-  call_drop(ac, "get_location_plan", loc, 1, NULL, NULL);
-  call_drop(ac, "get_location_documents", loc, 1, NULL, NULL);
-  call_drop(ac, "get_all_location_documents", loc, 1, NULL, NULL);
-  call_drop(ac, "get_support_info", loc, 1, NULL, NULL);
-  call_drop(ac, "usage_monthly", loc, 1, NULL, "{\"year\":2030}");
-  call_drop(ac, "usage_daily", loc, 1, NULL, "{\"year\":2030,\"month\":1}");
-  call_drop(ac, "usage_intervals", loc, 1, NULL, "{\"year\":2030,\"month\":1}");
-  call_drop(ac, "meter_reads", loc, 1, NULL, NULL);
-  char renewal_plan[128] = "";
+  CHECK(call_drop(ac, "get_invoice", inv, 1, NULL, NULL));
+  CHECK(call_drop(ac, "get_billing_address", NULL, 0, NULL, NULL));
+  CHECK(call_drop(ac, "update_billing_address", NULL, 0,
+                  "{\"address_1\":\"1 Billing Way\",\"city\":\"Dallas\",\"state\":\"TX\",\"postal_code\":\"75202\"}",
+                  NULL));
+  CHECK(call_drop(ac, "get_location", loc, 1, NULL, NULL));
+  CHECK(call_drop(ac, "get_location_plan", loc, 1, NULL, NULL));
+  CHECK(call_drop(ac, "get_location_documents", loc, 1, NULL, NULL));
+  CHECK(call_drop(ac, "get_all_location_documents", loc, 1, NULL, NULL));
+  CHECK(call_drop(ac, "get_support_info", loc, 1, NULL, NULL));
+  CHECK(call_drop(ac, "usage_monthly", loc, 1, NULL, NULL));
+  CHECK(call_drop(ac, "usage_daily", loc, 1, NULL, NULL));
+  CHECK(call_drop(ac, "usage_intervals", loc, 1, NULL, NULL));
+  CHECK(call_drop(ac, "meter_reads", loc, 1, NULL, NULL));
+  char renewal_plan[128] = "", renewal_start[32] = "";
   r = call_op(ac, "request_renewal_plans", loc, 1, NULL, NULL, NULL);
-  if (r) {
-    const char *pu = find_str(light_response_json(r), "plan_uuid");
-    if (!pu) pu = find_str(light_response_json(r), "uuid");
-    if (pu) snprintf(renewal_plan, sizeof renewal_plan, "%s", pu);
-  }
+  CHECK(r != NULL);
+  first_plan(r, renewal_plan, sizeof renewal_plan, renewal_start, sizeof renewal_start);
   light_response_free(r);
-  snprintf(buf, sizeof buf, "{\"plan_uuid\":\"%s\",\"service_start_date\":\"2031-01-15\",\"terms_accepted\":true}",
-           renewal_plan);
-  call_drop(ac, "accept_renewal_plan", loc, 1, buf, NULL);
+  snprintf(buf, sizeof buf, "{\"plan_uuid\":\"%s\",\"service_start_date\":\"%s\",\"terms_accepted\":true}",
+           renewal_plan, renewal_start);
+  CHECK(call_drop(ac, "accept_renewal_plan", loc, 1, buf, NULL));
 
-  static const char pdf[] = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+  /* comparison invoice: a PDF that names the ESI ID */
+  static const char pdf[] = "%PDF-1.4\n% ESI ID 10443720000000001\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
   light_file f = {"file", "bill.pdf", "application/pdf", pdf, sizeof pdf - 1};
-  char ci_uuid[128] = "";
+  char ci_uuid[128] = "none";
   r = call_op(ac, "upload_comparison_invoice", NULL, 0, NULL, NULL, &f);
-  if (r) {
-    const char *cu = find_str(light_response_json(r), "uuid");
-    if (cu) snprintf(ci_uuid, sizeof ci_uuid, "%s", cu);
-  }
+  CHECK(r != NULL);
+  if (r && th_str(light_response_json(r), "uuid")) snprintf(ci_uuid, sizeof ci_uuid, "%s", th_str(light_response_json(r), "uuid"));
   light_response_free(r);
-  call_drop(ac, "get_comparison_invoice", NULL, 0, NULL, NULL);
-  snprintf(buf, sizeof buf, "{\"plan_group\":\"%s\"}", plan_group);
-  call_drop(ac, "simple_compare", NULL, 0, NULL, buf);
-  call_drop(ac, "annual_compare", NULL, 0, NULL, buf);
+  CHECK(call_drop(ac, "get_comparison_invoice", NULL, 0, NULL, NULL));
+  snprintf(buf, sizeof buf, "{\"plan_group\":\"%s\",\"uuid\":\"%s\"}", plan_group, ci_uuid);
+  CHECK(call_drop(ac, "simple_compare", NULL, 0, NULL, buf));
+  CHECK(call_drop(ac, "annual_compare", NULL, 0, NULL, buf));
 
-  /* usage profile (app token) from the comparison invoice */
-  snprintf(buf, sizeof buf, "{\"comparison_invoice_uuid\":\"%s\",\"user_authorizes_usage_fetch\":true}",
-           ci_uuid[0] ? ci_uuid : "none");
+  /* usage profile (app token) from the processed comparison invoice */
+  snprintf(buf, sizeof buf, "{\"comparison_invoice_uuid\":\"%s\",\"user_authorizes_usage_fetch\":true}", ci_uuid);
   char profile[128] = "none";
   r = call_op(app, "fetch_usage_profile", NULL, 0, b = obj(buf), NULL, NULL);
   cJSON_Delete(b);
+  CHECK(r != NULL);
   if (r) {
-    const char *pu = find_str(light_response_json(r), "uuid");
-    if (!pu) pu = find_str(light_response_json(r), "usage_profile_uuid");
+    CHECK_INT(light_response_status(r), 202);
+    const char *pu = th_str(light_response_json(r), "uuid");
     if (pu) snprintf(profile, sizeof profile, "%s", pu);
   }
   light_response_free(r);
   const char *prof[] = {profile};
-  call_drop(app, "get_usage_profile", prof, 1, NULL, NULL);
+  CHECK(call_drop(app, "get_usage_profile", prof, 1, NULL, NULL));
 
-  call_drop(ac, "cancel_service", loc, 1, "{}", NULL);
-  call_drop(ac, "sandbox_delete_enrollment", NULL, 0, NULL, NULL);
+  /* the power-of-attorney path and the partner's per-account plans */
+  CHECK(call_drop(app, "record_client_agent", acc, 1, "{}", NULL));
+  CHECK(call_drop(app, "app_account_request_plans", acc, 1, "{\"esi_id\":\"10443720000000001\"}", NULL));
+  /* wind down */
+  CHECK(call_drop(ac, "cancel_service", loc, 1, "{}", NULL));
+  CHECK(call_drop(ac, "sandbox_delete_enrollment", NULL, 0, NULL, NULL));
 
   int seen = 0, ok = 0;
   for (size_t i = 0; i < light_operation_count(); i++) {
@@ -476,6 +507,8 @@ static void test_all_operations(void) {
   }
   fprintf(stderr, "operations: %d of %zu called, %d answered 2xx\n", seen, light_operation_count(), ok);
   CHECK_INT(seen, (int)light_operation_count());
+  CHECK_INT(ok, (int)light_operation_count());
+  th_admin("DELETE", "/_sandbox/config", NULL, NULL);
   light_error_clear(&err);
   light_client_free(ac);
   light_client_free(app);

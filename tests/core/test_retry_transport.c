@@ -246,11 +246,17 @@ static void test_broken_bodies(light_client *c) {
   light_status st = call(c, "list_accounts", NULL, 0, 0, &r, &err);
   /* a body cut short is either announced (Content-Length → RECV failure) or plain invalid JSON */
   CHECK(st == LIGHT_E_DECODE || st == LIGHT_E_CONNECTION);
-  /* a connection closed without an answer: a GET is retried and then succeeds */
+  /* a connection closed without an answer: the GET is sent again and succeeds
+   * (libcurl itself resends on a reused keep-alive connection that died, so
+   * the retry may be curl's or ours: the journal sees two requests either way) */
+  th_clear_journal();
   th_fault("{\"method\":\"GET\",\"path\":\"/v1/app/accounts\",\"kind\":\"close\",\"times\":1}");
   CHECK_INT(call(c, "list_accounts", NULL, -1, 0, &r, &err), LIGHT_OK);
-  CHECK_INT(light_response_retries(r), 1);
+  CHECK(light_response_retries(r) <= 1);
   light_response_free(r);
+  cJSON *j = th_journal();
+  CHECK_INT(th_count(j, "GET", "^/v1/app/accounts$"), 2);
+  cJSON_Delete(j);
   light_error_clear(&err);
   th_clear_faults();
 }
