@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import math
 import re
 import secrets
 import threading
@@ -30,7 +31,7 @@ VERIFY_SECONDS = 60  # reviewing/verification_pending lasts this long after fina
 CREDIT_SECONDS = 60  # reviewing/credit_check_pending lasts this long (once an SSN is on file)
 UTILITY_SECONDS = 3600  # activating/utility_submitted -> active/active
 CREDIT_RETRY_SECONDS = DAY  # frozen / provider-error credit checks are retried after a day
-VERIFICATION_HOLD_DAYS = 30  # unresolved credit problems -> cancelled/enrollment_blocked_verification_hold
+VERIFICATION_HOLD_DAYS = 14  # unresolved credit problems -> cancelled/enrollment_blocked_verification_hold
 PLAN_EXPIRY_BUSINESS_DAYS = 5
 
 # SSN last four digits that simulate credit outcomes (invented, like Stripe test cards)
@@ -709,9 +710,9 @@ class Api:
         if ph is None or ph in ("cancelled",):
             return False
         plan = acct.accepted_plan
-        if ph in ("reviewing", "credit", "needs_attention") and plan is not None:
-            latest = parse_date(plan["latest_start_date"])
-            if today > latest and not (ph == "needs_attention" and acct.phase_reason not in CREDIT_OUTCOMES.values()):
+        if ph in ("reviewing", "credit") and plan is not None:
+            # the accepted rates ran out before verification finished
+            if today > parse_date(plan["latest_start_date"]):
                 self._cancel(acct, "expire_pre_active", now)
                 return True
         if ph == "reviewing":
@@ -915,7 +916,7 @@ class Api:
             raise ApiError(422, "scope: must be one of " + ", ".join(FLOW_SCOPES))
         b.uuid("plan_group")
         exp = self.clock.now() + 3600
-        del acct
+        del acct  # the link is not an enrollment step
         return {"login_link": f"https://flow.light.dev/login?token={secrets.token_hex(16)}", "scope": scope,
                 "expires_at": iso(exp)}
 
@@ -1652,7 +1653,6 @@ class Api:
                     "months": [], "annual_totals": None}
         p = ci["_parsed"]
         inv_month = parse_date(p["invoice_date"]).month
-        import math
         shape = [1.0 + 0.45 * math.cos((m - 7.5) / 12 * 2 * math.pi) for m in range(1, 13)]
         scale = p["_kwh"] / shape[inv_month - 1]
         cur_rate = p["_cents"] / p["_kwh"]
