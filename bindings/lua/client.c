@@ -76,12 +76,15 @@ static int opt_bool(lua_State *L, const char *k, int *out) {
     if (rc_) return rc_; \
   } while (0)
 
-static const char *runtime_name(void) {
+/* "lua/5.4" or "luajit/2.1.0-beta3" (LUAJIT_VERSION is "LuaJIT 2.1.0-beta3"). */
+static const char *runtime_name(char *buf, size_t n) {
 #ifdef LUAJIT_VERSION
-  return "luajit/" LUAJIT_VERSION;
+  static const char v[] = LUAJIT_VERSION;
+  snprintf(buf, n, "luajit/%s", strncmp(v, "LuaJIT ", 7) == 0 ? v + 7 : v);
 #else
-  return "lua/" LUA_VERSION_MAJOR "." LUA_VERSION_MINOR;
+  snprintf(buf, n, "lua/%s.%s", LUA_VERSION_MAJOR, LUA_VERSION_MINOR);
 #endif
+  return buf;
 }
 
 /* core.client_new{ app_token=, account_token=, base_url=, timeout=, ... } */
@@ -108,7 +111,13 @@ static int l_client_new(lua_State *L) {
   TRY(opt_string(L, "proxy", &o.proxy));
   TRY(opt_string(L, "log_level", &log_level));
   TRY(opt_string(L, "user_agent_runtime", &runtime));
-  o.user_agent_runtime = runtime ? runtime : runtime_name();
+  char ua[128];
+  runtime_name(ua, sizeof ua);
+  if (runtime) { /* the Lua layer appends its host, e.g. "nginx/1.22.1" */
+    size_t used = strlen(ua);
+    snprintf(ua + used, sizeof ua - used, " %s", runtime);
+  }
+  o.user_agent_runtime = ua;
   if (log_level) {
     if (strcmp(log_level, "off") == 0) o.log_level = LIGHT_LOG_OFF;
     else if (strcmp(log_level, "error") == 0) o.log_level = LIGHT_LOG_ERROR;

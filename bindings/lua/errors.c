@@ -50,34 +50,30 @@ static int err_is(lua_State *L) {
 }
 
 static int err_tostring(lua_State *L) {
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
+  int base = lua_gettop(L);
   lua_getfield(L, 1, "kind");
-  luaL_addstring(&b, lua_isstring(L, -1) ? lua_tostring(L, -1) : "LightError");
-  lua_pop(L, 1);
+  if (!lua_isstring(L, -1)) {
+    lua_pop(L, 1);
+    lua_pushliteral(L, "LightError");
+  }
   lua_getfield(L, 1, "message");
   if (lua_isstring(L, -1)) {
-    luaL_addstring(&b, ": ");
-    luaL_addstring(&b, lua_tostring(L, -1));
+    lua_pushliteral(L, ": ");
+    lua_insert(L, -2);
+  } else {
+    lua_pop(L, 1);
   }
-  lua_pop(L, 1);
   lua_getfield(L, 1, "status");
-  int has_status = lua_isnumber(L, -1) && lua_tonumber(L, -1) != 0;
-  if (has_status) {
-    luaL_addstring(&b, " (status ");
-    lua_pushfstring(L, "%d", (int)lua_tonumber(L, -2));
-    luaL_addvalue(&b);
-  }
+  lua_Number status = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
   lua_pop(L, 1);
   lua_getfield(L, 1, "request_id");
-  if (lua_isstring(L, -1)) {
-    luaL_addstring(&b, has_status ? ", request_id " : " (request_id ");
-    luaL_addstring(&b, lua_tostring(L, -1));
-    has_status = 1;
-  }
-  lua_pop(L, 1);
-  if (has_status) luaL_addstring(&b, ")");
-  luaL_pushresult(&b);
+  const char *rid = lua_isstring(L, -1) ? lua_tostring(L, -1) : NULL;
+  if (status != 0 && rid) lua_pushfstring(L, " (status %d, request_id %s)", (int)status, rid);
+  else if (status != 0) lua_pushfstring(L, " (status %d)", (int)status);
+  else if (rid) lua_pushfstring(L, " (request_id %s)", rid);
+  else lua_pushliteral(L, "");
+  lua_remove(L, -2);
+  lua_concat(L, lua_gettop(L) - base);
   return 1;
 }
 

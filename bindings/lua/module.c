@@ -105,12 +105,50 @@ static int l_is_array(lua_State *L) {
   return 1;
 }
 
+/* json_encode(value) → compact JSON text | nil, err (for callers' own
+ * output, e.g. an nginx handler answering in JSON). */
+static int l_json_encode(lua_State *L) {
+  light_error err = LIGHT_ERROR_INIT;
+  lua_settop(L, 1);
+  cJSON *j = light_lua__to_json(L, 1, "value", &err);
+  if (!j) {
+    int n = light_lua__push_error(L, &err);
+    light_error_clear(&err);
+    return n;
+  }
+  char *text = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  if (!text) return luaL_error(L, "light: out of memory");
+  lua_pushstring(L, text);
+  cJSON_free(text);
+  return 1;
+}
+
+/* json_decode(text) → value | nil, err */
+static int l_json_decode(lua_State *L) {
+  size_t len;
+  if (lua_type(L, 1) != LUA_TSTRING) return light_lua__push_invalid(L, "text", "json_decode expects a string");
+  const char *s = lua_tolstring(L, 1, &len);
+  cJSON *j = cJSON_ParseWithLength(s, len);
+  if (!j) {
+    light_error e = LIGHT_ERROR_INIT;
+    e.code = LIGHT_E_DECODE;
+    e.kind = LIGHT_ERR_DECODE;
+    e.message = (char *)"not valid JSON";
+    return light_lua__push_error(L, &e);
+  }
+  light_lua__push_json(L, j);
+  cJSON_Delete(j);
+  return 1;
+}
+
 #define LIGHT_LUA_EXPORT __attribute__((visibility("default")))
 LIGHT_LUA_EXPORT int luaopen_light_core(lua_State *L);
 
 LIGHT_LUA_EXPORT int luaopen_light_core(lua_State *L) {
   static const luaL_Reg fns[] = {
-      {"operations", l_operations}, {"error", l_error}, {"array", l_array}, {"is_array", l_is_array}, {NULL, NULL},
+      {"operations", l_operations}, {"error", l_error}, {"array", l_array}, {"is_array", l_is_array},
+      {"json_encode", l_json_encode}, {"json_decode", l_json_decode}, {NULL, NULL},
   };
   light_lua__init_convert(L);
   light_lua__init_errors(L);

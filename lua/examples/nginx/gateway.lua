@@ -1,0 +1,91 @@
+--- Example nginx gateway handlers for the Light SDK (see nginx.conf).
+-- Configuration comes from the environment (declare it with `env` in
+-- nginx.conf): LIGHT_APP_TOKEN, LIGHT_BASE_URL, LIGHT_WEBHOOK_SECRET (comma
+-- separated for rotation).
+local light = require "light"
+
+local M = {}
+
+local secrets
+local function webhook_secrets()
+  if not secrets then
+    secrets = {}
+    for s in (os.getenv("LIGHT_WEBHOOK_SECRET") or ""):gmatch("[^,%s]+") do secrets[#secrets + 1] = s end
+  end
+  return secrets
+end
+
+-- One client per worker process, created on first use (a client must not be
+-- created in init_by_lua: it would be shared across fork()).
+local client
+local function get_client()
+  if not client then
+    local err
+    client, err = light.new{
+      app_token = os.getenv("LIGHT_APP_TOKEN"),
+      base_url = os.getenv("LIGHT_BASE_URL"),
+      timeout = 30,
+    }
+    if not client then
+      ngx.log(ngx.ERR, "light: ", tostring(err))
+      return nil, err
+    end
+  end
+  return client
+end
+
+local function reply(status, value)
+  ngx.status = status
+  ngx.header["Content-Type"] = "application/json"
+  ngx.print(light.json.encode(value))
+  return ngx.exit(status)
+end
+
+-- The raw request body: from memory, or from the file nginx spooled it to.
+local function raw_body()
+  ngx.req.read_body()
+  local body = ngx.req.get_body_data()
+  if body then return body end
+  local path = ngx.req.get_body_file()
+  if not path then return "" end
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  body = f:read("*a")
+  f:close()
+  return body
+end
+
+function M.webhook()
+  if ngx.req.get_method() ~= "POST" then return reply(405, { error = "method_not_allowed" }) end
+  local body, ferr = raw_body()
+  if not body then
+    ngx.log(ngx.ERR, "light webhook: cannot read the spooled body: ", ferr)
+    return reply(500, { error = "body_unreadable" })
+  end
+  local sig = ngx.req.get_headers()["Light-Signature-v1"]
+  if type(sig) == "table" then return reply(401, { error = "malformed_header" }) end -- repeated header
+  local event, err = light.webhooks.verify(body, sig, webhook_secrets())
+  if not event then
+    return reply(401, { error = err.reason or err.kind })
+  end
+  -- Hand the event to the application here (queue it, log it, ...).
+  return reply(200, { received = true, event = event.event, uuid = event.uuid or light.null })
+end
+
+function M.account()
+  local uuid = ngx.var.arg_uuid
+  if not uuid or uuid == "" then return reply(400, { error = "uuid query parameter required" }) end
+  local c, cerr = get_client()
+  if not c then return reply(500, { error = cerr.kind }) end
+  local acct, err = c:for_account(uuid)
+  if not acct then return reply(400, { error = err.kind, message = err.message }) end
+  local me
+  me, err = acct:retrieve()
+  if not me then
+    local status = (err.status and err.status >= 400 and err.status < 500) and err.status or 502
+    return reply(status, { error = err.kind, message = err.message, request_id = err.request_id or light.null })
+  end
+  return reply(200, { uuid = me.uuid, status = me.status, status_reason = me.status_reason })
+end
+
+return M
