@@ -2,12 +2,19 @@
  * same emulator: N GET requests (get_app_account) at concurrency C on one
  * engine driven by a poll() loop, then N sequential light_call()s.
  *
- *   bench_async [N=2000] [C=64]
+ *   bench_async [N=2000] [C=64] [latency_ms=0]
+ *
+ * latency_ms > 0 adds a server-side delay to every request (an emulator
+ * "delay" fault on the route), which is where concurrency pays off; at 0 a
+ * loopback run measures mostly the emulator's own per-request CPU cost.
  *
  * Needs LIGHT_SANDBOX_URL and LIGHT_SANDBOX_APP_TOKEN (and
  * LIGHT_SANDBOX_CA_FILE for https), e.g. from
  * `python -m tests.sandbox --port 0 --ready-json`. Prints one line per
- * transport and exits non-zero when a request fails. Not a test. */
+ * transport and exits non-zero when a request fails. Not a test.
+ *
+ * The emulator's server-side rate limit (30 req/s per app) is switched off
+ * for the run (POST /_sandbox/config) and restored afterwards. */
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,10 +23,40 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 
 #include "light/light.h"
 
 #define MAX_FDS 1024
+
+static size_t sink(char *p, size_t s, size_t n, void *ud) {
+  char *out = ud;
+  size_t have = strlen(out), len = s * n;
+  if (have + len < 4096) {
+    memcpy(out + have, p, len);
+    out[have + len] = 0;
+  }
+  return len;
+}
+
+/* Emulator admin call; the response body goes to out (4 KiB). */
+static void admin(const char *base, const char *method, const char *path, const char *json, char *out) {
+  char url[1024];
+  snprintf(url, sizeof url, "%s%s", base, path);
+  out[0] = 0;
+  CURL *c = curl_easy_init();
+  struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  if (json) curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+  if (getenv("LIGHT_SANDBOX_CA_FILE")) curl_easy_setopt(c, CURLOPT_CAINFO, getenv("LIGHT_SANDBOX_CA_FILE"));
+  curl_easy_perform(c);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+}
 
 typedef struct host {
   int fd[MAX_FDS];
@@ -130,11 +167,17 @@ static void loop_once(host *h, light_engine *e) {
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 2000;
   int conc = argc > 2 ? atoi(argv[2]) : 64;
+  int latency_ms = argc > 3 ? atoi(argv[3]) : 0;
   const char *url = getenv("LIGHT_SANDBOX_URL"), *tok = getenv("LIGHT_SANDBOX_APP_TOKEN");
   if (!url || !tok || n <= 0 || conc <= 0) {
     fprintf(stderr, "usage: LIGHT_SANDBOX_URL=... LIGHT_SANDBOX_APP_TOKEN=... bench_async [N] [concurrency]\n");
     return 2;
   }
+  char buf[4096];
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  admin(url, "GET", "/_sandbox/config", NULL, buf);
+  int limited = strstr(buf, "\"rate_limit\":true") || strstr(buf, "\"rate_limit\": true");
+  admin(url, "POST", "/_sandbox/config", "{\"rate_limit\": false}", buf);
   light_client_options o;
   light_client_options_init(&o);
   o.base_url = url;
@@ -168,6 +211,17 @@ int main(int argc, char **argv) {
   char *id = strdup(uuid->valuestring);
   light_response_free(resp);
 
+  /* optional server latency (a "delay" fault on the route), as over a WAN */
+  char fault_path[64] = "/_sandbox/faults";
+  if (latency_ms > 0) {
+    char spec[512];
+    snprintf(spec, sizeof spec, "{\"method\": \"GET\", \"path\": \"/v1/app/accounts/%s\", \"kind\": \"delay\", \"delay\": %g}",
+             id, latency_ms / 1000.0);
+    admin(url, "POST", "/_sandbox/faults", spec, buf);
+    const char *fid = strstr(buf, "\"id\":");
+    if (fid) snprintf(fault_path, sizeof fault_path, "/_sandbox/faults/%d", atoi(fid + 5 + (fid[5] == ' ')));
+  }
+
   /* async engine */
   host h;
   memset(&h, 0, sizeof h);
@@ -197,6 +251,7 @@ int main(int argc, char **argv) {
   }
   double blocking_s = (double)(now_us() - t0) / 1e6;
 
+  printf("latency  : %d ms added per request by the emulator\n", latency_ms);
   printf("engine   : %d GETs, concurrency %d: %.2f s, %.0f req/s, %d failed\n", n, conc, async_s, n / async_s,
          async_failed);
   printf("blocking : %d GETs, sequential light_call: %.2f s, %.0f req/s, %d failed\n", n, blocking_s,
@@ -205,5 +260,8 @@ int main(int argc, char **argv) {
   free(id);
   light_error_clear(&err);
   light_client_free(c);
+  if (latency_ms > 0) admin(url, "DELETE", fault_path, NULL, buf);
+  if (limited) admin(url, "POST", "/_sandbox/config", "{\"rate_limit\": true}", buf);
+  curl_global_cleanup();
   return async_failed || blocking_failed ? 1 : 0;
 }
