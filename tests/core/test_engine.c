@@ -524,6 +524,67 @@ static void test_free_pending(light_client *app, const char *uuid) {
   light_engine_free(NULL);
 }
 
+/* ---- (8) the client-side rate limiter delays by timers ------------------ */
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void test_rate_limit_timers(const char *uuid) {
+  enum { RATE = 5 };
+  host h;
+  host_init(&h);
+  light_engine *e = new_engine(&h);
+  light_client_options o;
+  light_client_options_init(&o);
+  o.base_url = th_env("LIGHT_SANDBOX_URL");
+  o.app_token = th_env("LIGHT_SANDBOX_APP_TOKEN");
+  o.ca_file = th_env("LIGHT_SANDBOX_CA_FILE");
+  o.rate_limit = 1;
+  o.app_rate_per_s = RATE;
+  light_client *c = NULL;
+  light_error err = LIGHT_ERROR_INIT;
+  CHECK_INT(light_client_new(&c, &o, &err), LIGHT_OK);
+  light_error_clear(&err);
+  if (!c) return;
+  snprintf(g_path, sizeof g_path, "/v1/app/accounts/%s", uuid);
+  th_admin("DELETE", "/_sandbox/requests", NULL, NULL);
+  int n = scaled(20, 3 * RATE);
+  outcome *out = calloc((size_t)n, sizeof *out);
+  for (int i = 0; i < n; i++) CHECK_INT(submit_get_account(e, c, uuid, &out[i]), LIGHT_OK);
+  CHECK_INT(run_until_idle(&h, e, 120000), 0);
+  int ok = 0;
+  for (int i = 0; i < n; i++) ok += out[i].calls == 1 && out[i].status == LIGHT_OK;
+  CHECK_INT(ok, n);
+  /* server-side arrival times: no window (a little under one second, for
+   * loopback jitter) holds more than RATE requests */
+  cJSON *j = journal();
+  double *t = calloc((size_t)n + 1, sizeof *t);
+  int m = 0;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, j) {
+    const cJSON *pa = cJSON_GetObjectItemCaseSensitive(it, "path");
+    const cJSON *tm = cJSON_GetObjectItemCaseSensitive(it, "time");
+    if (cJSON_IsString(pa) && strcmp(pa->valuestring, g_path) == 0 && cJSON_IsNumber(tm) && m <= n)
+      t[m++] = tm->valuedouble;
+  }
+  cJSON_Delete(j);
+  CHECK_INT(m, n);
+  qsort(t, (size_t)m, sizeof *t, cmp_double);
+  int worst = 0;
+  for (int a = 0, b = 0; a < m; a++) {
+    while (b < m && t[b] < t[a] + 0.95) b++;
+    if (b - a > worst) worst = b - a;
+  }
+  fprintf(stderr, "rate limit: %d requests at %d/s, busiest window held %d\n", n, RATE, worst);
+  CHECK(worst <= RATE);
+  free(t);
+  free(out);
+  light_engine_free(e);
+  light_client_free(c);
+}
+
 /* ---- (7) validation errors are synchronous ------------------------------ */
 
 static void test_validation(light_client *app) {
@@ -572,6 +633,7 @@ int main(void) {
   test_single_mint(uuid);
   test_reentrancy(app, uuid);
   test_free_pending(app, uuid);
+  test_rate_limit_timers(uuid);
 
   th_admin("DELETE", "/_sandbox/config", NULL, NULL);
   free(uuid);
