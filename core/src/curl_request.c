@@ -96,6 +96,8 @@ light_status light__curl_setup(CURL *easy, const light_client *client, const lig
   SETOPT(CURLOPT_HTTPHEADER, io->header_list);
   if (strcmp(req->method, "GET") == 0) {
     SETOPT(CURLOPT_HTTPGET, 1L);
+  } else if (strcmp(req->method, "HEAD") == 0) {
+    SETOPT(CURLOPT_NOBODY, 1L); /* a HEAD answer has no body to wait for */
   } else {
     SETOPT(CURLOPT_POST, 1L);
     SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));

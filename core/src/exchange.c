@@ -410,7 +410,9 @@ light_status light_exchange_new_raw(light_client *client, const char *method, co
   for (const unsigned char *q = (const unsigned char *)path; *q; q++)
     if (*q <= 0x20 || *q >= 0x7f || *q == '#')
       return invalid(err, "path", "path contains spaces, CR/LF, control, non-ASCII or '#' characters%s", NULL);
-  if (strstr(path, "/../") || strstr(path, "/./") || (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0))
+  size_t pl = strcspn(path, "?");
+  if (strstr(path, "/../") || strstr(path, "/./") || (pl >= 3 && strncmp(path + pl - 3, "/..", 3) == 0) ||
+      (pl >= 2 && strncmp(path + pl - 2, "/.", 2) == 0))
     return invalid(err, "path", "path must not contain dot segments%s", NULL);
 
   light_auth_kind auth;
