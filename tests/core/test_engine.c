@@ -585,6 +585,65 @@ static void test_rate_limit_timers(const char *uuid) {
   light_client_free(c);
 }
 
+/* ---- (9) cancelling while waiting: a retry backoff, a token mint --------- */
+
+static void test_cancel_waiting(light_client *app, const char *uuid) {
+  host h;
+  host_init(&h);
+  light_engine *e = new_engine(&h);
+  /* a 503 with Retry-After: 30 parks the request on a timer */
+  snprintf(g_path, sizeof g_path, "/v1/app/accounts/%s", uuid);
+  set_fault("GET", g_path, "\"kind\": \"status\", \"status\": 503, \"retry_after\": 30, \"times\": 1");
+  th_admin("DELETE", "/_sandbox/requests", NULL, NULL);
+  outcome w = {0};
+  CHECK_INT(submit_get_account(e, app, uuid, &w), LIGHT_OK);
+  /* wait until the 503 was fed: the host timer is then armed ~30 s out
+   * (while the transfer runs curl's own timers are 10 s at most) */
+  int64_t end = now_ms() + 30000;
+  while (now_ms() < end && !(h.deadline >= 0 && h.deadline - now_ms() > 20000)) loop_once(&h, e, 10);
+  CHECK_INT(w.calls, 0);
+  CHECK(h.deadline - now_ms() > 20000); /* the retry is an armed timer, not a sleep */
+  CHECK_INT(light_engine_cancel(e, w.handle), LIGHT_OK);
+  CHECK_INT(w.calls, 1);
+  CHECK_INT(w.status, LIGHT_E_CANCELLED);
+  CHECK_INT(light_engine_pending(e), 0);
+  th_admin("DELETE", "/_sandbox/faults", NULL, NULL);
+
+  /* the request holding an account's token mint is cancelled: the others
+   * elect a new minter and complete */
+  light_client *fresh = app_client();
+  light_client *acct = NULL;
+  light_error err = LIGHT_ERROR_INIT;
+  CHECK_INT(light_client_for_account(fresh, uuid, &acct, &err), LIGHT_OK);
+  light_error_clear(&err);
+  char mint[256];
+  snprintf(mint, sizeof mint, "/v1/app/accounts/%s/token", uuid);
+  set_fault("POST", mint, "\"kind\": \"delay\", \"delay\": 2, \"times\": 1");
+  th_admin("DELETE", "/_sandbox/requests", NULL, NULL);
+  enum { N = 8 };
+  outcome o[N];
+  memset(o, 0, sizeof o);
+  for (int i = 0; acct && i < N; i++) {
+    light_params p = LIGHT_PARAMS_INIT;
+    CHECK_INT(light_engine_submit(e, acct, "get_account", &p, on_done, &o[i], &o[i].handle, &err), LIGHT_OK);
+    light_error_clear(&err);
+  }
+  /* until the (delayed) mint reached the server */
+  for (int i = 0; i < 500 && journal_count("POST", mint, NULL) < 1; i++) loop_once(&h, e, 10);
+  CHECK_INT(o[0].calls, 0);
+  CHECK_INT(light_engine_cancel(e, o[0].handle), LIGHT_OK); /* the first submitted holds the mint */
+  CHECK_INT(o[0].status, LIGHT_E_CANCELLED);
+  CHECK_INT(run_until_idle(&h, e, 60000), 0);
+  int ok = 0;
+  for (int i = 1; i < N; i++) ok += o[i].calls == 1 && o[i].status == LIGHT_OK;
+  CHECK_INT(ok, N - 1);
+  CHECK_INT(journal_count("POST", mint, NULL), 2); /* the abandoned mint and its replacement */
+  th_admin("DELETE", "/_sandbox/faults", NULL, NULL);
+  light_engine_free(e);
+  light_client_free(acct);
+  light_client_free(fresh);
+}
+
 /* ---- (7) validation errors are synchronous ------------------------------ */
 
 static void test_validation(light_client *app) {
@@ -634,6 +693,7 @@ int main(void) {
   test_reentrancy(app, uuid);
   test_free_pending(app, uuid);
   test_rate_limit_timers(uuid);
+  test_cancel_waiting(app, uuid);
 
   th_admin("DELETE", "/_sandbox/config", NULL, NULL);
   free(uuid);
