@@ -2,6 +2,7 @@
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -33,6 +34,8 @@ def parse_args(argv=None):
     a = p.parse_args(argv)
     if a.tls_wrong_host:
         a.tls = True
+    if a.host not in ("127.0.0.1", "localhost"):
+        p.error("--host: the emulator only binds loopback (127.0.0.1 or localhost)")
     return a
 
 
@@ -49,12 +52,18 @@ def main(argv=None):
         if not a.webhook_url:
             sb.defaults["webhook_url"] = receiver.url
             sb.reset_config()
-    ssl_ctx = None
+    ssl_ctx = tls_dir = None
     if a.tls:
         from .tlsca import make_tls
-        ssl_ctx, sb.ca_file, _ = make_tls(wrong_host=a.tls_wrong_host)
+        ssl_ctx, sb.ca_file, tls_dir = make_tls(wrong_host=a.tls_wrong_host)
         sb.dispatcher.ca_file = sb.ca_file
     srv = make_server(sb, a.host, a.port, ssl_ctx)
+
+    def stop(signum, frame):
+        threading.Thread(target=srv.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     ready = {"base_url": sb.base_url, "app_token": sb.app_token, "webhook_secret": sb.webhook_secret,
              "ca_file": sb.ca_file, "pid": os.getpid(),
              "receiver_url": receiver.url if receiver else None}
@@ -72,11 +81,6 @@ def main(argv=None):
     print("  admin API:      /_sandbox/ (see tests/sandbox/README.md); Ctrl-C to stop", file=human)
     human.flush()
 
-    def stop(signum, frame):
-        threading.Thread(target=srv.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     try:
         srv.serve_forever(poll_interval=0.2)
     finally:
@@ -84,6 +88,8 @@ def main(argv=None):
         srv.server_close()
         if receiver:
             receiver.stop()
+        if tls_dir:
+            shutil.rmtree(tls_dir, ignore_errors=True)
     return 0
 
 

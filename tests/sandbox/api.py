@@ -664,13 +664,15 @@ class Api:
         return a
 
     # ---- time-driven progress ----------------------------------------------
-    def tick(self):
-        """Advance every account and async job whose time has come."""
+    def tick(self, accounts=True):
+        """Advance every account (unless ``accounts`` is false) and async job whose time has come."""
         with self.lock:
-            for acct in list(self.accounts.values()):
-                if acct.phase or acct.pre_credit_problem or acct.credit:
-                    self.tick_account(acct)
-            self._tick_async()
+            if accounts:
+                for acct in list(self.accounts.values()):
+                    if (acct.phase and acct.phase != "cancelled") or acct.pre_credit_problem:
+                        self.tick_account(acct)
+            if self.pending_async:
+                self._tick_async()
 
     def tick_account(self, acct):
         now = self.clock.now()

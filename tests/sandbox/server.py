@@ -189,9 +189,11 @@ class Sandbox:
         self._ticker.start()
 
     def _tick_loop(self):
+        n = 0
         while not self._stop.wait(0.1):
+            n += 1
             try:
-                self.api.tick()
+                self.api.tick(accounts=n % 10 == 0)  # async jobs every 0.1 s, accounts every second
             except Exception as e:  # noqa: BLE001 - keep ticking
                 if self.verbose:
                     print("tick failed:", repr(e), flush=True)
@@ -734,9 +736,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def make_server(sandbox, host="127.0.0.1", port=0, ssl_context=None):
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in ("127.0.0.1", "localhost"):
         raise ValueError("the emulator only binds loopback")
-    srv = SandboxHTTPServer((host, port), sandbox, ssl_context)
+    srv = SandboxHTTPServer(("127.0.0.1", port), sandbox, ssl_context)  # never anything but loopback
     scheme = "https" if ssl_context else "http"
     sandbox.base_url = f"{scheme}://{host}:{srv.server_address[1]}"
     return srv
