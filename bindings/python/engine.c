@@ -1,0 +1,454 @@
+/* _light.Engine: drives the core's async engine (light/engine.h) on an
+ * asyncio event loop. No threads: socket interest becomes
+ * loop.add_reader/add_writer/remove_*, the engine's single timer becomes
+ * loop.call_later (the previous handle is cancelled), and each completion
+ * sets the result or exception of an asyncio Future.
+ *
+ * Everything here runs on the loop's thread with the GIL held; engine calls
+ * never block (curl_multi_socket_action), so holding the GIL costs nothing.
+ *
+ * Ownership: the engine holds the loop, three bound callbacks and the armed
+ * TimerHandle; each submitted request is an AsyncRequest object referenced
+ * by the engine (as the completion's user data) until its completion ran,
+ * and holding its Future, its Client (inflight-counted) and, for paginated
+ * operations, a copy of the query (to compute the next page). */
+#include <string.h>
+
+#include "light_py.h"
+
+typedef struct lpy_engine {
+  PyObject_HEAD
+  light_engine *engine; /* owned; NULL after close */
+  lpy_state *st;
+  PyObject *loop;
+  PyObject *on_read, *on_write, *on_timer; /* bound builtins, made once */
+  PyObject *timer;                          /* armed asyncio.TimerHandle or NULL */
+  unsigned char *interest;                  /* per fd: LIGHT_POLL_IN|OUT currently registered */
+  size_t n_interest;
+  int closing;
+} lpy_engine;
+
+typedef struct lpy_request {
+  PyObject_HEAD
+  lpy_engine *engine;         /* strong while pending */
+  lpy_client *client;         /* strong; inflight-counted while pending */
+  PyObject *future;           /* strong */
+  light_async_request *handle; /* valid while pending */
+  cJSON *query;               /* copy of the query, for paginated operations */
+  int paginated;
+  int pending;
+} lpy_request;
+
+/* ---- host callbacks -------------------------------------------------------- */
+
+static int call_loop(lpy_engine *e, PyObject *name, PyObject *a, PyObject *b, PyObject *c) {
+  PyObject *args[4] = {e->loop, a, b, c};
+  size_t n = 1 + (a != NULL) + (b != NULL) + (c != NULL);
+  PyObject *r = PyObject_VectorcallMethod(name, args, n, NULL);
+  if (!r) return -1;
+  Py_DECREF(r);
+  return 0;
+}
+
+static int watch_socket(void *host, int fd, int what) {
+  lpy_engine *e = host;
+  if (fd < 0) return -1;
+  if ((size_t)fd >= e->n_interest) {
+    size_t n = (size_t)fd + 64;
+    unsigned char *p = PyMem_Realloc(e->interest, n);
+    if (!p) return -1;
+    memset(p + e->n_interest, 0, n - e->n_interest);
+    e->interest = p;
+    e->n_interest = n;
+  }
+  int prev = e->interest[fd];
+  int want = (what & LIGHT_POLL_REMOVE) ? 0 : (what & (LIGHT_POLL_IN | LIGHT_POLL_OUT));
+  if (prev == want) return 0;
+  e->interest[fd] = (unsigned char)want;
+  PyObject *fdo = PyLong_FromLong(fd);
+  if (!fdo) goto error;
+  int rc = 0;
+  if ((want & LIGHT_POLL_IN) && !(prev & LIGHT_POLL_IN))
+    rc |= call_loop(e, e->st->str_add_reader, fdo, e->on_read, fdo);
+  else if (!(want & LIGHT_POLL_IN) && (prev & LIGHT_POLL_IN))
+    rc |= call_loop(e, e->st->str_remove_reader, fdo, NULL, NULL);
+  if (rc == 0) {
+    if ((want & LIGHT_POLL_OUT) && !(prev & LIGHT_POLL_OUT))
+      rc |= call_loop(e, e->st->str_add_writer, fdo, e->on_write, fdo);
+    else if (!(want & LIGHT_POLL_OUT) && (prev & LIGHT_POLL_OUT))
+      rc |= call_loop(e, e->st->str_remove_writer, fdo, NULL, NULL);
+  }
+  Py_DECREF(fdo);
+  if (rc == 0) return 0;
+error:
+  if (e->closing) { /* loop already closed: nothing to unregister from */
+    PyErr_Clear();
+    return 0;
+  }
+  PyErr_WriteUnraisable((PyObject *)e);
+  return -1;
+}
+
+static int set_timer(void *host, long timeout_ms) {
+  lpy_engine *e = host;
+  if (e->timer) {
+    PyObject *r = PyObject_CallMethodNoArgs(e->timer, e->st->str_cancel);
+    Py_XDECREF(r);
+    if (!r) PyErr_Clear();
+    Py_CLEAR(e->timer);
+  }
+  if (timeout_ms < 0 || e->closing) return 0;
+  PyObject *h;
+  if (timeout_ms == 0) {
+    PyObject *args[2] = {e->loop, e->on_timer};
+    h = PyObject_VectorcallMethod(e->st->str_call_soon, args, 2, NULL);
+  } else {
+    PyObject *delay = PyFloat_FromDouble((double)timeout_ms / 1000.0);
+    if (!delay) goto error;
+    PyObject *args[3] = {e->loop, delay, e->on_timer};
+    h = PyObject_VectorcallMethod(e->st->str_call_later, args, 3, NULL);
+    Py_DECREF(delay);
+  }
+  if (!h) goto error;
+  e->timer = h;
+  return 0;
+error:
+  PyErr_WriteUnraisable((PyObject *)e);
+  return -1;
+}
+
+/* ---- completion ------------------------------------------------------------ */
+
+static void settle(lpy_request *r, light_status status, light_response *resp, const light_error *err) {
+  lpy_state *st = r->engine->st;
+  PyObject *done = PyObject_CallMethod(r->future, "done", NULL);
+  int is_done = done ? PyObject_IsTrue(done) : 1;
+  Py_XDECREF(done);
+  if (!done) PyErr_Clear();
+  if (is_done) return; /* cancelled by the awaiting task */
+  PyObject *value = NULL, *exc = NULL;
+  if (status == LIGHT_OK) {
+    value = lpy_result(st, resp, r->query, r->paginated);
+  } else {
+    exc = lpy_exception(st, status, err);
+  }
+  if (!value && !exc) { /* conversion itself failed: deliver that exception */
+    PyObject *type, *val, *tb;
+    PyErr_Fetch(&type, &val, &tb);
+    PyErr_NormalizeException(&type, &val, &tb);
+    if (tb) PyException_SetTraceback(val, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    exc = val;
+    if (!exc) return;
+  }
+  PyObject *args[2] = {r->future, value ? value : exc};
+  PyObject *res = PyObject_VectorcallMethod(value ? st->str_set_result : st->str_set_exception, args, 2, NULL);
+  Py_XDECREF(res);
+  if (!res) PyErr_Clear(); /* loop closed, or future settled meanwhile */
+  Py_XDECREF(value);
+  Py_XDECREF(exc);
+}
+
+static void on_done(void *ud, light_status status, light_response *resp, const light_error *err) {
+  lpy_request *r = ud;
+  PyObject *saved_type, *saved_val, *saved_tb;
+  PyErr_Fetch(&saved_type, &saved_val, &saved_tb);
+  r->handle = NULL;
+  r->pending = 0;
+  settle(r, status, resp, err);
+  light_response_free(resp);
+  cJSON_Delete(r->query);
+  r->query = NULL;
+  lpy_client_release(r->client);
+  PyErr_Restore(saved_type, saved_val, saved_tb);
+  Py_DECREF(r); /* the engine's reference */
+}
+
+/* ---- loop → engine ----------------------------------------------------------- */
+
+static PyObject *engine_on_read(lpy_engine *e, PyObject *fdo) {
+  int fd = (int)PyLong_AsLong(fdo);
+  if (fd == -1 && PyErr_Occurred()) return NULL;
+  if (e->engine) light_engine_socket_action(e->engine, fd, LIGHT_POLL_IN);
+  Py_RETURN_NONE;
+}
+
+static PyObject *engine_on_write(lpy_engine *e, PyObject *fdo) {
+  int fd = (int)PyLong_AsLong(fdo);
+  if (fd == -1 && PyErr_Occurred()) return NULL;
+  if (e->engine) light_engine_socket_action(e->engine, fd, LIGHT_POLL_OUT);
+  Py_RETURN_NONE;
+}
+
+static PyObject *engine_on_timer(lpy_engine *e, PyObject *unused) {
+  Py_CLEAR(e->timer); /* it fired */
+  if (e->engine) light_engine_timeout(e->engine);
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef cb_read_def = {"_on_read", (PyCFunction)engine_on_read, METH_O, NULL};
+static PyMethodDef cb_write_def = {"_on_write", (PyCFunction)engine_on_write, METH_O, NULL};
+static PyMethodDef cb_timer_def = {"_on_timer", (PyCFunction)engine_on_timer, METH_NOARGS, NULL};
+
+/* ---- Engine type --------------------------------------------------------------- */
+
+static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+  static char *kwlist[] = {"loop", NULL};
+  PyObject *loop;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:Engine", kwlist, &loop)) return NULL;
+  lpy_engine *e = (lpy_engine *)type->tp_alloc(type, 0);
+  if (!e) return NULL;
+  e->st = lpy_state_from_type(type);
+  e->loop = Py_NewRef(loop);
+  e->on_read = PyCFunction_New(&cb_read_def, (PyObject *)e);
+  e->on_write = PyCFunction_New(&cb_write_def, (PyObject *)e);
+  e->on_timer = PyCFunction_New(&cb_timer_def, (PyObject *)e);
+  if (!e->on_read || !e->on_write || !e->on_timer) {
+    Py_DECREF(e);
+    return NULL;
+  }
+  light_engine_callbacks cb = {watch_socket, set_timer, e};
+  light_error err = LIGHT_ERROR_INIT;
+  light_status rc = light_engine_new(&e->engine, &cb, &err);
+  if (rc != LIGHT_OK) {
+    lpy_raise(e->st, rc, &err);
+    light_error_clear(&err);
+    Py_DECREF(e);
+    return NULL;
+  }
+  return (PyObject *)e;
+}
+
+static void engine_close_core(lpy_engine *e) {
+  if (!e->engine) return;
+  light_engine *eng = e->engine;
+  e->closing = 1;
+  /* Pending requests complete with LIGHT_E_CANCELLED from inside free. */
+  Py_INCREF(e);
+  light_engine_free(eng);
+  e->engine = NULL;
+  if (e->timer) {
+    PyObject *r = PyObject_CallMethodNoArgs(e->timer, e->st->str_cancel);
+    Py_XDECREF(r);
+    if (!r) PyErr_Clear();
+    Py_CLEAR(e->timer);
+  }
+  Py_DECREF(e);
+}
+
+static int engine_traverse(lpy_engine *e, visitproc visit, void *arg) {
+  Py_VISIT(Py_TYPE(e));
+  Py_VISIT(e->loop);
+  Py_VISIT(e->on_read);
+  Py_VISIT(e->on_write);
+  Py_VISIT(e->on_timer);
+  Py_VISIT(e->timer);
+  return 0;
+}
+
+static int engine_clear(lpy_engine *e) {
+  if (e->engine) {
+    /* Unreachable with requests pending is impossible (each holds the engine). */
+    e->closing = 1;
+    light_engine_free(e->engine);
+    e->engine = NULL;
+  }
+  Py_CLEAR(e->timer);
+  Py_CLEAR(e->on_read);
+  Py_CLEAR(e->on_write);
+  Py_CLEAR(e->on_timer);
+  Py_CLEAR(e->loop);
+  return 0;
+}
+
+static void engine_dealloc(lpy_engine *e) {
+  PyTypeObject *tp = Py_TYPE(e);
+  PyObject_GC_UnTrack(e);
+  engine_clear(e);
+  PyMem_Free(e->interest);
+  tp->tp_free((PyObject *)e);
+  Py_DECREF(tp);
+}
+
+static PyObject *engine_submit_common(lpy_engine *e, lpy_client *client, const char *op_id, const char *method,
+                                      const char *path, PyObject *pp, PyObject *query, PyObject *body,
+                                      PyObject *file, PyObject *timeout, PyObject *retries, int paginated) {
+  lpy_state *st = e->st;
+  if (!e->engine) return PyErr_Format(st->exc[LIGHT_ERR_LIGHT], "async engine is closed");
+  if (Py_TYPE(client) != st->client_type) return PyErr_Format(PyExc_TypeError, "expected a _light.Client");
+  lpy_params p;
+  if (lpy_params_build(st, &p, pp, query, body, file, timeout, retries) < 0) return NULL;
+  light_client *cl = lpy_client_acquire(client);
+  if (!cl) {
+    lpy_params_clear(&p);
+    return NULL;
+  }
+  lpy_request *r = PyObject_GC_New(lpy_request, st->request_type);
+  if (!r) goto fail_release;
+  r->engine = (lpy_engine *)Py_NewRef((PyObject *)e);
+  r->client = (lpy_client *)Py_NewRef((PyObject *)client);
+  r->handle = NULL;
+  r->query = NULL;
+  r->paginated = paginated;
+  r->pending = 0;
+  r->future = PyObject_CallMethodNoArgs(e->loop, st->str_create_future);
+  PyObject_GC_Track(r);
+  if (!r->future) goto fail_r;
+  if (paginated && p.query && !(r->query = cJSON_Duplicate(p.query, 1))) {
+    PyErr_NoMemory();
+    goto fail_r;
+  }
+  light_error err = LIGHT_ERROR_INIT;
+  light_status rc;
+  Py_INCREF(r); /* the engine's reference, dropped in on_done */
+  r->pending = 1;
+  if (op_id)
+    rc = light_engine_submit(e->engine, cl, op_id, &p.p, on_done, r, &r->handle, &err);
+  else
+    rc = light_engine_submit_raw(e->engine, cl, method, path, &p.p, on_done, r, &r->handle, &err);
+  lpy_params_clear(&p);
+  if (rc != LIGHT_OK) {
+    r->pending = 0;
+    Py_DECREF(r);
+    lpy_raise(st, rc, &err);
+    light_error_clear(&err);
+    lpy_client_release(client);
+    Py_DECREF(r);
+    return NULL;
+  }
+  return (PyObject *)r;
+fail_r:
+  Py_DECREF(r);
+  lpy_params_clear(&p);
+  lpy_client_release(client);
+  return NULL;
+fail_release:
+  lpy_params_clear(&p);
+  lpy_client_release(client);
+  return NULL;
+}
+
+/* submit(client, op_id, path_params=(), query=None, body=None, file=None, timeout=None, max_retries=None,
+ *        paginated=False) -> AsyncRequest */
+static PyObject *engine_submit(lpy_engine *e, PyObject *args, PyObject *kwds) {
+  static char *kwlist[] = {"client", "op_id", "path_params", "query", "body", "file", "timeout", "max_retries",
+                           "paginated", NULL};
+  PyObject *client, *pp = NULL, *query = NULL, *body = NULL, *file = NULL, *timeout = NULL, *retries = NULL;
+  const char *op_id;
+  int paginated = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "Os|OOOOOOp:submit", kwlist, &client, &op_id, &pp, &query, &body,
+                                   &file, &timeout, &retries, &paginated))
+    return NULL;
+  return engine_submit_common(e, (lpy_client *)client, op_id, NULL, NULL, pp, query, body, file, timeout, retries,
+                              paginated);
+}
+
+/* submit_raw(client, method, path, query=None, body=None, timeout=None, max_retries=None) -> AsyncRequest */
+static PyObject *engine_submit_raw(lpy_engine *e, PyObject *args, PyObject *kwds) {
+  static char *kwlist[] = {"client", "method", "path", "query", "body", "timeout", "max_retries", NULL};
+  PyObject *client, *query = NULL, *body = NULL, *timeout = NULL, *retries = NULL;
+  const char *method, *path;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "Oss|OOOO:submit_raw", kwlist, &client, &method, &path, &query, &body,
+                                   &timeout, &retries))
+    return NULL;
+  return engine_submit_common(e, (lpy_client *)client, NULL, method, path, NULL, query, body, NULL, timeout, retries,
+                              0);
+}
+
+static PyObject *engine_close(lpy_engine *e, PyObject *unused) {
+  engine_close_core(e);
+  Py_RETURN_NONE;
+}
+
+static PyObject *engine_pending(lpy_engine *e, void *c) {
+  return PyLong_FromSize_t(e->engine ? light_engine_pending(e->engine) : 0);
+}
+static PyObject *engine_get_loop(lpy_engine *e, void *c) { return Py_NewRef(e->loop ? e->loop : Py_None); }
+static PyObject *engine_closed(lpy_engine *e, void *c) { return PyBool_FromLong(e->engine == NULL); }
+
+static PyMethodDef engine_methods[] = {
+    {"submit", (PyCFunction)(void (*)(void))engine_submit, METH_VARARGS | METH_KEYWORDS,
+     "submit(client, op_id, path_params=(), query=None, body=None, file=None, timeout=None, max_retries=None, "
+     "paginated=False) -> AsyncRequest"},
+    {"submit_raw", (PyCFunction)(void (*)(void))engine_submit_raw, METH_VARARGS | METH_KEYWORDS,
+     "submit_raw(client, method, path, query=None, body=None, timeout=None, max_retries=None) -> AsyncRequest"},
+    {"close", (PyCFunction)engine_close, METH_NOARGS, "Cancel pending requests and free the engine (idempotent)."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef engine_getset[] = {
+    {"pending", (getter)engine_pending, NULL, "requests submitted and not completed", NULL},
+    {"loop", (getter)engine_get_loop, NULL, "the asyncio loop driving this engine", NULL},
+    {"closed", (getter)engine_closed, NULL, "True after close()", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyType_Slot engine_slots[] = {{Py_tp_new, engine_new},          {Py_tp_dealloc, engine_dealloc},
+                                     {Py_tp_traverse, engine_traverse}, {Py_tp_clear, engine_clear},
+                                     {Py_tp_methods, engine_methods},   {Py_tp_getset, engine_getset},
+                                     {Py_tp_doc, "Async engine bound to one asyncio loop."},
+                                     {0, NULL}};
+
+static PyType_Spec engine_spec = {"light._light.Engine", sizeof(lpy_engine), 0,
+                                  Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, engine_slots};
+
+/* ---- AsyncRequest type ----------------------------------------------------------- */
+
+static PyObject *request_cancel(lpy_request *r, PyObject *unused) {
+  if (r->pending && r->handle && r->engine->engine) light_engine_cancel(r->engine->engine, r->handle);
+  Py_RETURN_NONE;
+}
+
+static PyObject *request_future(lpy_request *r, void *c) { return Py_NewRef(r->future ? r->future : Py_None); }
+static PyObject *request_pending(lpy_request *r, void *c) { return PyBool_FromLong(r->pending); }
+
+static int request_traverse(lpy_request *r, visitproc visit, void *arg) {
+  Py_VISIT(Py_TYPE(r));
+  Py_VISIT(r->future);
+  Py_VISIT((PyObject *)r->engine);
+  Py_VISIT((PyObject *)r->client);
+  return 0;
+}
+
+static int request_clear(lpy_request *r) {
+  if (r->pending) return 0; /* the engine still owns it */
+  Py_CLEAR(r->future);
+  Py_CLEAR(r->engine);
+  Py_CLEAR(r->client);
+  return 0;
+}
+
+static void request_dealloc(lpy_request *r) {
+  PyTypeObject *tp = Py_TYPE(r);
+  PyObject_GC_UnTrack(r);
+  Py_CLEAR(r->future);
+  Py_CLEAR(r->engine);
+  Py_CLEAR(r->client);
+  cJSON_Delete(r->query);
+  PyObject_GC_Del(r);
+  Py_DECREF(tp);
+}
+
+static PyMethodDef request_methods[] = {
+    {"cancel", (PyCFunction)request_cancel, METH_NOARGS, "Cancel the request if it is still pending."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef request_getset[] = {{"future", (getter)request_future, NULL, "asyncio.Future of the result", NULL},
+                                       {"pending", (getter)request_pending, NULL, "not completed yet", NULL},
+                                       {NULL, NULL, NULL, NULL, NULL}};
+
+static PyType_Slot request_slots[] = {{Py_tp_dealloc, request_dealloc},   {Py_tp_traverse, request_traverse},
+                                      {Py_tp_clear, request_clear},       {Py_tp_methods, request_methods},
+                                      {Py_tp_getset, request_getset},     {Py_tp_doc, "One pending async request."},
+                                      {0, NULL}};
+
+static PyType_Spec request_spec = {"light._light.AsyncRequest", sizeof(lpy_request), 0,
+                                   Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+                                   request_slots};
+
+int lpy_engine_type_init(PyObject *module, lpy_state *st) {
+  st->engine_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &engine_spec, NULL);
+  if (!st->engine_type || PyModule_AddType(module, st->engine_type) < 0) return -1;
+  st->request_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &request_spec, NULL);
+  if (!st->request_type || PyModule_AddType(module, st->request_type) < 0) return -1;
+  return 0;
+}

@@ -1,0 +1,101 @@
+/* Internal contract between the files of the CPython binding (light._light).
+ *
+ * One file per core concept: module.c (init, module state, operation table),
+ * client.c (Client type, blocking calls), errors.c (exception classes and
+ * light_error → exception), webhook.c (sign/verify), engine.c (asyncio
+ * driver of the core's async engine), convert.c (the one cJSON ↔ Python
+ * converter). No static mutable state: everything lives in the module state
+ * or in instances. Cross-file names are `lpy_`; everything else is static. */
+#ifndef LIGHT_PY_H
+#define LIGHT_PY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <light/light.h>
+
+/* Number of light_error_kind values (LIGHT_ERR_NONE .. LIGHT_ERR_DECODE). */
+#define LPY_N_KINDS 16
+
+typedef struct lpy_state {
+  PyTypeObject *client_type;  /* _light.Client */
+  PyTypeObject *engine_type;  /* _light.Engine */
+  PyTypeObject *request_type; /* _light.AsyncRequest */
+  PyObject *exc[LPY_N_KINDS]; /* exception class per light_error_kind (NONE unused) */
+  PyObject *str_add_reader, *str_add_writer, *str_remove_reader, *str_remove_writer;
+  PyObject *str_call_later, *str_call_soon, *str_cancel, *str_set_result, *str_set_exception;
+  PyObject *str_cancelled, *str_create_future;
+} lpy_state;
+
+/* Module state of @p module (a light._light module object). */
+lpy_state *lpy_state_of(PyObject *module);
+/* Module state from a type of this module (instances' types are not subclassable). */
+lpy_state *lpy_state_from_type(PyTypeObject *tp);
+
+/* ---- client.c ---------------------------------------------------------- */
+/* A fake-clock cell shared by a root client and the account clients derived from it. */
+typedef struct lpy_clock {
+  long long offset_ms; /* added to the real clock; written under the GIL, read by any thread */
+} lpy_clock;
+
+typedef struct lpy_client {
+  PyObject_HEAD
+  light_client *client; /* owned; NULL once freed */
+  PyObject *parent;     /* the client it was derived from (keeps the clock cell alive), or NULL */
+  lpy_clock *clock;     /* NULL = real clock; owned when owns_clock, else the root's (kept alive by parent) */
+  int owns_clock;
+  long inflight;        /* calls and async requests using `client` (GIL-protected) */
+  int closing;          /* close() requested: free when inflight drops to 0 */
+  int has_app, has_account;
+} lpy_client;
+
+int lpy_client_type_init(PyObject *module, lpy_state *st);
+/* Borrow the core client for a call: NULL (exception set) when closed. */
+light_client *lpy_client_acquire(lpy_client *c);
+/* Return a client borrowed with lpy_client_acquire() (frees it when closing). */
+void lpy_client_release(lpy_client *c);
+
+/* Shared argument parsing for blocking and async calls. On success fills
+ * @p p and owns the cJSON trees / strings in @p hold; release with lpy_params_clear(). */
+typedef struct lpy_params {
+  light_params p;
+  const char **path_values; /* PyMem, borrowed UTF-8 of path_params items */
+  cJSON *query;
+  cJSON *body;
+  light_file file;
+  PyObject *keep; /* references keeping borrowed buffers alive */
+} lpy_params;
+
+int lpy_params_build(lpy_state *st, lpy_params *out, PyObject *path_params, PyObject *query, PyObject *body,
+                     PyObject *file, PyObject *timeout, PyObject *max_retries);
+void lpy_params_clear(lpy_params *p);
+
+/* Result of a successful response: converted JSON, or the tuple
+ * (json, next_query or None) when @p paginated. Takes nothing from @p resp (caller frees it). */
+PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_query, int paginated);
+
+/* ---- errors.c ---------------------------------------------------------- */
+int lpy_errors_init(PyObject *module, lpy_state *st);
+/* Raise the Python exception for @p err (status @p code). Always returns NULL. */
+PyObject *lpy_raise(lpy_state *st, light_status code, const light_error *err);
+/* Build (not raise) the exception for @p err; new reference, or NULL with an error set. */
+PyObject *lpy_exception(lpy_state *st, light_status code, const light_error *err);
+
+/* ---- convert.c --------------------------------------------------------- */
+/* cJSON → Python (dict/list/str/int/float/bool/None). New reference or NULL. */
+PyObject *lpy_from_json(const cJSON *item);
+/* Python → cJSON. Mappings (including objects with a `to_dict`/`_data`
+ * dict), lists/tuples, str, int, float, bool, None, and objects with
+ * `isoformat()` (dates) as strings. @p what names the argument in errors.
+ * Returns a new tree (caller frees) or NULL with TypeError/ValueError set. */
+cJSON *lpy_to_json(PyObject *obj, const char *what);
+/* Python dict of scalars → cJSON query object (lists are not allowed). */
+cJSON *lpy_to_query(PyObject *obj);
+
+/* ---- webhook.c --------------------------------------------------------- */
+extern PyMethodDef lpy_webhook_methods[];
+
+/* ---- engine.c ---------------------------------------------------------- */
+int lpy_engine_type_init(PyObject *module, lpy_state *st);
+
+#endif

@@ -1,0 +1,174 @@
+/* light._light: module definition (multi-phase init), module state, and the
+ * operation table as Python data (the package builds its namespaced methods
+ * from it at import time). */
+#include <string.h>
+
+#include "light_py.h"
+
+static struct PyModuleDef light_module;
+
+lpy_state *lpy_state_of(PyObject *module) { return (lpy_state *)PyModule_GetState(module); }
+
+lpy_state *lpy_state_from_type(PyTypeObject *tp) {
+  /* Our types are not subclassable, so the defining module is the type's own. */
+  return (lpy_state *)PyType_GetModuleState(tp);
+}
+
+static PyObject *str_list(const char *const *l) {
+  PyObject *t = PyList_New(0);
+  if (!t) return NULL;
+  for (; l && *l; l++) {
+    PyObject *s = PyUnicode_FromString(*l);
+    if (!s || PyList_Append(t, s) < 0) {
+      Py_XDECREF(s);
+      Py_DECREF(t);
+      return NULL;
+    }
+    Py_DECREF(s);
+  }
+  PyObject *tup = PyList_AsTuple(t);
+  Py_DECREF(t);
+  return tup;
+}
+
+static PyObject *op_dict(const light_operation *op) {
+  static const char *const auth_names[] = {"none", "app", "account"};
+  static const char *const body_names[] = {"none", "json", "multipart"};
+  static const char *const conf_names[] = {"documented", "example_app", "inferred"};
+  return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:s,s:s,s:s,s:N,s:N,s:N,s:i,s:s}", "id", op->id, "method",
+                       op->method, "path", op->path, "auth", auth_names[op->auth % 3], "body",
+                       body_names[op->body % 3], "paginated", op->paginated ? Py_True : Py_False, "idempotent",
+                       op->idempotent ? Py_True : Py_False, "inferred", op->inferred ? Py_True : Py_False,
+                       "confidence", conf_names[op->confidence % 3], "ns", op->ns, "name", op->name, "path_params",
+                       str_list(op->path_params), "query_params", str_list(op->query_params), "required",
+                       str_list(op->required), "success_status", op->success_status, "summary", op->summary);
+}
+
+static PyObject *mod_operations(PyObject *module, PyObject *unused) {
+  size_t n = light_operation_count();
+  PyObject *t = PyTuple_New((Py_ssize_t)n);
+  if (!t) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    PyObject *d = op_dict(light_operation_at(i));
+    if (!d) {
+      Py_DECREF(t);
+      return NULL;
+    }
+    PyTuple_SET_ITEM(t, (Py_ssize_t)i, d);
+  }
+  return t;
+}
+
+/* _decode(data: bytes) -> object: cJSON parse + convert (what a response goes through; for benchmarks). */
+static PyObject *mod_decode(PyObject *module, PyObject *arg) {
+  Py_buffer view;
+  if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+  cJSON *j;
+  Py_BEGIN_ALLOW_THREADS
+  j = cJSON_ParseWithLength(view.buf, (size_t)view.len);
+  Py_END_ALLOW_THREADS
+  PyBuffer_Release(&view);
+  if (!j) return PyErr_Format(PyExc_ValueError, "not JSON");
+  PyObject *o = lpy_from_json(j);
+  cJSON_Delete(j);
+  return o;
+}
+
+/* _encode_roundtrip(obj) -> object: Python → cJSON → Python (tests of the converter). */
+static PyObject *mod_roundtrip(PyObject *module, PyObject *arg) {
+  cJSON *j = lpy_to_json(arg, "value");
+  if (!j) return NULL;
+  PyObject *o = lpy_from_json(j);
+  cJSON_Delete(j);
+  return o;
+}
+
+static PyObject *mod_version(PyObject *module, PyObject *unused) { return PyUnicode_FromString(light_version()); }
+
+static PyObject *mod_error_kinds(PyObject *module, PyObject *unused) {
+  lpy_state *st = lpy_state_of(module);
+  PyObject *d = PyDict_New();
+  if (!d) return NULL;
+  for (int k = 1; k < LPY_N_KINDS; k++) {
+    if (!st->exc[k]) continue;
+    if (PyDict_SetItemString(d, light_error_kind_name((light_error_kind)k), st->exc[k]) < 0) {
+      Py_DECREF(d);
+      return NULL;
+    }
+  }
+  return d;
+}
+
+static PyMethodDef module_methods[] = {
+    {"operations", mod_operations, METH_NOARGS, "The core's operation table as a tuple of dicts."},
+    {"version", mod_version, METH_NOARGS, "Version of the linked core library."},
+    {"error_classes", mod_error_kinds, METH_NOARGS, "{class name: exception class}"},
+    {"_decode", mod_decode, METH_O, "Parse JSON bytes with the core's parser and convert (benchmarks)."},
+    {"_roundtrip", mod_roundtrip, METH_O, "Python -> cJSON -> Python (tests)."},
+    {NULL, NULL, 0, NULL}};
+
+static int intern(PyObject **slot, const char *s) {
+  *slot = PyUnicode_InternFromString(s);
+  return *slot ? 0 : -1;
+}
+
+static int module_exec(PyObject *module) {
+  lpy_state *st = lpy_state_of(module);
+  if (intern(&st->str_add_reader, "add_reader") < 0 || intern(&st->str_add_writer, "add_writer") < 0 ||
+      intern(&st->str_remove_reader, "remove_reader") < 0 || intern(&st->str_remove_writer, "remove_writer") < 0 ||
+      intern(&st->str_call_later, "call_later") < 0 || intern(&st->str_call_soon, "call_soon") < 0 ||
+      intern(&st->str_cancel, "cancel") < 0 || intern(&st->str_set_result, "set_result") < 0 ||
+      intern(&st->str_set_exception, "set_exception") < 0 || intern(&st->str_cancelled, "cancelled") < 0 ||
+      intern(&st->str_create_future, "create_future") < 0)
+    return -1;
+  if (lpy_errors_init(module, st) < 0) return -1;
+  if (lpy_client_type_init(module, st) < 0) return -1;
+  if (lpy_engine_type_init(module, st) < 0) return -1;
+  if (PyModule_AddFunctions(module, lpy_webhook_methods) < 0) return -1;
+  if (PyModule_AddStringConstant(module, "SIGNATURE_HEADER", LIGHT_SIGNATURE_HEADER) < 0) return -1;
+  if (PyModule_AddIntConstant(module, "DEFAULT_TOLERANCE", LIGHT_WEBHOOK_DEFAULT_TOLERANCE) < 0) return -1;
+  if (PyModule_AddStringConstant(module, "__version__", LIGHT_VERSION) < 0) return -1;
+  return 0;
+}
+
+static int module_traverse(PyObject *module, visitproc visit, void *arg) {
+  lpy_state *st = lpy_state_of(module);
+  if (!st) return 0;
+  Py_VISIT(st->client_type);
+  Py_VISIT(st->engine_type);
+  Py_VISIT(st->request_type);
+  for (int i = 0; i < LPY_N_KINDS; i++) Py_VISIT(st->exc[i]);
+  return 0;
+}
+
+static int module_clear(PyObject *module) {
+  lpy_state *st = lpy_state_of(module);
+  if (!st) return 0;
+  Py_CLEAR(st->client_type);
+  Py_CLEAR(st->engine_type);
+  Py_CLEAR(st->request_type);
+  for (int i = 0; i < LPY_N_KINDS; i++) Py_CLEAR(st->exc[i]);
+  Py_CLEAR(st->str_add_reader);
+  Py_CLEAR(st->str_add_writer);
+  Py_CLEAR(st->str_remove_reader);
+  Py_CLEAR(st->str_remove_writer);
+  Py_CLEAR(st->str_call_later);
+  Py_CLEAR(st->str_call_soon);
+  Py_CLEAR(st->str_cancel);
+  Py_CLEAR(st->str_set_result);
+  Py_CLEAR(st->str_set_exception);
+  Py_CLEAR(st->str_cancelled);
+  Py_CLEAR(st->str_create_future);
+  return 0;
+}
+
+static void module_free(void *module) { module_clear((PyObject *)module); }
+
+static PyModuleDef_Slot module_slots[] = {{Py_mod_exec, module_exec}, {0, NULL}};
+
+static struct PyModuleDef light_module = {
+    PyModuleDef_HEAD_INIT, "_light", "CPython binding of the light-sdk C core.", sizeof(lpy_state), module_methods,
+    module_slots,          module_traverse, module_clear, module_free};
+
+PyMODINIT_FUNC PyInit__light(void);
+PyMODINIT_FUNC PyInit__light(void) { return PyModuleDef_Init(&light_module); }

@@ -1,0 +1,182 @@
+/* Webhook signing and verification: thin wrappers over light_webhook_*.
+ * Payloads may be bytes-like or str (encoded as UTF-8: pass the raw request
+ * body whenever you have it). Secrets may be one str or a list/tuple of str
+ * (rotation). */
+#include <string.h>
+#include <time.h>
+
+#include "light_py.h"
+
+/* Borrow payload bytes from bytes-like or str. On success *view must be released with PyBuffer_Release
+ * when view->obj is set. */
+static int payload_of(PyObject *o, Py_buffer *view, const char **data, Py_ssize_t *len) {
+  view->obj = NULL;
+  if (PyUnicode_Check(o)) {
+    *data = PyUnicode_AsUTF8AndSize(o, len);
+    return *data ? 0 : -1;
+  }
+  if (PyBytes_Check(o)) {
+    *data = PyBytes_AS_STRING(o);
+    *len = PyBytes_GET_SIZE(o);
+    return 0;
+  }
+  if (PyObject_GetBuffer(o, view, PyBUF_SIMPLE) < 0) {
+    PyErr_Format(PyExc_TypeError, "payload must be bytes or str, not %.80s", Py_TYPE(o)->tp_name);
+    return -1;
+  }
+  *data = view->buf;
+  *len = view->len;
+  return 0;
+}
+
+#define MAX_SECRETS 16
+
+/* Secrets from str or a list/tuple of str; returns the count, or -1. */
+static Py_ssize_t secrets_of(PyObject *o, const char **out) {
+  if (PyUnicode_Check(o)) {
+    out[0] = PyUnicode_AsUTF8(o);
+    return out[0] ? 1 : -1;
+  }
+  if (!PyList_Check(o) && !PyTuple_Check(o)) {
+    PyErr_Format(PyExc_TypeError, "secret must be a str or a list of str, not %.80s", Py_TYPE(o)->tp_name);
+    return -1;
+  }
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+  if (n > MAX_SECRETS) {
+    PyErr_Format(PyExc_ValueError, "at most %d secrets", MAX_SECRETS);
+    return -1;
+  }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *s = PySequence_Fast_GET_ITEM(o, i);
+    if (!PyUnicode_Check(s)) {
+      PyErr_SetString(PyExc_TypeError, "every secret must be a str");
+      return -1;
+    }
+    if (!(out[i] = PyUnicode_AsUTF8(s))) return -1;
+  }
+  return n;
+}
+
+static int int64_of(PyObject *o, long long dflt, long long *out) {
+  if (!o || o == Py_None) {
+    *out = dflt;
+    return 0;
+  }
+  if (PyFloat_Check(o)) {
+    *out = (long long)PyFloat_AS_DOUBLE(o);
+    return 0;
+  }
+  *out = PyLong_AsLongLong(o);
+  if (*out == -1 && PyErr_Occurred()) {
+    if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+      PyErr_Clear();
+      PyErr_SetString(PyExc_TypeError, "expected an int number of seconds");
+    }
+    return -1;
+  }
+  return 0;
+}
+
+/* verify(payload, signature, secret, tolerance=3600, now=None, parse=True) -> dict | None */
+static PyObject *webhook_verify(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+  static const char *const names[] = {"payload", "signature", "secret", "tolerance", "now", "parse"};
+  PyObject *a[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+  if (nargs > 6) return PyErr_Format(PyExc_TypeError, "verify() takes at most 6 arguments");
+  for (Py_ssize_t i = 0; i < nargs; i++) a[i] = args[i];
+  Py_ssize_t nk = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  for (Py_ssize_t k = 0; k < nk; k++) {
+    const char *kn = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, k));
+    if (!kn) return NULL;
+    int found = 0;
+    for (int i = 0; i < 6; i++)
+      if (strcmp(kn, names[i]) == 0) {
+        if (a[i]) return PyErr_Format(PyExc_TypeError, "verify() got multiple values for '%s'", kn);
+        a[i] = args[nargs + k];
+        found = 1;
+      }
+    if (!found) return PyErr_Format(PyExc_TypeError, "verify() got an unexpected keyword argument '%s'", kn);
+  }
+  if (!a[0] || !a[1] || !a[2]) return PyErr_Format(PyExc_TypeError, "verify() needs payload, signature and secret");
+  lpy_state *st = lpy_state_of(module);
+  const char *sig;
+  if (a[1] == Py_None) sig = "";
+  else if (PyUnicode_Check(a[1])) {
+    if (!(sig = PyUnicode_AsUTF8(a[1]))) return NULL;
+  } else if (PyBytes_Check(a[1])) sig = PyBytes_AS_STRING(a[1]);
+  else return PyErr_Format(PyExc_TypeError, "signature must be a str");
+  const char *secrets[MAX_SECRETS];
+  Py_ssize_t n_secrets = secrets_of(a[2], secrets);
+  if (n_secrets < 0) return NULL;
+  long long tolerance, now;
+  if (int64_of(a[3], LIGHT_WEBHOOK_DEFAULT_TOLERANCE, &tolerance) < 0) return NULL;
+  if (int64_of(a[4], (long long)time(NULL), &now) < 0) return NULL;
+  int parse = a[5] ? PyObject_IsTrue(a[5]) : 1;
+  if (parse < 0) return NULL;
+  Py_buffer view;
+  const char *data;
+  Py_ssize_t len;
+  if (payload_of(a[0], &view, &data, &len) < 0) return NULL;
+  light_error err = LIGHT_ERROR_INIT;
+  cJSON *event = NULL;
+  light_status rc =
+      parse ? light_webhook_construct_event(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &event, &err)
+            : light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
+  if (view.obj) PyBuffer_Release(&view);
+  PyObject *out;
+  if (rc != LIGHT_OK) {
+    if (rc == LIGHT_E_DECODE) err.kind = LIGHT_ERR_SIGNATURE_VERIFICATION; /* signed but not an event envelope */
+    out = lpy_raise(st, rc, &err);
+  } else if (parse) {
+    out = lpy_from_json(event);
+  } else {
+    out = Py_NewRef(Py_None);
+  }
+  cJSON_Delete(event);
+  light_error_clear(&err);
+  return out;
+}
+
+/* sign(payload, secret, timestamp=None) -> "t.hex" */
+static PyObject *webhook_sign(PyObject *module, PyObject *args, PyObject *kwds) {
+  static char *kwlist[] = {"payload", "secret", "timestamp", NULL};
+  PyObject *payload, *ts = NULL;
+  const char *secret;
+  Py_ssize_t secret_len;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "Os#|O:sign", kwlist, &payload, &secret, &secret_len, &ts)) return NULL;
+  long long t;
+  if (int64_of(ts, (long long)time(NULL), &t) < 0) return NULL;
+  Py_buffer view;
+  const char *data;
+  Py_ssize_t len;
+  if (payload_of(payload, &view, &data, &len) < 0) return NULL;
+  char out[LIGHT_SIGNATURE_MAX];
+  light_status rc = light_webhook_sign(data, (size_t)len, secret, (size_t)secret_len, t, out, sizeof out);
+  if (view.obj) PyBuffer_Release(&view);
+  if (rc == LIGHT_E_INVALID_ARGUMENT)
+    return PyErr_Format(PyExc_ValueError, "sign(): secret must be non-empty and timestamp >= 0");
+  if (rc != LIGHT_OK) return lpy_raise(lpy_state_of(module), rc, NULL);
+  return PyUnicode_FromString(out);
+}
+
+static PyObject *webhook_event_names(PyObject *module, PyObject *unused) {
+  size_t n = light_event_count();
+  PyObject *t = PyTuple_New((Py_ssize_t)n);
+  if (!t) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    PyObject *s = PyUnicode_FromString(light_event_at(i));
+    if (!s) {
+      Py_DECREF(t);
+      return NULL;
+    }
+    PyTuple_SET_ITEM(t, (Py_ssize_t)i, s);
+  }
+  return t;
+}
+
+PyMethodDef lpy_webhook_methods[] = {
+    {"webhook_verify", (PyCFunction)(void (*)(void))webhook_verify, METH_FASTCALL | METH_KEYWORDS,
+     "webhook_verify(payload, signature, secret, tolerance=3600, now=None, parse=True) -> dict | None"},
+    {"webhook_sign", (PyCFunction)(void (*)(void))webhook_sign, METH_VARARGS | METH_KEYWORDS,
+     "webhook_sign(payload, secret, timestamp=None) -> str"},
+    {"event_names", webhook_event_names, METH_NOARGS, "The documented webhook event names."},
+    {NULL, NULL, 0, NULL}};

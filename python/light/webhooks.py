@@ -1,0 +1,67 @@
+"""Webhook verification and signing.
+
+Light signs each delivery with ``Light-Signature-v1: <unix_seconds>.<hex>``,
+the hex HMAC-SHA256 of ``<unix_seconds>.<raw body>`` keyed with your webhook
+secret. Always pass the **raw request body** exactly as received (bytes; a
+``str`` is encoded as UTF-8, which only matches when the body was UTF-8 and
+untouched): re-serialising parsed JSON changes the bytes and the signature
+will not match.
+
+    event = light.webhooks.verify(request.body, request.headers["Light-Signature-v1"], secret)
+    if event.event == light.events.ENROLLMENT_FINALIZED: ...
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence, Union
+
+from . import _light
+from ._object import LightObject
+
+__all__ = ["verify", "verify_signature", "sign", "SIGNATURE_HEADER", "DEFAULT_TOLERANCE"]
+
+SIGNATURE_HEADER: str = _light.SIGNATURE_HEADER
+DEFAULT_TOLERANCE: int = _light.DEFAULT_TOLERANCE
+
+Payload = Union[bytes, bytearray, memoryview, str]
+Secret = Union[str, Sequence[str]]
+
+_verify = _light.webhook_verify
+
+
+def _secrets(secret: Any) -> Any:
+    if secret is None:
+        return ()
+    if isinstance(secret, (str, list, tuple)):
+        return secret
+    try:
+        return tuple(secret)
+    except TypeError:
+        raise TypeError(f"secret must be a str or a list of str, not {type(secret).__name__}") from None
+
+
+def verify(payload: Payload, signature: str | None, secret: Secret | None, tolerance: int = DEFAULT_TOLERANCE,
+           now: int | None = None) -> LightObject:
+    """Verify ``signature`` (the Light-Signature-v1 header value) over the raw
+    ``payload`` with ``secret`` (or any of a list of secrets, for rotation) and
+    return the parsed event ``{uuid, created_at, api_version, event, data}``.
+
+    The timestamp must be within ``tolerance`` seconds of ``now`` (default: the
+    current time) in either direction. Raises
+    :class:`light.SignatureVerificationError` with ``.reason`` one of
+    ``malformed_header``, ``timestamp_too_old``, ``timestamp_in_future``,
+    ``signature_mismatch``, ``no_secret``.
+    """
+    return LightObject(_verify(payload, signature, _secrets(secret), tolerance, now))
+
+
+def verify_signature(payload: Payload, signature: str | None, secret: Secret | None,
+                     tolerance: int = DEFAULT_TOLERANCE, now: int | None = None) -> None:
+    """Like :func:`verify` but only checks the signature (does not parse the body)."""
+    _verify(payload, signature, _secrets(secret), tolerance, now, False)
+
+
+def sign(payload: Payload, secret: str, timestamp: int | None = None) -> str:
+    """The Light-Signature-v1 header value for ``payload`` (tests, local tools)."""
+    if not isinstance(secret, str):
+        raise TypeError("secret must be a str")
+    return _light.webhook_sign(payload, secret, timestamp)
