@@ -3,6 +3,24 @@
 local light = require "light"
 local H = require "helper"
 
+describe("runtime", function()
+  it("runs on the runtime the runner asked for", function()
+    local want = os.getenv("LIGHT_TEST_RUNTIME")
+    if want == "jit" then
+      assert.is_table(jit)
+      assert.truthy(light.core.runtime:match("^LuaJIT 2%.1"))
+    elseif want == "5.4" then
+      assert.is_nil(rawget(_G, "jit"))
+      assert.are.equal("Lua 5.4", _VERSION)
+      assert.are.equal("Lua 5.4", light.core.runtime:sub(1, 7))
+    else
+      error("LIGHT_TEST_RUNTIME not set (run through tests/lua/test_lua_suite.py)")
+    end
+    assert.are.equal("light", light._NAME)
+    assert.are.equal(light.core.version, light._VERSION)
+  end)
+end)
+
 describe("light.new", function()
   it("builds an app client with namespaces from the operation table", function()
     local c = H.client()
