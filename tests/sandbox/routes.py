@@ -22,14 +22,14 @@ ROUTES = [
     ("full_address_search",          "POST",  "/v1/app/accounts/enroll/full-address-search",                "app",     "documented"),
     ("app_request_plans",            "POST",  "/v1/app/accounts/enroll/plans/request",                      "app",     "documented"),
     ("app_account_request_plans",    "POST",  "/v1/app/accounts/{account_uuid}/enroll/plans/request",       "app",     "documented"),
-    ("plan_benchmarks",              "GET",   "/v1/app/accounts/enroll/plan-benchmarks",                    "app",     "inferred"),
-    ("list_plan_groups",             "GET",   "/v1/app/plan-groups",                                        "app",     "inferred"),
+    ("plan_benchmarks",              "GET",   "/v1/app/accounts/enroll/plan-benchmarks",                    "app",     "inferred"),  # INFERRED
+    ("list_plan_groups",             "GET",   "/v1/app/plan-groups",                                        "app",     "inferred"),  # INFERRED
     ("fetch_usage_profile",          "POST",  "/v1/app/usage-profiles/fetch",                               "app",     "documented"),
     ("get_usage_profile",            "GET",   "/v1/app/usage-profiles/{usage_profile_uuid}",                "app",     "documented"),
     ("get_account",                  "GET",   "/v1/account",                                                "account", "documented"),
     ("account_address_search",       "POST",  "/v1/account/enroll/address-search",                          "account", "documented"),
     ("esi_id_search",                "POST",  "/v1/account/enroll/esi-id-search",                           "account", "documented"),
-    ("account_request_plans",        "POST",  "/v1/account/enroll/plans/request",                           "account", "inferred"),
+    ("account_request_plans",        "POST",  "/v1/account/enroll/plans/request",                           "account", "inferred"),  # INFERRED
     ("accept_plan",                  "POST",  "/v1/account/enroll/plans/accept",                            "account", "documented"),
     ("update_identity",              "PATCH", "/v1/account/enroll/identity",                                "account", "documented"),
     ("credit_check",                 "POST",  "/v1/account/enroll/credit-check",                            "account", "documented"),
@@ -41,16 +41,16 @@ ROUTES = [
     ("get_invoice",                  "GET",   "/v1/account/billing/invoices/{invoice_number}",              "account", "documented"),
     ("get_billing_address",          "GET",   "/v1/account/billing/address",                                "account", "documented"),
     ("update_billing_address",       "PUT",   "/v1/account/billing/address",                                "account", "documented"),
-    ("get_location",                 "GET",   "/v1/account/locations/{location_uuid}",                      "account", "inferred"),
+    ("get_location",                 "GET",   "/v1/account/locations/{location_uuid}",                      "account", "inferred"),  # INFERRED
     ("get_location_plan",            "GET",   "/v1/account/locations/{location_uuid}/plan",                 "account", "example-app"),
     ("get_location_documents",       "GET",   "/v1/account/locations/{location_uuid}/documents",            "account", "documented"),
     ("get_all_location_documents",   "GET",   "/v1/account/locations/{location_uuid}/all-documents",        "account", "documented"),
     ("get_support_info",             "GET",   "/v1/account/locations/{location_uuid}/support-info",         "account", "documented"),
-    ("cancel_service",               "POST",  "/v1/account/locations/{location_uuid}/cancel",               "account", "inferred"),
+    ("cancel_service",               "POST",  "/v1/account/locations/{location_uuid}/cancel",               "account", "inferred"),  # INFERRED
     ("usage_monthly",                "GET",   "/v1/account/locations/{location_uuid}/usage/monthly",        "account", "documented"),
     ("usage_daily",                  "GET",   "/v1/account/locations/{location_uuid}/usage/daily",          "account", "documented"),
     ("usage_intervals",              "GET",   "/v1/account/locations/{location_uuid}/usage/intervals",      "account", "documented"),
-    ("meter_reads",                  "GET",   "/v1/account/locations/{location_uuid}/meter-reads",          "account", "inferred"),
+    ("meter_reads",                  "GET",   "/v1/account/locations/{location_uuid}/meter-reads",          "account", "inferred"),  # INFERRED
     ("request_renewal_plans",        "POST",  "/v1/account/locations/{location_uuid}/renewal-plans/request", "account", "documented"),
     ("accept_renewal_plan",          "POST",  "/v1/account/locations/{location_uuid}/renewal-plans/accept", "account", "documented"),
     ("upload_comparison_invoice",    "POST",  "/v1/account/comparison-invoice",                             "account", "documented"),

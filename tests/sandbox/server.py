@@ -342,6 +342,17 @@ class Handler(BaseHTTPRequestHandler):
     def setup(self):
         super().setup()
         self.conn_id = getattr(_tl, "conn_id", 0)
+        self.req_id = "req_" + secrets.token_hex(12)
+
+    def send_error(self, code, message=None, explain=None):
+        """Protocol-level errors (bad request line, unknown method, ...) in the JSON envelope."""
+        self.close_connection = True
+        try:
+            key = self.server.sandbox.settings.get("error_key", "detail")
+            msg = message or self.responses.get(code, ("Error",))[0]
+            self._send(code, json.dumps({key: msg}).encode(), head_only=self.command == "HEAD")
+        except OSError:
+            pass
 
     def log_message(self, fmt, *args):
         if self.server.sandbox.verbose:
