@@ -33,6 +33,7 @@ load_module {modules}/ndk_http_module.so;
 load_module {modules}/ngx_http_lua_module.so;
 daemon off;
 master_process on;
+{user}
 worker_processes {workers};
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log {log_level};
@@ -40,6 +41,7 @@ env LIGHT_APP_TOKEN;
 env LIGHT_BASE_URL;
 env LIGHT_WEBHOOK_SECRET;
 env LIGHT_LOG;
+env LIGHT_TRANSPORT;
 events {{ worker_connections 4096; }}
 http {{
     access_log off;
@@ -82,7 +84,10 @@ class Nginx:
             shutil.copy(EXAMPLE / name, self.prefix / name)
         conf = CONF.format(modules=MODULES, workers=self.workers, prefix=self.prefix, log_level=self.log_level,
                            lua_dir=ROOT / "lua", example=EXAMPLE, cpath=lua_build_dir() / "jit",
-                           port=self.port, extra=self.extra)
+                           port=self.port, extra=self.extra,
+                           # as root, workers would switch to `nobody` and could not
+                           # write the temp dirs under the (0700) test prefix
+                           user="user root;" if os.geteuid() == 0 else "")
         path = self.prefix / "nginx.conf"
         path.write_text(conf)
         return path

@@ -1,7 +1,7 @@
 --- Example nginx gateway handlers for the Light SDK (see nginx.conf).
 -- Configuration comes from the environment (declare it with `env` in
 -- nginx.conf): LIGHT_APP_TOKEN, LIGHT_BASE_URL, LIGHT_WEBHOOK_SECRET (comma
--- separated for rotation).
+-- separated for rotation), LIGHT_TRANSPORT (optional: auto | curl | nginx).
 local light = require "light"
 
 local M = {}
@@ -25,6 +25,8 @@ local function get_client()
       app_token = os.getenv("LIGHT_APP_TOKEN"),
       base_url = os.getenv("LIGHT_BASE_URL"),
       timeout = 30,
+      -- "auto" (default): nginx subrequests here; "curl" blocks the worker (tests' control experiment)
+      transport = os.getenv("LIGHT_TRANSPORT") ~= "" and os.getenv("LIGHT_TRANSPORT") or nil,
     }
     if not client then
       ngx.log(ngx.ERR, "light: ", tostring(err))

@@ -1,0 +1,272 @@
+"""The example gateway (lua/examples/nginx/) in a real nginx with the Lua
+module, on a free 127.0.0.1 port, against the emulator:
+
+- /light/webhook verifies Light-Signature-v1 on the raw body: valid → 200,
+  invalid / replayed (old) / future / malformed → 401, including a 1 MB body
+  that nginx spools to a temporary file, 200 concurrent posts with zero
+  wrong answers, and the emulator's own signed deliveries;
+- /light/account calls Light through the SDK (token mint + GET /v1/account as
+  nginx subrequests driven by the core's exchange) and, with the emulator
+  holding that call for a second, the same single worker answers other
+  requests meanwhile (it is not blocked).
+"""
+import concurrent.futures
+import hashlib
+import hmac
+import http.client
+import json
+import threading
+import time
+
+import pytest
+
+from tests.lua.nginx_harness import Nginx, lua_build_dir
+
+ROTATED_OUT = "whsec_rotated_out_secret"
+
+
+def sign(secret, body, ts=None):
+    ts = int(time.time()) if ts is None else int(ts)
+    mac = hmac.new(secret.encode(), str(ts).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"{ts}.{mac}"
+
+
+def request(gw, method, path, body=None, headers=None, timeout=30):
+    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        return r.status, data, dict(r.getheaders())
+    finally:
+        conn.close()
+
+
+def post_webhook(gw, body, sig):
+    h = {"Content-Type": "application/json"}
+    if sig is not None:
+        h["Light-Signature-v1"] = sig
+    return request(gw, "POST", "/light/webhook", body, h)
+
+
+@pytest.fixture(scope="module")
+def gateway(sandbox, tmp_path_factory):
+    assert (lua_build_dir() / "jit" / "light" / "core.so").exists(), "LuaJIT module not built: run `make build`"
+    env = {"LIGHT_APP_TOKEN": sandbox.app_token, "LIGHT_BASE_URL": sandbox.base_url, "LIGHT_TRANSPORT": "",
+           # rotation: the old secret first, the current one second
+           "LIGHT_WEBHOOK_SECRET": f"{ROTATED_OUT},{sandbox.webhook_secret}"}
+    gw = Nginx(tmp_path_factory.mktemp("nginx"), env, workers=1)
+    gw.start()
+    yield gw
+    gw.stop()
+    log = gw.error_log()
+    assert "[alert]" not in log and "[emerg]" not in log and "lua entry thread aborted" not in log, log[-4000:]
+    assert sandbox.app_token not in log and sandbox.webhook_secret not in log
+
+
+def event_body(name="enrollment.finalized", pad=0):
+    ev = {"uuid": "evt_test", "created_at": "2024-01-01T00:00:00Z", "api_version": "v1", "event": name,
+          "data": {"account": {"uuid": "acc_test"}, "padding": "x" * pad}}
+    return json.dumps(ev).encode()
+
+
+# ---- webhooks --------------------------------------------------------------
+
+def test_webhook_valid(gateway, sandbox):
+    body = event_body()
+    status, data, _ = post_webhook(gateway, body, sign(sandbox.webhook_secret, body))
+    assert status == 200, data
+    assert json.loads(data) == {"received": True, "event": "enrollment.finalized", "uuid": "evt_test"}
+
+
+def test_webhook_rotated_secret(gateway):
+    body = event_body()
+    status, data, _ = post_webhook(gateway, body, sign(ROTATED_OUT, body))
+    assert status == 200, data
+
+
+@pytest.mark.parametrize("case", ["wrong_secret", "tampered", "old", "future", "malformed", "missing", "empty"])
+def test_webhook_refused(gateway, sandbox, case):
+    body = event_body()
+    sig = sign(sandbox.webhook_secret, body)
+    expect = {"wrong_secret": "signature_mismatch", "tampered": "signature_mismatch",
+              "old": "timestamp_too_old", "future": "timestamp_in_future",
+              "malformed": "malformed_header", "missing": "malformed_header", "empty": "malformed_header"}[case]
+    if case == "wrong_secret":
+        sig = sign("whsec_someone_else", body)
+    elif case == "tampered":
+        body = body.replace(b"acc_test", b"acc_evil")
+    elif case == "old":  # a replayed delivery from two hours ago
+        sig = sign(sandbox.webhook_secret, body, time.time() - 7200)
+    elif case == "future":
+        sig = sign(sandbox.webhook_secret, body, time.time() + 7200)
+    elif case == "malformed":
+        sig = "v1=" + sig
+    elif case == "missing":
+        sig = None
+    elif case == "empty":
+        sig = ""
+    status, data, _ = post_webhook(gateway, body, sig)
+    assert status == 401, data
+    assert json.loads(data) == {"error": expect}
+
+
+def test_webhook_replay_of_a_valid_delivery_within_tolerance(gateway, sandbox):
+    # verification is stateless: the same delivery verifies again inside the window
+    body = event_body()
+    sig = sign(sandbox.webhook_secret, body)
+    assert post_webhook(gateway, body, sig)[0] == 200
+    assert post_webhook(gateway, body, sig)[0] == 200
+
+
+def test_webhook_method_not_allowed(gateway):
+    status, _, _ = request(gateway, "GET", "/light/webhook")
+    assert status == 405
+
+
+def test_webhook_1mb_body_spooled_to_file(gateway, sandbox):
+    body = event_body(pad=1024 * 1024)
+    assert len(body) > 1024 * 1024
+    before = gateway.error_log().count("buffered to a temporary file")
+    status, data, _ = post_webhook(gateway, body, sign(sandbox.webhook_secret, body))
+    assert status == 200, data
+    # nginx wrote the body to a file (client_body_buffer_size 64k), and the handler read it from there
+    assert gateway.error_log().count("buffered to a temporary file") > before
+    tampered = body[:700000] + b"y" + body[700001:]
+    status, data, _ = post_webhook(gateway, tampered, sign(sandbox.webhook_secret, body))
+    assert status == 401, data
+    assert json.loads(data) == {"error": "signature_mismatch"}
+
+
+def test_webhook_200_concurrent_posts(gateway, sandbox):
+    cases = []
+    for i in range(200):
+        body = event_body(name="account.invoice_sent", pad=i * 13)
+        kind = i % 4
+        if kind == 0:
+            cases.append((body, sign(sandbox.webhook_secret, body), 200))
+        elif kind == 1:
+            cases.append((body, sign("whsec_wrong", body), 401))
+        elif kind == 2:
+            cases.append((body, sign(sandbox.webhook_secret, body, time.time() - 4000), 401))
+        else:
+            cases.append((body, sign(ROTATED_OUT, body), 200))
+    barrier = threading.Barrier(200)
+
+    def one(case):
+        body, sig, want = case
+        barrier.wait(timeout=30)
+        status, data, _ = post_webhook(gateway, body, sig)
+        return status == want and (want != 200 or json.loads(data)["event"] == "account.invoice_sent")
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=200) as pool:
+        results = list(pool.map(one, cases))
+    wrong = results.count(False)
+    assert wrong == 0, f"{wrong} wrong answers out of 200"
+
+
+def test_emulator_deliveries_verify_at_the_gateway(gateway, sandbox, clean_sandbox):
+    sandbox.config(webhook_url=gateway.url + "/light/webhook", webhook_retry_delays=[])
+    acct = sandbox.create_account(first_name="Ada", last_name="Lovelace", phone_number="214-555-0100",
+                                  date_of_birth="1990-01-01")
+    tok = sandbox.account_token(acct["uuid"])
+    status, _, _ = sandbox.request("PATCH", "/v1/account/enroll/identity", {}, token=tok)
+    assert status == 200
+    deadline = time.time() + 15
+    log = []
+    while time.time() < deadline:
+        log = sandbox.webhooks()
+        if log and all(d.get("status") is not None or d.get("error") for d in log):
+            break
+        time.sleep(0.05)
+    assert log, "the emulator delivered nothing"
+    assert all(d["status"] == 200 for d in log), log
+    assert "enrollment.identity_updated" in [d["event"] for d in log]
+
+
+# ---- API calls through the SDK inside nginx --------------------------------
+
+def test_account_call_through_subrequests(gateway, sandbox, clean_sandbox):
+    acct = sandbox.create_account()
+    sandbox.clear_journal()
+    # the client's own headers must not reach Light
+    status, data, _ = request(gateway, "GET", f"/light/account?uuid={acct['uuid']}",
+                              headers={"Cookie": "session=client-secret", "Authorization": "Bearer client-token"})
+    assert status == 200, data
+    assert json.loads(data) == {"uuid": acct["uuid"], "status": "created", "status_reason": "unresolved"}
+    j = sandbox.journal()
+    paths = [(e["method"], e["path"], e["auth_kind"]) for e in j]
+    assert paths == [("POST", f"/v1/app/accounts/{acct['uuid']}/token", "app"), ("GET", "/v1/account", "account")]
+    for e in j:
+        assert "Cookie" not in e["headers"]
+        assert "nginx/" in e["headers"]["User-Agent"] and "luajit/" in e["headers"]["User-Agent"]
+    # the token is cached in the worker: a second call does not mint again
+    sandbox.clear_journal()
+    assert request(gateway, "GET", f"/light/account?uuid={acct['uuid']}")[0] == 200
+    assert [(e["method"], e["path"]) for e in sandbox.journal()] == [("GET", "/v1/account")]
+
+
+def test_account_call_errors_map(gateway, sandbox, clean_sandbox):
+    status, data, _ = request(gateway, "GET", "/light/account?uuid=00000000-0000-4000-8000-000000000000")
+    assert status == 404, data
+    assert json.loads(data)["error"] == "NotFoundError"
+    acct = sandbox.create_account()
+    sandbox.fault(method="GET", path="/v1/account", kind="status", status=503, times=1)
+    status, data, _ = request(gateway, "GET", f"/light/account?uuid={acct['uuid']}")
+    assert status == 200, data  # the core retried the 503 (after an ngx.sleep backoff)
+    assert sum(1 for e in sandbox.journal() if e["path"] == "/v1/account") == 2
+
+
+HOLD = 1.0  # seconds the emulator holds the API call
+
+
+def slow_and_fast(gw, sandbox):
+    """Start /light/account with the emulator holding GET /v1/account for
+    HOLD s; while it is held, post a webhook to the same (single) worker.
+    Returns (wall time the webhook was answered, the held request's journal
+    entry as seen right then, the time the emulator received it)."""
+    acct = sandbox.create_account()
+    assert request(gw, "GET", f"/light/account?uuid={acct['uuid']}")[0] == 200  # token minted and cached
+    sandbox.clear_journal()
+    sandbox.fault(method="GET", path="/v1/account", kind="delay", delay=HOLD, times=1)
+    done = {}
+
+    def slow():
+        done["slow"] = request(gw, "GET", f"/light/account?uuid={acct['uuid']}")
+
+    t = threading.Thread(target=slow)
+    t.start()
+    held = None
+    deadline = time.monotonic() + 10
+    while held is None and time.monotonic() < deadline:  # the call is inside the emulator
+        held = next((e for e in sandbox.journal() if e["path"] == "/v1/account" and e["fault"]), None)
+        time.sleep(0.01)
+    assert held is not None, "the API call never reached the emulator"
+    body = event_body()
+    status, _, _ = post_webhook(gw, body, sign(sandbox.webhook_secret, body))
+    answered = time.time()
+    seen = next(e for e in sandbox.journal() if e["seq"] == held["seq"])
+    t.join(30)
+    assert status == 200
+    assert done["slow"][0] == 200, done["slow"]
+    return answered, seen, held["time"]
+
+
+def test_worker_not_blocked_while_the_sdk_waits(gateway, sandbox, clean_sandbox):
+    answered, seen, received = slow_and_fast(gateway, sandbox)
+    # the single worker answered the webhook while the emulator still held
+    # the API call: no status recorded yet, and before the hold could end
+    assert seen["status"] is None
+    assert answered < received + HOLD
+
+
+def test_blocking_transport_would_block_the_worker(sandbox, clean_sandbox, tmp_path):
+    """Control experiment: the same gateway forced onto the blocking libcurl
+    transport (LIGHT_TRANSPORT=curl) only answers the webhook after the
+    emulator released the API call — so the test above can tell a blocked
+    worker from a free one."""
+    env = {"LIGHT_APP_TOKEN": sandbox.app_token, "LIGHT_BASE_URL": sandbox.base_url,
+           "LIGHT_WEBHOOK_SECRET": sandbox.webhook_secret, "LIGHT_TRANSPORT": "curl"}
+    with Nginx(tmp_path / "nginx-curl", env, workers=1) as gw:
+        answered, _, received = slow_and_fast(gw, sandbox)
+    assert answered > received + HOLD
