@@ -1,0 +1,125 @@
+/* Internal contract between the files of the Node-API addon (light.node).
+ *
+ * One file per core concept: client.c (clients, calls, raw requests, abort),
+ * engine.c (the core's async engine on Node's own libuv loop: one uv_poll_t
+ * per socket, one uv_timer_t), webhook.c, errors.c (light_error → the JS
+ * error classes of node/errors.js), convert.c (the one cJSON ↔ napi_value
+ * converter), module.c (init, per-environment state, operation table, event
+ * names). Cross-file names are light_node__*; everything else is static.
+ *
+ * No statics hold JS state: everything lives in the per-environment
+ * light_node_env (napi_set_instance_data), so worker_threads can load the
+ * addon, each with its own loop, engine and classes. */
+#ifndef LIGHT_NODE_H
+#define LIGHT_NODE_H
+
+#include <node_api.h>
+#include <uv.h>
+
+#include <cjson/cJSON.h>
+
+#include "light/light.h"
+
+/* Throw the Node-API error text and return NULL from a napi_callback. */
+#define LN_CALL(env, call)                                 \
+  do {                                                     \
+    if ((call) != napi_ok) {                               \
+      light_node__throw_last(env, #call);                  \
+      return NULL;                                         \
+    }                                                      \
+  } while (0)
+
+/* Highest light_error_kind + 1. */
+#define LN_KINDS 16
+
+typedef struct light_node_poll light_node_poll;
+typedef struct light_node_call light_node_call;
+
+/* Per-environment state (one per main thread / worker). Owned by the
+ * environment: freed by its instance-data finalizer, after the async cleanup
+ * hook has freed the engine and closed every uv handle. */
+typedef struct light_node_env {
+  napi_env env;
+  uv_loop_t *loop;
+  light_engine *engine;        /* created on the first call */
+  uv_timer_t *timer;           /* heap; freed by its close callback */
+  light_node_poll **polls;     /* indexed by fd */
+  size_t n_polls;              /* capacity of polls */
+  size_t open_handles;         /* uv handles not yet closed (timer + polls) */
+  int refd;                    /* handles ref'd (requests pending) */
+  int in_uv;                   /* inside a uv callback that drives the engine */
+  int scope_open;              /* handle + callback scope opened lazily in in_uv */
+  napi_handle_scope hscope;
+  napi_callback_scope cscope;
+  napi_async_context async_ctx;
+  napi_ref async_resource;
+  napi_ref error_classes[LN_KINDS]; /* by light_error_kind; NULL until setErrorClasses */
+  napi_ref client_ctor;
+  int closing;                 /* environment teardown started */
+  napi_async_cleanup_hook_handle cleanup;
+  uint32_t next_call_id;
+} light_node_env;
+
+/* ---- module.c ------------------------------------------------------------ */
+
+light_node_env *light_node__env(napi_env env);
+/* Throw an Error with the last Node-API error text (prefix: the failed call). */
+void light_node__throw_last(napi_env env, const char *what);
+/* Read an optional string property (NULL when absent/undefined/null). Caller
+ * frees the result with free(). Returns -1 (exception pending) when present
+ * but not a string. */
+int light_node__get_string_prop(napi_env env, napi_value obj, const char *name, char **out);
+/* Copy a JS string into a malloc'd NUL-terminated buffer; NULL when not a string. */
+char *light_node__string(napi_env env, napi_value v, size_t *len);
+
+/* ---- convert.c ----------------------------------------------------------- */
+
+/* The JS value of @p j (NULL → null): objects, arrays, strings, numbers,
+ * booleans, null. Walks the tree once. */
+napi_value light_node__from_json(napi_env env, const cJSON *j);
+/* A new cJSON tree for @p v (caller owns: cJSON_Delete). Undefined members
+ * are skipped as JSON.stringify does; Dates become ISO strings. Returns NULL
+ * and fills @p err (LIGHT_E_INVALID_ARGUMENT naming @p what) for values JSON
+ * cannot hold (functions, symbols, bigints, cycles/over-deep nesting). */
+cJSON *light_node__to_json(napi_env env, napi_value v, const char *what, light_error *err);
+/* Parse @p len bytes of JSON text (an error body) into a JS value; falls back
+ * to the text as a string when it is not JSON. */
+napi_value light_node__parse_body(napi_env env, const char *text, size_t len);
+
+/* ---- errors.c ------------------------------------------------------------ */
+
+/* The JS error for @p err: an instance of the class registered for its kind
+ * (TypeError for LIGHT_ERR_INVALID_ARGUMENT) with status, body, requestId,
+ * headers, retries, retryAfter, reason. Never NULL unless an exception is
+ * pending. */
+napi_value light_node__error_value(napi_env env, const light_error *err);
+/* Throw light_node__error_value(err). */
+void light_node__throw_error(napi_env env, const light_error *err);
+/* Headers block "Name: value\r\n"... → {lower-case name: value}. */
+napi_value light_node__headers(napi_env env, const char *block, size_t len);
+napi_value light_node__set_error_classes(napi_env env, napi_callback_info info);
+
+/* ---- engine.c ------------------------------------------------------------ */
+
+/* The environment's engine, created (with its uv timer) on first use.
+ * NULL with an exception pending on failure. */
+light_engine *light_node__engine(light_node_env *e);
+/* Ref the loop handles while requests are pending, unref them when idle. */
+void light_node__engine_update_ref(light_node_env *e);
+/* Open the handle + callback scopes when a completion runs from a uv
+ * callback (no JS on the stack); a no-op inside a JS call. */
+void light_node__enter_js(light_node_env *e);
+/* Teardown: free the engine (pending calls complete as cancelled) and close
+ * every uv handle; calls napi_remove_async_cleanup_hook when all are closed. */
+void light_node__engine_teardown(light_node_env *e);
+
+/* ---- client.c ------------------------------------------------------------ */
+
+napi_value light_node__define_client(napi_env env);
+
+/* ---- webhook.c ----------------------------------------------------------- */
+
+napi_value light_node__webhook_verify(napi_env env, napi_callback_info info);
+napi_value light_node__webhook_sign(napi_env env, napi_callback_info info);
+
+#endif

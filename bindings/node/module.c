@@ -1,0 +1,198 @@
+/* light.node: module init, per-environment state, the operation table and
+ * event names for node/index.js.
+ *
+ * Exports: Client (client.c), operations(), events(), webhookVerify(),
+ * webhookSign() (webhook.c), setErrorClasses() (errors.c), version,
+ * napiVersion. node/index.js builds the namespaced camelCase methods from
+ * operations() at load time: the addon knows no endpoint. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "light_node.h"
+
+light_node_env *light_node__env(napi_env env) {
+  light_node_env *e = NULL;
+  if (napi_get_instance_data(env, (void **)&e) != napi_ok) return NULL;
+  return e;
+}
+
+void light_node__throw_last(napi_env env, const char *what) {
+  const napi_extended_error_info *info = NULL;
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) return;
+  napi_get_last_error_info(env, &info);
+  char buf[256];
+  snprintf(buf, sizeof buf, "light-sdk: %s failed: %s", what,
+           info && info->error_message ? info->error_message : "unknown Node-API error");
+  napi_throw_error(env, NULL, buf);
+}
+
+char *light_node__string(napi_env env, napi_value v, size_t *len) {
+  size_t n = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &n) != napi_ok) return NULL;
+  char *s = malloc(n + 1);
+  if (!s) return NULL;
+  if (napi_get_value_string_utf8(env, v, s, n + 1, &n) != napi_ok) {
+    free(s);
+    return NULL;
+  }
+  if (len) *len = n;
+  return s;
+}
+
+int light_node__get_string_prop(napi_env env, napi_value obj, const char *name, char **out) {
+  napi_value v;
+  napi_valuetype t;
+  *out = NULL;
+  if (napi_get_named_property(env, obj, name, &v) != napi_ok) return -1;
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined || t == napi_null) return 0;
+  if (t != napi_string) {
+    char buf[128];
+    snprintf(buf, sizeof buf, "option %s must be a string", name);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", buf);
+    return -1;
+  }
+  *out = light_node__string(env, v, NULL);
+  return *out ? 0 : -1;
+}
+
+/* ---- environment lifetime ----------------------------------------------- */
+
+static void env_finalize(napi_env env, void *data, void *hint) {
+  light_node_env *e = data;
+  (void)hint;
+  if (!e) return;
+  /* Teardown already ran in the async cleanup hook; references die with the env. */
+  free(e->polls);
+  free(e);
+}
+
+static void env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
+  light_node_env *e = arg;
+  e->cleanup = handle;
+  light_node__engine_teardown(e);
+}
+
+/* ---- operations() and events() ------------------------------------------ */
+
+static napi_value str_list(napi_env env, const char *const *list) {
+  napi_value arr, s;
+  uint32_t i = 0;
+  napi_create_array(env, &arr);
+  for (; list && list[i]; i++) {
+    napi_create_string_utf8(env, list[i], NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, i, s);
+  }
+  return arr;
+}
+
+static void put_str(napi_env env, napi_value o, const char *k, const char *s) {
+  napi_value v;
+  napi_create_string_utf8(env, s ? s : "", NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, o, k, v);
+}
+
+static void put_int(napi_env env, napi_value o, const char *k, int i) {
+  napi_value v;
+  napi_create_int32(env, i, &v);
+  napi_set_named_property(env, o, k, v);
+}
+
+static void put_bool(napi_env env, napi_value o, const char *k, int b) {
+  napi_value v;
+  napi_get_boolean(env, b != 0, &v);
+  napi_set_named_property(env, o, k, v);
+}
+
+static napi_value js_operations(napi_env env, napi_callback_info info) {
+  static const char *const auth_names[] = {"none", "app", "account"};
+  static const char *const body_names[] = {"none", "json", "multipart"};
+  static const char *const conf_names[] = {"documented", "example_app", "inferred"};
+  napi_value arr;
+  (void)info;
+  LN_CALL(env, napi_create_array(env, &arr));
+  for (size_t i = 0; i < light_operation_count(); i++) {
+    const light_operation *op = light_operation_at(i);
+    napi_value o;
+    napi_create_object(env, &o);
+    put_str(env, o, "id", op->id);
+    put_str(env, o, "method", op->method);
+    put_str(env, o, "path", op->path);
+    put_str(env, o, "auth", op->auth <= LIGHT_AUTH_ACCOUNT ? auth_names[op->auth] : "none");
+    put_str(env, o, "body", op->body <= LIGHT_BODY_MULTIPART ? body_names[op->body] : "none");
+    put_bool(env, o, "paginated", op->paginated);
+    put_bool(env, o, "idempotent", op->idempotent);
+    put_bool(env, o, "inferred", op->inferred);
+    put_str(env, o, "confidence", op->confidence <= LIGHT_CONFIDENCE_INFERRED ? conf_names[op->confidence] : "");
+    put_str(env, o, "ns", op->ns);
+    put_str(env, o, "name", op->name);
+    napi_set_named_property(env, o, "pathParams", str_list(env, op->path_params));
+    napi_set_named_property(env, o, "queryParams", str_list(env, op->query_params));
+    napi_set_named_property(env, o, "required", str_list(env, op->required));
+    put_int(env, o, "successStatus", op->success_status);
+    put_str(env, o, "summary", op->summary);
+    napi_set_element(env, arr, (uint32_t)i, o);
+  }
+  return arr;
+}
+
+static napi_value js_events(napi_env env, napi_callback_info info) {
+  napi_value arr, s;
+  (void)info;
+  LN_CALL(env, napi_create_array(env, &arr));
+  for (size_t i = 0; i < light_event_count(); i++) {
+    napi_create_string_utf8(env, light_event_at(i), NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, (uint32_t)i, s);
+  }
+  return arr;
+}
+
+/* ---- init ---------------------------------------------------------------- */
+
+static napi_value init(napi_env env, napi_value exports) {
+  light_node_env *e = calloc(1, sizeof *e);
+  if (!e) {
+    napi_throw_error(env, NULL, "light-sdk: out of memory");
+    return NULL;
+  }
+  e->env = env;
+  if (napi_get_uv_event_loop(env, (struct uv_loop_s **)&e->loop) != napi_ok || !e->loop) {
+    free(e);
+    napi_throw_error(env, NULL, "light-sdk: no libuv loop for this environment");
+    return NULL;
+  }
+  if (napi_set_instance_data(env, e, env_finalize, NULL) != napi_ok) {
+    free(e);
+    light_node__throw_last(env, "napi_set_instance_data");
+    return NULL;
+  }
+  napi_value resource, name;
+  LN_CALL(env, napi_create_object(env, &resource));
+  LN_CALL(env, napi_create_string_utf8(env, "light-sdk:request", NAPI_AUTO_LENGTH, &name));
+  LN_CALL(env, napi_async_init(env, resource, name, &e->async_ctx));
+  LN_CALL(env, napi_create_reference(env, resource, 1, &e->async_resource));
+  LN_CALL(env, napi_add_async_cleanup_hook(env, env_cleanup, e, &e->cleanup));
+
+  napi_property_descriptor props[] = {
+      {"operations", NULL, js_operations, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"events", NULL, js_events, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"webhookVerify", NULL, light_node__webhook_verify, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"webhookSign", NULL, light_node__webhook_sign, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setErrorClasses", NULL, light_node__set_error_classes, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  LN_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  napi_value v;
+  LN_CALL(env, napi_create_string_utf8(env, light_version(), NAPI_AUTO_LENGTH, &v));
+  LN_CALL(env, napi_set_named_property(env, exports, "version", v));
+  LN_CALL(env, napi_create_int32(env, NAPI_VERSION, &v));
+  LN_CALL(env, napi_set_named_property(env, exports, "napiVersion", v));
+  napi_value client = light_node__define_client(env);
+  if (!client) return NULL;
+  LN_CALL(env, napi_set_named_property(env, exports, "Client", client));
+  return exports;
+}
+
+NAPI_MODULE(light, init)

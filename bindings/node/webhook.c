@@ -1,0 +1,181 @@
+/* Webhooks: verify (+ parse the event) and sign. No I/O.
+ *
+ * webhookVerify(payload, header, secrets[], toleranceS, nowS) → event object,
+ * or throws SignatureVerificationError (reason) / APIError (not an envelope).
+ * webhookSign(payload, secret, timestampS) → "t.hex".
+ * payload is a Buffer / Uint8Array (read in place, no copy) or a string
+ * (its UTF-8 bytes). node/webhooks.js normalises the public arguments. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "light_node.h"
+
+#define MAX_SECRETS 16
+#define STACK_BYTES 4096
+
+typedef struct bytes {
+  const char *data;
+  size_t len;
+  char *owned;            /* heap copy of a large string */
+  char stack[STACK_BYTES];/* small strings */
+} bytes;
+
+/* 0, or -1 with a TypeError thrown. */
+static int read_bytes(napi_env env, napi_value v, const char *what, bytes *b) {
+  napi_valuetype t;
+  bool is = false;
+  b->owned = NULL;
+  napi_typeof(env, v, &t);
+  if (t == napi_string) {
+    size_t n = 0;
+    napi_get_value_string_utf8(env, v, NULL, 0, &n);
+    char *dst = b->stack;
+    if (n + 1 > sizeof b->stack) {
+      dst = b->owned = malloc(n + 1);
+      if (!dst) {
+        napi_throw_error(env, NULL, "light-sdk: out of memory");
+        return -1;
+      }
+    }
+    napi_get_value_string_utf8(env, v, dst, n + 1, &n);
+    b->data = dst;
+    b->len = n;
+    return 0;
+  }
+  if (napi_is_buffer(env, v, &is) == napi_ok && is) {
+    void *d = NULL;
+    napi_get_buffer_info(env, v, &d, &b->len);
+    b->data = d ? d : "";
+    return 0;
+  }
+  if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
+    napi_typedarray_type tt;
+    size_t n = 0, off = 0;
+    void *d = NULL;
+    napi_value ab;
+    napi_get_typedarray_info(env, v, &tt, &n, &d, &ab, &off);
+    if (tt == napi_uint8_array || tt == napi_int8_array || tt == napi_uint8_clamped_array) {
+      b->data = d ? d : "";
+      b->len = n;
+      return 0;
+    }
+  }
+  char msg[96];
+  snprintf(msg, sizeof msg, "%s must be a Buffer, Uint8Array or string (the raw request body)", what);
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+  return -1;
+}
+
+static double num_arg(napi_env env, napi_value v, double dflt) {
+  napi_valuetype t;
+  double d = dflt;
+  napi_typeof(env, v, &t);
+  if (t == napi_number) napi_get_value_double(env, v, &d);
+  return d;
+}
+
+napi_value light_node__webhook_verify(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) {
+    napi_throw_type_error(env, NULL, "webhookVerify(payload, header, secrets, tolerance, now)");
+    return NULL;
+  }
+  bytes payload;
+  if (read_bytes(env, argv[0], "payload", &payload) != 0) return NULL;
+  char hbuf[LIGHT_SIGNATURE_MAX * 2];
+  const char *header = "";
+  napi_valuetype t;
+  napi_typeof(env, argv[1], &t);
+  if (t == napi_string) {
+    size_t n = 0;
+    napi_get_value_string_utf8(env, argv[1], hbuf, sizeof hbuf, &n);
+    header = hbuf;
+  }
+  /* secrets: an array of strings, copied into one arena */
+  const char *secrets[MAX_SECRETS];
+  char *arena[MAX_SECRETS];
+  uint32_t ns = 0;
+  bool is_arr = false;
+  napi_is_array(env, argv[2], &is_arr);
+  if (is_arr) napi_get_array_length(env, argv[2], &ns);
+  if (!is_arr || ns > MAX_SECRETS) {
+    free(payload.owned);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "secret must be a string or an array of at most 16 strings");
+    return NULL;
+  }
+  uint32_t got = 0;
+  for (uint32_t i = 0; i < ns; i++) {
+    napi_value s;
+    napi_get_element(env, argv[2], i, &s);
+    napi_typeof(env, s, &t);
+    arena[got] = t == napi_string ? light_node__string(env, s, NULL) : NULL;
+    if (!arena[got]) {
+      for (uint32_t k = 0; k < got; k++) free(arena[k]);
+      free(payload.owned);
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "secret must be a string or an array of strings");
+      return NULL;
+    }
+    secrets[got] = arena[got];
+    got++;
+  }
+  int64_t tolerance = (int64_t)num_arg(env, argv[3], LIGHT_WEBHOOK_DEFAULT_TOLERANCE);
+  int64_t now = (int64_t)num_arg(env, argv[4], 0);
+  cJSON *event = NULL;
+  light_error err = LIGHT_ERROR_INIT;
+  light_status st =
+      light_webhook_construct_event(payload.data, payload.len, header, secrets, got, tolerance, now, &event, &err);
+  for (uint32_t k = 0; k < got; k++) {
+    /* secrets are wiped before release */
+    memset(arena[k], 0, strlen(arena[k]));
+    free(arena[k]);
+  }
+  free(payload.owned);
+  if (st != LIGHT_OK) {
+    light_node__throw_error(env, &err);
+    light_error_clear(&err);
+    return NULL;
+  }
+  napi_value v = light_node__from_json(env, event);
+  cJSON_Delete(event);
+  return v;
+}
+
+napi_value light_node__webhook_sign(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "webhookSign(payload, secret, timestamp)");
+    return NULL;
+  }
+  bytes payload;
+  if (read_bytes(env, argv[0], "payload", &payload) != 0) return NULL;
+  size_t slen = 0;
+  napi_valuetype t;
+  napi_typeof(env, argv[1], &t);
+  char *secret = t == napi_string ? light_node__string(env, argv[1], &slen) : NULL;
+  if (!secret) {
+    free(payload.owned);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "secret must be a string");
+    return NULL;
+  }
+  int64_t ts = (int64_t)num_arg(env, argv[2], -1);
+  char out[LIGHT_SIGNATURE_MAX];
+  light_error err = LIGHT_ERROR_INIT;
+  light_status st = light_webhook_sign(payload.data, payload.len, secret, slen, ts, out, sizeof out);
+  memset(secret, 0, slen);
+  free(secret);
+  free(payload.owned);
+  if (st != LIGHT_OK) {
+    err.code = st;
+    err.kind = st == LIGHT_E_INVALID_ARGUMENT ? LIGHT_ERR_INVALID_ARGUMENT : LIGHT_ERR_LIGHT;
+    light_node__throw_error(env, &err);
+    return NULL;
+  }
+  napi_value v;
+  LN_CALL(env, napi_create_string_utf8(env, out, NAPI_AUTO_LENGTH, &v));
+  return v;
+}

@@ -1,0 +1,64 @@
+'use strict';
+// Webhooks: verify the `Light-Signature-v1` header over the RAW request body
+// and parse the event; sign payloads (tests, local tools). The work is done by
+// the C core (light_webhook_construct_event / light_webhook_sign).
+const native = require('./native');
+
+const SIGNATURE_HEADER = 'Light-Signature-v1';
+const DEFAULT_TOLERANCE = 3600;
+
+function toSeconds(now) {
+  if (now === undefined || now === null) return Math.floor(Date.now() / 1000);
+  if (now instanceof Date) return Math.floor(now.getTime() / 1000);
+  if (typeof now === 'number' && Number.isFinite(now)) return Math.floor(now);
+  throw new TypeError('now must be a number of Unix seconds or a Date');
+}
+
+function secretList(secret) {
+  if (typeof secret === 'string') return [secret];
+  if (Array.isArray(secret)) return secret;
+  throw new TypeError('secret must be a string or an array of strings (rotation)');
+}
+
+/**
+ * Verify and parse a webhook.
+ * @param {Buffer|Uint8Array|string} payload the raw request body, exactly as received
+ * @param {string} signature the Light-Signature-v1 header value
+ * @param {string|string[]} secret the webhook secret (several during rotation)
+ * @param {{tolerance?: number, now?: number|Date}} [options] tolerance in seconds (default 3600, both ways)
+ * @returns {object} the event envelope {uuid, created_at, api_version, event, data, ...}
+ * @throws {SignatureVerificationError} with `reason`
+ */
+function verify(payload, signature, secret, options) {
+  const o = options || {};
+  const tolerance = o.tolerance === undefined ? DEFAULT_TOLERANCE : o.tolerance;
+  if (typeof tolerance !== 'number' || !Number.isFinite(tolerance)) {
+    throw new TypeError('tolerance must be a number of seconds');
+  }
+  return native.webhookVerify(
+    payload,
+    typeof signature === 'string' ? signature : '',
+    secretList(secret),
+    tolerance,
+    toSeconds(o.now),
+  );
+}
+
+/**
+ * Sign a payload: returns the header value "<unix seconds>.<hex hmac>".
+ * @param {Buffer|Uint8Array|string} payload
+ * @param {string} secret
+ * @param {number|{timestamp?: number|Date}} [timestamp] Unix seconds (default now)
+ */
+function sign(payload, secret, timestamp) {
+  let ts = timestamp;
+  if (ts !== null && typeof ts === 'object' && !(ts instanceof Date)) ts = ts.timestamp;
+  return native.webhookSign(payload, secret, toSeconds(ts));
+}
+
+const eventNames = Object.freeze(native.events());
+const events = {};
+for (const name of eventNames) events[name.toUpperCase().replace(/[.]/g, '_')] = name;
+Object.freeze(events);
+
+module.exports = { verify, sign, events, eventNames, SIGNATURE_HEADER, DEFAULT_TOLERANCE };
