@@ -98,3 +98,21 @@ class Journal:
 @pytest.fixture
 def journal(sb):
     return Journal(sb)
+
+
+def settled_journal(sb, **filters):
+    """The journal once every entry has its status (the emulator records it just after answering)."""
+    end = time.monotonic() + 5
+    while True:
+        j = sb.journal(**filters)
+        if all(e.get("status") is not None for e in j) or time.monotonic() > end:
+            return j
+        time.sleep(0.01)
+
+
+def free_port_closed():
+    """A loopback port with nothing listening (was free a moment ago)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

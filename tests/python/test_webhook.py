@@ -1,0 +1,146 @@
+"""light.webhooks (bindings/python/webhook.c) and light.events."""
+import http.server
+import json
+import threading
+import time
+
+import pytest
+
+import light
+from light import webhooks
+
+from .conftest import ESI, new_account
+
+SECRET = "whsec_test_1234567890"
+BODY = json.dumps({"uuid": "evt_1", "created_at": "2026-01-01T00:00:00Z", "api_version": "2024-01-01",
+                   "event": "enrollment.finalized", "data": {"account": {"uuid": "a1", "ssn": "123-45-6789"}},
+                   "extra_key": {"kept": True}}).encode()
+
+
+def test_sign_verify_bytes_and_str():
+    now = 1_700_000_000
+    sig = webhooks.sign(BODY, SECRET, timestamp=now)
+    assert sig.startswith(f"{now}.") and len(sig.split(".")[1]) == 64
+    ev = webhooks.verify(BODY, sig, SECRET, now=now)
+    assert isinstance(ev, light.LightObject)
+    assert ev.event == light.events.ENROLLMENT_FINALIZED and ev.data.account.uuid == "a1"
+    assert ev.extra_key.kept is True  # unknown keys kept
+    assert "123-45-6789" not in repr(ev)
+    # the same body as str, bytearray, memoryview
+    assert webhooks.verify(BODY.decode(), sig, SECRET, now=now).uuid == "evt_1"
+    assert webhooks.verify(bytearray(BODY), sig, SECRET, now=now).uuid == "evt_1"
+    assert webhooks.verify(memoryview(BODY), sig, SECRET, now=now).uuid == "evt_1"
+    assert webhooks.sign(BODY.decode(), SECRET, timestamp=now) == sig
+    assert webhooks.verify_signature(BODY, sig, SECRET, now=now) is None
+
+
+def test_non_ascii_str_payload():
+    body = '{"event":"enrollment.finalized","data":{"name":"Zoë ☀"}}'
+    sig = webhooks.sign(body.encode("utf-8"), SECRET, timestamp=100)
+    assert webhooks.verify(body, sig, SECRET, now=100).data.name == "Zoë ☀"
+
+
+@pytest.mark.parametrize("header,now,secret,reason", [
+    ("", 100, SECRET, "malformed_header"),
+    ("garbage", 100, SECRET, "malformed_header"),
+    ("100.zz", 100, SECRET, "malformed_header"),
+    (None, 100, SECRET, "malformed_header"),
+    ("SIG@100", 100 + 3601, SECRET, "timestamp_too_old"),
+    ("SIG@100", 100 - 3601, SECRET, "timestamp_in_future"),
+    ("SIG@100", 100, "whsec_other", "signature_mismatch"),
+    ("SIG@100", 100, "", "no_secret"),
+    ("SIG@100", 100, [], "no_secret"),
+    ("SIG@100", 100, None, "no_secret"),
+])
+def test_reasons(header, now, secret, reason):
+    if header and header.startswith("SIG@"):
+        header = webhooks.sign(BODY, SECRET, timestamp=int(header[4:]))
+    with pytest.raises(light.SignatureVerificationError) as ei:
+        webhooks.verify(BODY, header, secret, now=now)
+    assert ei.value.reason == reason
+    assert SECRET not in str(ei.value)
+
+
+def test_tampered_body_and_tolerance():
+    sig = webhooks.sign(BODY, SECRET, timestamp=1000)
+    with pytest.raises(light.SignatureVerificationError) as ei:
+        webhooks.verify(BODY.replace(b"a1", b"a2"), sig, SECRET, now=1000)
+    assert ei.value.reason == "signature_mismatch"
+    assert webhooks.verify(BODY, sig, SECRET, tolerance=10, now=1009).uuid == "evt_1"
+    with pytest.raises(light.SignatureVerificationError):
+        webhooks.verify(BODY, sig, SECRET, tolerance=10, now=1011)
+    # default `now` is the real clock
+    fresh = webhooks.sign(BODY, SECRET)
+    assert webhooks.verify(BODY, fresh, SECRET).uuid == "evt_1"
+    assert abs(int(fresh.split(".")[0]) - time.time()) < 60
+
+
+def test_rotation():
+    old, new = "whsec_old", "whsec_new"
+    s_old = webhooks.sign(BODY, old, timestamp=5)
+    s_new = webhooks.sign(BODY, new, timestamp=5)
+    for sig in (s_old, s_new):
+        assert webhooks.verify(BODY, sig, [new, old], now=5).uuid == "evt_1"
+        assert webhooks.verify(BODY, sig, (old, new), now=5).uuid == "evt_1"
+    with pytest.raises(light.SignatureVerificationError):
+        webhooks.verify(BODY, s_old, [new], now=5)
+
+
+def test_signed_but_not_an_event():
+    sig = webhooks.sign(b"not json", SECRET, timestamp=5)
+    with pytest.raises(light.SignatureVerificationError):
+        webhooks.verify(b"not json", sig, SECRET, now=5)
+    webhooks.verify_signature(b"not json", sig, SECRET, now=5)  # signature alone is fine
+
+
+def test_argument_errors():
+    with pytest.raises(TypeError):
+        webhooks.verify(12, "1.ab", SECRET)
+    with pytest.raises(TypeError):
+        webhooks.verify(BODY, "1.ab", 12)
+    with pytest.raises(TypeError):
+        webhooks.sign(BODY, None)
+    with pytest.raises(ValueError):
+        webhooks.sign(BODY, "")
+
+
+def test_events_constants():
+    assert len(light.events.ALL) == 18
+    assert light.events.ENROLLMENT_PLAN_REQUESTED == "enrollment.plan_requested"
+    assert light.events.USAGE_PROFILE_FAILED == "usage_profile.failed"
+    for name in light.events.ALL:
+        assert getattr(light.events, name.upper().replace(".", "_")) == name
+    assert webhooks.SIGNATURE_HEADER == "Light-Signature-v1"
+
+
+def test_real_deliveries_from_the_emulator(sb, client):
+    received = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((body, self.headers.get(webhooks.SIGNATURE_HEADER)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        sb.config(webhook_url=f"http://127.0.0.1:{srv.server_port}/hook")
+        account = new_account(client)
+        client.enroll.request_plans(esi_id=ESI, account_uuid=account.uuid)
+        end = time.monotonic() + 10
+        while not received and time.monotonic() < end:
+            time.sleep(0.05)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert received
+    body, sig = received[0]
+    ev = webhooks.verify(body, sig, [ "whsec_rotated_out", sb.webhook_secret])
+    assert ev.event == light.events.ENROLLMENT_PLAN_REQUESTED
+    with pytest.raises(light.SignatureVerificationError):
+        webhooks.verify(json.dumps(json.loads(body), indent=2), sig, sb.webhook_secret)  # re-serialised: refused
