@@ -82,7 +82,7 @@ static const char *runtime_name(char *buf, size_t n) {
   static const char v[] = LUAJIT_VERSION;
   snprintf(buf, n, "luajit/%s", strncmp(v, "LuaJIT ", 7) == 0 ? v + 7 : v);
 #else
-  snprintf(buf, n, "lua/%s.%s", LUA_VERSION_MAJOR, LUA_VERSION_MINOR);
+  snprintf(buf, n, "lua/%d.%d", LUA_VERSION_NUM / 100, LUA_VERSION_NUM % 100);
 #endif
   return buf;
 }

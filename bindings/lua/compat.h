@@ -6,8 +6,12 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
-#ifdef LIGHT_LUA_JIT
+#if defined(LIGHT_LUA_JIT)
 #include <luajit.h>
+#elif LUA_VERSION_NUM < 502 && defined(__has_include)
+#if __has_include(<luajit.h>)
+#include <luajit.h> /* luarocks builds against LuaJIT's headers */
+#endif
 #endif
 
 #if LUA_VERSION_NUM < 502

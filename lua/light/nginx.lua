@@ -19,7 +19,8 @@
 --   }
 local M = {}
 
-local ngx = ngx
+-- `ngx` is read at call time (not cached at load), so the module also works
+-- when loaded before nginx sets it up, and with test doubles.
 local type, ipairs, pairs, tonumber = type, ipairs, pairs, tonumber
 local concat = table.concat
 
