@@ -10,7 +10,7 @@
 // napi_* and uv_* symbols from the node executable at load time, so it
 // links against neither.
 //
-// Environment: LIGHT_NODE_BUILD_DIR (default node/build), LIGHT_NODE_BUILD_TYPE
+// Environment: LIGHT_NODE_BUILD_DIR (default build-node-addon), LIGHT_NODE_BUILD_TYPE
 // (default Release), LIGHT_WERROR (ON/OFF, default OFF), JOBS (default 2),
 // LIGHT_NODE_SKIP_BUILD=1 to skip (e.g. when a prebuilt addon is provided
 // through LIGHT_NODE_ADDON).
@@ -20,7 +20,10 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..');
-const buildDir = path.resolve(process.env.LIGHT_NODE_BUILD_DIR || path.join(root, 'node', 'build'));
+// CMake's tree goes to build-node-addon/ (git-ignored as /build-*/); only
+// light.node lands in node/build/, where node/native.js looks for it.
+const buildDir = path.resolve(process.env.LIGHT_NODE_BUILD_DIR || path.join(root, 'build-node-addon'));
+const outDir = path.join(root, 'node', 'build');
 
 function log(msg) {
   process.stderr.write(`light-sdk: ${msg}\n`);
@@ -78,11 +81,11 @@ function main() {
     '-DLIGHT_BUILD_TESTS=OFF',
     `-DLIGHT_WERROR=${process.env.LIGHT_WERROR || 'OFF'}`,
     `-DLIGHT_NODE_INCLUDE_DIRS=${inc.join(';')}`,
-    `-DLIGHT_NODE_OUTPUT_DIR=${buildDir}`,
+    `-DLIGHT_NODE_OUTPUT_DIR=${outDir}`,
     '--log-level=WARNING',
   ]);
   run('cmake', ['--build', buildDir, '--target', 'light_node', '-j', jobs]);
-  const out = path.join(buildDir, 'light.node');
+  const out = path.join(outDir, 'light.node');
   if (!fs.existsSync(out)) throw new Error(`build finished but ${out} is missing`);
   log(`built ${path.relative(process.cwd(), out) || out}`);
 }
