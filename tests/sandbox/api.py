@@ -561,6 +561,8 @@ class Api:
         sig = b64(hmac.new(self.jwt_key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
         tok = f"{header}.{payload}.{sig}"
         self.account_tokens[tok] = (acct.uuid, exp)
+        if len(self.account_tokens) % 2000 == 0:  # forget tokens that expired over a day ago
+            self.account_tokens = {t: r for t, r in self.account_tokens.items() if r[1] > now - DAY}
         return tok, exp
 
     def new_app(self, name="Second Sandbox App"):
@@ -631,6 +633,8 @@ class Api:
             "expires": _business_days_after(now, PLAN_EXPIRY_BUSINESS_DAYS), "group": group,
             "commission": commission,
         }
+        if len(self.plans) % 3000 == 0:  # forget plans that expired over a day ago
+            self.plans = {k: v for k, v in self.plans.items() if v["expires"] > now - DAY}
         return plan
 
     def _plans_for(self, ctx, kind, esi=None, account=None, body=None):

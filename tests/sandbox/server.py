@@ -402,8 +402,17 @@ class Handler(BaseHTTPRequestHandler):
         data = ("\r\n".join(hdrs) + "\r\n\r\n").encode("latin-1")
         if not head_only:
             data += body
+        self._mark(status)
         self.wfile.write(data)
+
+    def _mark(self, status):
+        """Record the status in the journal *before* the bytes leave, so a client that
+        reads the journal right after its response always sees it."""
         self.status_sent = status
+        entry = getattr(self, "_entry", None)
+        if entry is not None:
+            entry["status"] = status
+            entry["duration"] = round(time.monotonic() - self._t0, 6)
 
     def _json(self, status, obj, headers=None):
         self._send(status, json.dumps(obj, separators=(",", ":")).encode(), headers=headers)
@@ -446,10 +455,11 @@ class Handler(BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(u.query, keep_blank_values=True)
         with sb.api.lock:
             kind, _, acct, _ = sb.api.classify(self.headers.get("Authorization"))
-        t0 = time.monotonic()
+        self._t0 = time.monotonic()
         entry = sb.journal_entry(self.req_id, method, path, {k: v[-1] for k, v in query.items()}, self.headers,
                                  kind, body, self.conn_id)
         entry["account_uuid"] = acct.uuid if acct else None
+        self._entry = entry
         try:
             fault = sb.faults.match(method, path)
             if fault:
@@ -463,8 +473,7 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, socket.timeout, OSError):
             self.close_connection = True
         finally:
-            entry["status"] = self.status_sent
-            entry["duration"] = round(time.monotonic() - t0, 6)
+            self._entry = None
 
     def handle_api(self, method, path, query, body):
         """Normal handling -> (status, body bytes, headers)."""
@@ -538,8 +547,8 @@ class Handler(BaseHTTPRequestHandler):
             payload = json.dumps({"data": "x" * 8192}).encode()
             head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
                     f"X-Request-Id: {self.req_id}\r\n\r\n").encode()
+            self._mark(200)
             self.wfile.write(head + payload[: len(payload) // 2])
-            self.status_sent = 200
             time.sleep(0.05)
             self._rst()
             raise _Abort()
@@ -558,7 +567,7 @@ class Handler(BaseHTTPRequestHandler):
             n = max(0, size - len(pre) - len(post))
             head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {n + len(pre) + len(post)}"
                     f"\r\nX-Request-Id: {self.req_id}\r\n\r\n").encode()
-            self.status_sent = 200
+            self._mark(200)
             self.wfile.write(head + pre)
             chunk = b"x" * 65536
             while n > 0:
@@ -571,8 +580,8 @@ class Handler(BaseHTTPRequestHandler):
             hdrs = [f"HTTP/1.1 {status} {self.responses.get(status, ('Unknown',))[0]}",
                     "Content-Type: application/json", f"Content-Length: {len(payload)}",
                     f"X-Request-Id: {self.req_id}"] + [f"{k}: {v}" for k, v in headers.items()]
+            self._mark(status)
             self.wfile.write(("\r\n".join(hdrs) + "\r\n\r\n").encode("latin-1"))
-            self.status_sent = status
             step = max(1, int(f["size"]))
             for i in range(0, len(payload), step):
                 time.sleep(float(f["delay"]))
