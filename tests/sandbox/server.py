@@ -497,7 +497,11 @@ class Handler(BaseHTTPRequestHandler):
                  "Access-Control-Max-Age": "600", "Vary": "Origin",
                  "Allow": ", ".join(sorted({r.method for r, _ in cands}) + ["OPTIONS"])}
             return 204, b"", h
-        route, params, allowed = routes.resolve(method, path)
+        route, params, allowed = routes.resolve("GET" if method == "HEAD" else method, path)
+        params = {k: urllib.parse.unquote(v) for k, v in params.items()}
+        entry = getattr(self, "_entry", None)
+        if entry is not None and entry["account_uuid"] is None and "account_uuid" in params:
+            entry["account_uuid"] = params["account_uuid"]
         if route is None:
             if allowed:
                 return err(405, "Method not allowed", {"Allow": ", ".join(allowed)})

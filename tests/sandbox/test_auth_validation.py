@@ -206,3 +206,30 @@ def test_plan_expiry_and_window(sb, client):
     r = client.call("POST", "/v1/account/enroll/plans/accept", token=tok,
                     json=dict(body, service_start_date=sb.clock()["today"]))
     assert r.status_code == 422 and "expired" in r.json()["detail"]
+
+
+def test_head_and_encoded_params(sb, client):
+    acct, tok = client.new_account()
+    r = client.call("HEAD", f"/v1/app/accounts/{acct['uuid']}", token=sb.app_token)
+    assert r.status_code == 200 and r.content == b"" and int(r.headers["Content-Length"]) > 0
+    assert client.call("HEAD", "/v1/app/nope", token=sb.app_token).status_code == 404
+    enc = acct["uuid"].replace("-", "%2D")
+    assert client.call("GET", f"/v1/app/accounts/{enc}", token=sb.app_token).status_code == 200
+    j = sb.journal(path=f"/v1/app/accounts/{acct['uuid']}")
+    assert j[0]["method"] == "HEAD" and j[0]["account_uuid"] == acct["uuid"]
+
+
+def test_journal_fields(sb, client):
+    acct, tok = client.new_account()
+    client.acct(tok, "GET", "/v1/account?x=1")
+    e = sb.journal(path="/v1/account")[-1]
+    for k in ("seq", "time", "method", "path", "query", "headers", "auth_kind", "account_uuid", "body", "status",
+              "connection_id"):
+        assert k in e
+    assert e["query"] == {"x": "1"} and e["auth_kind"] == "account" and e["account_uuid"] == acct["uuid"]
+    assert e["headers"]["Authorization"] == "account" and e["status"] == 200
+    # SSN redaction also for non-JSON text bodies
+    client.call("POST", "/v1/account/enroll/credit-check", token=tok, data='{"ssn": "123-45-6789", oops',
+                headers={"Content-Type": "application/json"}, expect=400)
+    e = sb.journal(path="/v1/account/enroll/credit-check")[-1]
+    assert "6789" not in e["body"] and '"ssn": "***"' in e["body"]
