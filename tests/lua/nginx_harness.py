@@ -63,13 +63,14 @@ http {{
 
 
 class Nginx:
-    def __init__(self, prefix, env, workers=1, extra="", log_level="warn"):
+    def __init__(self, prefix, env, workers=1, extra="", log_level="warn", cpu=None):
         self.prefix = pathlib.Path(prefix)
         self.port = free_port()
         self.env = env
         self.workers = workers
         self.extra = extra
         self.log_level = log_level
+        self.cpu = cpu  # pin nginx to this CPU list (benchmarks), e.g. "0"
         self.proc = None
 
     @property
@@ -96,7 +97,8 @@ class Nginx:
         conf = self.write_conf()
         env = dict(os.environ)
         env.update(self.env)
-        self.proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(self.prefix), "-e",
+        pin = ["taskset", "-c", str(self.cpu)] if self.cpu is not None and shutil.which("taskset") else []
+        self.proc = subprocess.Popen(pin + ["nginx", "-c", str(conf), "-p", str(self.prefix), "-e",
                                       str(self.prefix / "error.log")],
                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + timeout

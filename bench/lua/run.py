@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Lua benchmarks (numbers are reported, never asserted):
+
+1. wrk against the example gateway in a real nginx (worker_processes 1):
+   POST /light/webhook with a signed 2 KB event (HMAC-SHA256 verify + JSON
+   parse in LuaJIT) versus GET /static (`return 200`) on the same nginx.
+2. µs per verification in plain LuaJIT and Lua 5.4 (bench/lua/verify.lua).
+
+    python3 bench/lua/run.py [--duration 10] [--connections 50] [--threads 1]
+
+Needs `make build` (build/lua/{5.4,jit}) or LIGHT_LUA_BUILD."""
+import argparse
+import hashlib
+import hmac
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tests.lua.nginx_harness import Nginx, lua_build_dir  # noqa: E402
+
+SECRET = "whsec_bench_secret"
+
+
+def body_2k():
+    pad = "x" * (2048 - 120)
+    return ('{"uuid":"evt_bench","created_at":"2024-01-01T00:00:00Z","api_version":"v1","event":"account.invoice_sent",'
+            '"data":{"pad":"' + pad + '"}}').encode()
+
+
+def wrk(url, args, script=None, env=None):
+    pin = ["taskset", "-c", str(args.wrk_cpu)] if args.wrk_cpu is not None else []
+    cmd = pin + ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
+    if script:
+        cmd += ["-s", str(script)]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, env=env, timeout=args.duration + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
+    p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return rps, p50, p99, int(non2xx.group(1)) if non2xx else 0, out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--iterations", type=int, default=200000)
+    pin = (os.cpu_count() or 1) >= 2
+    ap.add_argument("--nginx-cpu", default="0" if pin else None, help="taskset CPU list for nginx (default 0)")
+    ap.add_argument("--wrk-cpu", default="1" if pin else None, help="taskset CPU list for wrk (default 1)")
+    args = ap.parse_args()
+
+    body = body_2k()
+    ts = int(time.time())
+    sig = f"{ts}." + hmac.new(SECRET.encode(), str(ts).encode() + b"." + body, hashlib.sha256).hexdigest()
+    with tempfile.TemporaryDirectory() as tmp:
+        body_file = pathlib.Path(tmp) / "body.json"
+        body_file.write_bytes(body)
+        env = {"LIGHT_WEBHOOK_SECRET": SECRET, "LIGHT_APP_TOKEN": "unused", "LIGHT_BASE_URL": "http://127.0.0.1:9"}
+        with Nginx(pathlib.Path(tmp) / "nginx", env, workers=1, log_level="error", cpu=args.nginx_cpu) as gw:
+            wenv = dict(os.environ, BENCH_BODY_FILE=str(body_file), BENCH_SIGNATURE=sig)
+            # warm up both locations (LuaJIT traces, connections)
+            wrk(gw.url + "/static", argparse.Namespace(**{**vars(args), "duration": 2}))
+            wrk(gw.url + "/light/webhook", argparse.Namespace(**{**vars(args), "duration": 2}),
+                ROOT / "bench" / "lua" / "wrk_webhook.lua", wenv)
+            s_rps, s50, s99, s_bad, _ = wrk(gw.url + "/static", args)
+            w_rps, w50, w99, w_bad, _ = wrk(gw.url + "/light/webhook", args, ROOT / "bench" / "lua" / "wrk_webhook.lua",
+                                            wenv)
+    load = os.getloadavg()[0]
+    print(f"nginx 1 worker (cpu {args.nginx_cpu}), wrk -t{args.threads} -c{args.connections} -d{args.duration}s "
+          f"(cpu {args.wrk_cpu}), {os.cpu_count()} CPUs, load average {load:.2f}")
+    print(f"  GET  /static        {s_rps:10.0f} req/s  p50 {s50:>8}  p99 {s99:>8}  non-2xx {s_bad}")
+    print(f"  POST /light/webhook {w_rps:10.0f} req/s  p50 {w50:>8}  p99 {w99:>8}  non-2xx {w_bad}  "
+          f"(2 KB body, HMAC-SHA256 + JSON parse)")
+    print(f"  webhook / static = {w_rps / s_rps:.2f}x")
+
+    lua_path = f"{ROOT}/lua/?.lua;{ROOT}/lua/?/init.lua;;"
+    for lua, flavour in (("luajit", "jit"), ("lua5.4", "5.4")):
+        env = dict(os.environ, LUA_PATH=lua_path, LUA_CPATH=f"{lua_build_dir() / flavour}/?.so;;")
+        out = subprocess.run([lua, str(ROOT / "bench" / "lua" / "verify.lua"), str(args.iterations)], env=env,
+                             capture_output=True, text=True, timeout=600)
+        sys.stdout.write(out.stdout + out.stderr)
+
+
+if __name__ == "__main__":
+    main()
