@@ -686,7 +686,9 @@ class Api:
                 break
         loc = acct.location
         if acct.phase == "active" and loc:
-            self._tick_contracts(loc, today)
+            for _ in range(120):  # a long clock jump may end several (month-to-month) contracts
+                if not self._tick_contracts(loc, today):
+                    break
 
     def _verified(self, acct, now, today):
         """Verification and credit done: utility step (or a blocked address)."""
@@ -794,9 +796,10 @@ class Api:
             self._emit_location("location.service_canceled", loc, reason=reason)
 
     def _tick_contracts(self, loc, today):
+        """One step of contract time; True when a contract ended (call again)."""
         cur = loc.current_contract()
         if cur is None:
-            return
+            return False
         # renewal reminder 90 days before contract end (once per contract)
         if today >= cur.end - dt.timedelta(days=90) and loc.renewal_email_sent_for != cur.uuid:
             loc.renewal_email_sent_for = cur.uuid
@@ -813,6 +816,8 @@ class Api:
                 nc = Contract(plan, cur.end + dt.timedelta(days=1), _add_months(cur.end + dt.timedelta(days=1), 1),
                               "active")
                 loc.contracts.append(nc)
+            return True
+        return False
 
     def _tick_async(self):
         t = time.monotonic()

@@ -27,6 +27,8 @@ def _judged_burst(url, token, n, limit):
         time.sleep(1.05)  # empty window
         rs, took = _burst(url, token, n)
         if took < 0.9:
+            for r in rs:
+                r.took = took
             return rs
     raise AssertionError("machine too loaded to fit a burst into one second")
 
@@ -36,7 +38,7 @@ def test_app_limit(sb, client):
     url = sb.base_url + "/v1/app/plan-groups"
     rs = _judged_burst(url, sb.app_token, 45, 30)
     codes = [r.status_code for r in rs]
-    assert codes.count(200) == 30 and codes.count(429) == 15, codes
+    assert codes.count(200) == 30 and codes.count(429) == 15, (codes, rs[0].took, sb.journal()[-50:])
     r429 = next(r for r in rs if r.status_code == 429)
     assert int(r429.headers["Retry-After"]) >= 1 and "detail" in r429.json()
     time.sleep(1.05)
