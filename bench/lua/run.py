@@ -71,15 +71,18 @@ def main():
             wrk(gw.url + "/light/webhook", argparse.Namespace(**{**vars(args), "duration": 2}),
                 ROOT / "bench" / "lua" / "wrk_webhook.lua", wenv)
             s_rps, s50, s99, s_bad, _ = wrk(gw.url + "/static", args)
+            # the same POST (2 KB body + signature header) to `return 200`: nginx discards the body
+            p_rps, p50, p99, p_bad, _ = wrk(gw.url + "/static", args, ROOT / "bench" / "lua" / "wrk_webhook.lua", wenv)
             w_rps, w50, w99, w_bad, _ = wrk(gw.url + "/light/webhook", args, ROOT / "bench" / "lua" / "wrk_webhook.lua",
                                             wenv)
     load = os.getloadavg()[0]
     print(f"nginx 1 worker (cpu {args.nginx_cpu}), wrk -t{args.threads} -c{args.connections} -d{args.duration}s "
           f"(cpu {args.wrk_cpu}), {os.cpu_count()} CPUs, load average {load:.2f}")
     print(f"  GET  /static        {s_rps:10.0f} req/s  p50 {s50:>8}  p99 {s99:>8}  non-2xx {s_bad}")
+    print(f"  POST /static        {p_rps:10.0f} req/s  p50 {p50:>8}  p99 {p99:>8}  non-2xx {p_bad}  (same 2 KB POST)")
     print(f"  POST /light/webhook {w_rps:10.0f} req/s  p50 {w50:>8}  p99 {w99:>8}  non-2xx {w_bad}  "
           f"(2 KB body, HMAC-SHA256 + JSON parse)")
-    print(f"  webhook / static = {w_rps / s_rps:.2f}x")
+    print(f"  webhook / static GET = {w_rps / s_rps:.2f}x   webhook / static POST = {w_rps / p_rps:.2f}x")
 
     lua_path = f"{ROOT}/lua/?.lua;{ROOT}/lua/?/init.lua;;"
     for lua, flavour in (("luajit", "jit"), ("lua5.4", "5.4")):
