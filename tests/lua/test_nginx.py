@@ -55,13 +55,36 @@ def gateway(sandbox, tmp_path_factory):
     env = {"LIGHT_APP_TOKEN": sandbox.app_token, "LIGHT_BASE_URL": sandbox.base_url, "LIGHT_TRANSPORT": "",
            # rotation: the old secret first, the current one second
            "LIGHT_WEBHOOK_SECRET": f"{ROTATED_OUT},{sandbox.webhook_secret}"}
-    gw = Nginx(tmp_path_factory.mktemp("nginx"), env, workers=1)
+    gw = Nginx(tmp_path_factory.mktemp("nginx"), env, workers=1, extra=RAW_LOCATION)
     gw.start()
     yield gw
     gw.stop()
     log = gw.error_log()
     assert "[alert]" not in log and "[emerg]" not in log and "lua entry thread aborted" not in log, log[-4000:]
     assert sandbox.app_token not in log and sandbox.webhook_secret not in log
+
+
+# Test-only location: a raw SDK call from inside nginx, reporting what came back.
+RAW_LOCATION = r"""
+        location = /t/raw {
+            content_by_lua_block {
+                local light = require "light"
+                local c = assert(light.new{ app_token = os.getenv("LIGHT_APP_TOKEN"),
+                    base_url = ngx.var.arg_base or os.getenv("LIGHT_BASE_URL"),
+                    max_retries = tonumber(ngx.var.arg_retries or "0"), retry_base = 0.01, retry_max = 0.02 })
+                local v, err, meta = c:request("GET", "/v1/app/accounts", { limit = 1 })
+                local out
+                if v then
+                    out = { ok = true, status = meta.status, retries = meta.retries,
+                            padding = type(v.padding) == "string" and #v.padding or light.null }
+                else
+                    out = { ok = false, kind = err.kind, retries = err.retries, status = err.status }
+                end
+                c:close()
+                ngx.say(light.json.encode(out))
+            }
+        }
+"""
 
 
 def event_body(name="enrollment.finalized", pad=0):
@@ -270,3 +293,25 @@ def test_blocking_transport_would_block_the_worker(sandbox, clean_sandbox, tmp_p
     with Nginx(tmp_path / "nginx-curl", env, workers=1) as gw:
         answered, _, received = slow_and_fast(gw, sandbox)
     assert answered > received + HOLD
+
+
+def test_subrequest_transport_failures_and_large_bodies(gateway, sandbox, clean_sandbox):
+    def raw(query=""):
+        status, data, _ = request(gateway, "GET", "/t/raw" + query)
+        assert status == 200, data
+        return json.loads(data)
+
+    assert raw() == {"ok": True, "status": 200, "retries": 0, "padding": None}
+    # nothing listens on port 9: nginx's own 502 becomes a connection failure, retried
+    out = raw("?base=http://127.0.0.1:9&retries=1")
+    assert out == {"ok": False, "kind": "APIConnectionError", "retries": 1, "status": 0}
+    # the upstream drops the connection before answering
+    sandbox.fault(method="GET", path="/v1/app/accounts", kind="close", times=1)
+    assert raw()["kind"] == "APIConnectionError"
+    # a 2 xx body that is not JSON
+    sandbox.fault(method="GET", path="/v1/app/accounts", kind="truncated_json", times=1)
+    assert raw()["kind"] == "APIResponseValidationError"
+    # a 2 MB answer comes through the subrequest intact
+    sandbox.fault(method="GET", path="/v1/app/accounts", kind="oversized", size=2 * 1024 * 1024, times=1)
+    out = raw()
+    assert out["ok"] is True and out["padding"] == 2 * 1024 * 1024 - len('{"padding":""}')
