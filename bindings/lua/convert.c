@@ -6,7 +6,8 @@
 
 #include "lua_light.h"
 
-#define MAX_DEPTH 128
+#define MAX_DEPTH 128       /* Lua → JSON: deeper is refused (also catches cycles) */
+#define MAX_PUSH_DEPTH 1000 /* JSON → Lua: cJSON's own nesting limit, so a parsed tree never exceeds it */
 
 void light_lua__push_null(lua_State *L) { lua_pushlightuserdata(L, NULL); }
 
@@ -30,7 +31,7 @@ static void push_number(lua_State *L, double d) {
 }
 
 static void push_json(lua_State *L, const cJSON *j, int depth) {
-  if (depth > MAX_DEPTH) luaL_error(L, "light: JSON nested too deeply");
+  if (depth > MAX_PUSH_DEPTH) luaL_error(L, "light: JSON nested too deeply");
   luaL_checkstack(L, 4, "light: JSON nested too deeply");
   if (!j || cJSON_IsNull(j)) {
     light_lua__push_null(L);
