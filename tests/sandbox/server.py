@@ -329,6 +329,50 @@ class SandboxHTTPServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+class Headers:
+    """Request headers: a fast, case-insensitive stand-in for email.message.Message
+    (get returns the first value, like Message.get)."""
+
+    __slots__ = ("_items", "_first")
+
+    def __init__(self):
+        self._items = []
+        self._first = {}
+
+    def add(self, name, value):
+        self._items.append((name, value))
+        self._first.setdefault(name.lower(), value)
+
+    def get(self, name, default=None):
+        return self._first.get(name.lower(), default)
+
+    def get_all(self, name, default=None):
+        n = name.lower()
+        vals = [v for k, v in self._items if k.lower() == n]
+        return vals or default
+
+    def __getitem__(self, name):
+        return self._first.get(name.lower())
+
+    def __contains__(self, name):
+        return name.lower() in self._first
+
+    def items(self):
+        return list(self._items)
+
+    def keys(self):
+        return [k for k, _ in self._items]
+
+    def values(self):
+        return [v for _, v in self._items]
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self):
+        return len(self._items)
+
+
 class _Abort(Exception):
     """The response was produced (or the connection dropped) by a fault."""
 
@@ -338,6 +382,80 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "LightSandbox/1.0"
     sys_version = ""
     timeout = 300  # idle keep-alive connections are closed after this
+
+    def parse_request(self):
+        """BaseHTTPRequestHandler.parse_request (CPython 3.11) with a fast header reader
+        instead of the email parser (the parser was a fifth of the time of a GET)."""
+        self.command = None
+        self.request_version = version = self.default_request_version
+        self.close_connection = True
+        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        self.requestline = requestline
+        words = requestline.split()
+        if not words:
+            return False
+        if len(words) >= 3:
+            version = words[-1]
+            try:
+                if not version.startswith("HTTP/"):
+                    raise ValueError
+                major, minor = version.split("/", 1)[1].split(".")
+                version_number = int(major), int(minor)
+            except (ValueError, IndexError):
+                self.send_error(400, f"Bad request version ({version!r})")
+                return False
+            if version_number >= (1, 1):
+                self.close_connection = False
+            if version_number >= (2, 0):
+                self.send_error(505, f"Invalid HTTP version ({version})")
+                return False
+            self.request_version = version
+        if not 2 <= len(words) <= 3:
+            self.send_error(400, f"Bad request syntax ({requestline!r})")
+            return False
+        command, path = words[:2]
+        if len(words) == 2:
+            self.close_connection = True
+            if command != "GET":
+                self.send_error(400, f"Bad HTTP/0.9 request type ({command!r})")
+                return False
+        self.command, self.path = command, path
+        if self.path.startswith("//"):
+            self.path = "/" + self.path.lstrip("/")
+        headers = Headers()
+        last = None
+        for n in range(101):
+            line = self.rfile.readline(65537)
+            if len(line) > 65536:
+                self.send_error(431, "Line too long")
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+            if n == 100:
+                self.send_error(431, "Too many headers")
+                return False
+            text = line.decode("iso-8859-1")
+            if text[0] in " \t" and last is not None:  # obsolete line folding
+                name, value = headers._items[-1]  # noqa: SLF001
+                headers._items[-1] = (name, value + " " + text.strip())  # noqa: SLF001
+                headers._first[name.lower()] = headers._items[-1][1]  # noqa: SLF001
+                continue
+            name, sep, value = text.partition(":")
+            if not sep or not name.strip():
+                self.send_error(400, "Malformed header line")
+                return False
+            headers.add(name.strip(), value.strip())
+            last = name
+        self.headers = headers
+        conntype = (headers.get("Connection") or "").lower()
+        if conntype == "close":
+            self.close_connection = True
+        elif conntype == "keep-alive":
+            self.close_connection = False
+        if ((headers.get("Expect") or "").lower() == "100-continue" and self.request_version >= "HTTP/1.1"
+                and not self.handle_expect_100()):
+            return False
+        return True
 
     def setup(self):
         super().setup()
