@@ -37,6 +37,9 @@ export interface ClientOptions {
   maxResponseBytes?: number;
   /** Refresh account tokens this many seconds before expiry (default 600). */
   tokenRefreshMargin?: number;
+  /** First retry backoff and backoff cap, seconds (defaults 0.5 and 8). */
+  retryBase?: number;
+  retryMax?: number;
 }
 export interface AccountClientOptions extends Omit<ClientOptions, 'appToken'> {
   accountToken: string;

@@ -235,6 +235,8 @@ function nativeOptions(o, tokens) {
     insecureSkipVerify: opts.insecureSkipVerify,
     maxResponseBytes: opts.maxResponseBytes,
     tokenRefreshMargin: opts.tokenRefreshMargin,
+    retryBase: opts.retryBase,
+    retryMax: opts.retryMax,
     userAgentRuntime: USER_AGENT_RUNTIME,
   };
 }

@@ -107,6 +107,9 @@ function generate() {
   L('  maxResponseBytes?: number;');
   L('  /** Refresh account tokens this many seconds before expiry (default 600). */');
   L('  tokenRefreshMargin?: number;');
+  L('  /** First retry backoff and backoff cap, seconds (defaults 0.5 and 8). */');
+  L('  retryBase?: number;');
+  L('  retryMax?: number;');
   L('}');
   L('export interface AccountClientOptions extends Omit<ClientOptions, \'appToken\'> {');
   L('  accountToken: string;');

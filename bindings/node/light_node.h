@@ -43,9 +43,11 @@ typedef struct light_node_env {
   uv_loop_t *loop;
   light_engine *engine;        /* created on the first call */
   uv_timer_t *timer;           /* heap; freed by its close callback */
+  uv_check_t *check;           /* marks loop iterations (time slice); heap */
+  uint64_t slice_start;        /* uv_hrtime() of this iteration's first socket event, 0 = none yet */
   light_node_poll **polls;     /* indexed by fd */
   size_t n_polls;              /* capacity of polls */
-  size_t open_handles;         /* uv handles not yet closed (timer + polls) */
+  size_t open_handles;         /* uv handles not yet closed (timer, check, polls) */
   int refd;                    /* handles ref'd (requests pending) */
   int in_uv;                   /* inside a uv callback that drives the engine */
   int scope_open;              /* handle + callback scope opened lazily in in_uv */
