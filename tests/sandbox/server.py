@@ -9,6 +9,7 @@ import re
 import secrets
 import socket
 import struct
+import sys
 import threading
 import time
 import urllib.parse
@@ -638,6 +639,10 @@ class Handler(BaseHTTPRequestHandler):
                 result = getattr(api, "op_" + route.op)(ctx)
         except ApiError as e:
             return err(e.status, e.message, e.headers)
+        except Exception as e:  # noqa: BLE001 - an emulator bug must surface as a 500, not a hang
+            import traceback
+            traceback.print_exc(file=sys.stderr)
+            return err(500, f"Internal emulator error: {type(e).__name__}")
         status, obj = result if isinstance(result, tuple) else (200, result)
         return status, json.dumps(obj, separators=(",", ":")).encode(), cors
 
