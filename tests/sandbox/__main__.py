@@ -6,6 +6,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 
 from .server import Sandbox, make_server
 
@@ -31,6 +32,9 @@ def parse_args(argv=None):
     p.add_argument("--ready-json", action="store_true",
                    help="print one JSON line {base_url, app_token, webhook_secret, ca_file, pid} first on stdout")
     p.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    p.add_argument("--watch-parent", action="store_true",
+                   help="exit when the parent process dies (SandboxProcess passes it, so a killed test run "
+                        "leaves no orphaned emulator)")
     a = p.parse_args(argv)
     if a.tls_wrong_host:
         a.tls = True
@@ -64,6 +68,15 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if a.watch_parent:
+        parent = os.getppid()
+
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            srv.shutdown()
+
+        threading.Thread(target=watch, name="watch-parent", daemon=True).start()
     ready = {"base_url": sb.base_url, "app_token": sb.app_token, "webhook_secret": sb.webhook_secret,
              "ca_file": sb.ca_file, "pid": os.getpid(),
              "receiver_url": receiver.url if receiver else None}

@@ -56,7 +56,7 @@ class SandboxProcess:
 
     # ---- lifecycle ----------------------------------------------------------------
     def start(self):
-        cmd = [self.python, "-m", "tests.sandbox", "--port", "0", "--ready-json"] + self.args
+        cmd = [self.python, "-m", "tests.sandbox", "--port", "0", "--ready-json", "--watch-parent"] + self.args
         self._log = tempfile.NamedTemporaryFile(prefix="light-sandbox-", suffix=".log", delete=False)
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"

@@ -84,3 +84,36 @@ def test_reset_wipes_state():
         assert st == 404
         assert sb.admin("GET", "faults") == [] and abs(sb.clock()["offset"]) < 1
         assert [e["path"] for e in sb.journal()] == [f"/v1/app/accounts/{acct['uuid']}"]
+
+
+def test_no_orphan_when_parent_dies(tmp_path):
+    """A parent killed with SIGKILL (no fixture teardown) does not leave the emulator running."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(REPO_ROOT)!r})\n"
+        "from tests.sandbox.runner import SandboxProcess\n"
+        "sb = SandboxProcess().start()\n"
+        "print(sb.pid, flush=True)\n"
+        "time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    parent.stdout.close()
+    def gone():
+        try:
+            with open(f"/proc/{child}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # exited, not yet reaped
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+
+    for _ in range(50):
+        if gone():
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGTERM)
+        raise AssertionError("emulator outlived its parent")
