@@ -2,9 +2,9 @@
  *
  * cJSON → Python walks the tree once, straight into dicts, lists and
  * strings (no text round trip). Object keys repeat across the elements of a
- * list (invoices, usage intervals), so a small per-call key cache hands out
- * the same str object for the same key: no new allocation, and the key's
- * hash is computed once. Money and kWh values arrive as JSON strings and
+ * list (invoices, usage intervals), so a small per-call cache hands out the
+ * same str object for the same key (no new allocation, the hash computed
+ * once); short string values (dates, "0.000") are shared the same way. Money and kWh values arrive as JSON strings and
  * stay str. Integral numbers become int (cJSON keeps only the double), other
  * numbers float.
  *
@@ -12,60 +12,73 @@
  * decimal.Decimal (as a string, to keep money exact) and objects with an
  * isoformat() method (date/datetime) as strings. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "light_py.h"
 
 /* ---- cJSON → Python ---------------------------------------------------- */
 
-#define KEY_CACHE_SIZE 256 /* power of two */
+#define CACHE_SIZE 256      /* power of two, per table */
+#define SHORT_VALUE_MAX 24  /* string values up to this length are shared too */
 
-typedef struct key_slot {
-  PyObject *key; /* strong ref */
-  const char *utf8;
+typedef struct str_slot {
+  PyObject *str; /* strong ref */
   size_t len;
   size_t hash;
-} key_slot;
+  char bytes[SHORT_VALUE_MAX + 1];
+} str_slot;
 
+/* Object keys repeat across list elements, and so do short values (dates,
+ * "0.000", status names): both are handed out from small caches. str is
+ * immutable, so sharing is invisible to users. */
 typedef struct from_ctx {
-  key_slot keys[KEY_CACHE_SIZE];
+  str_slot keys[CACHE_SIZE];
+  str_slot values[CACHE_SIZE];
   int depth;
 } from_ctx;
 
-static size_t fnv1a(const char *s, size_t *len) {
-  size_t h = (size_t)1469598103934665603ULL;
+static int is_ascii(const char *s, size_t len) {
   const unsigned char *p = (const unsigned char *)s;
-  while (*p) {
-    h ^= *p++;
+  size_t i = 0;
+  uint64_t acc = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    memcpy(&w, p + i, 8);
+    acc |= w;
+  }
+  for (; i < len; i++) acc |= p[i];
+  return (acc & 0x8080808080808080ULL) == 0;
+}
+
+static PyObject *make_str(const char *s, size_t len) {
+  if (!is_ascii(s, len)) return PyUnicode_DecodeUTF8(s, (Py_ssize_t)len, "replace");
+  PyObject *u = PyUnicode_New((Py_ssize_t)len, 127);
+  if (u) memcpy(PyUnicode_1BYTE_DATA(u), s, len);
+  return u;
+}
+
+static PyObject *cached_str(str_slot *table, const char *s, size_t max_len) {
+  size_t len = strlen(s);
+  if (len > max_len) return make_str(s, len);
+  size_t h = (size_t)1469598103934665603ULL; /* FNV-1a */
+  for (size_t i = 0; i < len; i++) {
+    h ^= (unsigned char)s[i];
     h *= (size_t)1099511628211ULL;
   }
-  *len = (size_t)((const char *)p - s);
-  return h;
-}
-
-static PyObject *make_str(const char *s, size_t len) { return PyUnicode_DecodeUTF8(s, (Py_ssize_t)len, "replace"); }
-
-static PyObject *key_for(from_ctx *ctx, const char *s) {
-  size_t len;
-  size_t h = fnv1a(s, &len);
-  key_slot *slot = &ctx->keys[h & (KEY_CACHE_SIZE - 1)];
-  if (slot->key && slot->hash == h && slot->len == len && memcmp(slot->utf8, s, len) == 0) {
-    Py_INCREF(slot->key);
-    return slot->key;
-  }
-  PyObject *k = make_str(s, len);
-  if (!k) return NULL;
-  const char *u = PyUnicode_AsUTF8(k);
-  if (!u) { /* cannot happen for a fresh str; do not cache */
-    PyErr_Clear();
-    return k;
-  }
-  Py_XSETREF(slot->key, Py_NewRef(k));
-  slot->utf8 = u;
+  str_slot *slot = &table[(h ^ (h >> 17)) & (CACHE_SIZE - 1)];
+  if (slot->str && slot->hash == h && slot->len == len && memcmp(slot->bytes, s, len) == 0)
+    return Py_NewRef(slot->str);
+  PyObject *u = make_str(s, len);
+  if (!u) return NULL;
+  Py_XSETREF(slot->str, Py_NewRef(u));
+  memcpy(slot->bytes, s, len);
   slot->len = len;
   slot->hash = h;
-  return k;
+  return u;
 }
+
+#define KEY_MAX SHORT_VALUE_MAX
 
 static PyObject *number(const cJSON *item) {
   double v = item->valuedouble;
@@ -80,7 +93,7 @@ static PyObject *from_item(from_ctx *ctx, const cJSON *item) {
     case cJSON_False: Py_RETURN_FALSE;
     case cJSON_Number: return number(item);
     case cJSON_String:
-    case cJSON_Raw: return item->valuestring ? make_str(item->valuestring, strlen(item->valuestring)) : PyUnicode_New(0, 0);
+    case cJSON_Raw: return item->valuestring ? cached_str(ctx->values, item->valuestring, SHORT_VALUE_MAX) : PyUnicode_New(0, 0);
     default: break;
   }
   if (++ctx->depth > 512) {
@@ -107,7 +120,7 @@ static PyObject *from_item(from_ctx *ctx, const cJSON *item) {
     out = PyDict_New();
     if (!out) goto done;
     for (const cJSON *c = item->child; c; c = c->next) {
-      PyObject *k = key_for(ctx, c->string ? c->string : "");
+      PyObject *k = cached_str(ctx->keys, c->string ? c->string : "", KEY_MAX);
       PyObject *v = k ? from_item(ctx, c) : NULL;
       int rc = v ? PyDict_SetItem(out, k, v) : -1;
       Py_XDECREF(k);
@@ -129,8 +142,15 @@ PyObject *lpy_from_json(const cJSON *item) {
   if (!item) Py_RETURN_NONE;
   from_ctx *ctx = PyMem_Calloc(1, sizeof *ctx);
   if (!ctx) return PyErr_NoMemory();
+  /* A fresh tree cannot hold cycles: do not let the allocations of a big
+   * document trigger collections of the young generation half-way. */
+  int gc_was_enabled = PyGC_Disable();
   PyObject *out = from_item(ctx, item);
-  for (size_t i = 0; i < KEY_CACHE_SIZE; i++) Py_XDECREF(ctx->keys[i].key);
+  if (gc_was_enabled) PyGC_Enable();
+  for (size_t i = 0; i < CACHE_SIZE; i++) {
+    Py_XDECREF(ctx->keys[i].str);
+    Py_XDECREF(ctx->values[i].str);
+  }
   PyMem_Free(ctx);
   return out;
 }

@@ -74,6 +74,26 @@ static PyObject *mod_decode(PyObject *module, PyObject *arg) {
   return o;
 }
 
+/* _parse(data) -> capsule holding a cJSON tree; _convert(capsule) -> object. Benchmarks only:
+ * they separate the core's parse (done without the GIL in a real call) from the conversion. */
+static void tree_destructor(PyObject *cap) { cJSON_Delete(PyCapsule_GetPointer(cap, "light.cjson")); }
+
+static PyObject *mod_parse(PyObject *module, PyObject *arg) {
+  Py_buffer view;
+  if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+  cJSON *j = cJSON_ParseWithLength(view.buf, (size_t)view.len);
+  PyBuffer_Release(&view);
+  if (!j) return PyErr_Format(PyExc_ValueError, "not JSON");
+  PyObject *cap = PyCapsule_New(j, "light.cjson", tree_destructor);
+  if (!cap) cJSON_Delete(j);
+  return cap;
+}
+
+static PyObject *mod_convert(PyObject *module, PyObject *cap) {
+  cJSON *j = PyCapsule_GetPointer(cap, "light.cjson");
+  return j ? lpy_from_json(j) : NULL;
+}
+
 /* _encode_roundtrip(obj) -> object: Python → cJSON → Python (tests of the converter). */
 static PyObject *mod_roundtrip(PyObject *module, PyObject *arg) {
   cJSON *j = lpy_to_json(arg, "value");
@@ -104,6 +124,8 @@ static PyMethodDef module_methods[] = {
     {"version", mod_version, METH_NOARGS, "Version of the linked core library."},
     {"error_classes", mod_error_kinds, METH_NOARGS, "{class name: exception class}"},
     {"_decode", mod_decode, METH_O, "Parse JSON bytes with the core's parser and convert (benchmarks)."},
+    {"_parse", mod_parse, METH_O, "Parse JSON bytes into a cJSON tree capsule (benchmarks)."},
+    {"_convert", mod_convert, METH_O, "Convert a _parse() capsule to Python objects (benchmarks)."},
     {"_roundtrip", mod_roundtrip, METH_O, "Python -> cJSON -> Python (tests)."},
     {NULL, NULL, 0, NULL}};
 

@@ -33,6 +33,7 @@ static int payload_of(PyObject *o, Py_buffer *view, const char **data, Py_ssize_
 
 /* Secrets from str or a list/tuple of str; returns the count, or -1. */
 static Py_ssize_t secrets_of(PyObject *o, const char **out) {
+  if (o == Py_None) return 0;
   if (PyUnicode_Check(o)) {
     out[0] = PyUnicode_AsUTF8(o);
     return out[0] ? 1 : -1;
@@ -77,18 +78,21 @@ static int int64_of(PyObject *o, long long dflt, long long *out) {
   return 0;
 }
 
-/* verify(payload, signature, secret, tolerance=3600, now=None, parse=True) -> dict | None */
-static PyObject *webhook_verify(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+/* verify(payload, signature, secret, tolerance=3600, now=None, parse=True) -> dict | None.
+ * Hand-rolled FASTCALL argument handling: this is a hot path (one call per
+ * delivered webhook) and costs less than PyArg_ParseTupleAndKeywords. */
+static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                             int max_args) {
   static const char *const names[] = {"payload", "signature", "secret", "tolerance", "now", "parse"};
   PyObject *a[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
-  if (nargs > 6) return PyErr_Format(PyExc_TypeError, "verify() takes at most 6 arguments");
+  if (nargs > max_args) return PyErr_Format(PyExc_TypeError, "verify() takes at most %d arguments", max_args);
   for (Py_ssize_t i = 0; i < nargs; i++) a[i] = args[i];
   Py_ssize_t nk = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
   for (Py_ssize_t k = 0; k < nk; k++) {
     const char *kn = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, k));
     if (!kn) return NULL;
     int found = 0;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < max_args; i++)
       if (strcmp(kn, names[i]) == 0) {
         if (a[i]) return PyErr_Format(PyExc_TypeError, "verify() got multiple values for '%s'", kn);
         a[i] = args[nargs + k];
@@ -110,7 +114,7 @@ static PyObject *webhook_verify(PyObject *module, PyObject *const *args, Py_ssiz
   long long tolerance, now;
   if (int64_of(a[3], LIGHT_WEBHOOK_DEFAULT_TOLERANCE, &tolerance) < 0) return NULL;
   if (int64_of(a[4], (long long)time(NULL), &now) < 0) return NULL;
-  int parse = a[5] ? PyObject_IsTrue(a[5]) : 1;
+  int parse = max_args < 6 ? 0 : a[5] ? PyObject_IsTrue(a[5]) : 1;
   if (parse < 0) return NULL;
   Py_buffer view;
   const char *data;
@@ -134,6 +138,16 @@ static PyObject *webhook_verify(PyObject *module, PyObject *const *args, Py_ssiz
   cJSON_Delete(event);
   light_error_clear(&err);
   return out;
+}
+
+static PyObject *webhook_verify(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+  return verify_impl(module, args, nargs, kwnames, 6);
+}
+
+/* verify_signature(payload, signature, secret, tolerance=3600, now=None) -> None */
+static PyObject *webhook_verify_signature(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                                         PyObject *kwnames) {
+  return verify_impl(module, args, nargs, kwnames, 5);
 }
 
 /* sign(payload, secret, timestamp=None) -> "t.hex" */
@@ -176,6 +190,11 @@ static PyObject *webhook_event_names(PyObject *module, PyObject *unused) {
 PyMethodDef lpy_webhook_methods[] = {
     {"webhook_verify", (PyCFunction)(void (*)(void))webhook_verify, METH_FASTCALL | METH_KEYWORDS,
      "webhook_verify(payload, signature, secret, tolerance=3600, now=None, parse=True) -> dict | None"},
+    {"webhook_verify_signature", (PyCFunction)(void (*)(void))webhook_verify_signature, METH_FASTCALL | METH_KEYWORDS,
+     "verify_signature(payload, signature, secret, tolerance=3600, now=None) -> None\n"
+     "Verify a Light-Signature-v1 header over the raw payload (str or bytes) with a secret or a list of\n"
+     "secrets; raises SignatureVerificationError (reason: malformed_header, timestamp_too_old,\n"
+     "timestamp_in_future, signature_mismatch, no_secret)."},
     {"webhook_sign", (PyCFunction)(void (*)(void))webhook_sign, METH_VARARGS | METH_KEYWORDS,
      "webhook_sign(payload, secret, timestamp=None) -> str"},
     {"event_names", webhook_event_names, METH_NOARGS, "The documented webhook event names."},

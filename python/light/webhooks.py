@@ -51,13 +51,14 @@ def verify(payload: Payload, signature: str | None, secret: Secret | None, toler
     ``malformed_header``, ``timestamp_too_old``, ``timestamp_in_future``,
     ``signature_mismatch``, ``no_secret``.
     """
-    return LightObject(_verify(payload, signature, _secrets(secret), tolerance, now))
+    if secret is not None and not isinstance(secret, (str, list, tuple)):
+        secret = _secrets(secret)
+    return LightObject(_verify(payload, signature, secret, tolerance, now))
 
 
-def verify_signature(payload: Payload, signature: str | None, secret: Secret | None,
-                     tolerance: int = DEFAULT_TOLERANCE, now: int | None = None) -> None:
-    """Like :func:`verify` but only checks the signature (does not parse the body)."""
-    _verify(payload, signature, _secrets(secret), tolerance, now, False)
+# The C function itself (no Python frame on this hot path): same arguments as
+# verify(); secret may be a str, a list/tuple of str, or None.
+verify_signature = _light.webhook_verify_signature
 
 
 def sign(payload: Payload, secret: str, timestamp: int | None = None) -> str:
