@@ -28,14 +28,37 @@ typedef struct ln_client {
   uint32_t pending;
 } ln_client;
 
+/* ---- per-call arguments ------------------------------------------------- */
+
+typedef struct call_args {
+  light_params params;
+  char **path_values;
+  size_t n_path;
+  cJSON *query;
+  cJSON *body;
+  light_file file;
+  char *file_copy;   /* string content copied to UTF-8 */
+  char *filename;
+  char *content_type;
+  char *field;
+} call_args;
+
+/* A call: pending in its client's list from submit to completion; while
+ * the environment has LN_MAX_INFLIGHT calls in the engine it waits in the
+ * environment's admission queue, owning its arguments. */
 struct light_node_call {
   ln_client *c;
   napi_deferred deferred;
-  light_async_request *handle;
-  cJSON *query; /* kept for paginated operations (next-page query) */
+  light_async_request *handle; /* NULL while queued */
+  call_args a;                 /* owned while queued; released at submission */
+  char op_id[64];              /* "" for a raw request */
+  char *method, *path;         /* raw request */
+  cJSON *query;                /* kept for paginated operations (next-page query) */
   int paginated;
+  int queued;
   uint32_t id;
-  light_node_call *prev, *next;
+  light_node_call *prev, *next; /* client's pending list */
+  light_node_call *qnext;       /* environment's admission queue */
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -85,10 +108,17 @@ static void unlink_call(ln_client *c, light_node_call *k, int touch_js) {
   if (--c->pending == 0 && touch_js) napi_reference_unref(c->e->env, c->self, NULL);
 }
 
+static void args_free(call_args *a);
+
 static void call_free(light_node_call *k) {
+  args_free(&k->a);
   cJSON_Delete(k->query);
+  free(k->method);
+  free(k->path);
   free(k);
 }
+
+static void pump(light_node_env *e);
 
 /* ---- completion ----------------------------------------------------------- */
 
@@ -96,6 +126,7 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
   light_node_call *k = ud;
   ln_client *c = k->c;
   light_node_env *e = c->e;
+  if (e->inflight) e->inflight--;
   if (e->closing) {
     /* environment teardown: no JS may run; the deferred dies with the env */
     unlink_call(c, k, 0);
@@ -128,6 +159,7 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
         light_error_clear(&derr);
         light_response_free(resp);
         call_free(k);
+        pump(e);
         return;
       }
       napi_value pair, nq;
@@ -154,22 +186,98 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
     napi_reject_deferred(env, k->deferred, v);
   }
   call_free(k);
+  pump(e);
 }
 
-/* ---- per-call arguments ------------------------------------------------- */
+/* ---- admission ------------------------------------------------------------ */
 
-typedef struct call_args {
-  light_params params;
-  char **path_values;
-  size_t n_path;
-  cJSON *query;
-  cJSON *body;
-  light_file file;
-  char *file_copy;   /* string content copied to UTF-8 */
-  char *filename;
-  char *content_type;
-  char *field;
-} call_args;
+/* Hand @p k to the engine. On failure the caller rejects and frees it. */
+static light_status start_call(light_node_call *k, light_error *err) {
+  light_node_env *e = k->c->e;
+  light_status st;
+  if (!k->c->client) {
+    err->code = LIGHT_E_STATE;
+    err->kind = LIGHT_ERR_LIGHT;
+    return LIGHT_E_STATE;
+  }
+  if (k->op_id[0])
+    st = light_engine_submit(e->engine, k->c->client, k->op_id, &k->a.params, on_done, k, &k->handle, err);
+  else
+    st = light_engine_submit_raw(e->engine, k->c->client, k->method, k->path, &k->a.params, on_done, k, &k->handle,
+                                 err);
+  if (st != LIGHT_OK) return st;
+  e->inflight++;
+  k->queued = 0;
+  if (k->paginated) {
+    k->query = k->a.query; /* light_page_next_query() copies it forward */
+    k->a.query = NULL;
+  }
+  args_free(&k->a); /* the engine copied what it needs */
+  memset(&k->a, 0, sizeof k->a);
+  return LIGHT_OK;
+}
+
+/* Reject a call that never reached the engine (unlinks and frees it). */
+static void fail_call(light_node_call *k, const light_error *err) {
+  light_node_env *e = k->c->e;
+  unlink_call(k->c, k, 1);
+  light_node__enter_js(e);
+  napi_reject_deferred(e->env, k->deferred, light_node__error_value(e->env, err));
+  call_free(k);
+}
+
+static void queue_remove(light_node_env *e, light_node_call *k) {
+  light_node_call **pp = &e->q_head, *prev = NULL;
+  while (*pp && *pp != k) {
+    prev = *pp;
+    pp = &(*pp)->qnext;
+  }
+  if (!*pp) return;
+  *pp = k->qnext;
+  if (e->q_tail == k) e->q_tail = prev;
+  k->qnext = NULL;
+}
+
+static void pump(light_node_env *e) {
+  while (!e->closing && e->engine && e->q_head && e->inflight < LN_MAX_INFLIGHT) {
+    light_node_call *k = e->q_head;
+    queue_remove(e, k);
+    light_error err = LIGHT_ERROR_INIT;
+    if (start_call(k, &err) != LIGHT_OK) fail_call(k, &err);
+    light_error_clear(&err);
+  }
+}
+
+static void cancelled(light_error *err) {
+  const char *m = "request cancelled";
+  err->code = LIGHT_E_CANCELLED;
+  err->kind = LIGHT_ERR_LIGHT;
+  err->message = malloc(strlen(m) + 1);
+  if (err->message) strcpy(err->message, m);
+}
+
+/* Cancel one pending call: a queued one is rejected here, an engine one by
+ * light_engine_cancel() (its completion runs now). */
+static void cancel_call(light_node_env *e, light_node_call *k) {
+  if (k->queued) {
+    light_error err = LIGHT_ERROR_INIT;
+    queue_remove(e, k);
+    cancelled(&err);
+    fail_call(k, &err);
+    light_error_clear(&err);
+  } else if (e->engine) {
+    light_engine_cancel(e->engine, k->handle);
+  }
+}
+
+void light_node__drop_queue(light_node_env *e) {
+  while (e->q_head) {
+    light_node_call *k = e->q_head;
+    queue_remove(e, k);
+    unlink_call(k->c, k, 0);
+    call_free(k);
+  }
+}
 
 static void args_free(call_args *a) {
   for (size_t i = 0; i < a->n_path; i++) free(a->path_values[i]);
@@ -317,37 +425,65 @@ static napi_value submit(napi_env env, napi_value self, const char *op_id, const
     err.code = st = LIGHT_E_NOMEM;
     err.kind = LIGHT_ERR_LIGHT;
   }
-  if (st == LIGHT_OK) {
-    k->c = c;
-    k->deferred = deferred;
-    k->paginated = op && op->paginated;
-    k->id = ++c->e->next_call_id;
-    if (op_id)
-      st = light_engine_submit(engine, c->client, op_id, &a.params, on_done, k, &k->handle, &err);
-    else
-      st = light_engine_submit_raw(engine, c->client, method, path, &a.params, on_done, k, &k->handle, &err);
-    if (st == LIGHT_OK) {
-      link_call(c, k);
-      if (k->paginated) {
-        k->query = a.query; /* light_page_next_query() copies it forward */
-        a.query = NULL;
-      }
-      if (ticket && !is_nullish(env, ticket)) {
-        napi_value id;
-        napi_create_uint32(env, k->id, &id);
-        napi_set_named_property(env, ticket, "id", id);
-      }
-    } else {
-      free(k);
-    }
+  if (st == LIGHT_OK && !op_id && (!(k->method = strdup(method)) || !(k->path = strdup(path)))) {
+    err.code = st = LIGHT_E_NOMEM;
+    err.kind = LIGHT_ERR_LIGHT;
   }
-  args_free(&a);
   if (st != LIGHT_OK) {
+    args_free(&a);
+    if (k) call_free(k);
     napi_reject_deferred(env, deferred, light_node__error_value(env, &err));
     light_error_clear(&err);
     return promise;
   }
-  light_node__engine_update_ref(c->e);
+  light_node_env *e = c->e;
+  k->c = c;
+  k->deferred = deferred;
+  k->paginated = op && op->paginated;
+  k->id = ++e->next_call_id;
+  if (op_id) snprintf(k->op_id, sizeof k->op_id, "%s", op_id);
+  /* the call owns the arguments from here on */
+  k->a = a;
+  memset(&a, 0, sizeof a);
+  if (k->a.params.file) k->a.params.file = &k->a.file;
+  if (!e->q_head && e->inflight < LN_MAX_INFLIGHT) {
+    /* the common case: straight to the engine, which validates now */
+    st = start_call(k, &err);
+    if (st != LIGHT_OK) {
+      call_free(k);
+      napi_reject_deferred(env, deferred, light_node__error_value(env, &err));
+      light_error_clear(&err);
+      return promise;
+    }
+  } else {
+    /* Admission queue: the engine already has LN_MAX_INFLIGHT calls. A
+     * Buffer file is borrowed only for this JS call, so copy it. */
+    if (k->a.params.file && !k->a.file_copy && k->a.file.len) {
+      k->a.file_copy = malloc(k->a.file.len);
+      if (!k->a.file_copy) {
+        call_free(k);
+        err.code = LIGHT_E_NOMEM;
+        err.kind = LIGHT_ERR_LIGHT;
+        napi_reject_deferred(env, deferred, light_node__error_value(env, &err));
+        return promise;
+      }
+      memcpy(k->a.file_copy, k->a.file.data, k->a.file.len);
+      k->a.file.data = k->a.file_copy;
+    }
+    k->queued = 1;
+    if (e->q_tail)
+      e->q_tail->qnext = k;
+    else
+      e->q_head = k;
+    e->q_tail = k;
+  }
+  link_call(c, k);
+  if (ticket && !is_nullish(env, ticket)) {
+    napi_value id;
+    napi_create_uint32(env, k->id, &id);
+    napi_set_named_property(env, ticket, "id", id);
+  }
+  light_node__engine_update_ref(e);
   return promise;
 }
 
@@ -416,7 +552,7 @@ static napi_value js_cancel(napi_env env, napi_callback_info info) {
     for (light_node_call *k = c->head; k; k = k->next) {
       if (k->id == id) {
         found = true;
-        light_engine_cancel(c->e->engine, k->handle); /* completes (rejects) now */
+        cancel_call(c->e, k); /* completes (rejects) now */
         break;
       }
     }
@@ -427,7 +563,7 @@ static napi_value js_cancel(napi_env env, napi_callback_info info) {
 }
 
 static void cancel_all(ln_client *c) {
-  while (c->head && c->e->engine) light_engine_cancel(c->e->engine, c->head->handle);
+  while (c->head && c->e->engine) cancel_call(c->e, c->head);
   light_node__engine_update_ref(c->e);
 }
 

@@ -29,6 +29,11 @@
     }                                                      \
   } while (0)
 
+/* Calls handed to the engine at once per environment (the engine's pool
+ * holds 64 connections per host); later calls wait in an admission queue so
+ * that one loop iteration never has to start hundreds of transfers. */
+#define LN_MAX_INFLIGHT 64
+
 /* Highest light_error_kind + 1. */
 #define LN_KINDS 16
 
@@ -60,6 +65,9 @@ typedef struct light_node_env {
   int closing;                 /* environment teardown started */
   napi_async_cleanup_hook_handle cleanup;
   uint32_t next_call_id;
+  size_t inflight;             /* calls inside the engine */
+  light_node_call *q_head;     /* admission queue (FIFO), owned */
+  light_node_call *q_tail;
 } light_node_env;
 
 /* ---- module.c ------------------------------------------------------------ */
@@ -118,6 +126,8 @@ void light_node__engine_teardown(light_node_env *e);
 /* ---- client.c ------------------------------------------------------------ */
 
 napi_value light_node__define_client(napi_env env);
+/* Teardown: free queued calls without running JS. */
+void light_node__drop_queue(light_node_env *e);
 
 /* ---- webhook.c ----------------------------------------------------------- */
 

@@ -73,6 +73,8 @@ static void env_finalize(napi_env env, void *data, void *hint) {
 static void env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
   light_node_env *e = arg;
   e->cleanup = handle;
+  e->closing = 1;
+  light_node__drop_queue(e);
   light_node__engine_teardown(e);
 }
 
