@@ -269,3 +269,22 @@ def test_fork_child_gets_a_clear_error(sb, client):
     assert text.startswith("LightError:") and "fork" in text, text
     assert text.endswith("|fresh ok"), text
     assert client.accounts.retrieve(account.uuid).uuid == account.uuid  # the parent is unaffected
+
+
+# ---- transport options ---------------------------------------------------------------
+
+def test_tls_with_ca_file(sandbox_tls):
+    with light.Client(sandbox_tls.app_token, base_url=sandbox_tls.base_url, ca_file=sandbox_tls.ca_file) as c:
+        assert c.enroll.eligibility(postal_code="75201").eligibility_likelihood > 0
+    with light.Client(sandbox_tls.app_token, base_url=sandbox_tls.base_url, max_retries=0) as c:
+        with pytest.raises(light.APIConnectionError):  # the test CA is not in the system store
+            c.plan_groups.list()
+
+
+def test_client_side_rate_limiter(sb):
+    sb.config(rate_limit=True)
+    with light.Client(sb.app_token, base_url=sb.base_url, rate_limit=True, max_retries=0) as c:
+        for _ in range(40):
+            c.plan_groups.list()
+    statuses = [e["status"] for e in settled_journal(sb, path="/v1/app/plan-groups")]
+    assert len(statuses) == 40 and 429 not in statuses
