@@ -33,6 +33,21 @@ def body_2k():
             '"data":{"pad":"' + pad + '"}}').encode()
 
 
+def worker_pids(master_pid):
+    kids = pathlib.Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    return [int(k) for k in kids]
+
+
+def cpu_seconds(pids):
+    """user + system CPU time of the processes (robust to a busy machine, unlike req/s)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def wrk(url, args, script=None, env=None):
     pin = ["taskset", "-c", str(args.wrk_cpu)] if args.wrk_cpu is not None else []
     cmd = pin + ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
@@ -43,7 +58,8 @@ def wrk(url, args, script=None, env=None):
     p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
     p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return rps, p50, p99, int(non2xx.group(1)) if non2xx else 0, out
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    return rps, p50, p99, int(non2xx.group(1)) if non2xx else 0, total
 
 
 def main():
@@ -70,19 +86,32 @@ def main():
             wrk(gw.url + "/static", argparse.Namespace(**{**vars(args), "duration": 2}))
             wrk(gw.url + "/light/webhook", argparse.Namespace(**{**vars(args), "duration": 2}),
                 ROOT / "bench" / "lua" / "wrk_webhook.lua", wenv)
-            s_rps, s50, s99, s_bad, _ = wrk(gw.url + "/static", args)
+            workers = worker_pids(gw.proc.pid)
+            script = ROOT / "bench" / "lua" / "wrk_webhook.lua"
+
+            def measure(path, scr=None, e=None):
+                c0 = cpu_seconds(workers)
+                rps, p50_, p99_, bad, total = wrk(gw.url + path, args, scr, e)
+                cpu_us = (cpu_seconds(workers) - c0) / max(total, 1) * 1e6
+                return rps, p50_, p99_, bad, cpu_us
+
+            s_rps, s50, s99, s_bad, s_cpu = measure("/static")
             # the same POST (2 KB body + signature header) to `return 200`: nginx discards the body
-            p_rps, p50, p99, p_bad, _ = wrk(gw.url + "/static", args, ROOT / "bench" / "lua" / "wrk_webhook.lua", wenv)
-            w_rps, w50, w99, w_bad, _ = wrk(gw.url + "/light/webhook", args, ROOT / "bench" / "lua" / "wrk_webhook.lua",
-                                            wenv)
+            p_rps, p50, p99, p_bad, p_cpu = measure("/static", script, wenv)
+            w_rps, w50, w99, w_bad, w_cpu = measure("/light/webhook", script, wenv)
     load = os.getloadavg()[0]
     print(f"nginx 1 worker (cpu {args.nginx_cpu}), wrk -t{args.threads} -c{args.connections} -d{args.duration}s "
           f"(cpu {args.wrk_cpu}), {os.cpu_count()} CPUs, load average {load:.2f}")
-    print(f"  GET  /static        {s_rps:10.0f} req/s  p50 {s50:>8}  p99 {s99:>8}  non-2xx {s_bad}")
-    print(f"  POST /static        {p_rps:10.0f} req/s  p50 {p50:>8}  p99 {p99:>8}  non-2xx {p_bad}  (same 2 KB POST)")
+    print("  (worker CPU µs/req is the worker's user+system CPU time per request: it does not depend on how busy")
+    print("   the machine is; req/s does)")
+    print(f"  GET  /static        {s_rps:10.0f} req/s  p50 {s50:>8}  p99 {s99:>8}  non-2xx {s_bad}  "
+          f"worker CPU {s_cpu:6.1f} µs/req")
+    print(f"  POST /static        {p_rps:10.0f} req/s  p50 {p50:>8}  p99 {p99:>8}  non-2xx {p_bad}  "
+          f"worker CPU {p_cpu:6.1f} µs/req  (same 2 KB POST, body discarded)")
     print(f"  POST /light/webhook {w_rps:10.0f} req/s  p50 {w50:>8}  p99 {w99:>8}  non-2xx {w_bad}  "
-          f"(2 KB body, HMAC-SHA256 + JSON parse)")
-    print(f"  webhook / static GET = {w_rps / s_rps:.2f}x   webhook / static POST = {w_rps / p_rps:.2f}x")
+          f"worker CPU {w_cpu:6.1f} µs/req  (2 KB body, HMAC-SHA256 + JSON parse)")
+    print(f"  webhook / static GET: {w_rps / s_rps:.2f}x req/s, {s_cpu / w_cpu:.2f}x by worker CPU")
+    print(f"  webhook / static POST: {w_rps / p_rps:.2f}x req/s, {p_cpu / w_cpu:.2f}x by worker CPU")
 
     lua_path = f"{ROOT}/lua/?.lua;{ROOT}/lua/?/init.lua;;"
     for lua, flavour in (("luajit", "jit"), ("lua5.4", "5.4")):

@@ -97,8 +97,9 @@ def event_body(name="enrollment.finalized", pad=0):
 
 def test_webhook_valid(gateway, sandbox):
     body = event_body()
-    status, data, _ = post_webhook(gateway, body, sign(sandbox.webhook_secret, body))
+    status, data, headers = post_webhook(gateway, body, sign(sandbox.webhook_secret, body))
     assert status == 200, data
+    assert headers["Content-Type"] == "application/json"
     assert json.loads(data) == {"received": True, "event": "enrollment.finalized", "uuid": "evt_test"}
 
 

@@ -36,9 +36,9 @@ local function get_client()
   return client
 end
 
+-- (Content-Type comes from `default_type application/json` in gateway.conf.)
 local function reply(status, value)
   ngx.status = status
-  ngx.header["Content-Type"] = "application/json"
   ngx.print(light.json.encode(value))
   return ngx.exit(status)
 end
