@@ -15,8 +15,7 @@ function toSeconds(now) {
 }
 
 function secretList(secret) {
-  if (typeof secret === 'string') return [secret];
-  if (Array.isArray(secret)) return secret;
+  if (typeof secret === 'string' || Array.isArray(secret)) return secret; // the addon takes either
   throw new TypeError('secret must be a string or an array of strings (rotation)');
 }
 

@@ -8,6 +8,19 @@
 
 #define LN_MAX_DEPTH 64
 
+/* ASCII text takes V8's one-byte path (no UTF-8 decoding). */
+static napi_value make_string(napi_env env, const char *s) {
+  napi_value v = NULL;
+  size_t n = 0;
+  unsigned char acc = 0;
+  for (; s[n]; n++) acc |= (unsigned char)s[n];
+  if (acc < 0x80)
+    napi_create_string_latin1(env, s, n, &v);
+  else
+    napi_create_string_utf8(env, s, n, &v);
+  return v;
+}
+
 napi_value light_node__from_json(napi_env env, const cJSON *j) {
   napi_value v = NULL;
   if (!j || cJSON_IsNull(j)) {
@@ -19,7 +32,7 @@ napi_value light_node__from_json(napi_env env, const cJSON *j) {
   } else if (cJSON_IsNumber(j)) {
     napi_create_double(env, j->valuedouble, &v);
   } else if (cJSON_IsString(j)) {
-    napi_create_string_utf8(env, j->valuestring ? j->valuestring : "", NAPI_AUTO_LENGTH, &v);
+    v = make_string(env, j->valuestring ? j->valuestring : "");
   } else if (cJSON_IsArray(j)) {
     uint32_t i = 0;
     napi_create_array_with_length(env, (size_t)cJSON_GetArraySize(j), &v);

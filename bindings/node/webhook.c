@@ -13,6 +13,7 @@
 
 #define MAX_SECRETS 16
 #define STACK_BYTES 4096
+#define SMALL_SECRET 128
 
 typedef struct bytes {
   const char *data;
@@ -94,26 +95,43 @@ napi_value light_node__webhook_verify(napi_env env, napi_callback_info info) {
     napi_get_value_string_utf8(env, argv[1], hbuf, sizeof hbuf, &n);
     header = hbuf;
   }
-  /* secrets: an array of strings, copied into one arena */
+  /* secrets: a string or an array of strings; short ones live on the stack */
   const char *secrets[MAX_SECRETS];
   char *arena[MAX_SECRETS];
-  uint32_t ns = 0;
+  char small[MAX_SECRETS][SMALL_SECRET];
+  uint32_t ns = 0, got = 0;
   bool is_arr = false;
-  napi_is_array(env, argv[2], &is_arr);
-  if (is_arr) napi_get_array_length(env, argv[2], &ns);
-  if (!is_arr || ns > MAX_SECRETS) {
+  napi_valuetype sect;
+  napi_typeof(env, argv[2], &sect);
+  if (sect != napi_string) {
+    napi_is_array(env, argv[2], &is_arr);
+    if (is_arr) napi_get_array_length(env, argv[2], &ns);
+  } else {
+    ns = 1;
+  }
+  if ((sect != napi_string && !is_arr) || ns > MAX_SECRETS) {
     free(payload.owned);
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "secret must be a string or an array of at most 16 strings");
     return NULL;
   }
-  uint32_t got = 0;
   for (uint32_t i = 0; i < ns; i++) {
-    napi_value s;
-    napi_get_element(env, argv[2], i, &s);
+    napi_value s = argv[2];
+    if (is_arr) napi_get_element(env, argv[2], i, &s);
     napi_typeof(env, s, &t);
+    size_t n = 0;
+    arena[got] = NULL;
+    if (t == napi_string && napi_get_value_string_utf8(env, s, small[got], SMALL_SECRET, &n) == napi_ok &&
+        n + 1 < SMALL_SECRET) {
+      secrets[got] = small[got];
+      got++;
+      continue;
+    }
     arena[got] = t == napi_string ? light_node__string(env, s, NULL) : NULL;
     if (!arena[got]) {
-      for (uint32_t k = 0; k < got; k++) free(arena[k]);
+      for (uint32_t k = 0; k < got; k++) {
+        memset(small[k], 0, SMALL_SECRET);
+        free(arena[k]);
+      }
       free(payload.owned);
       napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "secret must be a string or an array of strings");
       return NULL;
@@ -129,8 +147,12 @@ napi_value light_node__webhook_verify(napi_env env, napi_callback_info info) {
       light_webhook_construct_event(payload.data, payload.len, header, secrets, got, tolerance, now, &event, &err);
   for (uint32_t k = 0; k < got; k++) {
     /* secrets are wiped before release */
-    memset(arena[k], 0, strlen(arena[k]));
-    free(arena[k]);
+    if (arena[k]) {
+      memset(arena[k], 0, strlen(arena[k]));
+      free(arena[k]);
+    } else {
+      memset(small[k], 0, SMALL_SECRET);
+    }
   }
   free(payload.owned);
   if (st != LIGHT_OK) {
