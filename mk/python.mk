@@ -17,3 +17,13 @@ build-python:
 
 python-stubs: build-python
 	$(PYTHON) tools/gen_python_stubs.py --build $(BUILD)
+
+# The same extension with ASan/UBSan (core included), for tests/python/test_sanitizers.py.
+PYTHON_ASAN_CMAKE_BUILD ?= $(BUILD)/python-asan-cmake
+.PHONY: build-python-asan
+BUILD_TARGETS += build-python-asan
+build-python-asan:
+	cmake -S . -B $(PYTHON_ASAN_CMAKE_BUILD) -DLIGHT_BUILD_PYTHON=ON -DLIGHT_INSTALL=OFF -DLIGHT_SANITIZE=ON \
+	  -DCMAKE_BUILD_TYPE=Debug -DPython3_EXECUTABLE=$$($(PYTHON) -c 'import sys; print(sys.executable)') \
+	  -DLIGHT_PYTHON_OUTPUT_DIR=$(abspath $(BUILD))/python-asan -DLIGHT_WERROR=$${LIGHT_WERROR:-ON} $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(PYTHON_ASAN_CMAKE_BUILD) -j$(JOBS) --target light_python

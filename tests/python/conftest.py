@@ -15,7 +15,8 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("LIGHT_BUILD_DIR", REPO / "build"))
-EXT_DIR = BUILD / "python"
+# test_sanitizers.py points this at the ASan build of the extension.
+EXT_DIR = pathlib.Path(os.environ.get("LIGHT_PY_EXT_DIR", BUILD / "python"))
 
 for p in (str(EXT_DIR), str(REPO / "python")):
     if p not in sys.path:
