@@ -66,6 +66,47 @@ test('1,000 concurrent calls all complete over a bounded connection pool', async
   c.close();
 });
 
+test('calls beyond 64 wait in the admission queue; aborting a queued call never reaches the server', async () => {
+  const c = app();
+  const acct = await newAccount(c);
+  await sandbox.clearJournal();
+  await sandbox.fault({ method: 'GET', path: `/v1/app/accounts/${acct.uuid}`, kind: 'delay', delay: 0.5, times: 64 });
+  const first = Array.from({ length: 64 }, () => c.accounts.retrieve(acct.uuid));
+  const ac = new AbortController();
+  const queued = c.accounts.retrieve(acct.uuid, {}, { signal: ac.signal });
+  const after = c.accounts.retrieve(acct.uuid);
+  assert.equal(c.pendingRequests, 66);
+  ac.abort();
+  await assert.rejects(queued, (e) => e.name === 'AbortError');
+  assert.equal(c.pendingRequests, 65);
+  const rs = await Promise.all([...first, after]);
+  assert.equal(rs.length, 65);
+  const j = entries(await sandbox.journal(), 'GET', new RegExp(`^/v1/app/accounts/${acct.uuid}$`));
+  assert.equal(j.length, 65, 'the aborted queued call was never sent');
+  c.close();
+});
+
+test('a queued multipart upload owns its file bytes', async () => {
+  const c = app();
+  const acct = await newAccount(c);
+  const ac = c.forAccount(acct.uuid);
+  await ac.retrieve();
+  await sandbox.clearJournal();
+  await sandbox.fault({ method: 'GET', path: '/v1/account', kind: 'delay', delay: 0.5, times: 64 });
+  const busy = Array.from({ length: 64 }, () => ac.retrieve());
+  const content = '%PDF-1.4\n% ESI ID 10443720000000001\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n';
+  const pdf = Buffer.from(content);
+  const up = ac.comparisonInvoice.upload({ file: pdf, filename: 'bill.pdf' });
+  pdf.fill(0x20); // overwrite after the call: the queued call kept a copy
+  await Promise.all(busy);
+  const ci = await up;
+  assert.ok(ci.uuid);
+  const e = (await sandbox.journal()).find((x) => x.method === 'POST' && x.path === '/v1/account/comparison-invoice');
+  assert.ok(e.body.includes('ESI ID 10443720000000001'), 'the original bytes were sent');
+  ac.close();
+  c.close();
+});
+
 // The issue's bound, measured with perf_hooks.monitorEventLoopDelay. The
 // figure depends on the machine's load (this 2-core box also runs the
 // emulator, which is CPU-bound Python): up to 3 rounds are measured and the
