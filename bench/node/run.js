@@ -10,7 +10,7 @@
 // axios, in interleaved rounds (median req/s). Then webhook verification of
 // a 2 KB body: light-sdk webhooks.verify against the docs' recipe
 // (crypto.createHmac + timingSafeEqual + JSON.parse). Installs axios and
-// undici into bench/node/node_modules when missing. Targets: light-sdk >=
+// undici into bench/out/node-peers when missing. Targets: light-sdk >=
 // 1.0x fetch and >= 1.5x axios; verify >= 1x the recipe.
 const fs = require('node:fs');
 const os = require('node:os');
@@ -31,12 +31,18 @@ const CONCURRENCY = Number(arg('concurrency', 64));
 const ROUNDS = Number(arg('rounds', 3));
 const JSON_OUT = arg('json', null);
 
+// Peers live in bench/out/node-peers (git-ignored), never in the package.
+const PEERS = path.join(ROOT, 'bench', 'out', 'node-peers');
+const PEER_SPECS = { axios: 'axios@^1.7.0', undici: 'undici@^6.21.0' };
+
 function ensurePeers() {
-  const need = ['axios', 'undici'].filter((m) => !fs.existsSync(path.join(HERE, 'node_modules', m)));
+  const need = Object.keys(PEER_SPECS).filter((m) => !fs.existsSync(path.join(PEERS, 'node_modules', m)));
   if (need.length) {
-    console.error(`bench: npm install ${need.join(' ')} (bench/node only)`);
-    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error'], { cwd: HERE, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('npm install failed in bench/node');
+    console.error(`bench: npm install ${need.join(' ')} into bench/out/node-peers`);
+    fs.mkdirSync(PEERS, { recursive: true });
+    const r = spawnSync('npm', ['install', '--prefix', PEERS, '--no-audit', '--no-fund', '--no-save', '--loglevel=error',
+      ...need.map((m) => PEER_SPECS[m])], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('npm install of the benchmark peers failed');
   }
 }
 
@@ -138,8 +144,8 @@ function median(xs) {
 
 async function httpBench(url) {
   const light = require(path.join(ROOT, 'node'));
-  const undici = require(path.join(HERE, 'node_modules', 'undici'));
-  const axios = require(path.join(HERE, 'node_modules', 'axios'));
+  const undici = require(path.join(PEERS, 'node_modules', 'undici'));
+  const axios = require(path.join(PEERS, 'node_modules', 'axios'));
   const http = require('node:http');
   const target = `${url}/v1/app/accounts/8cb12f49-3399-49c3-8cac-9d37148ebd22`;
   const client = new light.Light({ appToken: 'app_bench_token', baseURL: url, maxRetries: 0 });
