@@ -62,3 +62,16 @@ def test_c_valgrind(name, sandbox, clean_sandbox):
     assert shutil.which("valgrind"), "valgrind missing: tools/install-deps.sh installs it"
     rc, out = _run(VALGRIND + [str(BUILD / name)], _env(sandbox, LIGHT_TEST_SCALE="0.1"), 900)
     assert rc == 0, out
+
+
+@pytest.mark.parametrize("name", ["test_retry_transport", "test_engine", "test_tokens"])
+def test_c_over_tls(name, sandbox_tls):
+    """The same binaries against the emulator over HTTPS with its test CA
+    (verification on); test_retry_transport also runs its TLS-specific checks
+    (untrusted CA refused, never retried)."""
+    sandbox_tls.clean()
+    env = dict(os.environ)
+    env.update(sandbox_tls.env())
+    env["LIGHT_SANDBOX_TLS_URL"] = sandbox_tls.base_url
+    rc, out = _run([str(BUILD / name)], env, 600)
+    assert rc == 0, out
