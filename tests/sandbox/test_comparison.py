@@ -19,10 +19,13 @@ def _wait_processed(client, tok, uuid, timeout=10):
 
 
 def test_upload_and_compare(sb, client):
+    # An ESI ID no other suite uploads: a completed usage profile personalises
+    # every later comparison for its number (API.md §14), and the sandbox is
+    # shared by the whole session.
     acct, tok = client.new_account()
     client.acct(tok, "GET", "/v1/account/comparison-invoice", expect=404)
     ci = client.acct(tok, "POST", "/v1/account/comparison-invoice",
-                     files={"file": ("bill.pdf", _pdf(b"ESI ID: 10443720000000001"), "application/pdf")})
+                     files={"file": ("bill.pdf", _pdf(b"ESI ID: 10443720000000137"), "application/pdf")})
     assert ci == {"uuid": ci["uuid"], "status": "pending", "utility_account_number": None, "processed_at": None,
                   "processing_error": None}
     j = sb.journal(method="POST", path="/v1/account/comparison-invoice")[0]
@@ -31,7 +34,7 @@ def test_upload_and_compare(sb, client):
                 token=tok, expect=422)  # still processing
     done = _wait_processed(client, tok, ci["uuid"])
     assert done["status"] == "processed" and done["processing_error"] is None
-    assert done["utility_account_number"] == "10443720000000001" and done["processed_at"]
+    assert done["utility_account_number"] == "10443720000000137" and done["processed_at"]
     assert client.acct(tok, "GET", "/v1/account/comparison-invoice")["uuid"] == ci["uuid"]
     ev = sb.events("comparison_invoice.processed")
     assert ev and ev[-1]["data"]["comparison_invoice"]["uuid"] == ci["uuid"]
@@ -57,7 +60,7 @@ def test_upload_and_compare(sb, client):
     # usage profile: 202 pending -> completed, then personalised comparisons
     p = client.app("POST", "/v1/app/usage-profiles/fetch",
                    {"comparison_invoice_uuid": ci["uuid"], "user_authorizes_usage_fetch": True}, expect=202)
-    assert p["status"] == "pending" and p["start_date"] is None and p["utility_account_number"] == "10443720000000001"
+    assert p["status"] == "pending" and p["start_date"] is None and p["utility_account_number"] == "10443720000000137"
     end = time.monotonic() + 10
     while client.app("GET", f"/v1/app/usage-profiles/{p['uuid']}")["status"] == "pending" and time.monotonic() < end:
         time.sleep(0.05)
