@@ -33,8 +33,8 @@ def main():
         env = dict(os.environ, **sb.env())
         env.update(LIGHT_BASE_URL=sb.base_url, LIGHT_APP_TOKEN=sb.app_token)
         failures += bool(run("C blocking transport vs emulator", [BUILD / "bench_transport", "3000"], env))
-        failures += bool(run("C async engine vs blocking", [BUILD / "bench_async", "2000", "64"], env))
-        failures += bool(run("C async engine, 10 ms server latency", [BUILD / "bench_async", "500", "64", "10"], env))
+        failures += bool(run("C async engine vs blocking", [BUILD / "bench" / "c" / "bench_async", "2000", "64"], env))
+        failures += bool(run("C async engine, 10 ms server latency", [BUILD / "bench" / "c" / "bench_async", "500", "64", "10"], env))
     finally:
         sb.stop()
     failures += bool(run("Python", [sys.executable, "bench/python/bench.py", "--build", BUILD]))

@@ -27,7 +27,6 @@
 
 #include "light/light.h"
 
-#define MAX_FDS 1024
 
 static size_t sink(char *p, size_t s, size_t n, void *ud) {
   char *out = ud;
@@ -58,45 +57,9 @@ static void admin(const char *base, const char *method, const char *path, const 
   curl_easy_cleanup(c);
 }
 
-typedef struct host {
-  int fd[MAX_FDS];
-  int what[MAX_FDS];
-  size_t n;
-  int64_t deadline;
-} host;
+#include "poll_host.h"
 
-static int64_t now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int watch(void *ud, int fd, int what) {
-  host *h = ud;
-  size_t i;
-  for (i = 0; i < h->n; i++)
-    if (h->fd[i] == fd) break;
-  if (what & LIGHT_POLL_REMOVE) {
-    if (i < h->n) {
-      h->fd[i] = h->fd[h->n - 1];
-      h->what[i] = h->what[h->n - 1];
-      h->n--;
-    }
-    return 0;
-  }
-  if (i == h->n) {
-    if (h->n == MAX_FDS) return -1;
-    h->fd[h->n++] = fd;
-  }
-  h->what[i] = what;
-  return 0;
-}
-
-static int timer(void *ud, long ms) {
-  host *h = ud;
-  h->deadline = ms < 0 ? -1 : now_us() + ms * 1000;
-  return 0;
-}
+static int64_t now_us(void) { return now_ms() * 1000; }
 
 typedef struct bench {
   light_engine *e;
@@ -133,35 +96,6 @@ static void submit_one(bench *b) {
     b->done++;
   }
   light_error_clear(&err);
-}
-
-static void loop_once(host *h, light_engine *e) {
-  struct pollfd p[MAX_FDS];
-  size_t n = h->n;
-  for (size_t i = 0; i < n; i++) {
-    p[i].fd = h->fd[i];
-    p[i].events = (short)(((h->what[i] & LIGHT_POLL_IN) ? POLLIN : 0) | ((h->what[i] & LIGHT_POLL_OUT) ? POLLOUT : 0));
-    p[i].revents = 0;
-  }
-  int timeout = 1000;
-  if (h->deadline >= 0) {
-    int64_t left = (h->deadline - now_us() + 999) / 1000;
-    timeout = left < 0 ? 0 : (left < timeout ? (int)left : timeout);
-  }
-  if (poll(p, (nfds_t)n, timeout) > 0) {
-    for (size_t i = 0; i < n; i++) {
-      if (!p[i].revents) continue;
-      int ev = 0;
-      if (p[i].revents & (POLLIN | POLLHUP)) ev |= LIGHT_POLL_IN;
-      if (p[i].revents & POLLOUT) ev |= LIGHT_POLL_OUT;
-      if (p[i].revents & (POLLERR | POLLNVAL)) ev |= LIGHT_POLL_ERROR;
-      light_engine_socket_action(e, p[i].fd, ev);
-    }
-  }
-  if (h->deadline >= 0 && now_us() >= h->deadline) {
-    h->deadline = -1;
-    light_engine_timeout(e);
-  }
 }
 
 int main(int argc, char **argv) {
@@ -224,15 +158,14 @@ int main(int argc, char **argv) {
 
   /* async engine */
   host h;
-  memset(&h, 0, sizeof h);
-  h.deadline = -1;
-  light_engine_callbacks cb = {watch, timer, &h};
+  host_init(&h);
+  light_engine_callbacks cb = {host_watch, host_timer, &h};
   light_engine *e = NULL;
   if (light_engine_new(&e, &cb, &err) != LIGHT_OK) return 1;
   bench b = {e, c, id, n, 0, 0};
   int64_t t0 = now_us();
   for (int i = 0; i < conc && b.to_submit > 0; i++) submit_one(&b);
-  while (b.done < n) loop_once(&h, e);
+  while (b.done < n) loop_once(&h, e, 1000);
   double async_s = (double)(now_us() - t0) / 1e6;
   int async_failed = b.failed;
   light_engine_free(e);

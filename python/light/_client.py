@@ -98,6 +98,19 @@ _app_root, _app_tops = build_roots("app", False, _CLIENT_ATTRS)
 _acct_root, _acct_tops = build_roots("account", False, _CLIENT_ATTRS)
 
 
+
+def _app_core_client(app_token, base_url, timeout, max_retries, ca_file, proxy, rate_limit, connect_timeout,
+                     private):
+    """The core client behind Client and AsyncClient: app token from the argument or $LIGHT_APP_TOKEN."""
+    if app_token is None:
+        app_token = os.environ.get("LIGHT_APP_TOKEN") or None
+    if app_token is None:
+        raise ValueError("no app token: pass app_token=... or set LIGHT_APP_TOKEN")
+    if not isinstance(app_token, str) or not app_token:
+        raise TypeError("app_token must be a non-empty str")
+    return _light.Client(**_core_kwargs(app_token, None, base_url, timeout, max_retries, ca_file, proxy,
+                                        rate_limit, connect_timeout, private))
+
 class Client(_SyncBase):
     """App-token client. Thread-safe: share one instance between threads; the GIL
     is released while a request waits on the network.
@@ -111,14 +124,8 @@ class Client(_SyncBase):
     def __init__(self, app_token: str | None = None, *, base_url: str | None = None, timeout: float | None = None,
                  max_retries: int | None = None, ca_file: Any = None, proxy: str | None = None,
                  rate_limit: bool = False, connect_timeout: float | None = None, **private: Any) -> None:
-        if app_token is None:
-            app_token = os.environ.get("LIGHT_APP_TOKEN") or None
-        if app_token is None:
-            raise ValueError("no app token: pass app_token=... or set LIGHT_APP_TOKEN")
-        if not isinstance(app_token, str) or not app_token:
-            raise TypeError("app_token must be a non-empty str")
-        self._c = _light.Client(**_core_kwargs(app_token, None, base_url, timeout, max_retries, ca_file, proxy,
-                                                rate_limit, connect_timeout, private))
+        self._c = _app_core_client(app_token, base_url, timeout, max_retries, ca_file, proxy, rate_limit,
+                                   connect_timeout, private)
         self._init_namespaces(_app_tops)
 
     def for_account(self, account_uuid: str) -> "AccountClient":
@@ -236,14 +243,8 @@ class AsyncClient(_AsyncBase):
     def __init__(self, app_token: str | None = None, *, base_url: str | None = None, timeout: float | None = None,
                  max_retries: int | None = None, ca_file: Any = None, proxy: str | None = None,
                  rate_limit: bool = False, connect_timeout: float | None = None, **private: Any) -> None:
-        if app_token is None:
-            app_token = os.environ.get("LIGHT_APP_TOKEN") or None
-        if app_token is None:
-            raise ValueError("no app token: pass app_token=... or set LIGHT_APP_TOKEN")
-        if not isinstance(app_token, str) or not app_token:
-            raise TypeError("app_token must be a non-empty str")
-        self._c = _light.Client(**_core_kwargs(app_token, None, base_url, timeout, max_retries, ca_file, proxy,
-                                                rate_limit, connect_timeout, private))
+        self._c = _app_core_client(app_token, base_url, timeout, max_retries, ca_file, proxy, rate_limit,
+                                   connect_timeout, private)
         self._engines = {}
         self._owns_engines = True
         self._init_namespaces(_aapp_tops)
