@@ -47,6 +47,30 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
   return light__buf_append(&io->headers, p, len) == 0 ? len : 0;
 }
 
+/* libcurl calls this each time it is about to send the request. A second
+ * call in one transfer is its silent re-send after a reused connection died
+ * before any response byte ("Connection died, retrying a fresh connect").
+ * The server may have read and processed the first copy (a non-idempotent
+ * POST would be repeated), and the retry policy (retry.c) must stay the only
+ * place that repeats an attempt: the re-send is stopped here and
+ * light__curl_feed reports a receive failure, which the policy retries only
+ * for idempotent requests, counted and with backoff. */
+#if LIBCURL_VERSION_NUM >= 0x075000 /* CURLOPT_PREREQFUNCTION: libcurl 7.80.0 */
+static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+                     int conn_local_port) {
+  (void)conn_primary_ip;
+  (void)conn_local_ip;
+  (void)conn_primary_port;
+  (void)conn_local_port;
+  light__curl_io *io = ud;
+  if (io->sends++ > 0) {
+    io->resend_blocked = 1;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  return CURL_PREREQFUNC_OK;
+}
+#endif
+
 /* ---- setup ------------------------------------------------------------- */
 
 void light__curl_io_free(light__curl_io *io) {
@@ -74,6 +98,8 @@ light_status light__curl_setup(CURL *easy, const light_client *client, const lig
   curl_slist_free_all(io->header_list);
   io->header_list = NULL;
   io->too_large = 0;
+  io->sends = 0;
+  io->resend_blocked = 0;
   io->errbuf[0] = '\0';
   io->max_bytes = req->max_response_bytes ? req->max_response_bytes : sh->max_response_bytes;
 
@@ -117,6 +143,10 @@ light_status light__curl_setup(CURL *easy, const light_client *client, const lig
   SETOPT(CURLOPT_HEADERFUNCTION, on_header);
   SETOPT(CURLOPT_HEADERDATA, (void *)io);
   SETOPT(CURLOPT_ERRORBUFFER, io->errbuf);
+#if LIBCURL_VERSION_NUM >= 0x075000 /* 7.80.0 */
+  SETOPT(CURLOPT_PREREQFUNCTION, on_prereq);
+  SETOPT(CURLOPT_PREREQDATA, (void *)io);
+#endif
   SETOPT(CURLOPT_ACCEPT_ENCODING, NULL);
   return LIGHT_OK;
 failed:
@@ -157,6 +187,11 @@ void light__curl_feed(light_exchange *x, CURL *easy, CURLcode rc, light__curl_io
   }
   if (rc == CURLE_WRITE_ERROR && io->too_large) {
     light_exchange_feed_failure(x, LIGHT_FAIL_TOO_LARGE, NULL);
+    return;
+  }
+  if (rc == CURLE_ABORTED_BY_CALLBACK && io->resend_blocked) {
+    light_exchange_feed_failure(x, LIGHT_FAIL_RECV,
+                                "connection closed before any response (the server may have processed the request)");
     return;
   }
   /* Connected = the TCP connect finished (connect time > 0), or the request

@@ -18,6 +18,8 @@ typedef struct light__curl_io {
   light__buf headers;
   size_t max_bytes;
   int too_large;
+  int sends;          /* times libcurl was about to send the request in this transfer */
+  int resend_blocked; /* libcurl's own re-send was refused (see on_prereq) */
   struct curl_slist *header_list;
   char errbuf[CURL_ERROR_SIZE];
 } light__curl_io;
