@@ -9,7 +9,12 @@
  * LIGHT_APP_TOKEN for any other loopback server (a static nginx, say). PATH
  * defaults to GET /v1/app/accounts/{uuid} of an account created first; give
  * e.g. /index.json for a static server. Not a test: prints figures, exits
- * non-zero when a request fails. */
+ * non-zero when a request fails.
+ *
+ * The peer, measured last in the same run: a bare libcurl loop on one reused
+ * easy handle (same URL, same Authorization header) that parses each body
+ * with cJSON_Parse — the least any libcurl + cJSON client does per request.
+ * bench/run.py parses the "blocking transport" and "bare libcurl" lines. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +23,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 
 #include "light/light.h"
 
@@ -64,6 +70,67 @@ static void run(int threads, int n) {
          threads == 1 ? "" : "s", total, s, total / s, s * 1e6 / per_thread);
 }
 
+typedef struct {
+  char *data;
+  size_t len, cap;
+} buffer;
+
+static size_t collect(char *p, size_t s, size_t n, void *ud) {
+  buffer *b = ud;
+  size_t len = s * n;
+  if (b->len + len + 1 > b->cap) {
+    size_t cap = (b->len + len + 1) * 2;
+    char *d = realloc(b->data, cap);
+    if (!d) return 0;
+    b->data = d;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, p, len);
+  b->len += len;
+  b->data[b->len] = 0;
+  return len;
+}
+
+/* The peer: one easy handle, keep-alive, GET + cJSON_Parse per request. */
+static int bare_curl(const char *base, const char *tok, int n, const char *ca_file) {
+  char url[1024], auth[1024];
+  snprintf(url, sizeof url, "%s%s", base, path);
+  snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
+  CURL *c = curl_easy_init();
+  struct curl_slist *h = curl_slist_append(NULL, auth);
+  h = curl_slist_append(h, "Accept: application/json");
+  buffer b = {NULL, 0, 0};
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+  if (ca_file && *ca_file) curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+  int bad = 0;
+  for (int round = 0; round < 2; round++) { /* round 0 warms up */
+    int count = round ? n : (n / 10 > 50 ? n / 10 : 50);
+    int64_t t0 = now_us();
+    for (int i = 0; i < count; i++) {
+      b.len = 0;
+      long status = 0;
+      cJSON *j = NULL;
+      CURLcode rc = curl_easy_perform(c);
+      curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+      if (rc == CURLE_OK && status == 200 && b.data) j = cJSON_Parse(b.data);
+      if (!j) bad++;
+      cJSON_Delete(j);
+    }
+    double s = (double)(now_us() - t0) / 1e6;
+    if (round)
+      printf("bare libcurl + cJSON_Parse, 1 thread: %d requests in %.3f s = %.0f req/s (%.1f us/req)\n", count, s,
+             count / s, s * 1e6 / count);
+  }
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  free(b.data);
+  if (bad) fprintf(stderr, "bare libcurl: %d failed requests\n", bad);
+  return bad;
+}
+
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 2000;
   const char *url = getenv("LIGHT_SANDBOX_URL");
@@ -104,5 +171,6 @@ int main(int argc, char **argv) {
   run(1, n);
   run(8, n);
   light_client_free(client);
+  failures += bare_curl(url, tok, n, o.ca_file);
   return failures ? 1 : 0;
 }
