@@ -6,12 +6,15 @@
    parse in LuaJIT) versus GET /static (`return 200`) on the same nginx.
 2. µs per verification in plain LuaJIT and Lua 5.4 (bench/lua/verify.lua).
 
-    python3 bench/lua/run.py [--duration 10] [--connections 50] [--threads 1]
+    python3 bench/lua/run.py [--duration 10] [--connections 50] [--threads 1] [--json FILE]
+
+--json FILE also writes the figures as JSON (bench/run.py reads it).
 
 Needs `make build` (build/lua/{5.4,jit}) or LIGHT_LUA_BUILD."""
 import argparse
 import hashlib
 import hmac
+import json
 import os
 import pathlib
 import re
@@ -71,6 +74,7 @@ def main():
     pin = (os.cpu_count() or 1) >= 2
     ap.add_argument("--nginx-cpu", default="0" if pin else None, help="taskset CPU list for nginx (default 0)")
     ap.add_argument("--wrk-cpu", default="1" if pin else None, help="taskset CPU list for wrk (default 1)")
+    ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
 
     body = body_2k()
@@ -113,12 +117,29 @@ def main():
     print(f"  webhook / static GET: {w_rps / s_rps:.2f}x req/s, {s_cpu / w_cpu:.2f}x by worker CPU")
     print(f"  webhook / static POST: {w_rps / p_rps:.2f}x req/s, {p_cpu / w_cpu:.2f}x by worker CPU")
 
+    figures = {
+        "load_average": load,
+        "gateway": {
+            "get_static": {"rps": s_rps, "p50": s50, "p99": s99, "non_2xx": s_bad, "worker_cpu_us": s_cpu},
+            "post_static": {"rps": p_rps, "p50": p50, "p99": p99, "non_2xx": p_bad, "worker_cpu_us": p_cpu},
+            "post_webhook": {"rps": w_rps, "p50": w50, "p99": w99, "non_2xx": w_bad, "worker_cpu_us": w_cpu},
+        },
+        "verify_us": {},
+    }
+
     lua_path = f"{ROOT}/lua/?.lua;{ROOT}/lua/?/init.lua;;"
     for lua, flavour in (("luajit", "jit"), ("lua5.4", "5.4")):
         env = dict(os.environ, LUA_PATH=lua_path, LUA_CPATH=f"{lua_build_dir() / flavour}/?.so;;")
         out = subprocess.run([lua, str(ROOT / "bench" / "lua" / "verify.lua"), str(args.iterations)], env=env,
                              capture_output=True, text=True, timeout=600)
         sys.stdout.write(out.stdout + out.stderr)
+        for name, us in re.findall(r"^(webhooks\.\w+)\s.*?([\d.]+) us/op", out.stdout, re.M):
+            figures["verify_us"].setdefault(lua, {})[name] = float(us)
+        if out.returncode or len(figures["verify_us"].get(lua, {})) != 2:
+            raise SystemExit(f"bench/lua/verify.lua under {lua} failed (exit {out.returncode})")
+    if args.json:
+        pathlib.Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        pathlib.Path(args.json).write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":
