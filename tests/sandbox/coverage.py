@@ -1,0 +1,194 @@
+"""Parity coverage: which operation each SDK language exercised against the emulator.
+
+The emulator attributes every request that reached an operation handler (a
+route matched, auth and rate limit passed, no fault injected, answer 2xx/4xx)
+to its operation id (tests/sandbox/routes.py, the same ids as
+core/src/operation_table.c and endpoints.json) and to the SDK language named
+by the User-Agent the core sends: ``light-sdk/<v> <runtime>`` where runtime is
+``c/<curl>`` (C, the core's default), ``python/<v>``, ``node/<v>``,
+``lua/5.4`` or ``luajit/<v>`` (optionally followed by ``nginx/<v>`` inside
+nginx). Other clients (urllib in the emulator's own tests, curl) are ignored.
+
+When ``LIGHT_PARITY_DIR`` is set, each emulator process appends one JSON line
+per first-seen (operation, language, variant) to ``<dir>/parity-<pid>.jsonl``
+at once, so a killed emulator loses nothing. tests/conftest.py sets the
+variable once per pytest session, merges the files at the end, prints the
+operation x language table and checks tests/PARITY.md (tools/gen_parity.py
+rewrites it). Stdlib only.
+"""
+import json
+import os
+import pathlib
+import re
+import threading
+
+LANGUAGES = ("C", "Python", "Node", "Lua")
+ENV_VAR = "LIGHT_PARITY_DIR"
+LUA_VARIANTS = ("5.4", "LuaJIT", "nginx")
+
+_UA = re.compile(r"^light-sdk/\S+ (?P<rt>[A-Za-z]+)/(?P<ver>\S+)(?P<rest>.*)$")
+
+
+def classify(user_agent):
+    """(language, variant) for an SDK User-Agent, or None for any other client.
+
+    variant is "" for C, Python and Node; for Lua it is "5.4", "LuaJIT" or
+    "nginx" (the Lua binding running inside nginx, whatever its Lua)."""
+    if not user_agent:
+        return None
+    m = _UA.match(user_agent.strip())
+    if not m:
+        return None
+    rt, rest = m.group("rt").lower(), m.group("rest")
+    if rt == "c":
+        return ("C", "")
+    if rt == "python":
+        return ("Python", "")
+    if rt == "node":
+        return ("Node", "")
+    if rt in ("lua", "luajit"):
+        if re.search(r"(^|\s)nginx/", rest):
+            return ("Lua", "nginx")
+        return ("Lua", "LuaJIT" if rt == "luajit" else m.group("ver"))
+    return None
+
+
+class Recorder:
+    """Appends first-seen (op, language, variant) triples of one process to a file."""
+
+    def __init__(self, directory):
+        self.key = (directory, os.getpid())
+        self.path = pathlib.Path(directory) / f"parity-{os.getpid()}.jsonl"
+        self.seen = set()
+        self.lock = threading.Lock()
+
+    def hit(self, op, status, user_agent):
+        if not op or not (200 <= status < 500) or 300 <= status < 400:
+            return False
+        who = classify(user_agent)
+        if who is None:
+            return False
+        key = (op, who[0], who[1])
+        with self.lock:
+            if key in self.seen:
+                return False
+            self.seen.add(key)
+            line = (json.dumps({"op": op, "lang": who[0], "variant": who[1]}) + "\n").encode()
+            try:  # one O_APPEND write per line: atomic, nothing buffered to lose on SIGKILL
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                try:
+                    os.write(fd, line)
+                finally:
+                    os.close(fd)
+            except OSError:
+                self.seen.discard(key)  # e.g. the session's directory is gone; never break a request
+                return False
+        return True
+
+
+_recorder = None
+_recorder_lock = threading.Lock()
+
+
+def record(op, status, user_agent):
+    """Called by the emulator for each answered API request (no-op without LIGHT_PARITY_DIR)."""
+    global _recorder
+    directory = os.environ.get(ENV_VAR)
+    if not directory:
+        return False
+    with _recorder_lock:
+        if _recorder is None or _recorder.key != (directory, os.getpid()):
+            _recorder = Recorder(directory)
+        rec = _recorder
+    return rec.hit(op, status, user_agent)
+
+
+# ---- merge and render ------------------------------------------------------------------------
+
+def operation_ids():
+    """The operation ids in route-table order (tests/sandbox/routes.py)."""
+    from . import routes
+    return [r[0] for r in routes.ROUTES]
+
+
+def load(directory):
+    """Merge every parity-*.jsonl under ``directory``: {op: {lang: set(variants)}}."""
+    cov = {}
+    d = pathlib.Path(directory)
+    for f in sorted(d.glob("parity-*.jsonl")):
+        for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                row = json.loads(line)
+                op, lang, variant = row["op"], row["lang"], row.get("variant", "")
+            except (ValueError, KeyError, TypeError):
+                continue  # a torn line of a killed writer: ignore it
+            if lang in LANGUAGES and isinstance(op, str):
+                cov.setdefault(op, {}).setdefault(lang, set()).add(variant or "")
+    return cov
+
+
+def cell(variants):
+    if not variants:
+        return ""
+    named = [v for v in variants if v]
+    if not named:
+        return "yes"
+    order = {v: i for i, v in enumerate(LUA_VARIANTS)}
+    return ", ".join(sorted(named, key=lambda v: (order.get(v, len(order)), v)))
+
+
+def missing(cov, ops):
+    """[(op, language)] of empty cells, in table order."""
+    return [(op, lang) for op in ops for lang in LANGUAGES if not cov.get(op, {}).get(lang)]
+
+
+def unknown_ops(cov, ops):
+    return sorted(set(cov) - set(ops))
+
+
+def render(cov, ops):
+    """The markdown document kept in tests/PARITY.md."""
+    lines = [
+        "# Operation x language parity",
+        "",
+        "Generated by the test run (`make test`; tests/sandbox/coverage.py, tests/conftest.py) or",
+        "`python3 tools/gen_parity.py --from DIR`; do not edit by hand. A cell is filled when that",
+        "language's SDK called the operation against the emulator and the request reached the",
+        "operation's handler (2xx or 4xx answer, no injected fault). Lua cells name the runtimes",
+        "seen: Lua 5.4, LuaJIT, and the binding inside nginx.",
+        "",
+        "| operation | " + " | ".join(LANGUAGES) + " |",
+        "|---|" + "---|" * len(LANGUAGES),
+    ]
+    for op in ops:
+        row = cov.get(op, {})
+        lines.append(f"| `{op}` | " + " | ".join(cell(row.get(lang)) or "**missing**" for lang in LANGUAGES) + " |")
+    gaps = missing(cov, ops)
+    filled = len(ops) * len(LANGUAGES) - len(gaps)
+    lines += ["", f"{len(ops)} operations x {len(LANGUAGES)} languages: {filled} of "
+              f"{len(ops) * len(LANGUAGES)} cells filled."]
+    return "\n".join(lines) + "\n"
+
+
+def problems(cov, ops, parity_md):
+    """Human-readable reasons the parity check fails ([] when it passes)."""
+    out = []
+    gaps = missing(cov, ops)
+    if gaps:
+        by_lang = {}
+        for op, lang in gaps:
+            by_lang.setdefault(lang, []).append(op)
+        for lang in LANGUAGES:
+            if lang in by_lang:
+                out.append(f"{lang} never exercised: {', '.join(by_lang[lang])}")
+    extra = unknown_ops(cov, ops)
+    if extra:
+        out.append(f"coverage names operations the route table does not have: {', '.join(extra)}")
+    want = render(cov, ops)
+    p = pathlib.Path(parity_md)
+    have = p.read_text(encoding="utf-8") if p.exists() else None
+    if have != want:
+        out.append(f"{p} is stale: regenerate it with LIGHT_UPDATE_PARITY=1 (or "
+                   f"`python3 tools/gen_parity.py --from $LIGHT_PARITY_DIR`)" if have is not None
+                   else f"{p} does not exist: generate it with LIGHT_UPDATE_PARITY=1")
+    return out
