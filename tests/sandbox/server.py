@@ -16,7 +16,7 @@ import urllib.parse
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import routes
+from . import coverage, routes
 from .api import Api, ApiError, Ctx, STATUS_TABLE, WEBHOOK_EVENTS
 from .clock import Clock, iso
 from .webhooks import Dispatcher
@@ -585,7 +585,9 @@ class Handler(BaseHTTPRequestHandler):
                 entry["fault"] = {"id": fault["id"], "kind": fault["kind"]}
                 self.apply_fault(fault, method, path, query, body, entry)
             else:
+                self._op = None
                 status, payload, headers = self.handle_api(method, path, query, body)
+                coverage.record(self._op, status, self.headers.get("User-Agent"))  # parity matrix
                 self._send(status, payload, headers=headers, head_only=method == "HEAD")
         except _Abort:
             pass
@@ -636,6 +638,7 @@ class Handler(BaseHTTPRequestHandler):
                     wait = sb.limiter.hit(rk, RATE_LIMITS[route.auth])
                     if wait is not None:
                         raise ApiError(429, "Rate limit exceeded", {"Retry-After": str(max(1, math.ceil(wait)))})
+                self._op = route.op  # reached the handler (auth and rate limit passed)
                 result = getattr(api, "op_" + route.op)(ctx)
         except ApiError as e:
             return err(e.status, e.message, e.headers)
