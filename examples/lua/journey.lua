@@ -37,12 +37,12 @@ end
 
 -- value, err → value, or raise with the SDK's error text (kind, status, request id).
 local function must(v, err)
-  if v == nil or v == false then error(tostring(err), 2) end
+  if v == nil or v == false then error(tostring(err), 0) end
   return v
 end
 
 local function expect(cond, message)
-  if not cond then error(message, 2) end
+  if not cond then error(message, 0) end
 end
 
 local secret = getenv("LIGHT_WEBHOOK_SECRET")
