@@ -20,8 +20,11 @@ HERE = pathlib.Path(__file__).resolve().parent
 BUILD = pathlib.Path(os.environ.get("LIGHT_BUILD_DIR", ROOT / "build"))
 
 # Column order of the matrix.
-LANGS = ["c", "python", "node", "lua5.4", "luajit"]
-LANG_TITLES = {"c": "C", "python": "Python", "node": "Node", "lua5.4": "Lua 5.4", "luajit": "LuaJIT"}
+LANGS = ["c", "c-asan", "python", "node", "lua5.4", "luajit"]
+LANG_TITLES = {"c": "C", "c-asan": "C (ASan+UBSan)", "python": "Python", "node": "Node", "lua5.4": "Lua 5.4",
+               "luajit": "LuaJIT"}
+SANITIZER_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:halt_on_error=1",
+                 "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
 
 REPLY_TIMEOUT = 120.0  # a driver that says nothing for this long has hung: the test fails
 
@@ -35,14 +38,16 @@ def _pkg_libs(*names):
     return out.stdout.split()
 
 
-def build_c_driver(outdir):
-    """Compile tests/faults/driver.c against the built static core (public headers only)."""
-    lib = BUILD / "liblight.a"
+def build_c_driver(outdir, asan=False):
+    """Compile tests/faults/driver.c against the built static core (public headers only);
+    with asan, against the ASan+UBSan core of build-asan, instrumented the same way."""
+    lib = (pathlib.Path(str(BUILD) + "-asan") if asan else BUILD) / "liblight.a"
     if not lib.exists():
         raise RuntimeError(f"{lib} not built: run `make build`")
-    exe = pathlib.Path(outdir) / "fault_driver"
+    exe = pathlib.Path(outdir) / ("fault_driver_asan" if asan else "fault_driver")
     cc = os.environ.get("CC") or shutil.which("cc") or "gcc"
-    cmd = [cc, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra", "-Werror", "-O1",
+    san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"] if asan else []
+    cmd = [cc, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra", "-Werror", "-O1", "-g", *san,
            "-I", str(ROOT / "core" / "include"), str(HERE / "driver.c"), "-o", str(exe), str(lib),
            *_pkg_libs("libcurl", "libcjson", "libcrypto"), "-lpthread", "-lm"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -60,6 +65,8 @@ def driver_command(lang, workdir):
     """(argv, extra env) that starts the driver of ``lang``."""
     if lang == "c":
         return [str(build_c_driver(workdir))], {}
+    if lang == "c-asan":
+        return [str(build_c_driver(workdir, asan=True))], dict(SANITIZER_ENV)
     if lang == "python":
         return [sys.executable, str(HERE / "driver.py")], {}
     if lang == "node":
@@ -117,6 +124,7 @@ class Driver:
         try:
             out = self.lines.get(timeout=REPLY_TIMEOUT)
         except queue.Empty:
+            self._kill()  # a late answer would be read as the next command's: never reuse a hung driver
             raise AssertionError(f"{self.lang} driver did not answer {cmd!r} within {REPLY_TIMEOUT:.0f} s; "
                                  f"stderr:\n{self.stderr_tail()}") from None
         if out is None:
@@ -125,7 +133,12 @@ class Driver:
         try:
             return json.loads(out)
         except ValueError:
+            self._kill()
             raise AssertionError(f"{self.lang} driver printed a non-JSON line {out!r}") from None
+
+    def _kill(self):
+        self.proc.kill()
+        self.proc.wait(timeout=30)
 
     def alive(self):
         return self.proc.poll() is None
@@ -141,8 +154,9 @@ class Driver:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         rc = self.proc.returncode
+        err = self.stderr_tail(20000)
         self.stderr.close()
-        return rc
+        return rc, err
 
 
 # ------------------------------------------------------------------- front ---

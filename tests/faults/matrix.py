@@ -201,15 +201,18 @@ class Matrix:
             self._bundle = str(path)
         return self._bundle
 
+    def stop_drivers(self):
+        """Quit every driver: {lang: (exit code, stderr)}."""
+        out = {lang: d.stop() for lang, d in self.drivers.items()}
+        self.drivers = {}
+        return out
+
     def close(self):
-        rcs = {}
-        for lang, d in self.drivers.items():
-            rcs[lang] = d.stop()
+        self.stop_drivers()
         for sb in self._bad_tls.values():
             sb.stop()
         self.recorder.close()
         self.tmp.cleanup()
-        return rcs
 
     # ---- cells --------------------------------------------------------------------
     def observe(self, fault_name, lang, op):

@@ -27,6 +27,12 @@ def test_drivers_survive_and_readme_matrix(fault_matrix):
         d = fault_matrix.driver(lang)
         assert d.alive(), f"{lang} driver exited"
         assert d.send("close") == {"ok": True}, lang
+    # Every driver ran every cell in one process; it must exit cleanly (the
+    # C ASan+UBSan driver: no sanitizer report, no leak).
+    for lang, (rc, err) in fault_matrix.stop_drivers().items():
+        assert rc == 0, f"{lang} driver exited with {rc}: {err[-3000:]}"
+        for marker in ("ERROR: AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            assert marker not in err, f"{lang}: {err[-3000:]}"
     table = fm.render(fault_matrix.cells())
     print("\n" + table)
     if fm.update_requested():
