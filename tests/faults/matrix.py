@@ -246,8 +246,7 @@ class Matrix:
     def _run_server(self, f, lang, op):
         o = OPS[op]
         sb, d, problems = self.sb, self.driver(lang), []
-        sb.clear_faults()
-        sb.clear_journal()
+        sb.clean()  # no faults, empty journal, start-up config (rate limits off), real time
         self.recorder.take()
         r = d.send("new", base_url=sb.base_url, token=sb.app_token, **f.client)
         assert r.get("ok"), f"client creation failed: {r}"
@@ -297,6 +296,7 @@ class Matrix:
             good, scheme = self.sb_tls, "https"
             backend = self.bad_tls("untrusted" if f.stage == "tls_untrusted" else "wrong_host")
             ca = self.sb_tls.ca_file if f.stage == "tls_untrusted" else self.bundle()
+        good.clean()
         front = Front("blackhole" if f.stage == "blackhole" else "refuse")
         try:
             if f.stage.startswith("tls"):
