@@ -212,7 +212,10 @@ def load_module(path: pathlib.Path, name: str):
 
 
 def bench_c_webhook(quick: bool) -> list[dict]:
-    out = run("c_webhook", [BUILD / "bench_webhook", 50000 if quick else 200000])
+    return rows_c_webhook(run("c_webhook", [BUILD / "bench_webhook", 50000 if quick else 200000]))
+
+
+def rows_c_webhook(out: str) -> list[dict]:
     us = r"\s+([\d.]+) us/op"
     v1 = grab(r"^light_webhook_verify 1 secret" + us, out, "verify 1 secret")
     v2 = grab(r"^light_webhook_verify 2 secrets" + us, out, "verify 2 secrets")
@@ -238,6 +241,10 @@ def bench_c_transport(quick: bool) -> list[dict]:
                                   "/v1/app/accounts/8cb12f49-3399-49c3-8cac-9d37148ebd22"], env)
     finally:
         srv.stop()
+    return rows_c_transport(out)
+
+
+def rows_c_transport(out: str) -> list[dict]:
     rate = r".* = ([\d.]+) req/s"
     # the first "1 thread" line is the warm-up; the second is the measurement
     one = [float(x) for x in re.findall(r"^blocking transport, 1 thread:" + rate, out, re.M)]
@@ -262,20 +269,29 @@ def bench_c_async(quick: bool) -> list[dict]:
         env = dict(os.environ, **sb.env())
         for latency, n in ((0, 1000 if quick else 3000), (10, 300 if quick else 1000)):
             out = run(f"c_async_{latency}ms", [BUILD / "bench" / "c" / "bench_async", n, 64, latency], env)
-            eng = grab(r"^engine\s*:.* ([\d.]+) req/s", out, "engine figure")
-            blk = grab(r"^blocking :.* ([\d.]+) req/s", out, "blocking figure")
-            name = ("C async engine, 64 in flight, emulator (CPU-bound server)" if latency == 0 else
-                    f"C async engine, 64 in flight, emulator + {latency} ms server latency")
-            rows.append(row(f"{name} (`bench_async`)", eng, "req/s", "blocking `light_call`, sequential", blk,
-                            eng / blk))
+            rows += rows_c_async(out)
     return rows
+
+
+def rows_c_async(out: str) -> list[dict]:
+    latency = int(grab(r"^latency\s*:\s*(\d+) ms", out, "latency line"))
+    conc = int(grab(r"^engine\s*:.* concurrency (\d+):", out, "concurrency"))
+    eng = grab(r"^engine\s*:.* ([\d.]+) req/s", out, "engine figure")
+    blk = grab(r"^blocking :.* ([\d.]+) req/s", out, "blocking figure")
+    name = (f"C async engine, {conc} in flight, emulator (CPU-bound server)" if latency == 0 else
+            f"C async engine, {conc} in flight, emulator + {latency} ms server latency")
+    return [row(f"{name} (`bench_async`)", eng, "req/s", "blocking `light_call`, sequential", blk, eng / blk)]
 
 
 def bench_python(quick: bool) -> list[dict]:
     js = OUT / "python.json"
     args = ["--seconds", "2", "--rounds", "3"] if quick else ["--seconds", "6", "--rounds", "5"]
     run("python", [sys.executable, "bench/python/bench.py", "--build", BUILD, "--json", js, *args])
-    r = json.loads(js.read_text())["results"]
+    return rows_python(json.loads(js.read_text()))
+
+
+def rows_python(d: dict) -> list[dict]:
+    r = d["results"]
     light = r["light.Client"]
     return [
         row("Python `light.Client` GET ~1 KB JSON from nginx (`bench/python`)", light, "req/s",
@@ -305,7 +321,10 @@ def bench_node(quick: bool) -> list[dict]:
     js = OUT / "node.json"
     args = ["--requests", "3000", "--rounds", "3"] if quick else ["--requests", "10000", "--rounds", "3"]
     run("node", ["node", "bench/node/run.js", "--json", js, *args])
-    d = json.loads(js.read_text())
+    return rows_node(json.loads(js.read_text()))
+
+
+def rows_node(d: dict) -> list[dict]:
     h = d["http"]
     light = h["light-sdk"]["rps"]
     wh = d["webhook"]
@@ -328,9 +347,15 @@ def bench_lua(quick: bool) -> list[dict]:
     js = OUT / "lua.json"
     args = ["--duration", "3", "--iterations", "50000"] if quick else ["--duration", "10"]
     run("lua", [sys.executable, "bench/lua/run.py", "--json", js, *args])
-    d = json.loads(js.read_text())
+    return rows_lua(json.loads(js.read_text()))
+
+
+def rows_lua(d: dict) -> list[dict]:
     g = d["gateway"]
     w, s, p = g["post_webhook"], g["get_static"], g["post_static"]
+    for name, x in g.items():
+        if x["non_2xx"]:
+            raise Failed(f"gateway {name}: {x['non_2xx']} non-2xx answers, figures not comparable")
     rows = [
         row("nginx gateway `POST /light/webhook` 2 KB, verify + parse in LuaJIT (wrk, 1 worker; `bench/lua`)",
             w["rps"], "req/s", "`GET /static` (`return 200`), same nginx", s["rps"], w["rps"] / s["rps"], (">=", 0.8)),
@@ -347,6 +372,10 @@ def bench_lua(quick: bool) -> list[dict]:
 def bench_emulator(quick: bool) -> list[dict]:
     out = run("emulator", [sys.executable, "-m", "tests.sandbox.bench", "--seconds", "2" if quick else "5",
                            "--connections", "4"])
+    return rows_emulator(out)
+
+
+def rows_emulator(out: str) -> list[dict]:
     rps = grab(r"^GET \S+: ([\d.]+) req/s", out, "emulator figure")
     return [row("Emulator, simple GETs over 4 keep-alive connections (`tests/sandbox/bench.py`)", rps, "req/s",
                 target=(">=", 1000, "req/s"))]
