@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <light/light.h>
 
@@ -131,6 +132,100 @@ static inline light_client *ex_account_client(light_client *app, const char *uui
     return NULL;
   }
   return acct;
+}
+
+/* Integer value of a decimal string with @p places decimals ("125.11" → 12511 for 2 places):
+ * the API sends money and kWh as text; sums stay exact in integers. */
+static inline long long ex_fixed(const char *text, int places) {
+  long long whole = 0, frac = 0;
+  int neg = *text == '-', seen = 0;
+  if (neg || *text == '+') text++;
+  for (; *text >= '0' && *text <= '9'; text++) whole = whole * 10 + (*text - '0');
+  if (*text == '.')
+    for (text++; *text >= '0' && *text <= '9' && seen < places; text++, seen++) frac = frac * 10 + (*text - '0');
+  for (; seen < places; seen++) frac *= 10;
+  long long scale = 1;
+  for (int i = 0; i < places; i++) scale *= 10;
+  return (neg ? -1 : 1) * (whole * scale + frac);
+}
+
+/* Print an ex_fixed() value back as decimal text into @p out. */
+static inline const char *ex_fixed_text(long long v, int places, char *out, size_t n) {
+  long long scale = 1;
+  for (int i = 0; i < places; i++) scale *= 10;
+  long long a = v < 0 ? -v : v;
+  snprintf(out, n, "%s%lld.%0*lld", v < 0 ? "-" : "", a / scale, places, a % scale);
+  return out;
+}
+
+/* An account with active service for the billing and usage examples: LIGHT_ACCOUNT_UUID when set (it
+ * must have a location), else a fresh sandbox customer enrolled through the SDK and activated with the
+ * sandbox seed operation (12 months of usage, two years of invoices). Fills @p acct (caller frees) and
+ * @p location; returns 0, or -1 with ex_error set. */
+static inline int ex_active_account(light_client *app, light_client **acct, char *location, size_t n) {
+  const char *uuid = getenv("LIGHT_ACCOUNT_UUID");
+  char created[64] = "";
+  *acct = NULL;
+  if (!uuid || !*uuid) {
+    char email[96];
+    static unsigned seq;
+    snprintf(email, sizeof email, "example+%ld.%u.%ld@example.com", (long)time(NULL), seq++, (long)clock());
+    cJSON *a = ex_call(app, "create_account", NULL, NULL,
+                       ex_jsonf("{\"email\":\"%s\",\"first_name\":\"Ada\",\"last_name\":\"Lovelace\","
+                                "\"phone_number\":\"214-555-0100\",\"date_of_birth\":\"1985-12-10\"}",
+                                email),
+                       NULL);
+    if (!a) return -1;
+    snprintf(created, sizeof created, "%s", ex_str(a, "uuid"));
+    cJSON_Delete(a);
+    uuid = created;
+  }
+  if (!(*acct = ex_account_client(app, uuid))) return -1;
+  cJSON *a = NULL;
+  if (created[0]) {
+    char esi[32], plan[64], start[16];
+    cJSON *hits = ex_call(app, "full_address_search", NULL, NULL,
+                          ex_jsonf("{\"address_1\":\"123 Main St\",\"postal_code\":\"75201\"}"), NULL);
+    if (!hits) goto fail;
+    snprintf(esi, sizeof esi, "%s", ex_str(hits, "0.esi_id"));
+    cJSON_Delete(hits);
+    cJSON *plans = ex_call(*acct, "account_request_plans", NULL, NULL, ex_jsonf("{\"esi_id\":\"%s\"}", esi), NULL);
+    if (!plans) goto fail;
+    snprintf(plan, sizeof plan, "%s", ex_str(plans, "plans.0.uuid"));
+    snprintf(start, sizeof start, "%s", ex_str(plans, "plans.0.earliest_start_date"));
+    cJSON_Delete(plans);
+    cJSON *r;
+    if (!(r = ex_call(*acct, "accept_plan", NULL, NULL,
+                      ex_jsonf("{\"plan_uuid\":\"%s\",\"esi_id\":\"%s\",\"service_start_date\":\"%s\","
+                               "\"terms_accepted\":true}",
+                               plan, esi, start),
+                      NULL)))
+      goto fail;
+    cJSON_Delete(r);
+    if (!(r = ex_call(*acct, "update_identity", NULL, NULL, ex_jsonf("{}"), NULL))) goto fail;
+    cJSON_Delete(r);
+    if (!(r = ex_call(*acct, "ensure_payment_method_added", NULL, NULL,
+                      ex_jsonf("{\"payment_method_id\":\"pm_card_visa\"}"), NULL)))
+      goto fail;
+    cJSON_Delete(r);
+    if (!(r = ex_call(*acct, "finalize_enrollment", NULL, NULL, NULL, NULL))) goto fail;
+    cJSON_Delete(r);
+    a = ex_call(*acct, "sandbox_seed_demo_data", NULL, NULL, NULL, NULL);
+  } else {
+    a = ex_call(*acct, "get_account", NULL, NULL, NULL, NULL);
+  }
+  if (!a) goto fail;
+  snprintf(location, n, "%s", ex_str(a, "locations.0.uuid"));
+  cJSON_Delete(a);
+  if (!*location) {
+    ex_fail("account %s has no service location", uuid);
+    goto fail;
+  }
+  return 0;
+fail:
+  light_client_free(*acct);
+  *acct = NULL;
+  return -1;
 }
 
 #endif
