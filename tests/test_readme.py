@@ -151,7 +151,8 @@ def test_paths_named_in_the_readme_exist():
 
 
 @pytest.mark.parametrize("block", programs("c"))
-def test_c_sample(block, sandbox, tmp_path):
+def test_c_sample(block, clean_sandbox, tmp_path):
+    sandbox = clean_sandbox
     line, _, body, _, expected = block
     lib = BUILD / "liblight.a"
     assert lib.exists(), f"{lib} not built: run `make build`"
@@ -164,7 +165,8 @@ def test_c_sample(block, sandbox, tmp_path):
 
 
 @pytest.mark.parametrize("block", programs("python"))
-def test_python_sample(block, sandbox, tmp_path):
+def test_python_sample(block, clean_sandbox, tmp_path):
+    sandbox = clean_sandbox
     _, _, body, _, expected = block
     src = tmp_path / "sample.py"
     src.write_text(body)
@@ -172,7 +174,8 @@ def test_python_sample(block, sandbox, tmp_path):
 
 
 @pytest.mark.parametrize("block", programs("js"))
-def test_node_sample(block, sandbox):
+def test_node_sample(block, clean_sandbox):
+    sandbox = clean_sandbox
     _, _, body, _, expected = block
     # from the repository root, so that require('light-sdk') resolves to this package
     check_output(expected, run(["node", "-"], program_env(sandbox), input=body))
@@ -180,7 +183,8 @@ def test_node_sample(block, sandbox):
 
 @pytest.mark.parametrize("interpreter,flavour", [("lua5.4", "5.4"), ("luajit", "jit")])
 @pytest.mark.parametrize("block", programs("lua"))
-def test_lua_sample(block, interpreter, flavour, sandbox, tmp_path):
+def test_lua_sample(block, interpreter, flavour, clean_sandbox, tmp_path):
+    sandbox = clean_sandbox
     _, _, body, _, expected = block
     assert (BUILD / "lua" / flavour / "light" / "core.so").exists(), "Lua module not built: run `make build`"
     src = tmp_path / "sample.lua"
@@ -227,10 +231,11 @@ def _http(port, method, path, body=None, headers=None):
 
 
 @pytest.mark.parametrize("block", programs("nginx"))
-def test_nginx_sample(block, sandbox, tmp_path):
+def test_nginx_sample(block, clean_sandbox, tmp_path):
     """The configuration, with the repository path and the port substituted, in a
     real nginx: a signed webhook → 200, a tampered one → 401, an API call
     through subrequests → the account's status."""
+    sandbox = clean_sandbox
     _, _, body, _, _ = block
     assert shutil.which("nginx") and (NGINX_MODULES / "ngx_http_lua_module.so").exists(), \
         "nginx with the lua module missing: tools/install-deps.sh installs it"
