@@ -12,7 +12,7 @@ from tests.sandbox.runner import free_port
 from .conftest import BUILD, ROOT, example_env
 from .test_examples_python import (check_billing, check_client_agent, check_enrollment_basic, check_ineligible,
                                    check_journey, check_receiver_max_requests, check_usage_csv,
-                                   check_webhook_receiver, last_month, run)
+                                   check_webhook_receiver, last_month, run, today)
 
 BIN = BUILD / "examples"
 PROGRAMS = ("journey", "quickstart", "enrollment_basic", "client_agent", "billing_invoices", "usage_csv",
@@ -59,7 +59,9 @@ def test_enrollment_basic_ineligible_area(sandbox_rx):
 
 @pytest.mark.parametrize("days", [7, 12, 30])
 def test_client_agent(sandbox_rx, days):
-    check_client_agent(sandbox_rx, run(sandbox_rx, argv("client_agent", days)), days)
+    before = today(sandbox_rx)
+    out = run(sandbox_rx, argv("client_agent", days))
+    check_client_agent(out, days, {before, today(sandbox_rx)})
 
 
 def test_client_agent_refuses_a_start_inside_the_opt_out_window(sandbox_rx):
