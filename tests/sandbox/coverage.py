@@ -208,8 +208,14 @@ def problems(cov, ops, parity_md):
     want = render(cov, ops)
     p = pathlib.Path(parity_md)
     have = p.read_text(encoding="utf-8") if p.exists() else None
-    if have != want:
-        out.append(f"{p} is stale: regenerate it with LIGHT_UPDATE_PARITY=1 (or "
-                   f"`python3 tools/gen_parity.py --from $LIGHT_PARITY_DIR`)" if have is not None
-                   else f"{p} does not exist: generate it with LIGHT_UPDATE_PARITY=1")
+    if have is None:
+        out.append(f"{p} does not exist: generate it with `LIGHT_UPDATE_PARITY=1 make test`")
+    elif have != want:
+        import difflib
+        diff = [d for d in difflib.unified_diff(have.splitlines(), want.splitlines(), lineterm="", n=0)
+                if d[:1] in "+-" and not d.startswith(("+++", "---"))]
+        shown = "\n    ".join(diff[:12]) + ("\n    ..." if len(diff) > 12 else "")
+        out.append(f"{p} is stale (- committed, + this run):\n    {shown}\n"
+                   "  regenerate it: `LIGHT_UPDATE_PARITY=1 make test`, or keep the coverage with "
+                   "`LIGHT_PARITY_DIR=DIR make test` and run `python3 tools/gen_parity.py --from DIR`")
     return out
