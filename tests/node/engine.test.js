@@ -138,7 +138,12 @@ test('the event loop stays responsive while 1,000 requests run (p99 delay < 5 ms
     if (r.p99 < 5) break;
   }
   const best = Math.min(...rounds.map((r) => r.p99));
-  assert.ok(best < 5, `p99 event-loop delay ${best.toFixed(2)} ms >= 5 ms in every round`);
+  // Under ASan (tests/node/test_node_asan.py sets LIGHT_NODE_SANITIZED=1) the
+  // addon runs several times slower: the 1,000 calls and their results are
+  // still checked, the latency bound is not (it is a property of the real build).
+  if (process.env.LIGHT_NODE_SANITIZED !== '1') {
+    assert.ok(best < 5, `p99 event-loop delay ${best.toFixed(2)} ms >= 5 ms in every round`);
+  }
   c.close();
 });
 
