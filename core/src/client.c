@@ -78,10 +78,10 @@ static void shared_free(light__shared *sh) {
   pthread_mutex_destroy(&sh->token_mu);
   pthread_cond_destroy(&sh->token_cv);
   pthread_mutex_destroy(&sh->pool_mu);
-  free(sh->app_token);
+  light__secret_free(sh->app_token);
   free(sh->base_url);
   free(sh->ca_file);
-  free(sh->proxy);
+  light__secret_free(sh->proxy); /* may carry user:password */
   free(sh->user_agent);
   free(sh);
 }
@@ -219,7 +219,7 @@ void light_client_free(light_client *client) {
   if (!client) return;
   shared_release(client->sh);
   free(client->account_uuid);
-  free(client->account_token);
+  light__secret_free(client->account_token);
   free(client);
 }
 

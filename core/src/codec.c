@@ -21,8 +21,15 @@ static int buf_reserve(light__buf *b, size_t extra) {
   if (need <= b->cap) return 0;
   size_t cap = b->cap ? b->cap : 64;
   while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-  char *d = realloc(b->data, cap);
-  if (!d) return -1;
+  char *d;
+  if (b->wipe && b->data) { /* realloc could leave the old bytes behind in freed memory */
+    if (!(d = malloc(cap))) return -1;
+    memcpy(d, b->data, b->len + 1);
+    light__secret_wipe(b->data, b->cap);
+    free(b->data);
+  } else if (!(d = realloc(b->data, cap))) {
+    return -1;
+  }
   b->data = d;
   b->cap = cap;
   return 0;
@@ -56,7 +63,13 @@ void light__buf_reset(light__buf *b) {
   if (b->data) b->data[0] = '\0';
 }
 
+void light__buf_wipe(light__buf *b) {
+  if (b->data) light__secret_wipe(b->data, b->cap);
+  b->len = 0;
+}
+
 void light__buf_free(light__buf *b) {
+  if (b->wipe && b->data) light__secret_wipe(b->data, b->cap);
   free(b->data);
   b->data = NULL;
   b->len = b->cap = 0;

@@ -11,18 +11,38 @@
 #include "light/error.h"
 #include "light/exchange.h"
 
-/* Growable byte buffer; data is always NUL-terminated when non-NULL. Owner frees with light__buf_free. */
+/* Growable byte buffer; data is always NUL-terminated when non-NULL. Owner frees with light__buf_free.
+ * wipe = 1 marks a buffer that may hold a secret (Authorization value, request
+ * body, token mint response): growth copies and wipes instead of realloc, and
+ * free/light__buf_wipe overwrite the whole allocation first (secret.c). */
 typedef struct light__buf {
   char *data;
   size_t len;
   size_t cap;
+  int wipe;
 } light__buf;
 
 int light__buf_append(light__buf *b, const void *p, size_t n); /* 0 ok, -1 nomem */
 int light__buf_appends(light__buf *b, const char *s);
 int light__buf_appendf(light__buf *b, const char *fmt, ...);
 void light__buf_reset(light__buf *b); /* len = 0, keeps memory */
-void light__buf_free(light__buf *b);
+void light__buf_free(light__buf *b); /* wipes first when b->wipe */
+void light__buf_wipe(light__buf *b); /* overwrite the whole allocation, len = 0, keeps memory */
+
+/* ---- secrets (secret.c) ---------------------------------------------------
+ * App and account tokens, Authorization header lines, request bodies (an SSN
+ * travels in credit_check) and token mint responses are overwritten with
+ * OPENSSL_cleanse before their memory is released. */
+
+/* OPENSSL_cleanse n bytes at p (NULL or n == 0: no-op). */
+void light__secret_wipe(void *p, size_t n);
+/* Wipe a NUL-terminated secret (strlen bytes), then free it. NULL is a no-op. */
+void light__secret_free(char *p);
+/* Test seam: light__secret_wipe calls it with the buffer right before
+ * (wiped = 0) and right after (wiped = 1) the cleanse. The library's
+ * definition is an empty weak function; tests/core/test_secrets.c links a
+ * strong one to prove every secret is seen and left all-zero. */
+void light__secret_probe(const void *p, size_t n, int wiped);
 
 /* Fill err (clearing it first). message is formatted; returns code. Safe with err == NULL. */
 light_status light__error_set(light_error *err, light_status code, light_error_kind kind, const char *fmt, ...);

@@ -74,12 +74,19 @@ static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int c
 
 /* ---- setup ------------------------------------------------------------- */
 
+/* curl_slist_append copied every header line, Authorization included. */
+static void header_list_free(light__curl_io *io) {
+  for (struct curl_slist *l = io->header_list; l; l = l->next)
+    if (l->data) light__secret_wipe(l->data, strlen(l->data));
+  curl_slist_free_all(io->header_list);
+  io->header_list = NULL;
+}
+
 void light__curl_io_free(light__curl_io *io) {
   if (!io) return;
   light__buf_free(&io->body);
   light__buf_free(&io->headers);
-  curl_slist_free_all(io->header_list);
-  io->header_list = NULL;
+  header_list_free(io);
 }
 
 #define SETOPT(opt, val)                                                  \
@@ -94,10 +101,12 @@ light_status light__curl_setup(CURL *easy, const light_client *client, const lig
     return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "curl setup: missing argument");
   const light__shared *sh = client->sh;
 
+  if (io->body.wipe) light__buf_wipe(&io->body); /* a failed mint's partial answer */
   light__buf_reset(&io->body);
   light__buf_reset(&io->headers);
-  curl_slist_free_all(io->header_list);
-  io->header_list = NULL;
+  header_list_free(io);
+  /* A token mint's answer carries the account token: that body buffer is wiped. */
+  io->body.wipe = req->is_token_mint ? 1 : 0;
   io->too_large = 0;
   io->sends = 0;
   io->resend_blocked = 0;
@@ -184,6 +193,7 @@ void light__curl_feed(light_exchange *x, CURL *easy, CURLcode rc, light__curl_io
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     light_exchange_feed_response(x, (int)status, io->headers.data ? io->headers.data : "", io->headers.len,
                                  io->body.data ? io->body.data : "", io->body.len);
+    if (io->body.wipe) light__buf_wipe(&io->body);
     return;
   }
   if (rc == CURLE_WRITE_ERROR && io->too_large) {

@@ -9,7 +9,11 @@
  * or within token_refresh_margin_s of expires_at, exactly one exchange
  * (single-flight, under token_mu) sends the mint request first; the others
  * get LIGHT_STEP_WAIT_TOKEN and look again. A 401 on the real request
- * invalidates the token it used and re-mints once. */
+ * invalidates the token it used and re-mints once.
+ *
+ * Secrets: token copies, header lines (Authorization), the request body
+ * (credit_check carries an SSN) and the parsed mint response are wiped
+ * before they are freed (light__secret_free / light__buf.wipe, codec.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -82,12 +86,12 @@ static const char *limiter_key(const light_exchange *x, int mint) {
 }
 
 static void headers_clear(light_exchange *x) {
-  for (size_t i = 0; i < x->n_hdr; i++) free(x->hdr[i]);
+  for (size_t i = 0; i < x->n_hdr; i++) light__secret_free(x->hdr[i]);
   x->n_hdr = 0;
 }
 
 static int header_add(light_exchange *x, const char *name, const char *value) {
-  light__buf b = {0};
+  light__buf b = {.wipe = 1};
   if (x->n_hdr >= MAX_HEADERS || light__buf_appendf(&b, "%s: %s", name, value) != 0) {
     light__buf_free(&b);
     return -1;
@@ -125,7 +129,7 @@ void light__token_cache_free(light__shared *sh) {
   while (e) {
     light__token_entry *n = e->next;
     free(e->account_uuid);
-    free(e->token);
+    light__secret_free(e->token);
     free(e);
     e = n;
   }
@@ -270,15 +274,27 @@ static light_status common_init(light_exchange *x, light_client *client, const l
   return LIGHT_OK;
 }
 
+/* Serialised straight into x->body (a wipe buffer): cJSON_PrintUnformatted
+ * would grow its own buffer with realloc and free it unwiped, leaving copies
+ * of an SSN in freed memory. cJSON_PrintPreallocated wants 5 spare bytes. */
 static light_status build_body_json(light_exchange *x, const cJSON *body, light_error *err) {
-  char *s = cJSON_PrintUnformatted(body);
-  if (!s) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory serialising the body");
-  int rc = light__buf_appends(&x->body, s);
-  free(s);
-  if (rc != 0 || !(x->content_type = light__strdup("application/json")))
-    return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
-  x->has_body = 1;
-  return LIGHT_OK;
+  for (int cap = 256; cap <= (1 << 26); cap *= 2) {
+    char *d = malloc((size_t)cap);
+    if (!d) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory serialising the body");
+    if (cJSON_PrintPreallocated((cJSON *)body, d, cap, 0)) {
+      light__buf_free(&x->body);
+      x->body.data = d;
+      x->body.len = strlen(d);
+      x->body.cap = (size_t)cap;
+      if (!(x->content_type = light__strdup("application/json")))
+        return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
+      x->has_body = 1;
+      return LIGHT_OK;
+    }
+    light__secret_wipe(d, (size_t)cap);
+    free(d);
+  }
+  return invalid(err, "body", "body could not be serialised (invalid JSON item or over 64 MiB)%s", NULL);
 }
 
 static light_status build_body_multipart(light_exchange *x, const light_file *file, light_error *err) {
@@ -324,6 +340,7 @@ light_status light_exchange_new(light_client *client, const char *op_id, const l
 
   light_exchange *x = calloc(1, sizeof *x);
   if (!x) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
+  x->body.wipe = 1;
   x->op = op;
   snprintf(x->method, sizeof x->method, "%s", op->method);
   x->auth = op->auth;
@@ -431,6 +448,7 @@ light_status light_exchange_new_raw(light_client *client, const char *method, co
 
   light_exchange *x = calloc(1, sizeof *x);
   if (!x) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
+  x->body.wipe = 1;
   memcpy(x->method, m, ml + 1);
   x->auth = auth;
   x->idempotent = strcmp(m, "POST") != 0;
@@ -502,7 +520,7 @@ static light_step send_mint(light_exchange *x, light_http_request *req) {
     }
   }
   headers_clear(x);
-  light__buf auth = {0};
+  light__buf auth = {.wipe = 1};
   int rc = light__buf_appendf(&auth, "Bearer %s", sh->app_token);
   rc = rc || header_add(x, "Authorization", auth.data) || header_add(x, "User-Agent", sh->user_agent) ||
        header_add(x, "Accept", "application/json");
@@ -578,7 +596,7 @@ light_step light_exchange_next(light_exchange *x, light_http_request *req, long 
   }
   const char *tok = x->auth == LIGHT_AUTH_APP ? sh->app_token : (x->token ? x->token : x->client->account_token);
   headers_clear(x);
-  light__buf auth = {0};
+  light__buf auth = {.wipe = 1};
   int rc = light__buf_appendf(&auth, "Bearer %s", tok ? tok : "");
   rc = rc || header_add(x, "Authorization", auth.data) || header_add(x, "User-Agent", sh->user_agent) ||
        header_add(x, "Accept", "application/json");
@@ -630,7 +648,7 @@ void light_exchange_feed_response(light_exchange *x, int status, const char *hea
       int64_t exp = 0;
       int prc = -1;
       if (light__codec_parse_json(body, body_len, &j, &e) == LIGHT_OK && j) prc = parse_mint(j, now, &token, &exp);
-      cJSON_Delete(j);
+      light_json_delete_wiped(j); /* holds the token */
       light_error_clear(&e);
       if (prc == -2) {
         fail_nomem(x);
@@ -648,7 +666,7 @@ void light_exchange_feed_response(light_exchange *x, int status, const char *hea
       light__token_entry *e2 = entry_get(sh, x->client->account_uuid);
       char *copy = light__strdup(token);
       if (e2 && copy) {
-        free(e2->token);
+        light__secret_free(e2->token);
         e2->token = copy;
         e2->expires_ms = exp;
         /* Refresh margin before expiry, but never more than half the
@@ -658,14 +676,14 @@ void light_exchange_feed_response(light_exchange *x, int status, const char *hea
         e2->refresh_ms = exp - (margin > 0 ? margin : 0);
         e2->minting = 0;
       } else {
-        free(copy);
+        light__secret_free(copy);
         if (e2) e2->minting = 0;
       }
       sh->mint_generation++;
       pthread_cond_broadcast(&sh->token_cv);
       pthread_mutex_unlock(&sh->token_mu);
       x->holds_mint = 0;
-      free(x->token);
+      light__secret_free(x->token);
       x->token = token; /* used for this call even if already near expiry */
       x->mint_retries = 0;
       x->ph = PH_READY;
@@ -709,11 +727,11 @@ void light_exchange_feed_response(light_exchange *x, int status, const char *hea
     pthread_mutex_lock(&sh->token_mu);
     light__token_entry *e = entry_get(sh, x->client->account_uuid);
     if (e && e->token && x->token && strcmp(e->token, x->token) == 0) {
-      free(e->token);
+      light__secret_free(e->token);
       e->token = NULL;
     }
     pthread_mutex_unlock(&sh->token_mu);
-    free(x->token);
+    light__secret_free(x->token);
     x->token = NULL;
     x->reminted = 1;
     x->retries++;
@@ -810,7 +828,7 @@ void light_exchange_free(light_exchange *x) {
   light__buf_free(&x->body);
   light__buf_free(&x->mint_url);
   free(x->content_type);
-  free(x->token);
+  light__secret_free(x->token);
   light_error_clear(&x->err);
   light_response_free(x->resp);
   free(x);

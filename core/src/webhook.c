@@ -7,7 +7,11 @@
  * ~2.0 µs per 2 KB verify against ~2.7-3.9 µs for EVP_MAC / HMAC() one-shot,
  * whose per-call MAC setup dominates at webhook sizes
  * (bench/c/bench_webhook.c compares all three; tests/core/test_webhook.c
- * checks this HMAC against OpenSSL's HMAC() and Python-computed vectors). */
+ * checks this HMAC against OpenSSL's HMAC() and Python-computed vectors).
+ *
+ * Secrets are borrowed, never copied to the heap; the stack copies of the key
+ * and the HMAC pads are wiped with OPENSSL_cleanse after each use
+ * (light__secret_wipe), the digest context by EVP_MD_CTX_free. */
 #include "light/webhook.h"
 
 #include <openssl/crypto.h>
@@ -77,9 +81,10 @@ static int hmac_sign(hmac_ctx *h, const char *key, size_t key_len, const char *t
   for (size_t i = 0; i < BLOCK; i++) pad[i] = k[i] ^ 0x5c;
   ok = ok && EVP_DigestInit_ex(h->ctx, h->md, NULL) && EVP_DigestUpdate(h->ctx, pad, BLOCK) &&
        EVP_DigestUpdate(h->ctx, inner, MAC_LEN) && EVP_DigestFinal_ex(h->ctx, out, &n);
-  OPENSSL_cleanse(k, sizeof k);
-  OPENSSL_cleanse(pad, sizeof pad);
-  OPENSSL_cleanse(inner, sizeof inner);
+  /* k holds the secret itself (or its digest); pad and inner derive from it. */
+  light__secret_wipe(k, sizeof k);
+  light__secret_wipe(pad, sizeof pad);
+  light__secret_wipe(inner, sizeof inner);
   return ok ? 0 : -1;
 }
 

@@ -12,6 +12,16 @@
  * call borrows its own libcurl easy handle from the client's pool, and all
  * handles share one connection cache. Options are read-only after creation.
  * light_client_free() must not race with calls in progress on that client.
+ *
+ * Secrets: the client's copies of the app token, bare account token and
+ * proxy URL, every minted account token (cache and per-call copies), the
+ * Authorization header lines (the core's and libcurl's slist copies), request
+ * bodies (credit_check carries an SSN) and token mint responses are
+ * overwritten with OPENSSL_cleanse before their memory is freed. The debug
+ * log (LIGHT_LOG=debug) prints `Authorization: Bearer [redacted]`, never a
+ * body or a query value. Not covered: libcurl's internal send buffer and
+ * TLS records, and copies the caller or a language runtime holds (free JSON
+ * bodies that carried secrets with light_json_delete_wiped()).
  */
 #ifndef LIGHT_CLIENT_H
 #define LIGHT_CLIENT_H
@@ -154,6 +164,16 @@ typedef struct light_params {
 } light_params;
 
 #define LIGHT_PARAMS_INIT {NULL, 0, NULL, NULL, NULL, 0, -1}
+
+/**
+ * @brief cJSON_Delete() after overwriting every string value and object key
+ *        of the tree with OPENSSL_cleanse.
+ *
+ * For request bodies that carried a secret (an SSN for credit_check): the
+ * bindings free the bodies they build with it. NULL is a no-op.
+ * Thread safety: the tree must not be in use by another thread.
+ */
+void light_json_delete_wiped(cJSON *json);
 
 /**
  * @brief Call operation @p op_id with the blocking transport.

@@ -5,6 +5,10 @@
  * Header format: `Light-Signature-v1: <unix_seconds>.<hex>` where `<hex>` is
  * the lowercase hex HMAC-SHA256, keyed with the webhook secret, of
  * `<unix_seconds>.<raw body>`. Always verify the raw request body bytes.
+ *
+ * Secrets: webhook secrets are borrowed for the duration of a call and never
+ * copied to the heap; the key block and HMAC pads derived from them live on
+ * the stack and are wiped (OPENSSL_cleanse) before each function returns.
  */
 #ifndef LIGHT_WEBHOOK_H
 #define LIGHT_WEBHOOK_H
