@@ -194,7 +194,7 @@ void light_lua__args_free(light_lua_args *a) {
   for (size_t i = 0; i < a->params.n_path_params; i++) free((char *)a->path_values[i]);
   a->params.n_path_params = 0;
   cJSON_Delete(a->query);
-  cJSON_Delete(a->body);
+  light_json_delete_wiped(a->body); /* credit_check bodies carry an SSN */
   a->query = a->body = NULL;
 }
 

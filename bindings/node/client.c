@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "light_node.h"
 
 typedef struct ln_client {
@@ -283,7 +285,7 @@ static void args_free(call_args *a) {
   for (size_t i = 0; i < a->n_path; i++) free(a->path_values[i]);
   free(a->path_values);
   cJSON_Delete(a->query);
-  cJSON_Delete(a->body);
+  light_json_delete_wiped(a->body); /* credit_check bodies carry an SSN */
   free(a->file_copy);
   free(a->filename);
   free(a->content_type);
@@ -664,6 +666,14 @@ static napi_value wrap(napi_env env, napi_value self, light_client *lc) {
     ns++;                                                                       \
   } while (0)
 
+/* The option strings include the app and account tokens. */
+static void wipe_free_all(char **strs, int n) {
+  for (int i = 0; i < n; i++) {
+    if (strs[i]) OPENSSL_cleanse(strs[i], strlen(strs[i]));
+    free(strs[i]);
+  }
+}
+
 static napi_value js_construct(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], self;
@@ -724,7 +734,7 @@ static napi_value js_construct(napi_env env, napi_callback_info info) {
   light_client *lc = NULL;
   light_error err = LIGHT_ERROR_INIT;
   light_status st = light_client_new(&lc, &opts, &err);
-  for (int i = 0; i < ns; i++) free(strs[i]);
+  wipe_free_all(strs, ns);
   if (st != LIGHT_OK) {
     light_node__throw_error(env, &err);
     light_error_clear(&err);
@@ -732,7 +742,7 @@ static napi_value js_construct(napi_env env, napi_callback_info info) {
   }
   return wrap(env, self, lc);
 fail:
-  for (int i = 0; i < ns; i++) free(strs[i]);
+  wipe_free_all(strs, ns);
   return NULL;
 }
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "light_node.h"
 
 #define LN_MAX_DEPTH 64
@@ -176,6 +178,7 @@ static cJSON *to_json(napi_env env, napi_value v, int depth, const char *what, l
     char *s = light_node__string(env, v, NULL);
     if (!s) return invalid(err, what, "out of memory");
     cJSON *c = cJSON_CreateString(s);
+    OPENSSL_cleanse(s, strlen(s)); /* a body string may be an SSN */
     free(s);
     return c;
   }

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "light_node.h"
 
 #define MAX_SECRETS 16
@@ -128,8 +130,9 @@ napi_value light_node__webhook_verify(napi_env env, napi_callback_info info) {
     }
     arena[got] = t == napi_string ? light_node__string(env, s, NULL) : NULL;
     if (!arena[got]) {
-      for (uint32_t k = 0; k < got; k++) {
-        memset(small[k], 0, SMALL_SECRET);
+      for (uint32_t k = 0; k <= got; k++) { /* small[got] may hold a truncated copy */
+        OPENSSL_cleanse(small[k], SMALL_SECRET);
+        if (arena[k]) OPENSSL_cleanse(arena[k], strlen(arena[k]));
         free(arena[k]);
       }
       free(payload.owned);
@@ -148,11 +151,10 @@ napi_value light_node__webhook_verify(napi_env env, napi_callback_info info) {
   for (uint32_t k = 0; k < got; k++) {
     /* secrets are wiped before release */
     if (arena[k]) {
-      memset(arena[k], 0, strlen(arena[k]));
+      OPENSSL_cleanse(arena[k], strlen(arena[k]));
       free(arena[k]);
-    } else {
-      memset(small[k], 0, SMALL_SECRET);
     }
+    OPENSSL_cleanse(small[k], SMALL_SECRET); /* also the truncated copy left when the secret went to the arena */
   }
   free(payload.owned);
   if (st != LIGHT_OK) {
@@ -188,7 +190,7 @@ napi_value light_node__webhook_sign(napi_env env, napi_callback_info info) {
   char out[LIGHT_SIGNATURE_MAX];
   light_error err = LIGHT_ERROR_INIT;
   light_status st = light_webhook_sign(payload.data, payload.len, secret, slen, ts, out, sizeof out);
-  memset(secret, 0, slen);
+  OPENSSL_cleanse(secret, slen);
   free(secret);
   free(payload.owned);
   if (st != LIGHT_OK) {

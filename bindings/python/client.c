@@ -265,7 +265,7 @@ fail:
 void lpy_params_clear(lpy_params *p) {
   PyMem_Free(p->path_values);
   cJSON_Delete(p->query);
-  cJSON_Delete(p->body);
+  light_json_delete_wiped(p->body); /* credit_check bodies carry an SSN */
   Py_CLEAR(p->keep);
   memset(p, 0, sizeof *p);
 }
