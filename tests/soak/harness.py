@@ -95,7 +95,7 @@ def command(lang, workdir):
         node = shutil.which("node")
         if not node:
             raise RuntimeError("node is not installed")
-        return [node, "--expose-gc", str(HERE / "soak_node.js")], {"NODE_OPTIONS": ""}
+        return [node, "--expose-gc", "--max-semi-space-size=1", str(HERE / "soak_node.js")], {"NODE_OPTIONS": ""}
     flavour = "5.4" if lang == "lua5.4" else "jit"
     exe = shutil.which(lang)
     if not exe:
@@ -176,7 +176,9 @@ def summary_lines(results):
             other.append(f"gc objects {f['gc_objects_warm']:,} → {f['gc_objects_end']:,}")
         if "handles_before" in f:
             other.append(f"handles {f['handles_before']} → {f['handles_after']}, resources "
-                         f"{len(f['resources_before'])} → {len(f['resources_after'])}")
+                         f"{len(f['resources_before'])} → {len(f['resources_after'])}; V8 heap used "
+                         f"{mib(f['heap_used_warm']):.2f} → {mib(f['heap_used_end']):.2f} MiB, external "
+                         f"{mib(f['external_warm']):.2f} → {mib(f['external_end']):.2f} MiB")
         if "lua_heap_warm" in f:
             other.append(f"Lua heap {f['lua_heap_warm'] / 1024:.0f} → {f['lua_heap_end'] / 1024:.0f} KiB")
         if lang == "c-tsan":
