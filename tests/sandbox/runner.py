@@ -224,6 +224,10 @@ class SandboxProcess:
     def reset(self):
         return self.admin("POST", "reset")
 
+    def issued_tokens(self):
+        """Every account token the emulator issued (GET /_sandbox/tokens): [{token, account_uuid, expires_at}]."""
+        return self.admin("GET", "tokens")
+
     def connections(self):
         return self.admin("GET", "connections")["total"]
 

@@ -842,6 +842,12 @@ class Handler(BaseHTTPRequestHandler):
             with api.lock:
                 sb.reset()
             return self._json(200, {"reset": True})
+        elif name == "tokens" and len(parts) == 1 and method == "GET":
+            # Every account token issued and still remembered: lets secret-hygiene
+            # tests (tests/secrets) scan output for tokens the SDK minted internally.
+            with api.lock:
+                rows = [{"token": t, "account_uuid": u, "expires_at": e} for t, (u, e) in api.account_tokens.items()]
+            return self._json(200, rows)
         elif name == "connections" and len(parts) == 1 and method == "GET":
             srv = self.server
             return self._json(200, {"total": srv.conn_total, "active": srv.conn_active})
