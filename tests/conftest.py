@@ -65,6 +65,13 @@ PARITY_SUITES = ("core", "python", "node", "lua")
 _parity = {"dir": None, "owned": False, "deselected": 0, "full": False, "why": "", "report": None}
 
 
+def _rel(path):
+    try:
+        return path.relative_to(TESTS.parent)
+    except ValueError:
+        return path
+
+
 def pytest_configure(config):
     if _parity["dir"] is not None or hasattr(config, "workerinput"):
         return
@@ -112,7 +119,8 @@ def pytest_sessionfinish(session, exitstatus):
         return
     cov = parity.load(d)
     ops = parity.operation_ids()
-    rep = {"cov": cov, "ops": ops, "checked": False, "problems": [], "note": "", "updated": False}
+    rep = {"cov": cov, "ops": ops, "checked": False, "problems": [], "note": "", "updated": False,
+           "full": _parity["full"]}
     _parity["report"] = rep
     if not _parity["full"]:
         rep["note"] = f"subset run ({_parity['why'] or 'not every suite collected'}): parity not checked"
@@ -137,7 +145,7 @@ def pytest_terminal_summary(terminalreporter, config):
     tr = terminalreporter
     gaps = parity.missing(rep["cov"], rep["ops"])
     total = len(rep["ops"]) * len(parity.LANGUAGES)
-    if rep["checked"] or os.environ.get("LIGHT_PARITY_TABLE") == "1":
+    if rep["full"] or os.environ.get("LIGHT_PARITY_TABLE") == "1":
         tr.write_sep("=", "operation x language parity (exercised against the emulator)")
         tr.write(parity.render(rep["cov"], rep["ops"]).split("\n\n", 2)[-1])
     elif rep["cov"]:
@@ -146,11 +154,11 @@ def pytest_terminal_summary(terminalreporter, config):
     if rep["note"] and (rep["cov"] or rep["checked"]):
         tr.write_line("parity: " + rep["note"])
     if rep["updated"]:
-        tr.write_line(f"parity: rewrote {PARITY_MD.relative_to(TESTS.parent)}")
+        tr.write_line(f"parity: rewrote {_rel(PARITY_MD)}")
     if rep["problems"]:
         tr.write_sep("=", "PARITY CHECK FAILED", red=True, bold=True)
         for p in rep["problems"]:
             tr.write_line("  " + p, red=True)
     elif rep["checked"]:
-        tr.write_line(f"parity: OK, all {total} cells filled and {PARITY_MD.relative_to(TESTS.parent)} up to date",
+        tr.write_line(f"parity: OK, all {total} cells filled and {_rel(PARITY_MD)} up to date",
                       green=True)

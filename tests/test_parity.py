@@ -223,6 +223,26 @@ class _Session:
         self.items = [type("Item", (), {"path": p})() for p in paths]
 
 
+class _Terminal:
+    def __init__(self):
+        self.text = ""
+
+    def write_sep(self, sep, title, **kw):
+        self.text += f"{sep * 3} {title} {sep * 3}\n"
+
+    def write(self, text, **kw):
+        self.text += text
+
+    def write_line(self, line, **kw):
+        self.text += line + "\n"
+
+
+def _summary(conftest):
+    tr = _Terminal()
+    conftest.pytest_terminal_summary(tr, None)
+    return tr.text
+
+
 def _every_suite_file():
     from tests import conftest
     return [f for suite in conftest.PARITY_SUITES for f in sorted((conftest.TESTS / suite).glob("test_*.py"))]
@@ -261,9 +281,18 @@ def test_session_fails_on_an_empty_cell_only_on_a_full_run(tmp_path, monkeypatch
             rep = conftest._parity["report"]
             assert s.exitstatus == want_status, (full, failed)
             assert rep["checked"] == (full and not failed)
+            out = _summary(conftest)
+            if full:  # a full run prints the table, even when tests failed
+                assert "| `get_account` | ✓ | **missing** | **missing** | **missing** |" in out
+                assert "1 of 196 cells filled" in out
+            else:
+                assert "| `get_account` |" not in out and "parity: 1 of 196" in out
             if rep["checked"]:
                 assert "C never exercised: list_accounts" in rep["problems"][0]
                 assert any("does not exist" in p for p in rep["problems"])
+                assert "PARITY CHECK FAILED" in out and "C never exercised: list_accounts" in out
+            else:
+                assert "PARITY CHECK FAILED" not in out and "parity not checked" in out
         monkeypatch.setenv("LIGHT_UPDATE_PARITY", "1")  # rewrites the file; the empty cells still fail
         s = _Session([])
         s.testsfailed, s.exitstatus = 0, 0
@@ -272,6 +301,22 @@ def test_session_fails_on_an_empty_cell_only_on_a_full_run(tmp_path, monkeypatch
         assert s.exitstatus == pytest.ExitCode.TESTS_FAILED
         assert not any("stale" in p for p in conftest._parity["report"]["problems"])
         assert cov_dir.exists()  # a directory the session did not create is kept
+        # complete coverage and the file it generated: the session passes and says so
+        full_cov = tmp_path / "full"
+        full_cov.mkdir()
+        (full_cov / "parity-2.jsonl").write_text("".join(
+            json.dumps({"op": op, "lang": lang, "variant": "5.4" if lang == "Lua" else "", "status": "2xx"}) + "\n"
+            for op in OPS for lang in coverage.LANGUAGES))
+        conftest._parity.update({"dir": str(full_cov), "full": True})
+        s = _Session([])
+        s.testsfailed, s.exitstatus = 0, 0
+        conftest.pytest_sessionfinish(s, 0)
+        assert s.exitstatus == 0 and conftest._parity["report"]["problems"] == []
+        out = _summary(conftest)
+        assert "parity: OK, all 196 cells filled" in out and f"rewrote {md}" in out
+        monkeypatch.delenv("LIGHT_UPDATE_PARITY")
+        conftest.pytest_sessionfinish(s, 0)
+        assert s.exitstatus == 0 and "rewrote" not in _summary(conftest)
     finally:
         conftest._parity.clear()
         conftest._parity.update(saved)
