@@ -54,7 +54,7 @@ def classify(user_agent):
 
 
 class Recorder:
-    """Appends first-seen (op, language, variant) triples of one process to a file."""
+    """Appends first-seen (op, language, variant, 2xx|4xx) keys of one process to a file."""
 
     def __init__(self, directory):
         self.key = (directory, os.getpid())
