@@ -1,8 +1,10 @@
 """Soak driver for the Python binding (tests/soak/test_soak.py, `make soak`).
 
-The workload of tests/soak/soak_c.c on one thread: REQUESTS blocking calls
-(60 % get_app_account, 30 % get_account with an account token, 10 % a 404
-that must raise NotFoundError), then VERIFIES `light.webhooks.verify` calls
+The workload of tests/soak/soak_c.c: REQUESTS calls (60 % get_app_account,
+30 % get_account with an account token, 10 % a 404 that must raise
+NotFoundError) -- in each phase the first half on the blocking Client, the
+second half on an AsyncClient with 8 calls in flight (one event loop for the
+whole run) -- then VERIFIES `light.webhooks.verify` calls
 (10 % signed with another secret, which must raise
 SignatureVerificationError). The first 10 % of both is warm-up. After it and
 at the end: gc.collect(), then RSS (/proc/self/statm) and len(gc.get_objects()).
@@ -13,6 +15,7 @@ Environment: LIGHT_SANDBOX_URL, LIGHT_SANDBOX_APP_TOKEN, LIGHT_SOAK_ACCOUNT,
 LIGHT_SOAK_REQUESTS, LIGHT_SOAK_VERIFIES; LIGHT_PY_EXT_DIR / LIGHT_BUILD_DIR
 locate the extension (as in tests/python/conftest.py).
 """
+import asyncio
 import gc
 import json
 import os
@@ -83,6 +86,37 @@ def requests(c, app, acct, uuid, start, stop):
             c.failed += 1
 
 
+def check(c, i, uuid, got=None, exc=None):
+    kind = i % 10
+    if exc is None and kind < 9 and got == uuid:
+        c.ok += 1
+    elif kind == 9 and isinstance(exc, light.NotFoundError) and exc.status == 404:
+        c.expected_errors += 1
+    else:
+        c.fail(f"request {i} (async): got {got!r}, {exc!r}")
+        c.failed += 1
+
+
+async def arequests(c, app, acct, uuid, start, stop, concurrency=8):
+    async def worker(first):
+        for i in range(first, stop, concurrency):
+            kind = i % 10
+            try:
+                if kind < 6:
+                    got = (await app.accounts.retrieve(uuid)).uuid
+                elif kind < 9:
+                    got = (await acct.retrieve()).uuid
+                else:
+                    await app.accounts.retrieve(MISSING)
+                    got = "no error"
+            except light.LightError as e:
+                check(c, i, uuid, exc=e)
+                continue
+            check(c, i, uuid, got=got)
+
+    await asyncio.gather(*(worker(start + w) for w in range(concurrency)))
+
+
 def verifies(c, good, bad, secret, start, stop):
     verify = light.webhooks.verify
     for j in range(start, stop):
@@ -113,16 +147,31 @@ def main():
     c = Counts()
     app = light.Client(token, base_url=url, timeout=30)
     acct = app.for_account(uuid)
+    loop = asyncio.new_event_loop()
+
+    async def async_clients():
+        a = light.AsyncClient(token, base_url=url, timeout=30)
+        return a, a.for_account(uuid)
+
+    aapp, aacct = loop.run_until_complete(async_clients())
+
+    def phase(r0, r1, v0, v1):
+        mid = r0 + (r1 - r0) // 2
+        requests(c, app, acct, uuid, r0, mid)
+        loop.run_until_complete(arequests(c, aapp, aacct, uuid, mid, r1))
+        verifies(c, good, bad, secret, v0, v1)
+
     warm_req, warm_ver = n_req // 10, n_ver // 10
     t0 = time.monotonic()
-    requests(c, app, acct, uuid, 0, warm_req)
-    verifies(c, good, bad, secret, 0, warm_ver)
+    phase(0, warm_req, 0, warm_ver)
     rss_warm, objects_warm = sample()
     t1 = time.monotonic()
-    requests(c, app, acct, uuid, warm_req, n_req)
-    verifies(c, good, bad, secret, warm_ver, n_ver)
+    phase(warm_req, n_req, warm_ver, n_ver)
     t2 = time.monotonic()
     rss_end, objects_end = sample()
+    loop.run_until_complete(aacct.close())
+    loop.run_until_complete(aapp.close())
+    loop.close()
     acct.close()
     app.close()
     print(json.dumps({"language": "python", "threads": 1, "requests": n_req, "ok": c.ok,
