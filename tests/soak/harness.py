@@ -29,7 +29,7 @@ THREADS = 8                         # C: threads sharing one client
 
 # (id, title) in report order. "c-tsan" is the ThreadSanitizer run (its RSS
 # is TSan's shadow memory, so it is reported but not bounded).
-LANGS = [("c-tsan", "C, 8 threads, ThreadSanitizer"), ("c", "C, 8 threads"), ("python", "Python"),
+LANGS = [("c-tsan", "C, 8 threads + engine, ThreadSanitizer"), ("c", "C, 8 threads + engine"), ("python", "Python"),
          ("node", "Node"), ("lua5.4", "Lua 5.4"), ("luajit", "LuaJIT")]
 
 # Figures of this process's runs, by language id (filled by test_soak.py).
@@ -66,7 +66,8 @@ def build_c_driver(outdir, tsan=False):
     exe = pathlib.Path(outdir) / ("soak_c_tsan" if tsan else "soak_c")
     san = ["-O1", "-fsanitize=thread", "-fno-omit-frame-pointer"] if tsan else ["-O2"]
     cmd = ["gcc", "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-g", "-Wall", "-Wextra", "-Werror", *san,
-           "-I", str(ROOT / "core" / "include"), str(HERE / "soak_c.c"), str(lib), *_libs(), "-o", str(exe)]
+           "-I", str(ROOT / "core" / "include"), "-I", str(ROOT / "tests" / "core"),  # poll_host.h
+           str(HERE / "soak_c.c"), str(lib), *_libs(), "-o", str(exe)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}\n{proc.stderr[-3000:]}")

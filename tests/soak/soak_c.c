@@ -1,8 +1,12 @@
 /* Soak driver for the C core (tests/soak/test_soak.py, `make soak`).
  *
  * THREADS threads share ONE app client (and one account client derived from
- * it) and run REQUESTS requests in total, then VERIFIES webhook
- * verifications (verify + parse, what the bindings' `verify` does). The same
+ * it): in each phase the blocking threads run the first half of the phase's
+ * requests with light_call() while one more thread drives an async engine
+ * (poll() host, ASYNC_INFLIGHT calls in flight) through the second half on
+ * the same two clients; REQUESTS requests in total. Then the blocking
+ * threads run VERIFIES webhook verifications (verify + parse, what the
+ * bindings' `verify` does). The same
  * workload as the Python, Node and Lua drivers (tests/soak/README in
  * docs/soak.md):
  *   request i:  i % 10 in 0..5  get_app_account(uuid)      -> 200, same uuid
@@ -31,8 +35,10 @@
 #include <cjson/cJSON.h>
 
 #include "light/light.h"
+#include "poll_host.h"
 
 #define MAX_THREADS 64
+#define ASYNC_INFLIGHT 8
 #define MISSING_UUID "a1b2c3d4-5678-90ab-cdef-1234567890ab"
 
 static const char PAYLOAD[] =
@@ -84,6 +90,21 @@ static int same_uuid(const light_response *r, const char *uuid) {
   return cJSON_IsString(v) && strcmp(v->valuestring, uuid) == 0;
 }
 
+/* Count request i's outcome against what its kind expects. */
+static void classify(worker *w, long i, light_status st, const light_response *r, const light_error *err) {
+  int kind = (int)(i % 10);
+  if (kind < 9 && st == LIGHT_OK && same_uuid(r, w->s->uuid)) {
+    w->ok++;
+  } else if (kind == 9 && st != LIGHT_OK && err && err->kind == LIGHT_ERR_NOT_FOUND && err->http_status == 404) {
+    w->expected_errors++;
+  } else {
+    if (w->failed < 5)
+      fprintf(stderr, "request %ld (kind %d): status %d, %s\n", i, kind, (int)st,
+              err && err->message ? err->message : "unexpected response");
+    w->failed++;
+  }
+}
+
 static void one_request(worker *w, long i) {
   shared *s = w->s;
   int kind = (int)(i % 10);
@@ -104,16 +125,7 @@ static void one_request(worker *w, long i) {
     p.n_path_params = 1;
     st = light_call(s->app, "get_app_account", &p, &r, &err);
   }
-  if (kind < 9 && st == LIGHT_OK && same_uuid(r, s->uuid)) {
-    w->ok++;
-  } else if (kind == 9 && st != LIGHT_OK && err.kind == LIGHT_ERR_NOT_FOUND && err.http_status == 404) {
-    w->expected_errors++;
-  } else {
-    if (w->failed < 5)
-      fprintf(stderr, "request %ld (kind %d): status %d, %s\n", i, kind, (int)st,
-              err.message ? err.message : "unexpected response");
-    w->failed++;
-  }
+  classify(w, i, st, r, &err);
   light_response_free(r);
   light_error_clear(&err);
 }
@@ -137,6 +149,86 @@ static void one_verify(worker *w, long j) {
   light_error_clear(&err);
 }
 
+/* ---- the async engine thread ------------------------------------------ */
+
+typedef struct async_call {
+  struct async_run *run;
+  long i;
+} async_call;
+
+typedef struct async_run {
+  worker *w;
+  light_engine *e;
+  long next, to, done, total;
+  async_call calls[ASYNC_INFLIGHT];
+} async_run;
+
+static void submit_next(async_call *call);
+
+static void async_done(void *ud, light_status st, light_response *resp, const light_error *err) {
+  async_call *call = ud;
+  async_run *a = call->run;
+  classify(a->w, call->i, st, resp, err);
+  light_response_free(resp);
+  a->done++;
+  submit_next(call); /* keep ASYNC_INFLIGHT in flight */
+}
+
+static void submit_next(async_call *call) {
+  async_run *a = call->run;
+  if (a->next >= a->to) return;
+  shared *s = a->w->s;
+  long i = call->i = a->next++;
+  int kind = (int)(i % 10);
+  const char *missing[] = {MISSING_UUID};
+  const char *mine[] = {s->uuid};
+  light_params p = LIGHT_PARAMS_INIT;
+  light_error err = LIGHT_ERROR_INIT;
+  light_status st;
+  if (kind < 9 && kind >= 6) {
+    st = light_engine_submit(a->e, s->acct, "get_account", &p, async_done, call, NULL, &err);
+  } else {
+    p.path_params = kind < 6 ? mine : missing;
+    p.n_path_params = 1;
+    st = light_engine_submit(a->e, s->app, "get_app_account", &p, async_done, call, NULL, &err);
+  }
+  if (st != LIGHT_OK) { /* no callback comes for a refused submit */
+    classify(a->w, i, st, NULL, &err);
+    a->done++;
+  }
+  light_error_clear(&err);
+}
+
+static void *run_async(void *ud) {
+  worker *w = ud;
+  host h;
+  host_init(&h);
+  light_engine_callbacks cb = {host_watch, host_timer, &h};
+  async_run a = {0};
+  light_error err = LIGHT_ERROR_INIT;
+  if (light_engine_new(&a.e, &cb, &err) != LIGHT_OK) {
+    fprintf(stderr, "light_engine_new: %s\n", err.message ? err.message : "?");
+    w->failed += w->req_to - w->req_from;
+    light_error_clear(&err);
+    return NULL;
+  }
+  a.w = w;
+  a.next = w->req_from;
+  a.to = w->req_to;
+  a.total = w->req_to - w->req_from;
+  for (int k = 0; k < ASYNC_INFLIGHT; k++) {
+    a.calls[k].run = &a;
+    submit_next(&a.calls[k]);
+  }
+  while (a.done < a.total) loop_once(&h, a.e, 1000);
+  if (h.bad_calls) {
+    fprintf(stderr, "engine: %d host protocol violations\n", h.bad_calls);
+    w->failed += h.bad_calls;
+  }
+  light_engine_free(a.e);
+  return NULL;
+}
+
 static void *run(void *ud) {
   worker *w = ud;
   for (long i = w->req_from; i < w->req_to; i++)
@@ -146,20 +238,22 @@ static void *run(void *ud) {
   return NULL;
 }
 
-/* One phase: every thread takes its share of [req_from, req_to) and [ver_from, ver_to). */
+/* One phase: the blocking threads take [rf, mid) and every verification of
+ * [vf, vt); the engine thread (ws[n]) takes [mid, rt) at the same time. */
 static int phase(shared *s, worker *ws, int n, long rf, long rt, long vf, long vt) {
-  pthread_t t[MAX_THREADS];
-  for (int k = 0; k < n; k++) {
+  pthread_t t[MAX_THREADS + 1];
+  long mid = rf + (rt - rf) / 2;
+  for (int k = 0; k <= n; k++) {
     ws[k].s = s;
     ws[k].index = k;
     ws[k].nthreads = n;
-    ws[k].req_from = rf;
-    ws[k].req_to = rt;
+    ws[k].req_from = k < n ? rf : mid;
+    ws[k].req_to = k < n ? mid : rt;
     ws[k].ver_from = vf;
     ws[k].ver_to = vt;
-    if (pthread_create(&t[k], NULL, run, &ws[k]) != 0) return -1;
+    if (pthread_create(&t[k], NULL, k < n ? run : run_async, &ws[k]) != 0) return -1;
   }
-  for (int k = 0; k < n; k++) pthread_join(t[k], NULL);
+  for (int k = 0; k <= n; k++) pthread_join(t[k], NULL);
   return 0;
 }
 
@@ -202,7 +296,7 @@ int main(void) {
     return 2;
   }
 
-  worker ws[MAX_THREADS];
+  worker ws[MAX_THREADS + 1];
   memset(ws, 0, sizeof ws);
   long warm_req = requests / 10, warm_ver = verifies / 10;
   double t0 = mono_s();
@@ -214,7 +308,7 @@ int main(void) {
   long rss_end = rss_bytes();
 
   long ok = 0, expected = 0, failed = 0, verified = 0, rejected = 0, vfailed = 0;
-  for (int k = 0; k < nthreads; k++) {
+  for (int k = 0; k <= nthreads; k++) {
     ok += ws[k].ok;
     expected += ws[k].expected_errors;
     failed += ws[k].failed;
@@ -225,10 +319,10 @@ int main(void) {
   light_client_free(s.acct);
   light_client_free(s.app);
   light_error_clear(&err);
-  printf("{\"language\": \"c\", \"threads\": %d, \"requests\": %ld, \"ok\": %ld, \"expected_errors\": %ld, "
+  printf("{\"language\": \"c\", \"threads\": %d, \"async_inflight\": %d, \"requests\": %ld, \"ok\": %ld, \"expected_errors\": %ld, "
          "\"failed\": %ld, \"verifies\": %ld, \"verified\": %ld, \"verify_rejected\": %ld, \"verify_failed\": %ld, "
          "\"rss_warm\": %ld, \"rss_end\": %ld, \"seconds_warm\": %.2f, \"seconds_main\": %.2f}\n",
-         nthreads, requests, ok, expected, failed, verifies, verified, rejected, vfailed, rss_warm, rss_end, t1 - t0,
+         nthreads, ASYNC_INFLIGHT, requests, ok, expected, failed, verifies, verified, rejected, vfailed, rss_warm, rss_end, t1 - t0,
          t2 - t1);
   return failed || vfailed || ok + expected != requests || verified + rejected != verifies ? 1 : 0;
 }
