@@ -193,7 +193,7 @@ void light__curl_feed(light_exchange *x, CURL *easy, CURLcode rc, light__curl_io
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     light_exchange_feed_response(x, (int)status, io->headers.data ? io->headers.data : "", io->headers.len,
                                  io->body.data ? io->body.data : "", io->body.len);
-    if (io->body.wipe) light__buf_wipe(&io->body);
+    if (io->body.wipe || light__exchange_response_is_secret(x)) light__buf_wipe(&io->body);
     return;
   }
   if (rc == CURLE_WRITE_ERROR && io->too_large) {

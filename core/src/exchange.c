@@ -818,6 +818,8 @@ light_status light_exchange_finish(light_exchange *x, light_response **out, ligh
   return x->status;
 }
 
+int light__exchange_response_is_secret(const light_exchange *x) { return x ? light__response_is_secret(x->resp) : 0; }
+
 const light_operation *light_exchange_operation(const light_exchange *x) { return x ? x->op : NULL; }
 
 void light_exchange_free(light_exchange *x) {

@@ -130,12 +130,17 @@ uint64_t light__client_mint_generation(const light_client *c);
 void light__exchange_wait_token(light_exchange *x, long max_ms);
 /* Release cached tokens (client_free of the last handle). */
 void light__token_cache_free(light__shared *sh);
+/* 1 when the exchange's finished response carries a token (light__response_is_secret):
+ * the transport then wipes its copy of the body. */
+int light__exchange_response_is_secret(const light_exchange *x);
 
 /* ---- response.c ---------------------------------------------------------- */
 
 /* Build a response; copies headers and body, takes ownership of json. NULL on OOM (json freed). */
 light_response *light__response_new(int status, const char *headers, size_t headers_len, const char *body,
                                     size_t body_len, cJSON *json, int retries);
+/* 1 when the response carries a token ({token} / {account_token}): wiped on free. */
+int light__response_is_secret(const light_response *resp);
 
 /* ---- transport.c --------------------------------------------------------- */
 

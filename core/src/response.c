@@ -27,6 +27,7 @@ struct light_response {
   header_pair *pairs;
   size_t n_pairs;
   const char *request_id;
+  int secret; /* carries a token: wiped on free */
 };
 
 static char *copy_bytes(const char *p, size_t n) {
@@ -78,6 +79,11 @@ light_response *light__response_new(int status, const char *headers, size_t head
   r->status = status;
   r->retries = retries;
   r->json = json;
+  /* create_account_token (or a raw mint) answers {token, expires_at}. Only
+   * such responses are wiped: wiping every tree would cost several times a
+   * plain cJSON_Delete on large pages. */
+  r->secret = cJSON_IsObject(json) && (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(json, "token")) ||
+                                       cJSON_IsString(cJSON_GetObjectItemCaseSensitive(json, "account_token")));
   r->body = copy_bytes(body ? body : "", body ? body_len : 0);
   r->body_len = body ? body_len : 0;
   r->headers = copy_bytes(headers ? headers : "", headers ? headers_len : 0);
@@ -90,6 +96,8 @@ light_response *light__response_new(int status, const char *headers, size_t head
   for (size_t i = 0; i < sizeof ids / sizeof ids[0] && !r->request_id; i++) r->request_id = light_response_header(r, ids[i]);
   return r;
 }
+
+int light__response_is_secret(const light_response *resp) { return resp ? resp->secret : 0; }
 
 int light_response_status(const light_response *resp) { return resp ? resp->status : 0; }
 
@@ -125,7 +133,12 @@ cJSON *light_response_take_json(light_response *resp) {
 
 void light_response_free(light_response *resp) {
   if (!resp) return;
-  cJSON_Delete(resp->json);
+  if (resp->secret) {
+    light_json_delete_wiped(resp->json);
+    light__secret_wipe(resp->body, resp->body_len);
+  } else {
+    cJSON_Delete(resp->json);
+  }
   free(resp->body);
   free(resp->headers);
   free(resp->parsed);

@@ -195,6 +195,22 @@ static void test_journey(void) {
   CHECK(strncmp(token, "eyJ", 3) == 0);
   int i_tok = add_needle("account token", token);
 
+  /* create_account_token hands a token to the caller: the response is wiped on free */
+  const char *pp[1] = {uuid};
+  light_params tp = LIGHT_PARAMS_INIT;
+  tp.path_params = pp;
+  tp.n_path_params = 1;
+  r = NULL;
+  int raw_before = seen(i_mint);
+  CHECK(light_call(app, "create_account_token", &tp, &r, &err) == LIGHT_OK);
+  CHECK(seen(i_mint) == raw_before + 1); /* the transport's copy of the body, wiped once fed */
+  const cJSON *tj = light_response_json(r);
+  const cJSON *tt = cJSON_GetObjectItemCaseSensitive(tj, "token");
+  int i_created = add_needle("created account token", cJSON_IsString(tt) ? tt->valuestring : "(missing)");
+  CHECK(cJSON_IsString(tt));
+  light_response_free(r);
+  CHECK(seen(i_created) >= 2); /* the parsed string and the raw body */
+
   /* identity (PATCH) and credit checks with both SSN forms */
   cJSON *id = cJSON_CreateObject();
   cJSON_AddStringToObject(id, "first_name", "Ada");
