@@ -12,6 +12,8 @@ import os
 import pathlib
 import shutil
 import subprocess
+import tempfile
+import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -26,6 +28,7 @@ VERIFIES = max(1000, round(1_000_000 * SCALE))
 RSS_GROWTH_MAX = 2 * 2**20          # bytes, warm-up sample -> end sample
 GC_OBJECTS_GROWTH_MAX = 100         # Python: live objects, warm-up -> end
 THREADS = 8                         # C: threads sharing one client
+EXIT_GRACE_S = 20                   # after printing its figures, a driver must exit this fast
 
 # (id, title) in report order. "c-tsan" is the ThreadSanitizer run (its RSS
 # is TSan's shadow memory, so it is reported but not bounded).
@@ -128,15 +131,38 @@ def run(lang, sandbox, account_uuid, workdir):
     for k in ("LIGHT_APP_TOKEN", "LIGHT_BASE_URL", "LIGHT_LOG"):
         env.pop(k, None)
     t0 = time.monotonic()
-    try:
-        proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, errors="replace",
-                              timeout=timeout_for(lang))
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-        err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
-        return _figures(out), None, f"timed out after {e.timeout:.0f} s (did not exit by itself)\n{err}", \
-            time.monotonic() - t0
-    return _figures(proc.stdout), proc.returncode, proc.stderr, time.monotonic() - t0
+    deadline = t0 + timeout_for(lang)
+    with tempfile.TemporaryFile() as errf:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errf, text=True,
+                                errors="replace")
+        out_lines = []
+        timer = threading.Timer(max(1.0, deadline - time.monotonic()), proc.kill)
+        timer.start()
+        try:
+            for line in proc.stdout:  # ends at EOF: the driver exited (or was killed)
+                out_lines.append(line)
+                if line.startswith("{"):
+                    # Figures printed after close(): the process must now exit by
+                    # itself (a leftover handle would keep Node's loop alive).
+                    try:
+                        proc.wait(timeout=EXIT_GRACE_S)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait()
+                        errf.seek(0)
+                        return _figures("".join(out_lines)), None, \
+                            f"did not exit by itself within {EXIT_GRACE_S} s of printing its figures\n" \
+                            + errf.read().decode(errors="replace"), time.monotonic() - t0
+            rc = proc.wait()
+        finally:
+            timer.cancel()
+            proc.stdout.close()
+        errf.seek(0)
+        err = errf.read().decode(errors="replace")
+    if time.monotonic() >= deadline and rc < 0:
+        err = f"killed after {timeout_for(lang):.0f} s\n{err}"
+        rc = None
+    return _figures("".join(out_lines)), rc, err, time.monotonic() - t0
 
 
 def _figures(stdout):
