@@ -53,6 +53,7 @@ build = {
         "core/src/rate_limit.c",
         "core/src/response.c",
         "core/src/retry.c",
+        "core/src/secret.c",
         "core/src/transport.c",
         "core/src/version.c",
         "core/src/webhook.c",
