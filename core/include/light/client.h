@@ -38,6 +38,12 @@
 extern "C" {
 #endif
 
+/* Public API: exported from liblight.so although the core builds with
+   -fvisibility=hidden (internals, light__*, stay hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 typedef struct light_client light_client;
 typedef struct light_response light_response;
 
@@ -239,6 +245,10 @@ void light_response_free(light_response *resp);
  *         light_status (LIGHT_E_DECODE when the body is not a list envelope).
  */
 int light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,12 @@
 extern "C" {
 #endif
 
+/* Public API: exported from liblight.so although the core builds with
+   -fvisibility=hidden (internals, light__*, stay hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 typedef struct light_engine light_engine;
 typedef struct light_async_request light_async_request;
 
@@ -94,6 +100,10 @@ light_status light_engine_cancel(light_engine *engine, light_async_request *hand
 
 /** @brief Number of requests submitted and not yet completed. */
 size_t light_engine_pending(const light_engine *engine);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

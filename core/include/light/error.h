@@ -16,6 +16,12 @@
 extern "C" {
 #endif
 
+/* Public API: exported from liblight.so although the core builds with
+   -fvisibility=hidden (internals, light__*, stay hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /** Result of a fallible call. Numbers are fixed forever: never renumber. */
 typedef enum light_status {
   LIGHT_OK = 0,
@@ -113,6 +119,10 @@ const char *light_error_kind_name(light_error_kind kind);
  * "timestamp_in_future", "signature_mismatch", "no_secret"; "ok" for 0).
  */
 const char *light_signature_reason_name(int reason);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -35,6 +35,12 @@
 extern "C" {
 #endif
 
+/* Public API: exported from liblight.so although the core builds with
+   -fvisibility=hidden (internals, light__*, stay hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 typedef struct light_exchange light_exchange;
 
 /**
@@ -119,6 +125,10 @@ const light_operation *light_exchange_operation(const light_exchange *call);
 
 /** @brief Free a call at any point (abandoning it). NULL-safe. */
 void light_exchange_free(light_exchange *call);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,12 @@
 extern "C" {
 #endif
 
+/* Public API: exported from liblight.so although the core builds with
+   -fvisibility=hidden (internals, light__*, stay hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /** Which token an operation needs. */
 typedef enum light_auth_kind {
   LIGHT_AUTH_NONE = 0,
@@ -78,6 +84,10 @@ const light_operation *light_operation_at(size_t i);
 
 /** @brief Row whose id is @p id, or NULL. NULL-safe. */
 const light_operation *light_operation_find(const char *id);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -17,12 +17,22 @@
 extern "C" {
 #endif
 
+/* Public API: exported from liblight.so although the core builds with
+   -fvisibility=hidden (internals, light__*, stay hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /**
  * @brief Version of the linked library ("MAJOR.MINOR.PATCH").
  *
  * Ownership: static string, never free it. Thread safety: any thread.
  */
 const char *light_version(void);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

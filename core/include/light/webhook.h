@@ -24,6 +24,12 @@
 extern "C" {
 #endif
 
+/* Public API: exported from liblight.so although the core builds with
+   -fvisibility=hidden (internals, light__*, stay hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /** Name of the HTTP header carrying the signature. */
 #define LIGHT_SIGNATURE_HEADER "Light-Signature-v1"
 /** Default replay window, seconds, applied both ways (too old / too far in the future). */
@@ -99,6 +105,10 @@ light_status light_webhook_parse_event(const void *payload, size_t payload_len, 
 light_status light_webhook_construct_event(const void *payload, size_t payload_len, const char *header,
                                            const char *const *secrets, size_t n_secrets, int64_t tolerance_s,
                                            int64_t now, cJSON **out, light_error *err);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
