@@ -340,7 +340,13 @@ def rows_node(d: dict) -> list[dict]:
             light / h["undici.request"]["rps"]),
         row("Node webhook verify 2 KB → parsed event", wl, "verifies/s",
             "`createHmac` + `timingSafeEqual` + `JSON.parse`", wr, wl / wr, (">=", 1.0)),
-    ]
+    ] + ([
+        row("Node event-loop delay p99 while 1,000 calls run (ratio = peer / light)",
+            d["loop_delay"]["light-sdk"]["p99_ms"], "ms", "`undici.request` (Pool, 64 connections), same 1,000 calls",
+            d["loop_delay"]["undici.request"]["p99_ms"],
+            d["loop_delay"]["undici.request"]["p99_ms"] / d["loop_delay"]["light-sdk"]["p99_ms"],
+            ("<=", 5, "ms")),
+    ] if "loop_delay" in d else [])
 
 
 def bench_lua(quick: bool) -> list[dict]:

@@ -16,6 +16,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
 const crypto = require('node:crypto');
 const { spawn, spawnSync } = require('node:child_process');
 
@@ -176,6 +177,41 @@ async function httpBench(url) {
   );
 }
 
+// Event-loop delay (perf_hooks histogram, 1 ms resolution) while 1,000 calls
+// are submitted at once: light-sdk vs undici.request on a 64-connection Pool
+// (the same admission as the addon's 64 transfers in flight; built-in fetch
+// would open 1,000 sockets), median p99 of 3 rounds.
+// This is where the "p99 < 5 ms" target lives (tests check responsiveness
+// structurally, without a clock: tests/node/engine.test.js).
+async function loopDelayBench(url) {
+  const light = require(path.join(ROOT, 'node'));
+  const target = `${url}/v1/app/accounts/8cb12f49-3399-49c3-8cac-9d37148ebd22`;
+  const client = new light.Light({ appToken: 'app_bench_token', baseURL: url, maxRetries: 0 });
+  const headers = { authorization: 'Bearer app_bench_token', accept: 'application/json' };
+  const undici = require(path.join(PEERS, 'node_modules', 'undici'));
+  const pool = new undici.Pool(url, { connections: 64, pipelining: 1 });
+  const clients = {
+    'light-sdk': () => client.accounts.retrieve('8cb12f49-3399-49c3-8cac-9d37148ebd22'),
+    'undici.request': () => pool.request({ path: new URL(target).pathname, method: 'GET', headers }).then((r) => r.body.json()),
+  };
+  const out = {};
+  for (const [name, one] of Object.entries(clients)) {
+    await Promise.all(Array.from({ length: 1000 }, one)); // warm-up
+    const p99s = [];
+    for (let r = 0; r < 3; r++) {
+      const h = monitorEventLoopDelay({ resolution: 1 });
+      h.enable();
+      await Promise.all(Array.from({ length: 1000 }, one));
+      h.disable();
+      p99s.push(h.percentile(99) / 1e6);
+    }
+    out[name] = { p99_ms: median(p99s), rounds: p99s.map((x) => Number(x.toFixed(2))) };
+  }
+  client.close();
+  await pool.close();
+  return out;
+}
+
 function webhookBench() {
   const light = require(path.join(ROOT, 'node'));
   const secret = 'whsec_bench_0123456789abcdef';
@@ -217,8 +253,10 @@ async function main() {
   ensurePeers();
   const nginx = await startNginx(body1k());
   let http;
+  let loop;
   try {
     http = await httpBench(nginx.url);
+    loop = await loopDelayBench(nginx.url);
   } finally {
     nginx.stop();
   }
@@ -234,10 +272,15 @@ async function main() {
   console.log(`light-sdk / fetch = ${fetchRatio.toFixed(2)}x (target >= 1.0x: ${fetchRatio >= 1 ? 'met' : 'NOT met'})`);
   console.log(`light-sdk / axios = ${axiosRatio.toFixed(2)}x (target >= 1.5x: ${axiosRatio >= 1.5 ? 'met' : 'NOT met'})`);
   for (const [k, v] of Object.entries(wh)) console.log(`webhook verify 2 KB: ${k}: ${v.toFixed(0)}/s`);
+  for (const [k, v] of Object.entries(loop)) {
+    console.log(`event-loop delay p99 while 1,000 calls run: ${k}: ${v.p99_ms.toFixed(2)} ms (rounds ${v.rounds.join(' ')})`);
+  }
+  const p99 = loop['light-sdk'].p99_ms;
+  console.log(`light-sdk event-loop delay p99 = ${p99.toFixed(2)} ms (target < 5 ms: ${p99 < 5 ? 'met' : 'NOT met'})`);
   const whRatio = whLight / whRecipe;
   console.log(`webhook verify light-sdk / recipe = ${whRatio.toFixed(2)}x (target >= 1x: ${whRatio >= 1 ? 'met' : 'NOT met'})`);
   if (JSON_OUT) {
-    fs.writeFileSync(JSON_OUT, JSON.stringify({ node: process.version, requests: REQUESTS, concurrency: CONCURRENCY, http, webhook: wh, ratios: { fetch: fetchRatio, axios: axiosRatio, webhook: whRatio } }, null, 2));
+    fs.writeFileSync(JSON_OUT, JSON.stringify({ node: process.version, requests: REQUESTS, concurrency: CONCURRENCY, http, webhook: wh, loop_delay: loop, ratios: { fetch: fetchRatio, axios: axiosRatio, webhook: whRatio } }, null, 2));
   }
 }
 
