@@ -82,6 +82,15 @@ def test_delay_causes_client_timeout(sb):
     assert r.status == 200 and time.monotonic() - t0 >= 0.95
     with pytest.raises((socket.timeout, TimeoutError)):
         _get(sb, "/v1/app/plan-groups", timeout=0.3)
+    # the emulator still answers the abandoned request after its delay: wait for
+    # it, so it cannot land in (and count against the rate limit of) a later test
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        j = sb.journal(path="/v1/app/plan-groups")
+        if len(j) == 2 and all(e.get("status") for e in j):
+            break
+        time.sleep(0.05)
+    assert [e.get("status") for e in sb.journal(path="/v1/app/plan-groups")] == [200, 200]
 
 
 def test_truncated_json(sb):
