@@ -262,7 +262,8 @@ def rows_c_transport(out: str) -> list[dict]:
 
 def bench_c_async(quick: bool) -> list[dict]:
     sys.path.insert(0, str(ROOT))
-    from tests.sandbox.runner import SandboxProcess
+    sys.path.insert(0, str(ROOT / "sandbox"))
+    from light_sandbox.runner import SandboxProcess
 
     rows = []
     with SandboxProcess() as sb:
@@ -376,14 +377,14 @@ def rows_lua(d: dict) -> list[dict]:
 
 
 def bench_emulator(quick: bool) -> list[dict]:
-    out = run("emulator", [sys.executable, "-m", "tests.sandbox.bench", "--seconds", "2" if quick else "5",
+    out = run("emulator", [sys.executable, "-m", "light_sandbox.bench", "--seconds", "2" if quick else "5",
                            "--connections", "4"])
     return rows_emulator(out)
 
 
 def rows_emulator(out: str) -> list[dict]:
     rps = grab(r"^GET \S+: ([\d.]+) req/s", out, "emulator figure")
-    return [row("Emulator, simple GETs over 4 keep-alive connections (`tests/sandbox/bench.py`)", rps, "req/s",
+    return [row("Emulator, simple GETs over 4 keep-alive connections (`sandbox/light_sandbox/bench.py`)", rps, "req/s",
                 target=(">=", 1000, "req/s"))]
 
 

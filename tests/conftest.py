@@ -2,13 +2,13 @@
 
 Stdlib + pytest only. ``sandbox`` (plain HTTP) and ``sandbox_tls`` (HTTPS
 with a generated test CA) are session-scoped subprocesses of
-``python -m tests.sandbox --port 0 --ready-json --no-rate-limit``; they expose
+``python -m light_sandbox --port 0 --ready-json --no-rate-limit``; they expose
 ``.base_url``, ``.app_token``, ``.webhook_secret``, ``.ca_file`` and admin
 helpers (``.journal()``, ``.fault(**kw)``, ``.advance_clock(s)``, ``.env()``,
-... see tests/sandbox/runner.py). ``clean_sandbox`` (function scope, not
+... see sandbox/light_sandbox/runner.py). ``clean_sandbox`` (function scope, not
 autouse) clears faults, journal, webhook log and resets config and clock.
 
-Parity matrix (tests/sandbox/coverage.py): the session sets LIGHT_PARITY_DIR
+Parity matrix (sandbox/light_sandbox/coverage.py): the session sets LIGHT_PARITY_DIR
 (a fresh temporary directory unless already set) before any emulator starts;
 every emulator records there which operation each SDK language called. At the
 end the table is printed, and on a full run (every test file of tests/core,
@@ -24,8 +24,15 @@ import tempfile
 
 import pytest
 
-from tests.sandbox import coverage as parity
-from tests.sandbox.runner import SandboxProcess, free_port  # noqa: F401  (free_port re-exported)
+# The emulator is the package light_sandbox in sandbox/ (pytest.ini puts it on
+# sys.path); child processes the tests start (`python -m light_sandbox`, the
+# examples, the demo) find it through PYTHONPATH.
+_SANDBOX_DIR = str(pathlib.Path(__file__).resolve().parent.parent / "sandbox")
+if _SANDBOX_DIR not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(x for x in [_SANDBOX_DIR, os.environ.get("PYTHONPATH", "")] if x)
+
+from light_sandbox import coverage as parity
+from light_sandbox.runner import SandboxProcess, free_port  # noqa: F401  (free_port re-exported)
 
 __all__ = ["free_port", "SandboxProcess"]
 

@@ -1,4 +1,4 @@
-"""The parity-matrix machinery (tests/sandbox/coverage.py, tools/gen_parity.py,
+"""The parity-matrix machinery (sandbox/light_sandbox/coverage.py, tools/gen_parity.py,
 the hook in the emulator): User-Agent -> language, first-seen recording,
 merge, render, and the checks that must fail on an empty cell or a stale
 tests/PARITY.md. The matrix itself is checked at the end of a full run by
@@ -13,8 +13,8 @@ import urllib.request
 
 import pytest
 
-from tests.sandbox import coverage
-from tests.sandbox.runner import SandboxProcess
+from light_sandbox import coverage
+from light_sandbox.runner import SandboxProcess
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OPS = coverage.operation_ids()

@@ -30,7 +30,7 @@ import time
 
 import pytest
 
-from tests.sandbox.runner import free_port
+from light_sandbox.runner import free_port
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILD = pathlib.Path(os.environ.get("LIGHT_BUILD_DIR", ROOT / "build"))
@@ -104,7 +104,7 @@ def program_env(sandbox, **extra):
     env.update(LIGHT_APP_TOKEN=sandbox.app_token, LIGHT_BASE_URL=sandbox.base_url,
                LIGHT_WEBHOOK_SECRET=sandbox.webhook_secret, LIGHT_BUILD_DIR=str(BUILD))
     # what `pip install .` / `luarocks make` would provide, from the build tree
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "python"), str(BUILD / "python"), str(ROOT)])
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "python"), str(BUILD / "python"), str(ROOT), str(ROOT / "sandbox")])
     env.update(extra)
     return env
 
@@ -202,7 +202,7 @@ def test_sh_sample(block, tmp_path):
     script = tmp_path / "sample.sh"
     script.write_text(body)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHT_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "python"), str(BUILD / "python"), str(ROOT)])
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "python"), str(BUILD / "python"), str(ROOT), str(ROOT / "sandbox")])
     env["PORT"] = str(free_port())
     proc = subprocess.Popen(["bash", "-e", str(script)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)

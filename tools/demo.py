@@ -25,7 +25,8 @@ import urllib.request
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILD = pathlib.Path(os.environ.get("LIGHT_BUILD_DIR", ROOT / "build"))
 sys.path.insert(0, str(ROOT))
-from tests.sandbox.runner import SandboxProcess  # noqa: E402
+sys.path.insert(0, str(ROOT / "sandbox"))
+from light_sandbox.runner import SandboxProcess  # noqa: E402
 
 # The journey spec (docs/examples.md): every language prints these steps, in this order.
 JOURNEY_STEPS = (

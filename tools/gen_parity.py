@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generate tests/PARITY.md, the operation x language parity table, from the
-coverage files the emulator wrote (tests/sandbox/coverage.py).
+coverage files the emulator wrote (sandbox/light_sandbox/coverage.py).
 
     LIGHT_PARITY_DIR=/tmp/parity make test        # keep the coverage of a full run
     python3 tools/gen_parity.py --from /tmp/parity           # rewrite tests/PARITY.md
@@ -16,8 +16,9 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "sandbox"))
 
-from tests.sandbox import coverage  # noqa: E402
+from light_sandbox import coverage  # noqa: E402
 
 
 def main(argv=None):

@@ -6,7 +6,7 @@
 --   LIGHT_WEBHOOK_SECRET=whsec_... LIGHT_RECEIVER_URL=http://127.0.0.1:8081/webhooks \
 --   lua5.4 examples/lua/journey.lua            (or luajit)
 --
--- LIGHT_RECEIVER_URL is the emulator's webhook receiver (`python -m tests.sandbox
+-- LIGHT_RECEIVER_URL is the emulator's webhook receiver (`python -m light_sandbox
 -- --receiver`): a GET lists the deliveries it got. Prints "  ✓ <step> — <figure>"
 -- per step; on the first failure "  ✗ <step> — <error>" and exit status 1.
 local light = require "light"

@@ -8,7 +8,7 @@
 //   node examples/node/journey.js
 //
 // LIGHT_RECEIVER_URL is the emulator's webhook receiver (`python3 -m
-// tests.sandbox --receiver`); the last step lists what it received and
+// light_sandbox --receiver`); the last step lists what it received and
 // verifies every delivery for this account with webhooks.verify().
 // Prints "  ✓ <step> — <figure>" per step; on the first failure
 // "  ✗ <step> — <error>" and exit status 1.

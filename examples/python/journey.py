@@ -7,7 +7,7 @@ journey in C, Node and Lua).
     python examples/python/journey.py
 
 LIGHT_RECEIVER_URL is the emulator's webhook receiver (``python -m
-tests.sandbox --receiver``); the last step lists what it received and
+light_sandbox --receiver``); the last step lists what it received and
 verifies every delivery for this account with ``light.webhooks.verify``.
 Prints ``  ✓ <step> — <figure>`` per step; on failure ``  ✗ <step> — <error>``
 and exit status 1.

@@ -6,7 +6,7 @@ and prints one line per request.
     LIGHT_WEBHOOK_SECRET=whsec_... python examples/python/webhook_receiver.py --port 9000 [--max-requests N]
 
 Point the app's webhook URL at http://127.0.0.1:9000/ (the local emulator:
-``python -m tests.sandbox --webhook-url http://127.0.0.1:9000/``). Stops after
+``python -m light_sandbox --webhook-url http://127.0.0.1:9000/``). Stops after
 N requests, or on SIGTERM / Ctrl-C. Output:
     listening on http://127.0.0.1:9000/
     200 enrollment.identity_updated <event uuid> account <account uuid>

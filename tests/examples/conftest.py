@@ -10,7 +10,7 @@ import pathlib
 
 import pytest
 
-from tests.sandbox.runner import SandboxProcess
+from light_sandbox.runner import SandboxProcess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("LIGHT_BUILD_DIR", ROOT / "build"))

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.sandbox.runner import free_port
+from light_sandbox.runner import free_port
 
 from .conftest import BUILD, ROOT, example_env
 from .test_examples_python import (check_billing, check_client_agent, check_enrollment_basic, check_ineligible,

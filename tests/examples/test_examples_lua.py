@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.lua.nginx_harness import MODULES, Nginx, lua_build_dir
-from tests.sandbox.runner import SandboxProcess
+from light_sandbox.runner import SandboxProcess
 
 from .conftest import BUILD, ROOT, example_env
 

@@ -10,7 +10,7 @@ import sys
 import time
 from decimal import Decimal
 
-from tests.sandbox.runner import free_port
+from light_sandbox.runner import free_port
 
 from .conftest import BUILD, ROOT, OutputLines, example_env, post_raw, quarter_hours_in_month
 

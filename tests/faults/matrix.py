@@ -20,7 +20,7 @@ import threading
 import time
 
 from tests.faults.harness import LANG_TITLES, LANGS, Driver, Front, Recorder
-from tests.sandbox.runner import SandboxProcess
+from light_sandbox.runner import SandboxProcess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 README = ROOT / "tests" / "README.md"

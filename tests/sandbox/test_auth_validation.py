@@ -3,7 +3,7 @@ import datetime as dt
 
 import requests
 
-from tests.sandbox.runner import SandboxProcess
+from light_sandbox.runner import SandboxProcess
 
 ESI = "10443720000000002"
 

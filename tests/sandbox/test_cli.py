@@ -8,11 +8,11 @@ import time
 
 import requests
 
-from tests.sandbox.runner import REPO_ROOT, SandboxProcess
+from light_sandbox.runner import REPO_ROOT, SandboxProcess
 
 
 def test_ready_json_and_sigterm():
-    p = subprocess.Popen([sys.executable, "-m", "tests.sandbox", "--port", "0", "--ready-json", "--app-token",
+    p = subprocess.Popen([sys.executable, "-m", "light_sandbox", "--port", "0", "--ready-json", "--app-token",
                           "app_test_token", "--webhook-secret", "whsec_test"], cwd=REPO_ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -34,7 +34,7 @@ def test_ready_json_and_sigterm():
 
 
 def test_human_banner_and_loopback_only():
-    p = subprocess.Popen([sys.executable, "-m", "tests.sandbox", "--port", "0"], cwd=REPO_ROOT,
+    p = subprocess.Popen([sys.executable, "-m", "light_sandbox", "--port", "0"], cwd=REPO_ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         lines = [p.stdout.readline() for _ in range(3)]
@@ -43,7 +43,7 @@ def test_human_banner_and_loopback_only():
         p.send_signal(signal.SIGINT)
         assert p.wait(10) == 0
         p.stdout.close()
-    r = subprocess.run([sys.executable, "-m", "tests.sandbox", "--port", "0", "--host", "0.0.0.0"], cwd=REPO_ROOT,
+    r = subprocess.run([sys.executable, "-m", "light_sandbox", "--port", "0", "--host", "0.0.0.0"], cwd=REPO_ROOT,
                        capture_output=True, text=True, timeout=30)
     assert r.returncode != 0 and "loopback" in r.stderr
 
@@ -92,7 +92,7 @@ def test_no_orphan_when_parent_dies(tmp_path):
     script.write_text(
         "import sys, time\n"
         f"sys.path.insert(0, {str(REPO_ROOT)!r})\n"
-        "from tests.sandbox.runner import SandboxProcess\n"
+        "from light_sandbox.runner import SandboxProcess\n"
         "sb = SandboxProcess().start()\n"
         "print(sb.pid, flush=True)\n"
         "time.sleep(60)\n")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.sandbox.routes import ROUTES
+from light_sandbox.routes import ROUTES
 
 ESI = "10443720000000001"
 BODIES = [None, {}, [], "str", 5, {"x": 1}, {"email": 5, "esi_id": 7, "plan_uuid": [], "terms_accepted": "yes",

@@ -9,8 +9,8 @@ import urllib.parse
 import pytest
 import requests
 
-from tests.sandbox import bench
-from tests.sandbox.runner import SandboxProcess
+from light_sandbox import bench
+from light_sandbox.runner import SandboxProcess
 
 
 def test_tls_verified_with_ca(sandbox_tls):

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.sandbox.webhooks import verify
+from light_sandbox.webhooks import verify
 
 ESI = "10443720000000004"
 
@@ -135,7 +135,7 @@ def test_timeout_counts_as_failure(sb, client):
 
 
 def test_connection_refused_is_retried(sb, client):
-    from tests.sandbox.runner import free_port
+    from light_sandbox.runner import free_port
     sb.config(webhook_url=f"http://127.0.0.1:{free_port()}/nobody", webhook_retry_delays=[0.05, 0.05])
     acct, tok = client.new_account()
     client.acct(tok, "PATCH", "/v1/account/enroll/identity", {})

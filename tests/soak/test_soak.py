@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.sandbox.runner import SandboxProcess
+from light_sandbox.runner import SandboxProcess
 from tests.soak import harness
 
 LANG_IDS = [lang for lang, _ in harness.LANGS]

@@ -3,8 +3,8 @@
 Stdlib only (the pytest fixtures in tests/conftest.py and scripts such as
 ``make demo`` use it)::
 
-    from tests.sandbox.runner import SandboxProcess
-    with SandboxProcess() as sb:            # python -m tests.sandbox --port 0 --ready-json --no-rate-limit
+    from light_sandbox.runner import SandboxProcess
+    with SandboxProcess() as sb:            # python -m light_sandbox --port 0 --ready-json --no-rate-limit
         print(sb.base_url, sb.env())
         sb.fault(method="GET", path="/v1/account", kind="status", status=503, times=1)
 """
@@ -56,10 +56,14 @@ class SandboxProcess:
 
     # ---- lifecycle ----------------------------------------------------------------
     def start(self):
-        cmd = [self.python, "-m", "tests.sandbox", "--port", "0", "--ready-json", "--watch-parent"] + self.args
+        cmd = [self.python, "-m", "light_sandbox", "--port", "0", "--ready-json", "--watch-parent"] + self.args
         self._log = tempfile.NamedTemporaryFile(prefix="light-sandbox-", suffix=".log", delete=False)
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
+        # The child imports this very package, wherever it was imported from
+        # (an installed wheel or the repository's sandbox/ folder).
+        pkg_parent = str(pathlib.Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join([pkg_parent] + [x for x in env.get("PYTHONPATH", "").split(os.pathsep) if x])
         self.proc = subprocess.Popen(cmd, cwd=self.cwd, stdout=subprocess.PIPE, stderr=self._log,
                                      stdin=subprocess.DEVNULL, env=env)
         line = self._read_ready_line()

@@ -1,6 +1,6 @@
 """Throughput of simple GETs against the emulator over keep-alive connections.
 
-    python -m tests.sandbox.bench [--seconds 3] [--connections 4] [--path /v1/app/accounts/{uuid}]
+    python -m light_sandbox.bench [--seconds 3] [--connections 4] [--path /v1/app/accounts/{uuid}]
 
 Starts its own emulator (rate limits off) unless --url/--token are given, and
 prints requests per second. Stdlib only."""

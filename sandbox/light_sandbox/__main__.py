@@ -1,4 +1,4 @@
-"""Command line: ``python -m tests.sandbox --port 0 [--tls] [--ready-json] ...``."""
+"""Command line: ``python -m light_sandbox --port 0 [--tls] [--ready-json] ...``."""
 import argparse
 import json
 import os
@@ -12,7 +12,7 @@ from .server import Sandbox, make_server
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="python -m tests.sandbox", description="Local Light API emulator")
+    p = argparse.ArgumentParser(prog="python -m light_sandbox", description="Local Light API emulator")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (0 = any free port)")
     p.add_argument("--host", default="127.0.0.1", help="loopback address to bind (only 127.0.0.1/localhost)")
     p.add_argument("--tls", action="store_true", help="serve HTTPS with a certificate from a fresh test CA")
@@ -91,7 +91,7 @@ def main(argv=None):
         print(f"  CA file:        {sb.ca_file}", file=human)
     if receiver:
         print(f"  receiver:       {receiver.url} (GET it to list deliveries)", file=human)
-    print("  admin API:      /_sandbox/ (see tests/sandbox/README.md); Ctrl-C to stop", file=human)
+    print("  admin API:      /_sandbox/ (see sandbox/README.md); Ctrl-C to stop", file=human)
     human.flush()
 
     try:
