@@ -16,7 +16,7 @@ import urllib.parse
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import coverage, routes
+from . import adminx, coverage, routes
 from .api import Api, ApiError, Ctx, STATUS_TABLE, WEBHOOK_EVENTS
 from .clock import Clock, iso
 from .webhooks import Dispatcher
@@ -185,6 +185,7 @@ class Sandbox:
         self.apply_config(dict(self.defaults))
         self.base_url = None
         self.ca_file = None
+        self.store = None  # store.Store with `serve --state FILE` (it sets itself here)
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick_loop, name="sandbox-ticker", daemon=True)
         self._ticker.start()
@@ -202,6 +203,19 @@ class Sandbox:
     def stop(self):
         self._stop.set()
         self.dispatcher.stop()
+
+    def persist(self, ctx=None, account_uuid=None):
+        """With --state: write what a request changed, in one transaction (store.py)."""
+        st = self.store
+        if st is None:
+            return
+        with self.api.lock:
+            acct = getattr(ctx, "account", None)
+            for u in (acct.uuid if acct is not None else None, account_uuid,
+                      (getattr(ctx, "params", None) or {}).get("account_uuid")):
+                if u:
+                    st.touch(u)
+            st.persist()
 
     # ---- config --------------------------------------------------------------------------
     def apply_config(self, cfg):
@@ -570,6 +584,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.admin(method, path, urllib.parse.parse_qs(u.query, keep_blank_values=True), body)
             except ApiError as e:
                 self._error(e.status, e.message, e.headers)
+            finally:
+                if method != "GET":
+                    parts = path.split("/")
+                    sb.persist(account_uuid=parts[3] if len(parts) > 3 and parts[2] == "accounts" else None)
             return
         query = urllib.parse.parse_qs(u.query, keep_blank_values=True)
         with sb.api.lock:
@@ -639,7 +657,10 @@ class Handler(BaseHTTPRequestHandler):
                     if wait is not None:
                         raise ApiError(429, "Rate limit exceeded", {"Retry-After": str(max(1, math.ceil(wait)))})
                 self._op = route.op  # reached the handler (auth and rate limit passed)
-                result = getattr(api, "op_" + route.op)(ctx)
+                try:
+                    result = getattr(api, "op_" + route.op)(ctx)
+                finally:
+                    sb.persist(ctx)  # --state: durable before the answer leaves
         except ApiError as e:
             return err(e.status, e.message, e.headers)
         except Exception as e:  # noqa: BLE001 - an emulator bug must surface as a 500, not a hang
@@ -751,6 +772,8 @@ class Handler(BaseHTTPRequestHandler):
 
         parts = path.rstrip("/").split("/")[2:]  # after "_sandbox"
         name = parts[0] if parts else ""
+        if adminx.handle(self, sb, method, parts, query, jbody):  # CLI and dashboard routes (adminx.py)
+            return None
         if name == "requests" and len(parts) == 1:
             if method == "GET":
                 with sb.jlock:

@@ -17,6 +17,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SIGNATURE_HEADER = "Light-Signature-v1"
+LISTENER_LEASE = 60.0  # a `light-sandbox listen` that has not polled for this long is dropped
+RESPONSE_CAP = 2048  # bytes of an endpoint's answer kept in the delivery log
 
 
 def sign(secret, body, ts=None):
@@ -58,9 +60,14 @@ class Dispatcher:
         self.timeout = float(timeout)
         self.ca_file = ca_file
         self.log = []
+        self.listeners = {}  # id -> {"id", "url", "events", "created_at", "_seen"} (light-sandbox listen)
+        self._listener_ids = itertools.count(1)
+        self._log_seq = itertools.count(1)
         self._heap = []
         self._seq = itertools.count()
-        self._cv = threading.Condition()
+        self._lock = threading.RLock()
+        self._cv = threading.Condition(self._lock)  # workers: the queue changed
+        self._log_cv = threading.Condition(self._lock)  # long-polls: the delivery log grew
         self._stop = False
         self._inflight = 0
         self._threads = [threading.Thread(target=self._run, name=f"webhook-{i}", daemon=True) for i in range(workers)]
@@ -68,13 +75,59 @@ class Dispatcher:
             t.start()
 
     def enqueue(self, event):
-        url = self.url
-        if not url:
-            return
+        """Queue ``event`` for the configured URL and for every live listener that wants it."""
         body = json.dumps(event, separators=(",", ":")).encode()
         with self._cv:
-            heapq.heappush(self._heap, (time.monotonic(), next(self._seq), event, body, 1, url))
-            self._cv.notify()
+            targets = [(self.url, None)] if self.url else []
+            now = time.monotonic()
+            for lid, lst in list(self.listeners.items()):
+                if now - lst["_seen"] > LISTENER_LEASE:
+                    del self.listeners[lid]
+                elif lst["events"] is None or event["event"] in lst["events"]:
+                    targets.append((lst["url"], lid))
+            for url, lid in targets:
+                heapq.heappush(self._heap, (now, next(self._seq), event, body, 1, url, lid))
+            if targets:
+                self._cv.notify(len(targets))
+
+    # ---- listeners (light-sandbox listen) ------------------------------------------------------
+    def add_listener(self, url, events=None):
+        with self._cv:
+            lid = next(self._listener_ids)
+            self.listeners[lid] = {"id": lid, "url": url, "events": sorted(events) if events else None,
+                                   "created_at": time.time(), "_seen": time.monotonic()}
+            return self.public_listener(self.listeners[lid])
+
+    @staticmethod
+    def public_listener(lst):
+        return {k: v for k, v in lst.items() if not k.startswith("_")}
+
+    def remove_listener(self, lid):
+        with self._cv:
+            return self.listeners.pop(lid, None) is not None
+
+    def seen(self, lid):
+        """Renew a listener's lease; False when it is unknown (expired or removed)."""
+        with self._cv:
+            lst = self.listeners.get(lid)
+            if lst is None:
+                return False
+            lst["_seen"] = time.monotonic()
+            return True
+
+    def wait_log(self, since, timeout, listener=None):
+        """Delivery records with seq > since (only ``listener``'s when given), waiting up to
+        ``timeout`` s for the first one."""
+        deadline = time.monotonic() + timeout
+        with self._log_cv:
+            while True:
+                rows = [r for r in self.log if r["seq"] > since and (listener is None or r["listener"] == listener)]
+                left = deadline - time.monotonic()
+                if rows or left <= 0 or self._stop:
+                    return rows
+                self._log_cv.wait(min(left, 1.0))
+                if listener is not None and listener not in self.listeners:
+                    return []
 
     def clear(self, pending=False):
         with self._cv:
@@ -90,6 +143,7 @@ class Dispatcher:
         with self._cv:
             self._stop = True
             self._cv.notify_all()
+            self._log_cv.notify_all()
 
     def _run(self):
         while True:
@@ -99,17 +153,17 @@ class Dispatcher:
                     self._cv.wait(wait)
                 if self._stop:
                     return
-                due, _, event, body, attempt, url = heapq.heappop(self._heap)
+                due, _, event, body, attempt, url, lid = heapq.heappop(self._heap)
                 self._inflight += 1
             try:
-                self._attempt(event, body, attempt, url)
+                self._attempt(event, body, attempt, url, lid)
             finally:
                 with self._cv:
                     self._inflight -= 1
 
-    def _attempt(self, event, body, attempt, url):
+    def _attempt(self, event, body, attempt, url, listener=None):
         sig = sign(self.secret, body)
-        status, error = None, None
+        status, error, answer = None, None, b""
         t0 = time.time()
         try:
             u = urllib.parse.urlsplit(url)
@@ -124,25 +178,44 @@ class Dispatcher:
                 "Content-Type": "application/json", SIGNATURE_HEADER: sig, "User-Agent": "Light-Webhooks-Sandbox/1",
             })
             resp = conn.getresponse()
-            resp.read()
+            answer = resp.read(1024 * 1024)[:RESPONSE_CAP]
             status = resp.status
             conn.close()
         except Exception as e:  # noqa: BLE001 - any failure is a failed attempt
             error = f"{type(e).__name__}: {e}"
         ok = status is not None and 200 <= status < 300
+        text = answer.decode("utf-8", "replace")
         rec = {
             "event_uuid": event["uuid"], "event": event["event"], "attempt": attempt, "url": url, "status": status,
             "error": error, "ok": ok, "signature": sig, "body": body.decode(), "delivered_at": t0,
             "duration": round(time.time() - t0, 4), "final": ok or attempt > len(self.retry_delays),
+            "response": text, "verified": _endpoint_verified(text), "listener": listener,
+            "next_attempt_in": None,
         }
         with self._cv:
+            rec["seq"] = next(self._log_seq)
+            if not ok and attempt <= len(self.retry_delays):
+                delay = float(self.retry_delays[attempt - 1])
+                rec["next_attempt_in"] = delay
+                heapq.heappush(self._heap, (time.monotonic() + delay, next(self._seq), event, body, attempt + 1, url,
+                                            listener))
+                self._cv.notify()
             self.log.append(rec)
             if len(self.log) > 20000:
                 del self.log[:2000]
-            if not ok and attempt <= len(self.retry_delays):
-                delay = float(self.retry_delays[attempt - 1])
-                heapq.heappush(self._heap, (time.monotonic() + delay, next(self._seq), event, body, attempt + 1, url))
-                self._cv.notify()
+            self._log_cv.notify_all()
+
+
+def _endpoint_verified(answer):
+    """The endpoint's own verdict on the signature when its JSON answer reports one
+    (``{"verified": true|false}``, as the built-in Receiver and the examples' handlers do), else None."""
+    if not answer or not answer.lstrip().startswith("{"):
+        return None
+    try:
+        v = json.loads(answer).get("verified")
+    except (ValueError, AttributeError):
+        return None
+    return v if isinstance(v, bool) else None
 
 
 class Receiver:
@@ -181,7 +254,7 @@ class Receiver:
                         rec["event"] = None
                     recv.received.append(rec)
                 code = recv.fail_status if fail else 200
-                out = b'{"ok":true}' if code == 200 else b'{"ok":false}'
+                out = json.dumps({"ok": code == 200, "verified": rec["verified"]}).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(out)))
