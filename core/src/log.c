@@ -46,6 +46,7 @@ static void append_redacted_target(light__buf *b, const char *url) {
 static const char *failure_name(int f) {
   switch (f) {
   case LIGHT_FAIL_CONNECT: return "connect-failed";
+  case LIGHT_FAIL_CONNECT_TIMEOUT: return "connect-timeout";
   case LIGHT_FAIL_TLS_VERIFY: return "tls-verify-failed";
   case LIGHT_FAIL_TIMEOUT: return "timeout";
   case LIGHT_FAIL_SEND: return "send-failed";
