@@ -98,7 +98,7 @@ light_status light__curl_setup(CURL *easy, const light_client *client, const lig
   CURLcode rc = CURLE_OK;
   if (!easy || !client || !req || !io || !req->url || !req->method)
     return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "curl setup: missing argument");
-  const light__shared *sh = client->sh;
+  const light__options *sh = client->opt;
 
   if (io->body.wipe) light__buf_wipe(&io->body); /* a failed mint's partial answer */
   light__buf_reset(&io->body);
