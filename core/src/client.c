@@ -1,6 +1,7 @@
 /* Clients: options, validation, the refcounted shared state between an app
  * client and its account clients (light/client.h, internal.h). No I/O here. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -69,20 +70,31 @@ static int url_ok(const char *u) {
 
 /* ---- shared state ------------------------------------------------------ */
 
+/* What an app client and its account clients have in common. */
+struct light__shared {
+  pthread_mutex_t ref_mu; /* guards refs */
+  int refs;
+  pid_t pid; /* getpid() at creation: calls from another process are refused */
+  light__options opt;
+  light__token_cache *tokens;
+  light__rate_limit *rate_limit; /* NULL when off */
+  light__blocking *blocking;
+  pthread_mutex_t prng_mu; /* guards prng */
+  uint64_t prng;           /* default jitter state */
+};
+
 static void shared_free(light__shared *sh) {
   if (!sh) return;
-  light__pool_free(sh);
-  light__token_cache_free(sh);
+  light__blocking_free(sh->blocking, sh->pid != getpid());
+  light__token_cache_free(sh->tokens);
   light__rate_limit_free(sh->rate_limit);
   pthread_mutex_destroy(&sh->ref_mu);
-  pthread_mutex_destroy(&sh->token_mu);
-  pthread_cond_destroy(&sh->token_cv);
-  pthread_mutex_destroy(&sh->pool_mu);
-  light__secret_free(sh->app_token);
-  free(sh->base_url);
-  free(sh->ca_file);
-  light__secret_free(sh->proxy); /* may carry user:password */
-  free(sh->user_agent);
+  pthread_mutex_destroy(&sh->prng_mu);
+  light__secret_free(sh->opt.app_token);
+  free(sh->opt.base_url);
+  free(sh->opt.ca_file);
+  light__secret_free(sh->opt.proxy); /* may carry user:password */
+  free(sh->opt.user_agent);
   free(sh);
 }
 
@@ -107,22 +119,17 @@ static light__shared *shared_new(const light_client_options *o, light_error *err
   light__shared *sh = calloc(1, sizeof *sh);
   if (!sh) goto nomem;
   pthread_mutex_init(&sh->ref_mu, NULL);
-  pthread_mutex_init(&sh->token_mu, NULL);
-  pthread_mutex_init(&sh->pool_mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&sh->token_cv, &ca);
-  pthread_condattr_destroy(&ca);
+  pthread_mutex_init(&sh->prng_mu, NULL);
   sh->refs = 1;
   sh->pid = getpid();
+  light__options *op = &sh->opt;
 
   const char *base = o->base_url && *o->base_url ? o->base_url : DEFAULT_BASE_URL;
-  if (dup_opt(&sh->app_token, o->app_token) || dup_opt(&sh->base_url, base) || dup_opt(&sh->ca_file, o->ca_file) ||
-      dup_opt(&sh->proxy, o->proxy))
+  if (dup_opt(&op->app_token, o->app_token) || dup_opt(&op->base_url, base) || dup_opt(&op->ca_file, o->ca_file) ||
+      dup_opt(&op->proxy, o->proxy))
     goto nomem_free;
-  size_t n = strlen(sh->base_url);
-  while (n > 0 && sh->base_url[n - 1] == '/') sh->base_url[--n] = '\0';
+  size_t n = strlen(op->base_url);
+  while (n > 0 && op->base_url[n - 1] == '/') op->base_url[--n] = '\0';
 
   light__buf ua = {0};
   light_status us = light__codec_user_agent(o->user_agent_runtime, &ua);
@@ -133,24 +140,26 @@ static light__shared *shared_new(const light_client_options *o, light_error *err
     *st = invalid(err, "user_agent_runtime", "user_agent_runtime contains CR or LF");
     return NULL;
   }
-  sh->user_agent = ua.data;
+  op->user_agent = ua.data;
 
-  sh->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 60000;
-  sh->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
-  sh->max_retries = o->max_retries < 0 ? 2 : o->max_retries;
-  sh->retry_base_s = o->retry_base_s > 0 ? o->retry_base_s : 0.5;
-  sh->retry_max_s = o->retry_max_s > 0 ? o->retry_max_s : 8.0;
-  sh->retry_after_cap_s = o->retry_after_cap_s > 0 ? o->retry_after_cap_s : 60.0;
-  sh->insecure_skip_verify = o->insecure_skip_verify ? 1 : 0;
-  sh->max_response_bytes = o->max_response_bytes > 0 ? o->max_response_bytes : (size_t)64 << 20;
-  sh->token_refresh_margin_s = o->token_refresh_margin_s > 0 ? o->token_refresh_margin_s : 600;
-  sh->log_level = o->log_level;
-  sh->log_cb = o->log_cb;
-  sh->log_ud = o->log_ud;
-  sh->jitter = o->jitter;
-  sh->jitter_ud = o->jitter_ud;
-  sh->clock = o->clock;
-  sh->clock_ud = o->clock_ud;
+  op->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 60000;
+  op->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
+  op->max_retries = o->max_retries < 0 ? 2 : o->max_retries;
+  op->retry_base_s = o->retry_base_s > 0 ? o->retry_base_s : 0.5;
+  op->retry_max_s = o->retry_max_s > 0 ? o->retry_max_s : 8.0;
+  op->retry_after_cap_s = o->retry_after_cap_s > 0 ? o->retry_after_cap_s : 60.0;
+  op->insecure_skip_verify = o->insecure_skip_verify ? 1 : 0;
+  op->max_response_bytes = o->max_response_bytes > 0 ? o->max_response_bytes : (size_t)64 << 20;
+  op->token_refresh_margin_s = o->token_refresh_margin_s > 0 ? o->token_refresh_margin_s : 600;
+  op->log_level = o->log_level;
+  op->log_cb = o->log_cb;
+  op->log_ud = o->log_ud;
+  op->jitter = o->jitter;
+  op->jitter_ud = o->jitter_ud;
+  op->clock = o->clock;
+  op->clock_ud = o->clock_ud;
+  op->abort_check = o->abort_check;
+  op->abort_ud = o->abort_ud;
   {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -161,7 +170,9 @@ static light__shared *shared_new(const light_client_options *o, light_error *err
                                            o->account_rate_per_s > 0 ? o->account_rate_per_s : 10);
     if (!sh->rate_limit) goto nomem_free;
   }
-  if (light__pool_init(sh) != 0) goto nomem_free;
+  if (!(sh->tokens = light__token_cache_new(op->token_refresh_margin_s))) goto nomem_free;
+  if (!(sh->blocking = light__blocking_new())) goto nomem_free;
+  light__token_cache_set_notify(sh->tokens, light__blocking_token_notify, sh->blocking);
   return sh;
 
 nomem_free:
@@ -169,6 +180,15 @@ nomem_free:
 nomem:
   *st = light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
   return NULL;
+}
+
+/* Point a handle at the parts of the shared state. */
+static void handle_attach(light_client *c, light__shared *sh) {
+  c->sh = sh;
+  c->opt = &sh->opt;
+  c->tokens = sh->tokens;
+  c->rate_limit = sh->rate_limit;
+  c->blocking = sh->blocking;
 }
 
 /* ---- public ------------------------------------------------------------ */
@@ -210,7 +230,7 @@ light_status light_client_new(light_client **out, const light_client_options *op
     shared_release(sh);
     return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
   }
-  c->sh = sh;
+  handle_attach(c, sh);
   *out = c;
   return LIGHT_OK;
 }
@@ -230,7 +250,7 @@ light_status light_client_for_account(light_client *app, const char *account_uui
   if (!app) return invalid(err, "client", "client is NULL");
   light_status st = light__client_check_usable(app, err);
   if (st != LIGHT_OK) return st;
-  if (!app->sh->app_token) return invalid(err, "client", "for_account needs a client with an app token");
+  if (!app->opt->app_token) return invalid(err, "client", "for_account needs a client with an app token");
   if (!account_uuid || !*account_uuid) return invalid(err, "account_uuid", "account_uuid is empty");
   if (strcmp(account_uuid, ".") == 0 || strcmp(account_uuid, "..") == 0)
     return invalid(err, "account_uuid", "account_uuid must not be \".\" or \"..\"");
@@ -244,7 +264,7 @@ light_status light_client_for_account(light_client *app, const char *account_uui
   pthread_mutex_lock(&app->sh->ref_mu);
   app->sh->refs++;
   pthread_mutex_unlock(&app->sh->ref_mu);
-  c->sh = app->sh;
+  handle_attach(c, app->sh);
   *out = c;
   return LIGHT_OK;
 }
@@ -256,13 +276,13 @@ int light_client_can(const light_client *client, light_auth_kind auth) {
   /* An account client derived with for_account is scoped to its account:
    * it answers for account operations only, though it holds the app token
    * internally to mint. */
-  case LIGHT_AUTH_APP: return client->sh->app_token != NULL && client->account_uuid == NULL;
+  case LIGHT_AUTH_APP: return client->opt->app_token != NULL && client->account_uuid == NULL;
   case LIGHT_AUTH_ACCOUNT: return client->account_token != NULL || client->account_uuid != NULL;
   }
   return 0;
 }
 
-const char *light_client_base_url(const light_client *client) { return client ? client->sh->base_url : NULL; }
+const char *light_client_base_url(const light_client *client) { return client ? client->opt->base_url : NULL; }
 
 const char *light_client_account_uuid(const light_client *client) { return client ? client->account_uuid : NULL; }
 
@@ -275,7 +295,7 @@ int64_t light__mono_ms(void) {
 }
 
 int64_t light__client_now_ms(const light_client *c) {
-  if (c->sh->clock) return c->sh->clock(c->sh->clock_ud);
+  if (c->opt->clock) return c->opt->clock(c->opt->clock_ud);
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -283,18 +303,18 @@ int64_t light__client_now_ms(const light_client *c) {
 
 double light__client_jitter(light_client *c) {
   light__shared *sh = c->sh;
-  if (sh->jitter) {
-    double j = sh->jitter(sh->jitter_ud);
+  if (sh->opt.jitter) {
+    double j = sh->opt.jitter(sh->opt.jitter_ud);
     return (j >= 0 && j < 1) ? j : 0;
   }
   /* xorshift64*: cheap, per client, locked because calls share it. */
-  pthread_mutex_lock(&sh->token_mu);
+  pthread_mutex_lock(&sh->prng_mu);
   uint64_t x = sh->prng;
   x ^= x >> 12;
   x ^= x << 25;
   x ^= x >> 27;
   sh->prng = x;
-  pthread_mutex_unlock(&sh->token_mu);
+  pthread_mutex_unlock(&sh->prng_mu);
   return (double)((x * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
 }
 
@@ -305,9 +325,4 @@ light_status light__client_check_usable(const light_client *c, light_error *err)
   return LIGHT_OK;
 }
 
-uint64_t light__client_mint_generation(const light_client *c) {
-  pthread_mutex_lock(&c->sh->token_mu);
-  uint64_t g = c->sh->mint_generation;
-  pthread_mutex_unlock(&c->sh->token_mu);
-  return g;
-}
+int light__client_foreign(const light_client *c) { return c->sh->pid != getpid(); }

@@ -353,7 +353,7 @@ char *light__codec_header_get(const char *headers, size_t len, const char *name)
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+int64_t light__days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   int64_t era = (y >= 0 ? y : y - 399) / 400;
   unsigned yoe = (unsigned)(y - era * 400);
@@ -391,7 +391,7 @@ static int64_t parse_http_date(const char *s, size_t n) {
       digits(s + 20, 2, &mm) || digits(s + 23, 2, &ss))
     return -1;
   if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return -1;
-  return days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + hh * 3600 + mm * 60 + ss;
+  return light__days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + hh * 3600 + mm * 60 + ss;
 }
 
 double light__codec_retry_after(const char *value, int64_t now_ms) {

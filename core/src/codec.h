@@ -82,6 +82,11 @@ light_error_kind light__codec_kind_for_status(int status);
  * ("Name: value\r\n" lines; status lines skipped), trimmed; malloc'd, or NULL. */
 char *light__codec_header_get(const char *headers, size_t len, const char *name);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * algorithm); the one calendar routine (HTTP dates here, ISO-8601 token
+ * expiry in token_cache.c). */
+int64_t light__days_from_civil(int64_t y, unsigned m, unsigned d);
+
 /* Retry-After value (delta seconds, or an IMF-fixdate HTTP date relative to
  * now_ms) in seconds; -1 when absent or unparseable. */
 double light__codec_retry_after(const char *value, int64_t now_ms);

@@ -4,7 +4,6 @@
 #include "curl_request.h"
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,7 +98,7 @@ light_status light__curl_setup(CURL *easy, const light_client *client, const lig
   CURLcode rc = CURLE_OK;
   if (!easy || !client || !req || !io || !req->url || !req->method)
     return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "curl setup: missing argument");
-  const light__shared *sh = client->sh;
+  const light__options *sh = client->opt;
 
   if (io->body.wipe) light__buf_wipe(&io->body); /* a failed mint's partial answer */
   light__buf_reset(&io->body);
@@ -171,7 +170,7 @@ light_transport_failure light__curl_failure(CURLcode rc, int connected) {
   case CURLE_COULDNT_CONNECT:
   case CURLE_COULDNT_RESOLVE_HOST:
   case CURLE_COULDNT_RESOLVE_PROXY: return LIGHT_FAIL_CONNECT;
-  case CURLE_OPERATION_TIMEDOUT: return connected ? LIGHT_FAIL_TIMEOUT : LIGHT_FAIL_CONNECT;
+  case CURLE_OPERATION_TIMEDOUT: return connected ? LIGHT_FAIL_TIMEOUT : LIGHT_FAIL_CONNECT_TIMEOUT;
   case CURLE_PEER_FAILED_VERIFICATION:
   case CURLE_SSL_CACERT_BADFILE:
   case CURLE_SSL_ISSUER_ERROR:
@@ -212,14 +211,5 @@ void light__curl_feed(light_exchange *x, CURL *easy, CURLcode rc, light__curl_io
   curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME, &pretransfer_s);
   light_transport_failure f = light__curl_failure(rc, connect_s > 0 || pretransfer_s > 0);
   const char *detail = io->errbuf[0] ? io->errbuf : curl_easy_strerror(rc);
-  if (rc == CURLE_OPERATION_TIMEDOUT && f == LIGHT_FAIL_CONNECT) {
-    /* A connect timeout is a CONNECT failure (retried for every method) that
-     * the exchange reports as a timeout when the detail says "timed out";
-     * libcurl's own text ("Timeout was reached") does not. */
-    char text[CURL_ERROR_SIZE + 32];
-    snprintf(text, sizeof text, "connect timed out: %s", detail);
-    light_exchange_feed_failure(x, f, text);
-    return;
-  }
   light_exchange_feed_failure(x, f, detail);
 }

@@ -25,6 +25,7 @@
 
 #include "codec.h"
 #include "curl_request.h"
+#include "pool.h"
 
 /* Connections kept in the multi's cache, and the cap per host: requests
  * beyond it queue inside curl and reuse the pooled connections instead of
@@ -49,13 +50,6 @@ typedef struct rq_link {
   struct rq_link *next;
 } rq_link;
 
-/* A pooled easy handle with its transfer buffers. */
-typedef struct easy_slot {
-  CURL *easy;
-  light__curl_io io;
-  struct easy_slot *next; /* idle list */
-} easy_slot;
-
 struct light_async_request {
   light_engine *engine;
   light_client *client;  /* borrowed: must outlive the request */
@@ -67,7 +61,7 @@ struct light_async_request {
   rq_link q;             /* engine->ready, ->done or ->parked */
   size_t heap_idx;       /* index in engine->heap, SIZE_MAX when absent */
   int64_t deadline;      /* monotonic ms, for RQ_WAIT / RQ_WAIT_TOKEN */
-  easy_slot *slot;       /* owned while RQ_SENDING */
+  light__easy *slot;     /* owned while RQ_SENDING */
   light_status status;   /* result, once RQ_DONE */
   light_response *resp;  /* owned until handed to the completion */
   light_error err;
@@ -83,8 +77,7 @@ struct light_engine {
   light_async_request **heap; /* min-heap on deadline */
   size_t heap_len;
   size_t heap_cap;
-  easy_slot *idle;
-  size_t n_idle;
+  light__easy_pool *pool; /* idle easy handles (the multi shares the connections) */
   int *fds; /* sockets the host watches for us */
   size_t n_fds;
   size_t cap_fds;
@@ -189,43 +182,15 @@ static void heap_remove(light_engine *e, light_async_request *r) {
     heap_down(e, i);
 }
 
-/* ---- easy handle pool --------------------------------------------------- */
+/* ---- easy handles ------------------------------------------------------ */
 
-static easy_slot *slot_get(light_engine *e) {
-  easy_slot *s = e->idle;
-  if (s) {
-    e->idle = s->next;
-    e->n_idle--;
-    s->next = NULL;
-    /* A previous transfer's options (method, body, headers) must not leak
-     * into this one; the multi keeps the connections, DNS and TLS caches. */
-    curl_easy_reset(s->easy);
-    return s;
-  }
-  s = calloc(1, sizeof *s);
-  if (!s) return NULL;
-  s->easy = curl_easy_init();
-  if (!s->easy) {
-    free(s);
-    return NULL;
-  }
-  return s;
-}
+static light__easy *slot_get(light_engine *e) { return light__easy_pool_get(e->pool); }
 
-static void slot_destroy(easy_slot *s) {
-  curl_easy_cleanup(s->easy);
-  light__curl_io_free(&s->io);
-  free(s);
-}
-
-static void slot_put(light_engine *e, easy_slot *s) {
-  if (e->closing || e->n_idle >= ENGINE_MAX_IDLE_EASY) {
-    slot_destroy(s);
-    return;
-  }
-  s->next = e->idle;
-  e->idle = s;
-  e->n_idle++;
+static void slot_put(light_engine *e, light__easy *s) {
+  if (e->closing)
+    light__easy_pool_discard(e->pool, s);
+  else
+    light__easy_pool_put(e->pool, s);
 }
 
 /* ---- watched sockets ---------------------------------------------------- */
@@ -314,7 +279,7 @@ static void result_set(light_async_request *r, light_status st) {
 /* Start a SEND. Returns 0 when the transfer is in the multi, -1 when the
  * failure was fed to the exchange instead (the caller steps again). */
 static int start_send(light_engine *e, light_async_request *r, const light_http_request *hr) {
-  easy_slot *s = slot_get(e);
+  light__easy *s = slot_get(e);
   if (!s) {
     light_exchange_feed_failure(r->x, LIGHT_FAIL_OTHER, "out of memory creating a transfer");
     return -1;
@@ -395,7 +360,7 @@ static void drain_info(light_engine *e) {
     light_async_request *r = (light_async_request *)(void *)priv;
     curl_multi_remove_handle(e->multi, easy); /* invalidates m */
     if (!r || r->state != RQ_SENDING || !r->slot || r->slot->easy != easy) continue;
-    easy_slot *s = r->slot;
+    light__easy *s = r->slot;
     r->slot = NULL;
     e->in_flight--;
     light__curl_feed(r->x, easy, rc, &s->io);
@@ -479,7 +444,10 @@ light_status light_engine_new(light_engine **out, const light_engine_callbacks *
   light_engine *e = calloc(1, sizeof *e);
   if (!e) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
   e->multi = curl_multi_init();
-  if (!e->multi) {
+  e->pool = light__easy_pool_new(ENGINE_MAX_IDLE_EASY, 0);
+  if (!e->multi || !e->pool) {
+    if (e->multi) curl_multi_cleanup(e->multi);
+    light__easy_pool_free(e->pool, 0);
     free(e);
     return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "curl_multi_init failed");
   }
@@ -627,11 +595,7 @@ void light_engine_free(light_engine *engine) {
   while (!list_empty(&e->all)) light_engine_cancel(e, RQ_OF(e->all.next, all));
   /* The multi may close pooled connections now and unwatch their sockets. */
   curl_multi_cleanup(e->multi);
-  while (e->idle) {
-    easy_slot *s = e->idle;
-    e->idle = s->next;
-    slot_destroy(s);
-  }
+  light__easy_pool_free(e->pool, 0);
   for (size_t i = 0; i < e->n_fds; i++) e->cb.watch_socket(e->cb.host, e->fds[i], LIGHT_POLL_REMOVE);
   if (e->armed >= 0) e->cb.set_timer(e->cb.host, -1);
   free(e->fds);

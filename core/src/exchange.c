@@ -5,28 +5,29 @@
  * transport, the async engine and host-driven transports behave identically.
  *
  * Account tokens: an account client derived with light_client_for_account()
- * finds its token in the shared cache (internal.h). When the token is absent
- * or within token_refresh_margin_s of expires_at, exactly one exchange
- * (single-flight, under token_mu) sends the mint request first; the others
- * get LIGHT_STEP_WAIT_TOKEN and look again. A 401 on the real request
- * invalidates the token it used and re-mints once.
+ * asks the shared token cache (token_cache.h). When the token is absent or
+ * within token_refresh_margin_s of expires_at, exactly one exchange (single
+ * flight) sends the mint request first; the others get LIGHT_STEP_WAIT_TOKEN
+ * and look again — how they wait is the driver's business (the blocking
+ * transport sleeps on its condition variable, the engine parks them). A 401
+ * on the real request invalidates the token it used and re-mints once.
+ *
+ * No I/O, no threads: this file includes neither libcurl nor pthread.
  *
  * Secrets: token copies, header lines (Authorization), the request body
  * (credit_check carries an SSN) and the parsed mint response are wiped
  * before they are freed (light__secret_free / light__buf.wipe, codec.h). */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "codec.h"
 #include "internal.h"
+#include "token_cache.h"
 
 #define WAIT_TOKEN_DELAY_MS 5L
 #define MAX_HEADERS 8
-#define DEFAULT_TOKEN_TTL_MS (60LL * 60 * 1000)
 
 typedef enum phase {
   PH_READY = 0,     /* next() decides what to do */
@@ -54,6 +55,7 @@ struct light_exchange {
   int reminted;     /* the 401 re-mint was used */
   int holds_mint;   /* this exchange owns entry->minting */
   char *token;      /* minted account token for the next attempt (copy) */
+  uint64_t token_gen; /* token-cache generation seen by the last WAIT_TOKEN */
   long pending_delay;
   int pending_wait;
   int64_t sent_at; /* monotonic ms of the last SEND, for the log */
@@ -110,150 +112,39 @@ static void finish_with(light_exchange *x, light_status st) {
 
 /* ---- token cache ------------------------------------------------------- */
 
-/* Under token_mu. Creates the entry on first use; NULL on OOM. */
-static light__token_entry *entry_get(light__shared *sh, const char *uuid) {
-  for (light__token_entry *e = sh->tokens; e; e = e->next)
-    if (strcmp(e->account_uuid, uuid) == 0) return e;
-  light__token_entry *e = calloc(1, sizeof *e);
-  if (!e || !(e->account_uuid = light__strdup(uuid))) {
-    free(e);
-    return NULL;
-  }
-  e->next = sh->tokens;
-  sh->tokens = e;
-  return e;
-}
-
-void light__token_cache_free(light__shared *sh) {
-  light__token_entry *e = sh->tokens;
-  while (e) {
-    light__token_entry *n = e->next;
-    free(e->account_uuid);
-    light__secret_free(e->token);
-    free(e);
-    e = n;
-  }
-  sh->tokens = NULL;
-}
-
-/* Give the mint up (failure or abandonment) and wake the waiters, who will
- * elect a new minter at their next step. */
+/* Give the mint up (failure or abandonment): the cache wakes the waiters,
+ * who elect a new minter at their next step. */
 static void mint_release(light_exchange *x) {
   if (!x->holds_mint) return;
-  light__shared *sh = x->client->sh;
-  pthread_mutex_lock(&sh->token_mu);
-  light__token_entry *e = entry_get(sh, x->client->account_uuid);
-  if (e) e->minting = 0;
-  sh->mint_generation++;
-  pthread_cond_broadcast(&sh->token_cv);
-  pthread_mutex_unlock(&sh->token_mu);
+  light__token_cache_release(x->client->tokens, x->client->account_uuid);
   x->holds_mint = 0;
 }
 
-void light__exchange_wait_token(light_exchange *x, long max_ms) {
-  if (!x || !x->client->account_uuid) return;
-  light__shared *sh = x->client->sh;
-  int64_t end = light__mono_ms() + (max_ms > 0 ? max_ms : 0);
-  pthread_mutex_lock(&sh->token_mu);
-  uint64_t gen = sh->mint_generation;
-  for (;;) {
-    light__token_entry *e = entry_get(sh, x->client->account_uuid);
-    if (!e || !e->minting || sh->mint_generation != gen) break;
-    int64_t left = end - light__mono_ms();
-    if (left <= 0) break;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(left / 1000);
-    ts.tv_nsec += (long)(left % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-      ts.tv_sec++;
-      ts.tv_nsec -= 1000000000L;
-    }
-    if (pthread_cond_timedwait(&sh->token_cv, &sh->token_mu, &ts) == ETIMEDOUT) break;
-  }
-  pthread_mutex_unlock(&sh->token_mu);
+/* Retry-After of a response in seconds (-1 when absent or unparseable). */
+static double retry_after_s(const char *headers, size_t headers_len, int64_t now_ms) {
+  char *ra = light__codec_header_get(headers, headers_len, "Retry-After");
+  double s = light__codec_retry_after(ra, now_ms);
+  free(ra);
+  return s;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  unsigned yoe = (unsigned)(y - era * 400);
-  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int take_digits(const char **p, int n, int *out) {
-  int v = 0;
-  for (int i = 0; i < n; i++) {
-    if (!isdigit((unsigned char)(*p)[i])) return -1;
-    v = v * 10 + ((*p)[i] - '0');
+/* The header lines of an attempt: Authorization with `token`, User-Agent,
+ * Accept, Content-Type when content_type is given, X-Light-Retry-Count when
+ * retry_count > 0. 0, or -1 on OOM. */
+static int build_headers(light_exchange *x, const char *token, const char *content_type, int retry_count) {
+  headers_clear(x);
+  light__buf auth = {.wipe = 1};
+  int rc = light__buf_appendf(&auth, "Bearer %s", token ? token : "");
+  rc = rc || header_add(x, "Authorization", auth.data) || header_add(x, "User-Agent", x->client->opt->user_agent) ||
+       header_add(x, "Accept", "application/json");
+  if (!rc && content_type) rc = header_add(x, "Content-Type", content_type);
+  if (!rc && retry_count > 0) {
+    char n[16];
+    snprintf(n, sizeof n, "%d", retry_count);
+    rc = header_add(x, "X-Light-Retry-Count", n);
   }
-  *p += n;
-  *out = v;
-  return 0;
-}
-
-/* ISO-8601 "YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]" (no zone = UTC) → epoch ms; -1 when unparseable. */
-static int64_t parse_iso8601_ms(const char *s) {
-  int Y, M, D, h, m, sec, oh = 0, om = 0;
-  const char *p = s;
-  if (take_digits(&p, 4, &Y) || *p++ != '-' || take_digits(&p, 2, &M) || *p++ != '-' || take_digits(&p, 2, &D))
-    return -1;
-  if (*p != 'T' && *p != 't' && *p != ' ') return -1;
-  p++;
-  if (take_digits(&p, 2, &h) || *p++ != ':' || take_digits(&p, 2, &m) || *p++ != ':' || take_digits(&p, 2, &sec))
-    return -1;
-  int64_t ms = 0;
-  if (*p == '.' || *p == ',') {
-    p++;
-    int scale = 100, any = 0;
-    while (isdigit((unsigned char)*p)) {
-      ms += (*p - '0') * scale;
-      scale /= 10;
-      p++;
-      any = 1;
-    }
-    if (!any) return -1;
-  }
-  int sign = 0;
-  if (*p == 'Z' || *p == 'z') {
-    p++;
-  } else if (*p == '+' || *p == '-') {
-    sign = *p == '+' ? 1 : -1;
-    p++;
-    if (take_digits(&p, 2, &oh)) return -1;
-    if (*p == ':') p++;
-    if (take_digits(&p, 2, &om)) return -1;
-  }
-  if (*p) return -1;
-  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return -1;
-  int64_t t = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 + sec;
-  t -= sign * (oh * 3600 + om * 60);
-  return t * 1000 + ms;
-}
-
-/* {token, expires_at}: expires_at ISO-8601 or a Unix time (s, or ms when
- * huge); absent → now + 60 min. Returns 0 and fills token/expires. */
-static int parse_mint(const cJSON *j, int64_t now_ms, char **token, int64_t *expires_ms) {
-  const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "token");
-  if (!cJSON_IsString(t) || !t->valuestring || !t->valuestring[0]) t = cJSON_GetObjectItemCaseSensitive(j, "account_token");
-  if (!cJSON_IsString(t) || !t->valuestring || !t->valuestring[0]) return -1;
-  for (const unsigned char *p = (const unsigned char *)t->valuestring; *p; p++)
-    if (*p <= 0x20 || *p >= 0x7f) return -1; /* would not be a safe header value */
-  const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "expires_at");
-  int64_t exp = -1;
-  if (cJSON_IsString(e) && e->valuestring) {
-    exp = parse_iso8601_ms(e->valuestring);
-  } else if (cJSON_IsNumber(e) && e->valuedouble > 0) {
-    exp = e->valuedouble > 1e12 ? (int64_t)e->valuedouble : (int64_t)(e->valuedouble * 1000.0);
-  }
-  if (exp < 0) exp = now_ms + DEFAULT_TOKEN_TTL_MS;
-  *token = light__strdup(t->valuestring);
-  if (!*token) return -2;
-  *expires_ms = exp;
-  return 0;
+  light__buf_free(&auth);
+  return rc ? -1 : 0;
 }
 
 /* ---- construction ------------------------------------------------------ */
@@ -261,7 +152,7 @@ static int parse_mint(const cJSON *j, int64_t now_ms, char **token, int64_t *exp
 static const light_params default_params = LIGHT_PARAMS_INIT;
 
 static light_status common_init(light_exchange *x, light_client *client, const light_params *p, light_error *err) {
-  light__shared *sh = client->sh;
+  const light__options *sh = client->opt;
   x->client = client;
   x->err = (light_error)LIGHT_ERROR_INIT;
   x->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : sh->timeout_ms;
@@ -488,8 +379,8 @@ static void fill_request(light_exchange *x, light_http_request *req, const char 
     req->body_len = 0;
   }
   req->timeout_ms = x->timeout_ms;
-  req->connect_timeout_ms = x->client->sh->connect_timeout_ms;
-  req->max_response_bytes = x->client->sh->max_response_bytes;
+  req->connect_timeout_ms = x->client->opt->connect_timeout_ms;
+  req->max_response_bytes = x->client->opt->max_response_bytes;
   req->attempt = attempt;
   req->is_token_mint = mint;
   x->sent_at = light__mono_ms();
@@ -504,12 +395,11 @@ static light_step fail_nomem(light_exchange *x) {
 }
 
 static light_step send_mint(light_exchange *x, light_http_request *req) {
-  light__shared *sh = x->client->sh;
-  const char *uuid = x->client->account_uuid;
+  const light__options *o = x->client->opt;
   if (!x->mint_url.data) {
-    const char *pp[1] = {uuid};
+    const char *pp[1] = {x->client->account_uuid};
     light_error e = LIGHT_ERROR_INIT;
-    if (light__buf_appends(&x->mint_url, sh->base_url) != 0) return fail_nomem(x);
+    if (light__buf_appends(&x->mint_url, o->base_url) != 0) return fail_nomem(x);
     light_status st = light__codec_path("/v1/app/accounts/{account_uuid}/token", pp, 1, &x->mint_url, &e);
     if (st != LIGHT_OK) {
       mint_release(x);
@@ -519,21 +409,17 @@ static light_step send_mint(light_exchange *x, light_http_request *req) {
       return LIGHT_STEP_DONE;
     }
   }
-  headers_clear(x);
-  light__buf auth = {.wipe = 1};
-  int rc = light__buf_appendf(&auth, "Bearer %s", sh->app_token);
-  rc = rc || header_add(x, "Authorization", auth.data) || header_add(x, "User-Agent", sh->user_agent) ||
-       header_add(x, "Accept", "application/json");
-  if (!rc && x->mint_retries > 0) {
-    char n[16];
-    snprintf(n, sizeof n, "%d", x->mint_retries);
-    rc = header_add(x, "X-Light-Retry-Count", n);
-  }
-  light__buf_free(&auth);
-  if (rc) return fail_nomem(x);
+  if (build_headers(x, o->app_token, NULL, x->mint_retries) != 0) return fail_nomem(x);
   fill_request(x, req, x->mint_url.data, 0, x->mint_retries, 1);
   x->ph = PH_SENT_MINT;
   return LIGHT_STEP_SEND;
+}
+
+/* A rate-limiter slot for a request now (account_key NULL: the app bucket):
+ * 0 when taken, else the ms to wait. */
+static long limiter_wait(light_exchange *x, const char *account_key) {
+  if (!x->client->rate_limit) return 0;
+  return light__rate_limit_acquire(x->client->rate_limit, account_key, light__mono_ms());
 }
 
 light_step light_exchange_next(light_exchange *x, light_http_request *req, long *delay_ms) {
@@ -550,64 +436,40 @@ light_step light_exchange_next(light_exchange *x, light_http_request *req, long 
     if (delay_ms) *delay_ms = x->pending_delay;
     return LIGHT_STEP_WAIT;
   }
-  light__shared *sh = x->client->sh;
+  const light__options *o = x->client->opt;
   light_http_request scratch;
   if (!req) req = &scratch;
 
-  /* 1. the account token */
-  if (is_account_minted(x) && !x->token) {
-    pthread_mutex_lock(&sh->token_mu);
-    light__token_entry *e = entry_get(sh, x->client->account_uuid);
-    if (!e) {
-      pthread_mutex_unlock(&sh->token_mu);
-      return fail_nomem(x);
-    }
-    int64_t now = light__client_now_ms(x->client);
-    if (e->token && now < e->refresh_ms && now < e->expires_ms) {
-      x->token = light__strdup(e->token);
-      pthread_mutex_unlock(&sh->token_mu);
-      if (!x->token) return fail_nomem(x);
-    } else if (e->minting && !x->holds_mint) {
-      pthread_mutex_unlock(&sh->token_mu);
+  /* 1. the account token: cached, or minted by this exchange, or wait for another's mint */
+  if (is_account_minted(x) && !x->token && !x->holds_mint) {
+    char *tok = NULL;
+    switch (light__token_cache_acquire(x->client->tokens, x->client->account_uuid, light__client_now_ms(x->client),
+                                       &tok, &x->token_gen)) {
+    case LIGHT__TOKEN_FRESH: x->token = tok; break;
+    case LIGHT__TOKEN_MINT: x->holds_mint = 1; break;
+    case LIGHT__TOKEN_WAIT:
       if (delay_ms) *delay_ms = WAIT_TOKEN_DELAY_MS;
       return LIGHT_STEP_WAIT_TOKEN;
-    } else {
-      e->minting = 1;
-      x->holds_mint = 1;
-      pthread_mutex_unlock(&sh->token_mu);
-      if (sh->rate_limit) {
-        long d = light__rate_limit_acquire(sh->rate_limit, NULL, light__mono_ms());
-        if (d > 0) {
-          if (delay_ms) *delay_ms = d;
-          return LIGHT_STEP_WAIT;
-        }
-      }
-      return send_mint(x, req);
+    case LIGHT__TOKEN_NOMEM: return fail_nomem(x);
     }
   }
-
-  /* 2. the caller's request */
-  if (sh->rate_limit) {
-    long d = light__rate_limit_acquire(sh->rate_limit, limiter_key(x, 0), light__mono_ms());
+  if (x->holds_mint) {
+    long d = limiter_wait(x, NULL);
     if (d > 0) {
       if (delay_ms) *delay_ms = d;
       return LIGHT_STEP_WAIT;
     }
+    return send_mint(x, req);
   }
-  const char *tok = x->auth == LIGHT_AUTH_APP ? sh->app_token : (x->token ? x->token : x->client->account_token);
-  headers_clear(x);
-  light__buf auth = {.wipe = 1};
-  int rc = light__buf_appendf(&auth, "Bearer %s", tok ? tok : "");
-  rc = rc || header_add(x, "Authorization", auth.data) || header_add(x, "User-Agent", sh->user_agent) ||
-       header_add(x, "Accept", "application/json");
-  if (!rc && x->has_body) rc = header_add(x, "Content-Type", x->content_type);
-  if (!rc && x->retries > 0) {
-    char n[16];
-    snprintf(n, sizeof n, "%d", x->retries);
-    rc = header_add(x, "X-Light-Retry-Count", n);
+
+  /* 2. the caller's request */
+  long d = limiter_wait(x, limiter_key(x, 0));
+  if (d > 0) {
+    if (delay_ms) *delay_ms = d;
+    return LIGHT_STEP_WAIT;
   }
-  light__buf_free(&auth);
-  if (rc) return fail_nomem(x);
+  const char *tok = x->auth == LIGHT_AUTH_APP ? o->app_token : (x->token ? x->token : x->client->account_token);
+  if (build_headers(x, tok, x->has_body ? x->content_type : NULL, x->retries) != 0) return fail_nomem(x);
   fill_request(x, req, x->url.data, 1, x->retries, 0);
   x->ph = PH_SENT_REQ;
   return LIGHT_STEP_SEND;
@@ -633,79 +495,45 @@ static void schedule_retry(light_exchange *x, long delay) {
 void light_exchange_feed_response(light_exchange *x, int status, const char *headers, size_t headers_len,
                                   const char *body, size_t body_len) {
   if (!x || (x->ph != PH_SENT_MINT && x->ph != PH_SENT_REQ)) return;
-  light__shared *sh = x->client->sh;
   int mint = x->ph == PH_SENT_MINT;
   light__log_attempt(x->client, mint ? "POST" : x->method, mint ? x->mint_url.data : x->url.data, status, 0, NULL,
                      light__mono_ms() - x->sent_at, mint ? x->mint_retries : x->retries, mint);
   int64_t now = light__client_now_ms(x->client);
   if (!headers) headers_len = 0;
 
-  if (mint) {
-    if (status >= 200 && status < 300) {
-      cJSON *j = NULL;
-      light_error e = LIGHT_ERROR_INIT;
-      char *token = NULL;
-      int64_t exp = 0;
-      int prc = -1;
-      if (light__codec_parse_json(body, body_len, &j, &e) == LIGHT_OK && j) prc = parse_mint(j, now, &token, &exp);
-      light_json_delete_wiped(j); /* holds the token */
-      light_error_clear(&e);
-      if (prc == -2) {
-        fail_nomem(x);
-        return;
-      }
-      if (prc != 0) {
-        mint_release(x);
-        light__error_set(&x->err, LIGHT_E_DECODE, LIGHT_ERR_DECODE,
-                         "account token mint answered %d without a usable {token, expires_at}", status);
-        x->err.http_status = status;
-        finish_with(x, LIGHT_E_DECODE);
-        return;
-      }
-      pthread_mutex_lock(&sh->token_mu);
-      light__token_entry *e2 = entry_get(sh, x->client->account_uuid);
-      char *copy = light__strdup(token);
-      if (e2 && copy) {
-        light__secret_free(e2->token);
-        e2->token = copy;
-        e2->expires_ms = exp;
-        /* Refresh margin before expiry, but never more than half the
-         * lifetime: a short-lived token must not be re-minted every call. */
-        int64_t margin = (int64_t)sh->token_refresh_margin_s * 1000;
-        if (exp - now < 2 * margin) margin = (exp - now) / 2;
-        e2->refresh_ms = exp - (margin > 0 ? margin : 0);
-        e2->minting = 0;
-      } else {
-        light__secret_free(copy);
-        if (e2) e2->minting = 0;
-      }
-      sh->mint_generation++;
-      pthread_cond_broadcast(&sh->token_cv);
-      pthread_mutex_unlock(&sh->token_mu);
-      x->holds_mint = 0;
-      light__secret_free(x->token);
-      x->token = token; /* used for this call even if already near expiry */
-      x->mint_retries = 0;
-      x->ph = PH_READY;
+  if (mint && status >= 200 && status < 300) {
+    cJSON *j = NULL;
+    light_error e = LIGHT_ERROR_INIT;
+    char *token = NULL;
+    int64_t exp = 0;
+    int prc = -1;
+    if (light__codec_parse_json(body, body_len, &j, &e) == LIGHT_OK && j) prc = light__token_parse_mint(j, now, &token, &exp);
+    light_json_delete_wiped(j); /* holds the token */
+    light_error_clear(&e);
+    if (prc == -2) {
+      fail_nomem(x);
       return;
     }
-    char *ra = light__codec_header_get(headers, headers_len, "Retry-After");
-    double ras = light__codec_retry_after(ra, now);
-    free(ra);
-    long d = light__retry_delay(&x->policy, x->mint_retries, 1, status, 0, ras, light__client_jitter(x->client));
-    if (d >= 0) {
-      x->mint_retries++;
-      schedule_retry(x, d);
+    if (prc != 0) {
+      mint_release(x);
+      light__error_set(&x->err, LIGHT_E_DECODE, LIGHT_ERR_DECODE,
+                       "account token mint answered %d without a usable {token, expires_at}", status);
+      x->err.http_status = status;
+      finish_with(x, LIGHT_E_DECODE);
       return;
     }
-    mint_release(x);
-    light__codec_api_error(&x->err, status, headers, headers_len, body, body_len, x->retries, now);
-    mint_error_prefix(x);
-    finish_with(x, LIGHT_E_API);
+    /* Cached for the others (an OOM there only loses the caching); used
+     * for this call even if already near expiry. */
+    light__token_cache_store(x->client->tokens, x->client->account_uuid, token, exp, now);
+    x->holds_mint = 0;
+    light__secret_free(x->token);
+    x->token = token;
+    x->mint_retries = 0;
+    x->ph = PH_READY;
     return;
   }
 
-  if (status >= 200 && status < 300) {
+  if (!mint && status >= 200 && status < 300) {
     cJSON *j = NULL;
     light_status st = light__codec_parse_json(body, body_len, &j, &x->err);
     if (st != LIGHT_OK) {
@@ -722,15 +550,9 @@ void light_exchange_feed_response(light_exchange *x, int status, const char *hea
     return;
   }
 
-  if (status == 401 && is_account_minted(x) && !x->reminted) {
+  if (!mint && status == 401 && is_account_minted(x) && !x->reminted) {
     /* Invalidate the token we used (unless someone already replaced it) and mint once more. */
-    pthread_mutex_lock(&sh->token_mu);
-    light__token_entry *e = entry_get(sh, x->client->account_uuid);
-    if (e && e->token && x->token && strcmp(e->token, x->token) == 0) {
-      light__secret_free(e->token);
-      e->token = NULL;
-    }
-    pthread_mutex_unlock(&sh->token_mu);
+    light__token_cache_invalidate(x->client->tokens, x->client->account_uuid, x->token);
     light__secret_free(x->token);
     x->token = NULL;
     x->reminted = 1;
@@ -739,22 +561,25 @@ void light_exchange_feed_response(light_exchange *x, int status, const char *hea
     return;
   }
 
-  char *ra = light__codec_header_get(headers, headers_len, "Retry-After");
-  double ras = light__codec_retry_after(ra, now);
-  free(ra);
-  long d = light__retry_delay(&x->policy, x->retries, x->idempotent, status, 0, ras, light__client_jitter(x->client));
+  /* A non-2xx answer: retried per the policy (a mint is idempotent), else the API error. */
+  int *counter = mint ? &x->mint_retries : &x->retries;
+  long d = light__retry_delay(&x->policy, *counter, mint ? 1 : x->idempotent, status, 0,
+                              retry_after_s(headers, headers_len, now), light__client_jitter(x->client));
   if (d >= 0) {
-    x->retries++;
+    (*counter)++;
     schedule_retry(x, d);
     return;
   }
+  if (mint) mint_release(x);
   light__codec_api_error(&x->err, status, headers, headers_len, body, body_len, x->retries, now);
+  if (mint) mint_error_prefix(x);
   finish_with(x, LIGHT_E_API);
 }
 
 static const char *failure_text(light_transport_failure f) {
   switch (f) {
   case LIGHT_FAIL_CONNECT: return "could not connect";
+  case LIGHT_FAIL_CONNECT_TIMEOUT: return "connect timed out";
   case LIGHT_FAIL_TLS_VERIFY: return "TLS certificate verification failed";
   case LIGHT_FAIL_TIMEOUT: return "request timed out";
   case LIGHT_FAIL_SEND: return "failed sending the request";
@@ -782,7 +607,7 @@ void light_exchange_feed_failure(light_exchange *x, light_transport_failure fail
   if (mint) mint_release(x);
   light_status st;
   light_error_kind kind;
-  int timed_out = failure == LIGHT_FAIL_TIMEOUT || (failure == LIGHT_FAIL_CONNECT && detail && strstr(detail, "timed out"));
+  int timed_out = failure == LIGHT_FAIL_TIMEOUT || failure == LIGHT_FAIL_CONNECT_TIMEOUT;
   switch (failure) {
   case LIGHT_FAIL_TOO_LARGE: st = LIGHT_E_TOO_LARGE; kind = LIGHT_ERR_LIGHT; break;
   case LIGHT_FAIL_CANCELLED: st = LIGHT_E_CANCELLED; kind = LIGHT_ERR_LIGHT; break;
@@ -819,6 +644,15 @@ light_status light_exchange_finish(light_exchange *x, light_response **out, ligh
 }
 
 int light__exchange_response_is_secret(const light_exchange *x) { return x ? light__response_is_secret(x->resp) : 0; }
+
+uint64_t light__exchange_token_generation(const light_exchange *x) { return x ? x->token_gen : 0; }
+
+void light__exchange_abort(light_exchange *x) {
+  if (!x || x->ph == PH_DONE) return;
+  mint_release(x);
+  light__error_set(&x->err, LIGHT_E_CANCELLED, LIGHT_ERR_LIGHT, "call interrupted by the abort check");
+  finish_with(x, LIGHT_E_CANCELLED);
+}
 
 const light_operation *light_exchange_operation(const light_exchange *x) { return x ? x->op : NULL; }
 

@@ -1,66 +1,35 @@
-/* Internal (light__) view of a client, shared by client.c, exchange.c,
- * transport.c, curl_request.c, rate_limit.c, log.c and response.c.
+/* Internal (light__) view of a client, shared by the core's files.
+ *
+ * The core is split along its concepts, each behind its own header:
+ *   options      light__options below: immutable copies, made by client.c
+ *   token cache  token_cache.h (mint, refresh, single flight, 401 re-mint)
+ *   limiter      rate_limit.c, declared below
+ *   exchange     light/exchange.h: the sans-I/O state machine (no curl, no pthread)
+ *   pool         pool.h: libcurl easy handles, used by both transports
+ *   transports   transport.c (blocking), engine.c (async), curl_request.h (both)
  *
  * Ownership: a light_client is a thin handle (credentials of its scope) over
- * a refcounted light__shared that holds everything the app client and the
- * account clients derived from it have in common: copied options, the
- * account-token cache, the rate limiter, the blocking transport's pool of
- * easy handles and its CURLSH. The shared state is freed when the last
- * handle referring to it is freed. Options are immutable after creation, so
- * reading them needs no lock; the token cache, limiter and pool each have
- * their own mutex. */
+ * a refcounted light__shared (client.c, opaque) that the app client and the
+ * account clients derived from it have in common; it owns the options, the
+ * token cache, the limiter and the blocking transport's state, and is freed
+ * when the last handle referring to it is freed. The handle caches borrowed
+ * pointers to those parts. This header includes neither curl nor pthread. */
 #ifndef LIGHT_INTERNAL_H
 #define LIGHT_INTERNAL_H
 
-#include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
-
-#include <curl/curl.h>
 
 #include "codec.h"
-#include "curl_request.h"
 #include "light/client.h"
 #include "light/exchange.h"
+#include "token_cache.h"
 
-/* ---- rate limiter (rate_limit.c) ----------------------------------------- */
-
-typedef struct light__rate_limit light__rate_limit;
-
-/* New limiter: app_per_s for app-token requests, account_per_s per account
- * key. Returns NULL on allocation failure. */
-light__rate_limit *light__rate_limit_new(int app_per_s, int account_per_s);
-void light__rate_limit_free(light__rate_limit *rl);
-/* Take a slot for a request at monotonic time now_ms: account_key NULL = the
- * app bucket, else the bucket of that account. Returns 0 when the slot was
- * taken (the request may go now), else the ms to wait before asking again. */
-long light__rate_limit_acquire(light__rate_limit *rl, const char *account_key, int64_t now_ms);
-
-/* ---- token cache (exchange.c) -------------------------------------------- */
-
-typedef struct light__token_entry {
-  char *account_uuid;
-  char *token;        /* NULL until minted; never logged */
-  int64_t expires_ms; /* wall clock (client clock) ms */
-  int64_t refresh_ms; /* re-mint from this time on: expires - min(margin, ttl / 2) */
-  int minting;        /* 1 while one exchange has the mint in flight */
-  struct light__token_entry *next;
-} light__token_entry;
-
-/* ---- pool of easy handles for the blocking transport (transport.c) ------- */
-
-typedef struct light__pooled_easy {
-  CURL *easy;
-  light__curl_io io;
-  struct light__pooled_easy *next;
-} light__pooled_easy;
-
-typedef struct light__shared {
-  pthread_mutex_t ref_mu;
-  int refs;
-  pid_t pid; /* getpid() at creation: calls from another process are refused */
-
-  /* immutable options (copies) */
+/* ---- options (client.c) ---------------------------------------------------
+ * Copies of light_client_options with defaults applied; immutable after
+ * light_client_new, so reading them needs no lock. Strings owned by the
+ * shared state (app_token and proxy wiped on free). */
+typedef struct light__options {
   char *app_token; /* NULL when none */
   char *base_url;  /* no trailing slash */
   char *ca_file;
@@ -82,30 +51,36 @@ typedef struct light__shared {
   void *jitter_ud;
   light_clock_cb clock;
   void *clock_ud;
-  uint64_t prng; /* default jitter state (under token_mu) */
+  light_abort_cb abort_check; /* NULL: blocking calls are not interruptible */
+  void *abort_ud;
+} light__options;
 
-  /* account-token cache: token_mu guards entries and mint_generation;
-   * token_cv is broadcast whenever a mint finishes (success, failure or
-   * abandonment). */
-  pthread_mutex_t token_mu;
-  pthread_cond_t token_cv; /* CLOCK_MONOTONIC */
-  light__token_entry *tokens;
-  uint64_t mint_generation;
+/* ---- rate limiter (rate_limit.c) ----------------------------------------- */
 
-  light__rate_limit *rate_limit; /* NULL when off */
+typedef struct light__rate_limit light__rate_limit;
 
-  /* blocking transport */
-  pthread_mutex_t pool_mu;
-  light__pooled_easy *idle;
-  size_t n_idle;
-  CURLSH *share;
-  pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
-} light__shared;
+/* New limiter: app_per_s for app-token requests, account_per_s per account
+ * key. Returns NULL on allocation failure. */
+light__rate_limit *light__rate_limit_new(int app_per_s, int account_per_s);
+void light__rate_limit_free(light__rate_limit *rl);
+/* Take a slot for a request at monotonic time now_ms: account_key NULL = the
+ * app bucket, else the bucket of that account. Returns 0 when the slot was
+ * taken (the request may go now), else the ms to wait before asking again. */
+long light__rate_limit_acquire(light__rate_limit *rl, const char *account_key, int64_t now_ms);
+
+/* ---- the client ---------------------------------------------------------- */
+
+typedef struct light__shared light__shared;     /* client.c */
+typedef struct light__blocking light__blocking; /* transport.c */
 
 struct light_client {
-  light__shared *sh;
-  char *account_uuid;  /* set for clients derived with light_client_for_account */
-  char *account_token; /* bare account token given to light_client_new, or NULL */
+  light__shared *sh;             /* refcounted, shared with derived clients */
+  const light__options *opt;     /* borrowed from sh */
+  light__token_cache *tokens;    /* borrowed from sh */
+  light__rate_limit *rate_limit; /* borrowed from sh; NULL when off */
+  light__blocking *blocking;     /* borrowed from sh: the blocking transport's state */
+  char *account_uuid;            /* set for clients derived with light_client_for_account */
+  char *account_token;           /* bare account token given to light_client_new, or NULL */
 };
 
 /* ---- client.c ------------------------------------------------------------ */
@@ -119,20 +94,20 @@ double light__client_jitter(light_client *c);
 /* LIGHT_OK, or LIGHT_E_STATE (filled in err) when the client was created in
  * another process (used after fork()). */
 light_status light__client_check_usable(const light_client *c, light_error *err);
-/* Incremented (under token_mu) each time a mint finishes; lets an event loop
- * tell whether parked WAIT_TOKEN requests have something new to look at. */
-uint64_t light__client_mint_generation(const light_client *c);
+/* 1 when the shared state was created by another process (after fork()). */
+int light__client_foreign(const light_client *c);
 
 /* ---- exchange.c ---------------------------------------------------------- */
 
-/* Block the calling thread until a token mint of the exchange's account
- * finishes or max_ms elapse (blocking transport, after LIGHT_STEP_WAIT_TOKEN). */
-void light__exchange_wait_token(light_exchange *x, long max_ms);
-/* Release cached tokens (client_free of the last handle). */
-void light__token_cache_free(light__shared *sh);
+/* Token-cache generation seen by the last LIGHT_STEP_WAIT_TOKEN: a driver
+ * waits until the cache's generation differs from it. */
+uint64_t light__exchange_token_generation(const light_exchange *x);
 /* 1 when the exchange's finished response carries a token (light__response_is_secret):
  * the transport then wipes its copy of the body. */
 int light__exchange_response_is_secret(const light_exchange *x);
+/* The driver's abort check fired outside a transfer (a wait): finish the
+ * exchange with LIGHT_E_CANCELLED now (a mint it holds is given up). */
+void light__exchange_abort(light_exchange *x);
 
 /* ---- response.c ---------------------------------------------------------- */
 
@@ -144,10 +119,14 @@ int light__response_is_secret(const light_response *resp);
 
 /* ---- transport.c --------------------------------------------------------- */
 
-/* Create the pool's CURLSH (no I/O). 0 ok, -1 failure. */
-int light__pool_init(light__shared *sh);
-/* Free every pooled handle and the share. */
-void light__pool_free(light__shared *sh);
+/* The blocking transport's state of a client family: its easy-handle pool
+ * (with the CURLSH) and the condition variable token waits sleep on. NULL
+ * on failure. Owned by the shared state. */
+light__blocking *light__blocking_new(void);
+/* foreign = 1 in a child after fork(): connections abandoned, not shut down. */
+void light__blocking_free(light__blocking *b, int foreign);
+/* light__token_notify_cb of the cache: wakes the threads waiting on a mint. */
+void light__blocking_token_notify(void *ud, uint64_t generation);
 
 /* ---- log.c --------------------------------------------------------------- */
 

@@ -11,7 +11,7 @@
 #include "internal.h"
 
 static void emit(const light_client *c, light_log_level level, const char *line) {
-  const light__shared *sh = c->sh;
+  const light__options *sh = c->opt;
   if (sh->log_cb)
     sh->log_cb(sh->log_ud, level, line);
   else
@@ -46,6 +46,7 @@ static void append_redacted_target(light__buf *b, const char *url) {
 static const char *failure_name(int f) {
   switch (f) {
   case LIGHT_FAIL_CONNECT: return "connect-failed";
+  case LIGHT_FAIL_CONNECT_TIMEOUT: return "connect-timeout";
   case LIGHT_FAIL_TLS_VERIFY: return "tls-verify-failed";
   case LIGHT_FAIL_TIMEOUT: return "timeout";
   case LIGHT_FAIL_SEND: return "send-failed";
@@ -59,7 +60,7 @@ static const char *failure_name(int f) {
 void light__log_attempt(const light_client *c, const char *method, const char *url, int status, int failure,
                         const char *detail, int64_t duration_ms, int retries, int is_token_mint) {
   if (!c) return;
-  const light__shared *sh = c->sh;
+  const light__options *sh = c->opt;
   int failed = status == 0 || status >= 400;
   light_log_level level = failed ? LIGHT_LOG_ERROR : LIGHT_LOG_INFO;
   if (sh->log_level < level) return;
@@ -79,7 +80,7 @@ void light__log_attempt(const light_client *c, const char *method, const char *u
 }
 
 void light__log_headers(const light_client *c, const char *const *headers, size_t n) {
-  if (!c || c->sh->log_level < LIGHT_LOG_DEBUG) return;
+  if (!c || c->opt->log_level < LIGHT_LOG_DEBUG) return;
   for (size_t i = 0; i < n; i++) {
     light__buf b = {0};
     if (strncasecmp(headers[i], "Authorization:", 14) == 0)

@@ -148,7 +148,7 @@ function M.header_filter()
   if received then return end
   local bytes = tonumber(ngx.var.upstream_bytes_sent or "") or 0
   if status == 504 then
-    ctx.light_failure = bytes > 0 and "timeout" or "connect"
+    ctx.light_failure = bytes > 0 and "timeout" or "connect_timeout"
     ctx.light_failure_detail = "upstream timed out"
   else
     ctx.light_failure = bytes > 0 and "recv" or "connect"

@@ -704,10 +704,7 @@ static void test_log_redaction(void) {
   light_response_free(r);
   light_error_clear(&err);
   /* the account token the core minted, read from the shared cache */
-  char *minted = NULL;
-  pthread_mutex_lock(&app->sh->token_mu);
-  if (app->sh->tokens && app->sh->tokens->token) minted = strdup(app->sh->tokens->token);
-  pthread_mutex_unlock(&app->sh->token_mu);
+  char *minted = light__token_cache_peek(app->tokens, NULL);
   CHECK(minted != NULL);
   const char *text = cap.text.data ? cap.text.data : "";
   CHECK(cap.lines >= 4);

@@ -13,6 +13,8 @@ static void test_what_retries(void) {
   /* Never reached the server: every method. */
   CHECK(D(0, 0, 0, LIGHT_FAIL_CONNECT, -1, 0) >= 0);
   CHECK(D(0, 1, 0, LIGHT_FAIL_CONNECT, -1, 0) >= 0);
+  CHECK(D(0, 0, 0, LIGHT_FAIL_CONNECT_TIMEOUT, -1, 0) >= 0);
+  CHECK(D(0, 1, 0, LIGHT_FAIL_CONNECT_TIMEOUT, -1, 0) >= 0);
   /* 429: refused before processing, every method. */
   CHECK(D(0, 0, 429, 0, -1, 0) >= 0);
   /* May have reached the server: only idempotent operations. */

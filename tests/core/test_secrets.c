@@ -188,10 +188,9 @@ static void test_journey(void) {
 
   /* The exact token, from the cache (internal view). */
   char token[1024] = "";
-  pthread_mutex_lock(&app->sh->token_mu);
-  for (light__token_entry *e = app->sh->tokens; e; e = e->next)
-    if (e->token && strcmp(e->account_uuid, uuid) == 0) snprintf(token, sizeof token, "%s", e->token);
-  pthread_mutex_unlock(&app->sh->token_mu);
+  char *cached = light__token_cache_peek(app->tokens, uuid);
+  if (cached) snprintf(token, sizeof token, "%s", cached);
+  light__secret_free(cached);
   CHECK(strncmp(token, "eyJ", 3) == 0);
   int i_tok = add_needle("account token", token);
 

@@ -63,6 +63,18 @@ typedef double (*light_jitter_cb)(void *ud);
 /** Wall clock in milliseconds since the Unix epoch. Tests inject a fake one. */
 typedef int64_t (*light_clock_cb)(void *ud);
 
+/**
+ * Abort check of blocking calls (light_call(), light_request()): return
+ * nonzero to interrupt the call, which then fails with LIGHT_E_CANCELLED.
+ * Called on the calling thread at least every 50 ms while the call waits:
+ * during the transfer (also from libcurl's progress callback), during retry
+ * backoff, rate-limiter waits and while another thread mints the account
+ * token. An interrupted transfer's connection is closed, an interrupted
+ * request is never retried, and the client stays usable. Must not call into
+ * the client.
+ */
+typedef int (*light_abort_cb)(void *ud);
+
 #define LIGHT_CLIENT_OPTIONS_VERSION 1
 
 /**
@@ -97,6 +109,8 @@ typedef struct light_client_options {
   void *jitter_ud;
   light_clock_cb clock;           /**< default: CLOCK_REALTIME */
   void *clock_ud;
+  light_abort_cb abort_check;     /**< default NULL: blocking calls run to completion */
+  void *abort_ud;
 } light_client_options;
 
 /**

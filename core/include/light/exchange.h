@@ -71,14 +71,15 @@ typedef enum light_step {
 
 /** Transport outcomes other than an HTTP response. Fixed numbers. */
 typedef enum light_transport_failure {
-  LIGHT_FAIL_CONNECT = 1,    /**< never reached the server: refused, DNS, connect timeout */
+  LIGHT_FAIL_CONNECT = 1,    /**< never reached the server: refused, DNS, TLS handshake */
   LIGHT_FAIL_TLS_VERIFY = 2, /**< certificate/hostname verification failed: never retried */
   LIGHT_FAIL_TIMEOUT = 3,    /**< total timeout after connecting (may have reached the server) */
   LIGHT_FAIL_SEND = 4,       /**< broke while sending (may have reached the server) */
   LIGHT_FAIL_RECV = 5,       /**< reset, empty reply or truncated while receiving */
   LIGHT_FAIL_TOO_LARGE = 6,  /**< response body over max_response_bytes */
   LIGHT_FAIL_CANCELLED = 7,  /**< host cancelled */
-  LIGHT_FAIL_OTHER = 8
+  LIGHT_FAIL_OTHER = 8,
+  LIGHT_FAIL_CONNECT_TIMEOUT = 9 /**< the connect did not finish in time: never reached the server */
 } light_transport_failure;
 
 /**
