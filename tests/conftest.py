@@ -13,8 +13,8 @@ Parity matrix (sandbox/light_sandbox/coverage.py): the session sets LIGHT_PARITY
 every emulator records there which operation each SDK language called. At the
 end the table is printed, and on a full run (every test file of tests/core,
 tests/python, tests/node and tests/lua collected, nothing deselected, no test
-failed) the session fails when a cell is empty or tests/PARITY.md is stale.
-LIGHT_UPDATE_PARITY=1 rewrites tests/PARITY.md on such a run;
+failed) the session fails when a cell is empty or tests/COVERAGE.md is stale.
+LIGHT_UPDATE_PARITY=1 rewrites tests/COVERAGE.md on such a run;
 LIGHT_PARITY_TABLE=1 prints the table on subset runs too.
 """
 import os
@@ -67,7 +67,7 @@ def clean_sandbox(sandbox):
 # ---- parity matrix (operation x language) ------------------------------------------------------
 
 TESTS = pathlib.Path(__file__).resolve().parent
-PARITY_MD = TESTS / "PARITY.md"
+PARITY_MD = TESTS / "COVERAGE.md"
 PARITY_SUITES = ("core", "python", "node", "lua")
 _parity = {"dir": None, "owned": False, "deselected": 0, "full": False, "why": "", "report": None}
 

@@ -1,7 +1,7 @@
 """The parity-matrix machinery (sandbox/light_sandbox/coverage.py, tools/gen_parity.py,
 the hook in the emulator): User-Agent -> language, first-seen recording,
 merge, render, and the checks that must fail on an empty cell or a stale
-tests/PARITY.md. The matrix itself is checked at the end of a full run by
+tests/COVERAGE.md. The matrix itself is checked at the end of a full run by
 tests/conftest.py."""
 import json
 import os
@@ -143,7 +143,7 @@ def test_rows_are_the_api_operations():
 
 
 def test_committed_parity_md_has_every_cell_filled():
-    text = (ROOT / "tests" / "PARITY.md").read_text(encoding="utf-8")
+    text = (ROOT / "tests" / "COVERAGE.md").read_text(encoding="utf-8")
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert [r.split("`")[1] for r in rows] == OPS
     for r in rows:

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Generate tests/PARITY.md, the operation x language parity table, from the
+"""Generate tests/COVERAGE.md, the operation x language parity table, from the
 coverage files the emulator wrote (sandbox/light_sandbox/coverage.py).
 
     LIGHT_PARITY_DIR=/tmp/parity make test        # keep the coverage of a full run
-    python3 tools/gen_parity.py --from /tmp/parity           # rewrite tests/PARITY.md
+    python3 tools/gen_parity.py --from /tmp/parity           # rewrite tests/COVERAGE.md
     python3 tools/gen_parity.py --from /tmp/parity --check   # exit 1 if a cell is empty or the file is stale
     python3 tools/gen_parity.py --from /tmp/parity --stdout  # print, write nothing
 
@@ -25,7 +25,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--from", dest="dirs", action="append", required=True, metavar="DIR",
                    help="a LIGHT_PARITY_DIR of a test run (repeatable)")
-    p.add_argument("--out", default=str(ROOT / "tests" / "PARITY.md"), help="file to write (default tests/PARITY.md)")
+    p.add_argument("--out", default=str(ROOT / "tests" / "COVERAGE.md"), help="file to write (default tests/COVERAGE.md)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--check", action="store_true", help="write nothing; exit 1 on an empty cell or a stale --out")
     g.add_argument("--stdout", action="store_true", help="print the document instead of writing it")
