@@ -59,6 +59,7 @@ typedef struct light__shared {
   pthread_mutex_t ref_mu;
   int refs;
   pid_t pid; /* getpid() at creation: calls from another process are refused */
+  int closed; /* 1 once the client that created it is freed: derived clients refuse calls (__atomic) */
 
   /* immutable options (copies) */
   char *app_token; /* NULL when none */
