@@ -11,30 +11,18 @@
 #include "codec.h"
 #include "curl_request.h"
 #include "internal.h"
+#include "option_table.h"
 
 #define DEFAULT_BASE_URL "https://api.light.dev"
 
 /* ---- options ----------------------------------------------------------- */
 
-static light_log_level log_level_from_env(void) {
-  const char *v = getenv("LIGHT_LOG");
-  if (!v || !*v) return LIGHT_LOG_OFF;
-  if (strcasecmp(v, "debug") == 0) return LIGHT_LOG_DEBUG;
-  if (strcasecmp(v, "info") == 0) return LIGHT_LOG_INFO;
-  if (strcasecmp(v, "error") == 0) return LIGHT_LOG_ERROR;
-  return LIGHT_LOG_OFF;
-}
-
 void light_client_options_init(light_client_options *opts) {
   if (!opts) return;
   memset(opts, 0, sizeof *opts);
   opts->version = LIGHT_CLIENT_OPTIONS_VERSION;
-  const char *tok = getenv("LIGHT_APP_TOKEN");
-  opts->app_token = (tok && *tok) ? tok : NULL;
-  const char *url = getenv("LIGHT_BASE_URL");
-  opts->base_url = (url && *url) ? url : NULL;
   opts->max_retries = 2;
-  opts->log_level = log_level_from_env();
+  light__options_from_env(opts); /* the only place the SDK reads LIGHT_* variables */
 }
 
 /* ---- validation -------------------------------------------------------- */
@@ -75,6 +63,7 @@ struct light__shared {
   pthread_mutex_t ref_mu; /* guards refs */
   int refs;
   pid_t pid; /* getpid() at creation: calls from another process are refused */
+  int closed; /* 1 once the client that created it is freed: derived clients refuse calls (__atomic) */
   light__options opt;
   light__token_cache *tokens;
   light__rate_limit *rate_limit; /* NULL when off */
@@ -203,6 +192,16 @@ light_status light_client_new(light_client **out, const light_client_options *op
   }
   if (opts->version > LIGHT_CLIENT_OPTIONS_VERSION)
     return invalid(err, "version", "light_client_options.version is newer than this library");
+  light_client_options eff;
+  if (opts->account_token && *opts->account_token && opts->app_token && opts->app_token == opts->env_app_token) {
+    /* An account token given with only the environment's app token: a bare
+     * account client (LIGHT_APP_TOKEN is a default, not a second credential). */
+    eff = *opts;
+    eff.app_token = NULL;
+    opts = &eff;
+  }
+  light_status cst = light__options_check(opts, err);
+  if (cst != LIGHT_OK) return cst;
   if (opts->app_token && *opts->app_token && !token_ok(opts->app_token))
     return invalid(err, "app_token", "app_token contains CR, LF, spaces or control characters");
   if (opts->account_token && *opts->account_token && !token_ok(opts->account_token))
@@ -215,10 +214,6 @@ light_status light_client_new(light_client **out, const light_client_options *op
     return invalid(err, "user_agent_runtime", "user_agent_runtime contains CR or LF");
   if (opts->ca_file && strpbrk(opts->ca_file, "\r\n")) return invalid(err, "ca_file", "ca_file contains CR or LF");
   if (opts->proxy && strpbrk(opts->proxy, "\r\n")) return invalid(err, "proxy", "proxy contains CR or LF");
-  if (opts->timeout_ms < 0 || opts->connect_timeout_ms < 0)
-    return invalid(err, "timeout_ms", "timeouts must not be negative");
-  if (opts->rate_limit && (opts->app_rate_per_s < 0 || opts->account_rate_per_s < 0))
-    return invalid(err, "app_rate_per_s", "rate limits must not be negative");
   if (light__global_init() != 0) return light__error_set(err, LIGHT_E_INTERNAL, LIGHT_ERR_LIGHT, "curl_global_init failed");
 
   light_status st = LIGHT_OK;
@@ -237,6 +232,9 @@ light_status light_client_new(light_client **out, const light_client_options *op
 
 void light_client_free(light_client *client) {
   if (!client) return;
+  /* Freeing the client that created the shared state closes the clients
+   * derived from it: their calls fail with LIGHT_E_STATE from now on. */
+  if (!client->account_uuid) __atomic_store_n(&client->sh->closed, 1, __ATOMIC_RELEASE);
   shared_release(client->sh);
   free(client->account_uuid);
   light__secret_free(client->account_token);
@@ -319,6 +317,9 @@ double light__client_jitter(light_client *c) {
 }
 
 light_status light__client_check_usable(const light_client *c, light_error *err) {
+  if (__atomic_load_n(&c->sh->closed, __ATOMIC_ACQUIRE))
+    return light__error_set(err, LIGHT_E_STATE, LIGHT_ERR_LIGHT,
+                            "client is closed (the client it was derived from was closed)");
   if (c->sh->pid != getpid())
     return light__error_set(err, LIGHT_E_STATE, LIGHT_ERR_LIGHT,
                             "client used after fork(); create a new client in the child");

@@ -38,27 +38,69 @@ const char *light_strerror(light_status code) {
   return "unknown status";
 }
 
+/* The error kinds as data: the class tree every binding builds from. Row i
+ * is kind i; a parent comes before its children. */
+typedef struct kind_row {
+  const char *name;
+  light_error_kind parent; /* LIGHT_ERR_NONE: the root */
+  int http_status;         /* 0 = not an HTTP status class; 500 = any status >= 500 */
+  const char *doc;
+} kind_row;
+
+static const kind_row KINDS[] = {
+    [LIGHT_ERR_NONE] = {"LightError", LIGHT_ERR_NONE, 0, "never raised; a safe class to fall back on"},
+    [LIGHT_ERR_LIGHT] = {"LightError", LIGHT_ERR_NONE, 0, "Base class of every error raised by light."},
+    [LIGHT_ERR_API] = {"APIError", LIGHT_ERR_LIGHT, 0,
+                       "The server answered with an error status. Attributes: status, body, request_id, headers."},
+    [LIGHT_ERR_BAD_REQUEST] = {"BadRequestError", LIGHT_ERR_API, 400, "HTTP 400."},
+    [LIGHT_ERR_AUTHENTICATION] = {"AuthenticationError", LIGHT_ERR_API, 401,
+                                  "HTTP 401: token missing, invalid or expired."},
+    [LIGHT_ERR_PERMISSION_DENIED] = {"PermissionDeniedError", LIGHT_ERR_API, 403, "HTTP 403."},
+    [LIGHT_ERR_NOT_FOUND] = {"NotFoundError", LIGHT_ERR_API, 404, "HTTP 404."},
+    [LIGHT_ERR_CONFLICT] = {"ConflictError", LIGHT_ERR_API, 409, "HTTP 409."},
+    [LIGHT_ERR_UNPROCESSABLE_ENTITY] = {"UnprocessableEntityError", LIGHT_ERR_API, 422,
+                                        "HTTP 422: the request is valid JSON but not acceptable now."},
+    [LIGHT_ERR_RATE_LIMIT] = {"RateLimitError", LIGHT_ERR_API, 429, "HTTP 429 after the retries allowed."},
+    [LIGHT_ERR_INTERNAL_SERVER] = {"InternalServerError", LIGHT_ERR_API, 500, "HTTP 5xx after the retries allowed."},
+    [LIGHT_ERR_CONNECTION] = {"APIConnectionError", LIGHT_ERR_LIGHT, 0,
+                              "Could not talk to the server (DNS, connect, reset, TLS)."},
+    [LIGHT_ERR_TIMEOUT] = {"APITimeoutError", LIGHT_ERR_CONNECTION, 0, "The request timed out."},
+    [LIGHT_ERR_SIGNATURE_VERIFICATION] = {"SignatureVerificationError", LIGHT_ERR_LIGHT, 0,
+                                          "A webhook signature did not verify. Attribute: reason (malformed_header, "
+                                          "timestamp_too_old, timestamp_in_future, signature_mismatch, no_secret)."},
+    [LIGHT_ERR_INVALID_ARGUMENT] = {"InvalidArgumentError", LIGHT_ERR_LIGHT, 0,
+                                    "Local misuse caught before any I/O (Python TypeError/ValueError, Node "
+                                    "TypeError, Lua err.kind)."},
+    /* Named like the OpenAI SDK's class for a 2xx body that is not what was expected;
+     * also a validly signed webhook body that is no event envelope. */
+    [LIGHT_ERR_DECODE] = {"APIResponseValidationError", LIGHT_ERR_API, 0,
+                          "A 2xx response whose body is not the JSON expected, or a validly signed webhook body "
+                          "that is not an event envelope."},
+};
+
+#define N_KINDS (sizeof KINDS / sizeof KINDS[0])
+
+size_t light_error_kind_count(void) { return N_KINDS; }
+
 const char *light_error_kind_name(light_error_kind kind) {
-  switch (kind) {
-    case LIGHT_ERR_NONE: return "LightError"; /* never raised; a safe class to fall back on */
-    case LIGHT_ERR_LIGHT: return "LightError";
-    case LIGHT_ERR_API: return "APIError";
-    case LIGHT_ERR_BAD_REQUEST: return "BadRequestError";
-    case LIGHT_ERR_AUTHENTICATION: return "AuthenticationError";
-    case LIGHT_ERR_PERMISSION_DENIED: return "PermissionDeniedError";
-    case LIGHT_ERR_NOT_FOUND: return "NotFoundError";
-    case LIGHT_ERR_CONFLICT: return "ConflictError";
-    case LIGHT_ERR_UNPROCESSABLE_ENTITY: return "UnprocessableEntityError";
-    case LIGHT_ERR_RATE_LIMIT: return "RateLimitError";
-    case LIGHT_ERR_INTERNAL_SERVER: return "InternalServerError";
-    case LIGHT_ERR_CONNECTION: return "APIConnectionError";
-    case LIGHT_ERR_TIMEOUT: return "APITimeoutError";
-    case LIGHT_ERR_SIGNATURE_VERIFICATION: return "SignatureVerificationError";
-    case LIGHT_ERR_INVALID_ARGUMENT: return "InvalidArgumentError";
-    /* Named like the OpenAI SDK's class for a 2xx body that is not what was expected. */
-    case LIGHT_ERR_DECODE: return "APIResponseValidationError";
-  }
-  return "LightError";
+  return (size_t)kind < N_KINDS ? KINDS[kind].name : "LightError";
+}
+
+light_error_kind light_error_kind_parent(light_error_kind kind) {
+  return (size_t)kind < N_KINDS ? KINDS[kind].parent : LIGHT_ERR_NONE;
+}
+
+int light_error_kind_http_status(light_error_kind kind) {
+  return (size_t)kind < N_KINDS ? KINDS[kind].http_status : 0;
+}
+
+const char *light_error_kind_doc(light_error_kind kind) { return (size_t)kind < N_KINDS ? KINDS[kind].doc : ""; }
+
+light_error_kind light_error_kind_find(const char *name) {
+  if (!name) return LIGHT_ERR_NONE;
+  for (size_t k = 1; k < N_KINDS; k++)
+    if (strcmp(KINDS[k].name, name) == 0) return (light_error_kind)k;
+  return LIGHT_ERR_NONE;
 }
 
 const char *light_signature_reason_name(int reason) {

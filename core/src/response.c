@@ -120,6 +120,39 @@ const char *light_response_headers(const light_response *resp, size_t *len) {
   return resp ? resp->headers : NULL;
 }
 
+int light_response_header_at(const light_response *resp, size_t i, const char **name, size_t *name_len,
+                             const char **value, size_t *value_len) {
+  if (!resp || i >= resp->n_pairs) return 0;
+  if (name) *name = resp->pairs[i].name;
+  if (name_len) *name_len = strlen(resp->pairs[i].name);
+  if (value) *value = resp->pairs[i].value;
+  if (value_len) *value_len = strlen(resp->pairs[i].value);
+  return 1;
+}
+
+int light_header_next(const char *block, size_t len, size_t *pos, const char **name, size_t *name_len,
+                      const char **value, size_t *value_len) {
+  if (!block || !pos) return 0;
+  while (*pos < len) {
+    const char *p = block + *pos, *end = block + len;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *le = nl ? nl : end;
+    *pos = (size_t)((nl ? nl + 1 : end) - block);
+    if (le > p && le[-1] == '\r') le--;
+    const char *colon = memchr(p, ':', (size_t)(le - p));
+    if (!colon || colon == p || (le - p >= 5 && memcmp(p, "HTTP/", 5) == 0) || isspace((unsigned char)p[0])) continue;
+    const char *v = colon + 1, *ve = le;
+    while (v < ve && (*v == ' ' || *v == '\t')) v++;
+    while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+    if (name) *name = p;
+    if (name_len) *name_len = (size_t)(colon - p);
+    if (value) *value = v;
+    if (value_len) *value_len = (size_t)(ve - v);
+    return 1;
+  }
+  return 0;
+}
+
 const char *light_response_request_id(const light_response *resp) { return resp ? resp->request_id : NULL; }
 
 int light_response_retries(const light_response *resp) { return resp ? resp->retries : 0; }
@@ -158,14 +191,29 @@ static double number_of(const cJSON *v, double dflt) {
   return dflt;
 }
 
-int light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query) {
+static int page_error(light_error *err, const light_response *resp, light_status code, const char *msg) {
+  light__error_set(err, code, code == LIGHT_E_DECODE ? LIGHT_ERR_DECODE
+                              : code == LIGHT_E_INVALID_ARGUMENT ? LIGHT_ERR_INVALID_ARGUMENT : LIGHT_ERR_LIGHT,
+                   "%s", msg);
+  if (err && resp) {
+    err->http_status = resp->status;
+    err->retries = resp->retries;
+    if (resp->request_id) err->request_id = light__strdup(resp->request_id);
+  }
+  return code;
+}
+
+int light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query,
+                          light_error *err) {
   if (next_query) *next_query = NULL;
-  if (!resp || !next_query) return LIGHT_E_INVALID_ARGUMENT;
-  if (prev_query && !cJSON_IsObject(prev_query)) return LIGHT_E_INVALID_ARGUMENT;
+  if (!resp || !next_query) return page_error(err, NULL, LIGHT_E_INVALID_ARGUMENT, "response or next_query is NULL");
+  if (prev_query && !cJSON_IsObject(prev_query))
+    return page_error(err, NULL, LIGHT_E_INVALID_ARGUMENT, "the previous query is not an object");
   const cJSON *j = resp->json;
-  if (!cJSON_IsObject(j)) return LIGHT_E_DECODE;
-  const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
-  if (!cJSON_IsArray(data)) return LIGHT_E_DECODE;
+  const cJSON *data = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
+  if (!cJSON_IsArray(data))
+    return page_error(err, resp, LIGHT_E_DECODE,
+                      "the response of a paginated operation is not a list envelope {data: [...], has_more, ...}");
   const cJSON *has_more = cJSON_GetObjectItemCaseSensitive(j, "has_more");
   int n = cJSON_GetArraySize(data);
   /* has_more absent: fall back on next_page_url; an empty page always ends
@@ -180,25 +228,25 @@ int light_page_next_query(const light_response *resp, const cJSON *prev_query, c
   double next = offset + n;
 
   cJSON *q = prev_query ? cJSON_Duplicate(prev_query, 1) : cJSON_CreateObject();
-  if (!q) return LIGHT_E_NOMEM;
+  if (!q) return page_error(err, NULL, LIGHT_E_NOMEM, "out of memory");
   const cJSON *limit = cJSON_GetObjectItemCaseSensitive(j, "limit");
   if (!cJSON_GetObjectItemCaseSensitive(q, "limit") && cJSON_IsNumber(limit) && limit->valuedouble > 0) {
     if (!cJSON_AddNumberToObject(q, "limit", limit->valuedouble)) {
       cJSON_Delete(q);
-      return LIGHT_E_NOMEM;
+      return page_error(err, NULL, LIGHT_E_NOMEM, "out of memory");
     }
   }
   cJSON *nv = cJSON_CreateNumber(next);
   if (!nv) {
     cJSON_Delete(q);
-    return LIGHT_E_NOMEM;
+    return page_error(err, NULL, LIGHT_E_NOMEM, "out of memory");
   }
   if (cJSON_GetObjectItemCaseSensitive(q, "offset")) {
     cJSON_ReplaceItemInObjectCaseSensitive(q, "offset", nv);
   } else if (!cJSON_AddItemToObject(q, "offset", nv)) {
     cJSON_Delete(nv);
     cJSON_Delete(q);
-    return LIGHT_E_NOMEM;
+    return page_error(err, NULL, LIGHT_E_NOMEM, "out of memory");
   }
   *next_query = q;
   return 1;

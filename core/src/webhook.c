@@ -92,6 +92,9 @@ light_status light_webhook_sign(const void *payload, size_t payload_len, const c
                                 int64_t timestamp, char *out, size_t out_size) {
   static const char hex[] = "0123456789abcdef";
   if ((!payload && payload_len) || !secret || !secret_len || timestamp < 0 || !out) return LIGHT_E_INVALID_ARGUMENT;
+  /* verify takes NUL-terminated secrets: a NUL inside would make sign and
+   * verify use different keys, so it is refused here too. */
+  if (memchr(secret, '\0', secret_len)) return LIGHT_E_INVALID_ARGUMENT;
   char ts[24];
   int ts_len = snprintf(ts, sizeof ts, "%lld", (long long)timestamp);
   if ((size_t)ts_len + 1 + 2 * MAC_LEN + 1 > out_size) return LIGHT_E_INVALID_ARGUMENT;
@@ -167,6 +170,13 @@ light_status light_webhook_verify(const void *payload, size_t payload_len, const
     if (err) err->param = "payload";
     return LIGHT_E_INVALID_ARGUMENT;
   }
+  if (tolerance_s <= 0 || tolerance_s > LIGHT_WEBHOOK_MAX_TOLERANCE) {
+    light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT,
+                     "tolerance must be a positive number of seconds, at most %d (default %d)",
+                     LIGHT_WEBHOOK_MAX_TOLERANCE, LIGHT_WEBHOOK_DEFAULT_TOLERANCE);
+    if (err) err->param = "tolerance";
+    return LIGHT_E_INVALID_ARGUMENT;
+  }
   size_t usable = 0;
   for (size_t i = 0; secrets && i < n_secrets; i++) usable += secrets[i] && secrets[i][0];
   if (!usable) return sig_error(err, LIGHT_SIG_NO_SECRET, "no webhook secret was given");
@@ -180,7 +190,7 @@ light_status light_webhook_verify(const void *payload, size_t payload_len, const
                      "malformed " LIGHT_SIGNATURE_HEADER " header (expected <unix seconds>.<64 lowercase hex>)");
 
   /* Timestamps are public, so checking the window before any HMAC leaks nothing. */
-  if (tolerance_s > 0) {
+  {
     if (now >= INT64_MIN + tolerance_s && ts < now - tolerance_s)
       return sig_error(err, LIGHT_SIG_TIMESTAMP_TOO_OLD, "webhook timestamp is older than the tolerance (%lld s)",
                        (long long)tolerance_s);

@@ -46,7 +46,7 @@ static int list_invoices(light_client *acct, int page_size, char *newest, size_t
       if (!*newest) snprintf(newest, n, "%s", ex_str(inv, "number"));
     }
     cJSON *next = NULL;
-    int more = light_page_next_query(resp, query, &next); /* the same query with the offset advanced */
+    int more = light_page_next_query(resp, query, &next, NULL); /* the same query with the offset advanced */
     light_response_free(resp);
     cJSON_Delete(query);
     query = next;

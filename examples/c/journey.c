@@ -236,7 +236,7 @@ static int invoices(char *fig, size_t n) {
     pages++;
     count += ex_len(light_response_json(resp), "data");
     cJSON *next = NULL;
-    int more = light_page_next_query(resp, query, &next);
+    int more = light_page_next_query(resp, query, &next, NULL);
     light_response_free(resp);
     cJSON_Delete(query);
     query = next;

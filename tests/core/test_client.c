@@ -340,7 +340,7 @@ static void test_invoice_pages(light_client *ac) {
     pages++;
     items += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(light_response_json(r), "data"));
     cJSON *next = NULL;
-    int more = light_page_next_query(r, query, &next);
+    int more = light_page_next_query(r, query, &next, NULL);
     light_response_free(r);
     CHECK(more >= 0);
     if (more != 1 || pages > 100) break;
@@ -599,7 +599,7 @@ static void test_pagination(void) {
     pages++;
     items += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(light_response_json(r), "data"));
     cJSON *next = NULL;
-    int more = light_page_next_query(r, query, &next);
+    int more = light_page_next_query(r, query, &next, NULL);
     light_response_free(r);
     CHECK(more >= 0);
     if (more != 1 || pages > 1000) break;
@@ -634,24 +634,24 @@ static void test_page_next_query_unit(void) {
   light_response *r = light__response_new(200, h, strlen(h), "", 0,
                                            obj("{\"data\":[1,2],\"has_more\":true,\"limit\":2,\"offset\":4}"), 0);
   cJSON *prev = obj("{\"limit\":2,\"offset\":4,\"status\":\"active\"}");
-  CHECK_INT(light_page_next_query(r, prev, &next), 1);
+  CHECK_INT(light_page_next_query(r, prev, &next, NULL), 1);
   CHECK_INT(cJSON_GetObjectItemCaseSensitive(next, "offset")->valueint, 6);
   CHECK_STR(cJSON_GetObjectItemCaseSensitive(next, "status")->valuestring, "active");
   cJSON_Delete(next);
-  CHECK_INT(light_page_next_query(r, NULL, &next), 1);
+  CHECK_INT(light_page_next_query(r, NULL, &next, NULL), 1);
   CHECK_INT(cJSON_GetObjectItemCaseSensitive(next, "offset")->valueint, 6);
   CHECK_INT(cJSON_GetObjectItemCaseSensitive(next, "limit")->valueint, 2);
   cJSON_Delete(next);
   light_response_free(r);
   r = light__response_new(200, h, strlen(h), "", 0, obj("{\"data\":[1],\"has_more\":false}"), 0);
-  CHECK_INT(light_page_next_query(r, prev, &next), 0);
+  CHECK_INT(light_page_next_query(r, prev, &next, NULL), 0);
   CHECK(next == NULL);
   light_response_free(r);
   r = light__response_new(200, h, strlen(h), "", 0, obj("{\"data\":[],\"has_more\":true}"), 0);
-  CHECK_INT(light_page_next_query(r, prev, &next), 0); /* empty page never loops */
+  CHECK_INT(light_page_next_query(r, prev, &next, NULL), 0); /* empty page never loops */
   light_response_free(r);
   r = light__response_new(200, h, strlen(h), "", 0, obj("[1,2]"), 0);
-  CHECK_INT(light_page_next_query(r, prev, &next), LIGHT_E_DECODE);
+  CHECK_INT(light_page_next_query(r, prev, &next, NULL), LIGHT_E_DECODE);
   light_response_free(r);
   cJSON_Delete(prev);
   /* headers: case-insensitive, status line skipped, request id */

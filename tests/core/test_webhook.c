@@ -121,14 +121,20 @@ static void test_verify(void) {
   CHECK_INT(verify1(EVENT, n, sig, SECRET, 3600, NOW - 3600, &err), LIGHT_OK);
   CHECK_REASON(verify1(EVENT, n, sig, SECRET, 3600, NOW - 3601, &err), LIGHT_SIG_TIMESTAMP_IN_FUTURE, err);
   CHECK_REASON(verify1(EVENT, n, sig, SECRET, 300, NOW + 301, &err), LIGHT_SIG_TIMESTAMP_TOO_OLD, err);
-  /* tolerance <= 0 disables the window. */
-  CHECK_INT(verify1(EVENT, n, sig, SECRET, 0, NOW + 100000000, &err), LIGHT_OK);
-  CHECK_INT(verify1(EVENT, n, sig, SECRET, -1, 0, &err), LIGHT_OK);
+  /* Nothing turns the window off: 0, negative and huge tolerances are refused. */
+  CHECK_INT(verify1(EVENT, n, sig, SECRET, 0, NOW + 100000000, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK(err.param && strcmp(err.param, "tolerance") == 0);
+  CHECK_INT(verify1(EVENT, n, sig, SECRET, -1, 0, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(verify1(EVENT, n, sig, SECRET, LIGHT_WEBHOOK_MAX_TOLERANCE + 1, NOW, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(verify1(EVENT, n, sig, SECRET, LIGHT_WEBHOOK_MAX_TOLERANCE, NOW, &err), LIGHT_OK);
+  /* A secret with a NUL inside: sign refuses it (verify's secrets are C strings). */
+  CHECK_INT(light_webhook_sign(EVENT, n, "whsec_dev\0REAL", 14, NOW, sig, sizeof sig), LIGHT_E_INVALID_ARGUMENT);
+  light_webhook_sign(EVENT, n, SECRET, strlen(SECRET), NOW, sig, sizeof sig);
   /* Window check happens before the HMAC: an old, wrongly signed header says too old. */
   CHECK_REASON(verify1(changed, n, sig, SECRET, 3600, NOW + 7200, &err), LIGHT_SIG_TIMESTAMP_TOO_OLD, err);
   /* Extreme clocks do not overflow. */
-  CHECK_REASON(verify1(EVENT, n, sig, SECRET, INT64_MAX, INT64_MIN, &err), LIGHT_SIG_TIMESTAMP_IN_FUTURE, err);
-  CHECK_INT(verify1(EVENT, n, sig, SECRET, INT64_MAX, NOW, &err), LIGHT_OK);
+  CHECK_REASON(verify1(EVENT, n, sig, SECRET, LIGHT_WEBHOOK_MAX_TOLERANCE, INT64_MIN, &err), LIGHT_SIG_TIMESTAMP_IN_FUTURE, err);
+  CHECK_INT(verify1(EVENT, n, sig, SECRET, INT64_MAX, NOW, &err), LIGHT_E_INVALID_ARGUMENT);
   CHECK_REASON(verify1(EVENT, n, sig, SECRET, 10, INT64_MIN, &err), LIGHT_SIG_TIMESTAMP_IN_FUTURE, err);
   CHECK_REASON(verify1(EVENT, n, sig, SECRET, 10, INT64_MAX, &err), LIGHT_SIG_TIMESTAMP_TOO_OLD, err);
 

@@ -111,12 +111,19 @@ typedef struct light_client_options {
   void *clock_ud;
   light_abort_cb abort_check;     /**< default NULL: blocking calls run to completion */
   void *abort_ud;
+  /** Set by light_client_options_init(): the LIGHT_APP_TOKEN value app_token
+   *  was defaulted to. While app_token still equals it and an account_token
+   *  is given, the client is a bare account client (the environment's app
+   *  token is not used). Callers leave it alone. */
+  const char *env_app_token;
 } light_client_options;
 
 /**
- * @brief Fill @p opts with defaults, reading LIGHT_APP_TOKEN, LIGHT_BASE_URL and
- * LIGHT_LOG from the environment (pointers into the environment: copy or use
- * before changing it). NULL-safe.
+ * @brief Fill @p opts with defaults, reading the environment variables named
+ * by the option table (light/options.h: LIGHT_APP_TOKEN, LIGHT_BASE_URL,
+ * LIGHT_LOG; pointers into the environment: copy or use before changing
+ * it). This is the only place the SDK reads them; a value that does not
+ * pass the option's checks (e.g. LIGHT_LOG=loud) is ignored. NULL-safe.
  */
 void light_client_options_init(light_client_options *opts);
 
@@ -236,6 +243,26 @@ const char *light_response_header(const light_response *resp, const char *name);
 /** @brief Raw header block "Name: value\r\n"... (borrowed). */
 const char *light_response_headers(const light_response *resp, size_t *len);
 
+/**
+ * @brief Header @p i (0-based, in the order received; status lines and
+ * malformed lines skipped) of @p resp: name and trimmed value, borrowed,
+ * NUL-terminated, valid until light_response_free(). Names keep the
+ * server's case. @return 1, or 0 when @p i is past the last header.
+ */
+int light_response_header_at(const light_response *resp, size_t i, const char **name, size_t *name_len,
+                             const char **value, size_t *value_len);
+
+/**
+ * @brief Iterate the "Name: value\r\n" lines of a raw header block (a
+ * response's light_response_headers() or a ::light_error's headers) as the
+ * core parses them: status lines, lines without a colon and continuation
+ * lines skipped, values trimmed. Start with *pos = 0. Pointers are into
+ * @p block (not NUL-terminated: use the lengths).
+ * @return 1 when a header was found (and *pos advanced), 0 at the end.
+ */
+int light_header_next(const char *block, size_t len, size_t *pos, const char **name, size_t *name_len,
+                      const char **value, size_t *value_len);
+
 /** @brief Request id header of the response, or NULL (borrowed). */
 const char *light_response_request_id(const light_response *resp);
 
@@ -255,10 +282,17 @@ void light_response_free(light_response *resp);
  * builds the next request's query by copying @p prev_query (may be NULL) with
  * offset advanced.
  * @param[out] next_query caller owns (cJSON_Delete) when 1 is returned.
+ * @param err  filled when a negative status is returned (may be NULL): for
+ *             LIGHT_E_DECODE the kind is LIGHT_ERR_DECODE (the class
+ *             APIResponseValidationError) with the response's HTTP status,
+ *             retries and request id, so bindings raise it as it is.
  * @return 1 when there is a next page, 0 when this was the last, or a negative
- *         light_status (LIGHT_E_DECODE when the body is not a list envelope).
+ *         light_status: LIGHT_E_DECODE (the body is not a list envelope),
+ *         LIGHT_E_INVALID_ARGUMENT (NULL resp/next_query, prev_query not an
+ *         object), LIGHT_E_NOMEM.
  */
-int light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query);
+int light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query,
+                          light_error *err);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

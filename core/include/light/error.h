@@ -115,6 +115,26 @@ const char *light_strerror(light_status code);
 const char *light_error_kind_name(light_error_kind kind);
 
 /**
+ * @brief The error kinds as data, for bindings that build their class tree
+ * from the core: kinds are numbered 1 .. light_error_kind_count() - 1, and a
+ * parent always has a smaller number than its children, so creating the
+ * classes in numeric order creates every base first.
+ */
+size_t light_error_kind_count(void);
+
+/** @brief Parent kind of @p kind (LIGHT_ERR_NONE for LightError, the root). */
+light_error_kind light_error_kind_parent(light_error_kind kind);
+
+/** @brief HTTP status the kind stands for (400, 401, ...; 500 means any status >= 500), or 0. */
+int light_error_kind_http_status(light_error_kind kind);
+
+/** @brief One-line static documentation of the kind (for docstrings and generated docs). */
+const char *light_error_kind_doc(light_error_kind kind);
+
+/** @brief Kind whose name is @p name ("NotFoundError"), or LIGHT_ERR_NONE. */
+light_error_kind light_error_kind_find(const char *name);
+
+/**
  * @brief Static snake_case reason name ("malformed_header", "timestamp_too_old",
  * "timestamp_in_future", "signature_mismatch", "no_secret"; "ok" for 0).
  */

@@ -22,6 +22,7 @@
 #include "light/error.h"
 #include "light/operation.h"
 #include "light/client.h"
+#include "light/options.h"
 #include "light/exchange.h"
 #include "light/engine.h"
 #include "light/webhook.h"

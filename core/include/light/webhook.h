@@ -34,6 +34,8 @@ extern "C" {
 #define LIGHT_SIGNATURE_HEADER "Light-Signature-v1"
 /** Default replay window, seconds, applied both ways (too old / too far in the future). */
 #define LIGHT_WEBHOOK_DEFAULT_TOLERANCE 3600
+/** Largest tolerance accepted (seconds, 7 days): nothing switches the replay window off. */
+#define LIGHT_WEBHOOK_MAX_TOLERANCE 604800
 /** Size of a buffer that holds any signature header value plus NUL. */
 #define LIGHT_SIGNATURE_MAX 96
 
@@ -67,8 +69,10 @@ const char *light_event_at(size_t i);
  * @brief Sign @p payload: write "<timestamp>.<hex>" into @p out.
  * @param out      buffer of at least ::LIGHT_SIGNATURE_MAX bytes (caller owns).
  * @param timestamp Unix seconds; must be >= 0.
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (NULL/empty secret, small buffer,
- *         negative timestamp), LIGHT_E_INTERNAL (OpenSSL failure).
+ * @param secret   @p secret_len bytes; a NUL inside is refused (verify takes
+ *                 NUL-terminated secrets, and both must use the same key).
+ * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (NULL/empty secret, NUL in the
+ *         secret, small buffer, negative timestamp), LIGHT_E_INTERNAL (OpenSSL failure).
  * Thread safety: any thread.
  */
 light_status light_webhook_sign(const void *payload, size_t payload_len, const char *secret, size_t secret_len,
@@ -78,12 +82,14 @@ light_status light_webhook_sign(const void *payload, size_t payload_len, const c
  * @brief Verify a signature header against @p payload with any of @p secrets.
  *
  * Constant-time comparison; a timestamp older than @p tolerance_s or further
- * than @p tolerance_s in the future is refused (tolerance_s <= 0 disables the
- * window check). Secrets are NUL-terminated strings; empty ones are ignored.
+ * than @p tolerance_s in the future is refused. @p tolerance_s must be in
+ * 1 .. ::LIGHT_WEBHOOK_MAX_TOLERANCE (nothing turns the window off).
+ * Secrets are NUL-terminated strings (bindings refuse a secret with a NUL
+ * inside); empty ones are ignored.
  * @param now Unix seconds of the current time (bindings pass the real clock or a test override).
  * @return LIGHT_OK, or LIGHT_E_SIGNATURE with err->signature_reason set and
  *         err->kind = LIGHT_ERR_SIGNATURE_VERIFICATION; LIGHT_E_INVALID_ARGUMENT
- *         when payload is NULL with a non-zero length.
+ *         when payload is NULL with a non-zero length or @p tolerance_s is out of range.
  * Thread safety: any thread.
  */
 light_status light_webhook_verify(const void *payload, size_t payload_len, const char *header,

@@ -1,0 +1,147 @@
+/**
+ * @file light/options.h
+ * @brief The client option table: every option of ::light_client_options as
+ *        data (name, type, unit, default, env var, range, doc), and setters
+ *        that validate a value before storing it.
+ *
+ * Every binding iterates this table to accept, validate, convert and
+ * document client options, so the option set, the checks and the messages
+ * are the same in every language:
+ *
+ * - Python and Lua take the snake_case ::light_option::name, Node the
+ *   camelCase ::light_option::js_name. A name found in neither is refused
+ *   (light_option_find() returns NULL; the setters fail with "unknown option").
+ * - Units: the table states each number's unit in the core ("ms", "s",
+ *   "bytes", "1/s"). Python and Lua give every duration in seconds
+ *   (light_client_options_set_seconds() converts "ms" options); Node gives
+ *   numbers in the table's unit as they are (timeouts in milliseconds,
+ *   backoff in seconds).
+ * - A number must be finite, an integer where the type is ::LIGHT_OPT_INT,
+ *   and inside [min, max] (min excluded when ::LIGHT_OPT_MIN_EXCLUSIVE);
+ *   a string must not contain NUL (its length is given), and tokens, URLs,
+ *   the CA file and the proxy must not contain CR or LF.
+ *
+ * Everything here is static data or works on the caller's struct: no
+ * allocation, no locking; any thread.
+ */
+#ifndef LIGHT_OPTIONS_H
+#define LIGHT_OPTIONS_H
+
+#include <stddef.h>
+
+#include "light/client.h"
+#include "light/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
+/** Value type of an option. */
+typedef enum light_option_type {
+  LIGHT_OPT_STRING = 1, /**< text; NUL refused */
+  LIGHT_OPT_INT = 2,    /**< integer number (a double with a fraction is refused) */
+  LIGHT_OPT_DOUBLE = 3, /**< finite number */
+  LIGHT_OPT_BOOL = 4,   /**< true/false */
+  LIGHT_OPT_ENUM = 5    /**< one of ::light_option::choices, given as a string */
+} light_option_type;
+
+/** ::light_option::flags */
+#define LIGHT_OPT_SECRET 1u        /**< value never shown (tokens; proxy may carry user:password) */
+#define LIGHT_OPT_INTERNAL 2u      /**< set by the bindings themselves, not a user option */
+#define LIGHT_OPT_MIN_EXCLUSIVE 4u /**< the value must be greater than min, not equal */
+#define LIGHT_OPT_NO_CRLF 8u       /**< CR and LF refused (headers, URLs, paths) */
+
+/** One row of the option table. Static: never free. */
+typedef struct light_option {
+  const char *name;         /**< snake_case ("max_retries"); Python, Lua, C docs */
+  const char *js_name;      /**< camelCase ("maxRetries", "baseURL"); Node */
+  light_option_type type;
+  const char *unit;         /**< "ms", "s", "bytes", "1/s", or NULL */
+  const char *default_text; /**< human-readable default ("60000", "https://api.light.dev", "off") */
+  const char *env;          /**< environment variable read by light_client_options_init(), or NULL */
+  double min, max;          /**< range of a number, in ::unit */
+  const char *choices;      /**< ::LIGHT_OPT_ENUM: "off|error|info|debug"; else NULL */
+  const char *doc;          /**< one line of documentation */
+  size_t offset;            /**< offsetof(light_client_options, field) */
+  unsigned flags;           /**< LIGHT_OPT_* bits */
+} light_option;
+
+/** @brief Number of rows in the option table. */
+size_t light_option_count(void);
+
+/** @brief Row @p i (0-based), or NULL when out of range. */
+const light_option *light_option_at(size_t i);
+
+/**
+ * @brief The row whose name or js_name is @p name (@p len bytes, not
+ *        necessarily NUL-terminated), or NULL. Internal options
+ *        (::LIGHT_OPT_INTERNAL) are found too; bindings decide whether to
+ *        accept them from users.
+ */
+const light_option *light_option_find(const char *name, size_t len);
+
+/** @brief "string", "integer", "number", "boolean" (the type named in messages). */
+const char *light_option_type_name(light_option_type type);
+
+/**
+ * @brief Fill @p err for a value of the wrong runtime type:
+ *        "option 'timeout' must be a number, not <got>" (LIGHT_E_INVALID_ARGUMENT,
+ *        param = the row's name). @p given is the name as the caller spelled
+ *        it (NULL = the row's name); @p got the runtime's type name.
+ * @return LIGHT_E_INVALID_ARGUMENT
+ */
+light_status light_option_type_error(const light_option *opt, const char *given, const char *got, light_error *err);
+
+/**
+ * @brief Fill @p err with "unknown option 'foo'" (@p len bytes of @p name;
+ *        control characters shown as '?'). @return LIGHT_E_INVALID_ARGUMENT
+ */
+light_status light_option_unknown_error(const char *name, size_t len, light_error *err);
+
+/**
+ * @brief Set a string or enum option. @p value (@p len bytes, and
+ *        value[len] must be '\0') is borrowed: it must outlive the use of
+ *        @p opts by light_client_new(). NULL resets the option to its default.
+ * @param name  snake_case or camelCase name (NUL-terminated)
+ * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (unknown name, not a string
+ *         option, NUL inside, CR/LF where refused, enum value not a choice).
+ */
+light_status light_client_options_set_string(light_client_options *opts, const char *name, const char *value,
+                                             size_t len, light_error *err);
+
+/**
+ * @brief Set a number option in the table's unit. For ::LIGHT_OPT_INT the
+ *        value must be integral. NaN, ±Infinity and values outside
+ *        [min, max] are refused. @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT.
+ */
+light_status light_client_options_set_double(light_client_options *opts, const char *name, double value,
+                                             light_error *err);
+
+/** @brief light_client_options_set_double() for an integer (exact beyond 2^53). */
+light_status light_client_options_set_int(light_client_options *opts, const char *name, long long value,
+                                          light_error *err);
+
+/**
+ * @brief Set a duration given in seconds: "ms" options are converted
+ *        (rounded to the nearest millisecond), "s" options taken as they are.
+ *        Messages speak of seconds. Other options: as light_client_options_set_double().
+ */
+light_status light_client_options_set_seconds(light_client_options *opts, const char *name, double seconds,
+                                              light_error *err);
+
+/** @brief Set a boolean option (@p value 0 or 1). @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT. */
+light_status light_client_options_set_bool(light_client_options *opts, const char *name, int value,
+                                           light_error *err);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif
