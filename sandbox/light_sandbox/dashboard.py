@@ -31,10 +31,11 @@ section h2 { font-size:13px; margin:0; padding:9px 12px; border-bottom:1px solid
 section h2 .count { color:var(--mute); font-weight:400; }
 .scroll { max-height:330px; overflow:auto; }
 table { width:100%; border-collapse:collapse; }
-th, td { text-align:left; padding:5px 10px; border-bottom:1px solid var(--line); white-space:nowrap; vertical-align:top; }
+th, td { text-align:left; padding:5px 9px; border-bottom:1px solid var(--line); white-space:nowrap; vertical-align:top; }
 th { position:sticky; top:0; background:#fafbfc; color:var(--mute); font-weight:500; font-size:12px; }
-td.path { max-width:340px; overflow:hidden; text-overflow:ellipsis; font-family:ui-monospace,Menlo,Consolas,monospace; font-size:12px; }
+td.path { max-width:260px; overflow:hidden; text-overflow:ellipsis; font-family:ui-monospace,Menlo,Consolas,monospace; font-size:12px; }
 td.mono, .mono { font-family:ui-monospace,Menlo,Consolas,monospace; font-size:12px; }
+td.endpoint { max-width:200px; }
 tr:hover td { background:#f8f9fb; }
 .empty { color:var(--mute); padding:14px 12px; }
 .badge { display:inline-block; padding:1px 7px; border-radius:9px; font-size:11px; background:var(--chip); color:var(--ink); }
@@ -222,7 +223,7 @@ function renderDeliveries(rows) {
     return el("tr", {"data-event": last.event, "data-ok": last.ok ? "1" : "0"},
       el("td", {class: "mute"}, hms(g[0].delivered_at)), el("td", {}, last.event),
       el("td", {}, g.length + (last.ok ? "" : last.final ? " (gave up)" : " (retrying)")), answers, el("td", {}, sig),
-      el("td", {class: "path", title: last.url}, last.url + (last.listener ? "  (listen #" + last.listener + ")" : "")));
+      el("td", {class: "path endpoint", title: last.url}, last.url.replace(/^https?:\/\//, "") + (last.listener ? "  (listen #" + last.listener + ")" : "")));
   });
 }
 function renderFaults(rows) {

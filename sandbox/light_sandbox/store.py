@@ -81,11 +81,17 @@ def _hook(d):
     return d
 
 
-def _dumps(v):
-    return json.dumps(_enc(v), separators=(",", ":"), sort_keys=True)
+BASE = "{{light-sandbox-base-url}}"  # stands for the emulator's base URL inside stored links
 
 
-def _loads(s):
+def _dumps(v, base=None):
+    s = json.dumps(_enc(v), separators=(",", ":"), sort_keys=True)
+    return s.replace(base, BASE) if base else s
+
+
+def _loads(s, base=None):
+    if base:
+        s = s.replace(BASE, base)  # invoice PDFs, plan documents: links follow the port of this run
     return json.loads(s, object_hook=_hook)
 
 
@@ -237,6 +243,7 @@ class Store:
 
     def _load(self, sb):
         api = sb.api
+        base = sb.base_url
         rows = self.db.execute("SELECT token, uuid, name FROM apps ORDER BY ord").fetchall()
         old_default = self.meta_get("app_token")
         if rows:
@@ -251,9 +258,9 @@ class Store:
         by_uuid = {a.uuid: a for a in api.apps.values()}
         invoices = {}
         for au, s in self.db.execute("SELECT account_uuid, data FROM invoices ORDER BY account_uuid, seq"):
-            invoices.setdefault(au, []).append(_loads(s))
+            invoices.setdefault(au, []).append(_loads(s, base))
         for uuid, s in self.db.execute("SELECT uuid, data FROM accounts ORDER BY ord"):
-            acct = account_in(_loads(s), by_uuid, invoices.get(uuid, []))
+            acct = account_in(_loads(s, base), by_uuid, invoices.get(uuid, []))
             api.accounts[uuid] = acct
             api.account_order.append(uuid)
             for ci in acct.comparison_invoices:
@@ -266,7 +273,7 @@ class Store:
             if au in api.accounts and exp > now - 86400:
                 api.account_tokens[tok] = (au, exp)
         for s, in self.db.execute("SELECT data FROM plans"):
-            rec = _loads(s)
+            rec = _loads(s, base)
             rec["app"] = by_uuid.get(rec.pop("app_uuid"))
             rec["group"] = data.PLAN_GROUPS_BY_UUID.get(rec.pop("group_uuid")) or rec["public"]
             if rec["app"] is not None:
@@ -354,7 +361,7 @@ class Store:
             acct = api.accounts.get(uuid)
             if acct is None:
                 continue
-            s = _dumps(account_out(acct))
+            s = _dumps(account_out(acct), sb.base_url)
             if self._acct_json.get(uuid) != s:
                 if index is None:
                     index = {u: i for i, u in enumerate(api.account_order)}
@@ -371,7 +378,7 @@ class Store:
             out = {k: v for k, v in rec.items() if k not in ("app", "group")}
             out["app_uuid"] = rec["app"].uuid
             out["group_uuid"] = rec["group"].get("uuid") if isinstance(rec["group"], dict) else None
-            stmts.append(("INSERT OR REPLACE INTO plans VALUES (?, ?)", (pid, _dumps(out))))
+            stmts.append(("INSERT OR REPLACE INTO plans VALUES (?, ?)", (pid, _dumps(out, sb.base_url))))
         for pu, p in api.usage_profiles.items():
             out = {k: v for k, v in p.items() if k not in ("_app", "_invoice", "_due")}
             out["app_uuid"] = p["_app"].uuid
@@ -398,6 +405,7 @@ class Store:
             self._tx(stmts)
 
     def _invoice_stmts(self, acct):
+        base = self.sb.base_url
         invs = acct.invoices
         first = invs[0]["number"] if invs else None
         n, f = self._inv_count.get(acct.uuid, (None, None))
@@ -410,6 +418,6 @@ class Store:
         else:
             start = n
         for i in range(start, len(invs)):
-            out.append(("INSERT OR REPLACE INTO invoices VALUES (?, ?, ?)", (acct.uuid, i, _dumps(invs[i]))))
+            out.append(("INSERT OR REPLACE INTO invoices VALUES (?, ?, ?)", (acct.uuid, i, _dumps(invs[i], base))))
         self._inv_count[acct.uuid] = (len(invs), first)
         return out
