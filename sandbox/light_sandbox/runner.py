@@ -4,7 +4,7 @@ Stdlib only (the pytest fixtures in tests/conftest.py and scripts such as
 ``make demo`` use it)::
 
     from light_sandbox.runner import SandboxProcess
-    with SandboxProcess() as sb:            # python -m light_sandbox --port 0 --ready-json --no-rate-limit
+    with SandboxProcess() as sb:            # python -m light_sandbox serve --port 0 --ready-json --no-rate-limit
         print(sb.base_url, sb.env())
         sb.fault(method="GET", path="/v1/account", kind="status", status=503, times=1)
 """
@@ -58,8 +58,12 @@ class SandboxProcess:
         self._ssl = None
 
     # ---- lifecycle ----------------------------------------------------------------
+    def command(self):
+        """The argv that starts it: ``light-sandbox serve`` run as ``python -m light_sandbox serve``."""
+        return [self.python, "-m", "light_sandbox", "serve", "--port", "0", "--ready-json", "--watch-parent"] + self.args
+
     def start(self):
-        cmd = [self.python, "-m", "light_sandbox", "--port", "0", "--ready-json", "--watch-parent"] + self.args
+        cmd = self.command()
         self._log = tempfile.NamedTemporaryFile(prefix="light-sandbox-", suffix=".log", delete=False)
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
