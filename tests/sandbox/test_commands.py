@@ -203,7 +203,10 @@ def test_bad_input_clear_errors_and_emulator_keeps_running(emu):
     r = cli("trigger", "no.such_event", "--account", acct["uuid"], url=emu.base_url, check=False)
     assert r.returncode == 2 and "invalid choice" in r.stderr and "enrollment.finalized" in r.stderr
     r = cli("trigger", "enrollment.finalized", "--account", "nope", url=emu.base_url, check=False)
-    assert r.returncode == 1 and "Account not found: nope" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "--account: expected an account uuid" in r.stderr
+    gone = "00000000-0000-4000-8000-000000000000"
+    r = cli("trigger", "enrollment.finalized", "--account", gone, url=emu.base_url, check=False)
+    assert r.returncode == 1 and f"Account not found: {gone}" in r.stderr and "Traceback" not in r.stderr
     r = cli("accounts", "create", "--state", "sleeping", url=emu.base_url, check=False)
     assert r.returncode == 2 and "unknown enrollment state 'sleeping'" in r.stderr
     r = cli("listen", "--forward-to", "localhost:3000", url=emu.base_url, check=False)
