@@ -200,6 +200,7 @@ class Store:
         self._profiles = {}  # uuid -> last JSON written
         self._accounts_obj = None
         self._apps_json = None
+        self._need_full = False
 
     # ---- low level ----------------------------------------------------------------------
     def meta_get(self, key):
@@ -337,10 +338,20 @@ class Store:
 
     # ---- writing ------------------------------------------------------------------------------------
     def persist(self, full=False):
-        """Write what changed since the last call in one transaction. Call under api.lock."""
-        api, sb = self.api, self.sb
-        if api is None:
+        """Write what changed since the last call in one transaction. Call under api.lock.
+        If anything fails (disk full, ...), the next call rewrites everything, since the
+        caches of what was written may then be ahead of the file."""
+        if self.api is None:
             return
+        try:
+            self._persist(full or self._need_full)
+        except BaseException:
+            self._need_full = True
+            raise
+        self._need_full = False
+
+    def _persist(self, full):
+        api, sb = self.api, self.sb
         stmts = []
         if api.accounts is not self._accounts_obj:  # first run, or /_sandbox/reset replaced everything
             full = True
