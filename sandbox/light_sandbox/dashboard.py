@@ -24,7 +24,7 @@ header .meta { display:flex; gap:14px; flex-wrap:wrap; color:#c5cad6; font-size:
 header .meta b { color:#fff; font-weight:500; }
 #conn { margin-left:auto; font-size:12px; padding:2px 8px; border-radius:10px; background:#2b8a3e; }
 #conn.down { background:var(--bad); }
-main { display:grid; grid-template-columns: minmax(0,1.1fr) minmax(0,1fr); gap:14px; padding:14px 18px; }
+main { display:grid; grid-template-columns: minmax(0,1fr) minmax(0,1fr); gap:14px; padding:14px 18px; }
 section { background:var(--card); border:1px solid var(--line); border-radius:8px; overflow:hidden; min-width:0; }
 section.wide { grid-column: 1 / -1; }
 section h2 { font-size:13px; margin:0; padding:9px 12px; border-bottom:1px solid var(--line); display:flex; align-items:center; gap:8px; }
@@ -33,9 +33,9 @@ section h2 .count { color:var(--mute); font-weight:400; }
 table { width:100%; border-collapse:collapse; }
 th, td { text-align:left; padding:5px 9px; border-bottom:1px solid var(--line); white-space:nowrap; vertical-align:top; }
 th { position:sticky; top:0; background:#fafbfc; color:var(--mute); font-weight:500; font-size:12px; }
-td.path { max-width:260px; overflow:hidden; text-overflow:ellipsis; font-family:ui-monospace,Menlo,Consolas,monospace; font-size:12px; }
+td.path { max-width:230px; overflow:hidden; text-overflow:ellipsis; font-family:ui-monospace,Menlo,Consolas,monospace; font-size:12px; }
 td.mono, .mono { font-family:ui-monospace,Menlo,Consolas,monospace; font-size:12px; }
-td.endpoint { max-width:200px; }
+td.endpoint { max-width:150px; }
 tr:hover td { background:#f8f9fb; }
 .empty { color:var(--mute); padding:14px 12px; }
 .badge { display:inline-block; padding:1px 7px; border-radius:9px; font-size:11px; background:var(--chip); color:var(--ink); }
@@ -153,7 +153,7 @@ function sdk(headers) {
   if (rt === "lua" || rt === "luajit") return /(^|\s)nginx\//.test(m[3]) ? "Lua (nginx)" : (rt === "luajit" ? "Lua (LuaJIT)" : "Lua " + m[2]);
   return ua.split(" ")[0];
 }
-const hms = (ts) => ts ? new Date(ts * 1000).toLocaleTimeString() : "";
+const hms = (ts) => ts ? new Date(ts * 1000).toLocaleTimeString([], {hour12: false}) : "";
 const short = (u) => u ? u.slice(0, 8) + "…" : "";
 function fill(id, rows, make) {
   const tb = $(id).tBodies[0]; tb.replaceChildren(...rows.map(make));

@@ -201,6 +201,7 @@ class Store:
         self._accounts_obj = None
         self._apps_json = None
         self._need_full = False
+        self._ord = {}  # uuid -> position in account_order (the accounts.ord column)
 
     # ---- low level ----------------------------------------------------------------------
     def meta_get(self, key):
@@ -367,17 +368,18 @@ class Store:
             touched += [u for u in self._touched if u in self._acct_json]
             tokens, plans = self._new_tokens, self._new_plans
         self._touched, self._new_tokens, self._new_plans = set(), [], []
-        index = None
+        if full:
+            self._ord = {u: i for i, u in enumerate(api.account_order)}
         for uuid in dict.fromkeys(touched):
             acct = api.accounts.get(uuid)
             if acct is None:
                 continue
             s = _dumps(account_out(acct), sb.base_url)
             if self._acct_json.get(uuid) != s:
-                if index is None:
-                    index = {u: i for i, u in enumerate(api.account_order)}
+                if uuid not in self._ord:  # accounts are only ever appended to account_order
+                    self._ord[uuid] = len(self._ord)
                 stmts.append(("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?)",
-                              (uuid, index.get(uuid, 0), acct.app.uuid, s)))
+                              (uuid, self._ord[uuid], acct.app.uuid, s)))
                 self._acct_json[uuid] = s
             stmts += self._invoice_stmts(acct)
         for tok, au, exp in tokens:
