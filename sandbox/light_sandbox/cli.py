@@ -183,13 +183,12 @@ def cmd_accounts_move(a):
 
 def cmd_requests(a):
     adm = _admin(a)
-    q = {}
+    q = {"limit": a.limit}
     if a.path:
         q["path"] = a.path
     if a.method:
         q["method"] = a.method
-    rows = adm.call("GET", "requests" + ("?" + urllib.parse.urlencode(q) if q else ""))
-    rows = rows[-a.limit:] if a.limit else rows
+    rows = adm.call("GET", "requests?" + urllib.parse.urlencode(q))
     if a.json:
         return _out(rows)
     if not rows:

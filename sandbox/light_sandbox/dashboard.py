@@ -160,7 +160,7 @@ function fill(id, rows, make) {
   $("e-" + id).style.display = rows.length ? "none" : "block";
   $("n-" + id).textContent = rows.length ? "(" + rows.length + ")" : "";
 }
-let meta = null, journal = [], lastSeq = 0, accounts = [];
+let meta = null, journal = [], lastSeq = 0, accounts = [], deliveries = [], lastDelivery = 0;
 async function init() {
   meta = await api("GET", "meta");
   $("t-event").replaceChildren(...meta.webhook_events.map((e) => el("option", {value: e}, e)));
@@ -234,7 +234,7 @@ function renderFaults(rows) {
 }
 function journalFrom() {  // re-read entries still in flight (no status yet) so they get theirs
   const open = journal.filter((r) => r.status === null).map((r) => r.seq);
-  return open.length ? Math.min(...open) - 1 : lastSeq;
+  return (open.length ? Math.min(...open) - 1 : lastSeq) + "&limit=500";
 }
 let busy = false;
 async function refresh() {
@@ -242,7 +242,7 @@ async function refresh() {
   try {
     const [ov, accts, reqs, hooks, faults] = await Promise.all([
       api("GET", "overview"), api("GET", "accounts"), api("GET", "requests?since=" + journalFrom()),
-      api("GET", "webhooks"), api("GET", "faults")]);
+      api("GET", "webhooks?wait=0&since=" + lastDelivery), api("GET", "faults")]);
     $("m-url").textContent = ov.base_url;
     $("m-clock").textContent = ov.clock.iso.replace("T", " ").replace("Z", " UTC") + (Math.abs(ov.clock.offset) >= 1 ? " (+" + Math.round(ov.clock.offset) + " s)" : "");
     const dest = [ov.webhook_url].concat(ov.listeners.map((l) => l.url + " (listen)")).filter(Boolean);
@@ -251,7 +251,10 @@ async function refresh() {
     const fresh = new Map(reqs.map((r) => [r.seq, r]));
     journal = journal.filter((r) => !fresh.has(r.seq)).concat(reqs).sort((a, b) => a.seq - b.seq).slice(-2000);
     if (journal.length) lastSeq = journal[journal.length - 1].seq;
-    renderAccounts(accts); renderRequests(); renderDeliveries(hooks); renderFaults(faults);
+    if (ov.deliveries === 0) deliveries = [];  // the delivery log was cleared
+    deliveries = deliveries.concat(hooks).slice(-3000);
+    if (deliveries.length) lastDelivery = deliveries[deliveries.length - 1].seq;
+    renderAccounts(accts); renderRequests(); renderDeliveries(deliveries); renderFaults(faults);
     $("conn").textContent = "live"; $("conn").className = "";
   } catch (e) { $("conn").textContent = "disconnected"; $("conn").className = "down"; }
   finally { busy = false; }

@@ -84,6 +84,8 @@ def test_requests_table_and_json(emu):
     path = f"/v1/app/accounts/{acct['uuid']}"
     rows = json.loads(cli("requests", "--json", "--path", path, url=emu.base_url).stdout)
     assert [(r["method"], r["status"]) for r in rows] == [("GET", 200)]
+    last = json.loads(cli("requests", "--json", "--limit", "2", url=emu.base_url).stdout)
+    assert [r["seq"] for r in last] == [r["seq"] for r in emu.journal()[-2:]]
     text = cli("requests", "--path", path, url=emu.base_url).stdout
     head, line = text.splitlines()
     assert head.split()[:7] == ["SEQ", "TIME", "METHOD", "PATH", "STATUS", "SDK", "MS"]
@@ -235,6 +237,7 @@ def test_bad_input_clear_errors_and_emulator_keeps_running(emu):
         ("GET", "/_sandbox/webhooks?since=x", None, 422),
         ("GET", "/_sandbox/webhooks?listener=999&wait=0", None, 404),
         ("GET", "/_sandbox/webhooks?wait=nan", None, 422),
+        ("GET", "/_sandbox/requests?limit=-3", None, 422),
     ]:
         st, out, h = emu.request(method, path, body)
         assert st == code, (method, path, st, out)
