@@ -267,3 +267,20 @@ def test_no_command_still_serves_and_help_lists_commands():
         p.send_signal(signal.SIGTERM)
         assert p.wait(10) == 0
         p.stdout.close()
+
+
+def test_trigger_before_the_objects_exist_uses_marked_samples(emu):
+    acct = emu.create_account()
+    emu.clear_events()
+    for ev in ("location.service_active", "account.invoice_sent", "comparison_invoice.processed",
+               "usage_profile.failed", "enrollment.plan_accepted"):
+        cli("trigger", ev, "--account", acct["uuid"], url=emu.base_url)
+    got = {e["event"]: e["data"] for e in emu.events()}
+    assert got["location.service_active"]["sample"] is True and got["location.service_active"]["location"]["uuid"]
+    assert got["account.invoice_sent"]["sample"] is True
+    assert got["account.invoice_sent"]["invoice_number"] == f"{acct['account_number']}-0001"
+    assert got["comparison_invoice.processed"]["comparison_invoice"]["status"] == "processed"
+    assert got["usage_profile.failed"]["usage_profile"]["error_message"]
+    # the account itself did not change
+    st, now, _ = emu.request("GET", f"/v1/app/accounts/{acct['uuid']}", token=emu.app_token)
+    assert now["locations"] == [] and (now["status"], now["status_reason"]) == ("created", "unresolved")
