@@ -13,6 +13,11 @@ step of every language passed.
 
     python3 tools/demo.py                 # all five
     python3 tools/demo.py --only C,Python # a subset (names as in the summary)
+    python3 tools/demo.py --keep          # then keep the emulator running: dashboard, light-sandbox requests ...
+
+The emulator is the ``light-sandbox serve`` command (run as ``python -m light_sandbox
+serve`` from sandbox/); at the end ``light-sandbox accounts`` lists the accounts the
+journeys enrolled.
 """
 import argparse
 import json
@@ -20,6 +25,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -98,6 +104,14 @@ def run_journey(name, argv, extra_env, needed, env):
     return not problems, proc.stdout, "; ".join(problems)
 
 
+def sandbox_cli(sb, *args):
+    """Output of ``light-sandbox ARGS --url <the demo's emulator>`` (the command from this checkout)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "sandbox"), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-m", "light_sandbox", *args, "--url", sb.base_url], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    return (proc.stdout if proc.returncode == 0 else proc.stderr).rstrip()
+
+
 def receiver_deliveries(sb):
     with urllib.request.urlopen(sb.receiver_url, timeout=10) as r:
         return json.load(r)
@@ -106,6 +120,8 @@ def receiver_deliveries(sb):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", help="comma-separated languages (C, Python, Node, Lua 5.4, LuaJIT)")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the emulator running afterwards (dashboard, light-sandbox requests/accounts/listen)")
     args = ap.parse_args(argv)
     runs = journey_commands()
     if args.only:
@@ -118,7 +134,8 @@ def main(argv=None):
     sb.start()
     try:
         env = journey_env(sb)
-        print(f"Light emulator at {sb.base_url}, webhook receiver at {sb.receiver_url}\n", flush=True)
+        print(f"Light emulator at {sb.base_url} (light-sandbox serve --receiver), webhook receiver at "
+              f"{sb.receiver_url}\ndashboard: {sb.base_url}/_sandbox/ui\n", flush=True)
         results = []
         for name, cmd, extra, needed in runs:
             print(f"{name}:", flush=True)
@@ -135,10 +152,22 @@ def main(argv=None):
         webhook_note = f"{verified} webhooks delivered and verified"
         if verified != len(deliveries):
             webhook_note += f" ({len(deliveries) - verified} of {len(deliveries)} failed verification)"
+        print(f"$ light-sandbox accounts --url {sb.base_url}\n{sandbox_cli(sb, 'accounts')}\n", flush=True)
         print(f"demo: {passed}/{len(results)} languages passed"
               + "".join(f" | {n} {'✓' if ok else '✗'}" for n, ok in results)
-              + f" | {webhook_note}")
-        return 0 if passed == len(results) and verified == len(deliveries) else 1
+              + f" | {webhook_note}", flush=True)
+        rc = 0 if passed == len(results) and verified == len(deliveries) else 1
+        if args.keep:
+            print(f"\nThe emulator keeps running at {sb.base_url}: open {sb.base_url}/_sandbox/ui, or\n"
+                  f"  export LIGHT_SANDBOX_URL={sb.base_url} LIGHT_APP_TOKEN={sb.app_token}\n"
+                  "  PYTHONPATH=sandbox python3 -m light_sandbox requests   # or accounts, trigger, listen\n"
+                  "Ctrl-C to stop.", flush=True)
+            try:
+                while sb.alive():
+                    time.sleep(0.5)
+            except KeyboardInterrupt:
+                pass
+        return rc
     finally:
         sb.stop()
 

@@ -15,6 +15,7 @@ error (``{"detail": ...}``), never a crash.
 | ``POST /_sandbox/listeners`` | ``{"url", "events"?}``: also deliver webhooks there (``light-sandbox listen``) |
 | ``GET /_sandbox/listeners``, ``DELETE /_sandbox/listeners/{id}`` | list / remove |
 | ``GET /_sandbox/webhooks?since=SEQ&wait=S&listener=ID`` | long-poll of delivery records (``seq`` > SEQ), up to S s (<= 30) |
+| ``GET /_sandbox/requests?limit=N[&since=&path=&method=]`` | the last N journal entries (0 = all) matching the filters |
 """
 import re
 import time
@@ -169,6 +170,16 @@ def handle(h, sb, method, parts, query, jbody):
                 raise ApiError(404, "Listener not found")
             h._json(200, {"removed": lid})
             return True
+    if name == "requests" and n == 1 and method == "GET" and "limit" in query:
+        limit = int(_num(query, "limit", 50, 0, 1e9))
+        qp = {k: v[-1] for k, v in query.items()}
+        since = int(_num(query, "since", 0, 0, 1e18))
+        with sb.jlock:
+            rows = list(sb.journal)
+        rows = [r for r in rows if r["seq"] > since and ("path" not in qp or r["path"] == qp["path"])
+                and ("method" not in qp or r["method"] == qp["method"].upper())]
+        h._json(200, rows[-limit:] if limit else rows)
+        return True
     if name == "webhooks" and n == 1 and method == "GET" and any(k in query for k in ("since", "wait", "listener")):
         d = sb.dispatcher
         since = int(_num(query, "since", 0, 0, 1e18))

@@ -171,6 +171,7 @@ def cmd_accounts_create(a):
 
 
 def cmd_accounts_move(a):
+    _check_uuid("UUID", a.uuid)
     state = _check_state(a.state)
     adm = _admin(a)
     acct = adm.call("POST", f"accounts/{urllib.parse.quote(a.uuid, safe='')}/state", {"state": state})
@@ -182,13 +183,12 @@ def cmd_accounts_move(a):
 
 def cmd_requests(a):
     adm = _admin(a)
-    q = {}
+    q = {"limit": a.limit}
     if a.path:
         q["path"] = a.path
     if a.method:
         q["method"] = a.method
-    rows = adm.call("GET", "requests" + ("?" + urllib.parse.urlencode(q) if q else ""))
-    rows = rows[-a.limit:] if a.limit else rows
+    rows = adm.call("GET", "requests?" + urllib.parse.urlencode(q))
     if a.json:
         return _out(rows)
     if not rows:
@@ -203,7 +203,17 @@ def cmd_requests(a):
     return 0
 
 
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _check_uuid(flag, v):
+    if not UUID_RE.match(v or ""):
+        raise CliError(f"{flag}: expected an account uuid like 3f2c5e1a-0b4d-4c8e-9a71-2d6f0e8b9c13, got {v!r} "
+                       "(light-sandbox accounts lists them)", 2)
+
+
 def cmd_trigger(a):
+    _check_uuid("--account", a.account)
     adm = _admin(a)
     out = adm.call("POST", "trigger", {"event": a.event, "account": a.account})
     if a.json:

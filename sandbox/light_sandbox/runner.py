@@ -4,7 +4,7 @@ Stdlib only (the pytest fixtures in tests/conftest.py and scripts such as
 ``make demo`` use it)::
 
     from light_sandbox.runner import SandboxProcess
-    with SandboxProcess() as sb:            # python -m light_sandbox --port 0 --ready-json --no-rate-limit
+    with SandboxProcess() as sb:            # python -m light_sandbox serve --port 0 --ready-json --no-rate-limit
         print(sb.base_url, sb.env())
         sb.fault(method="GET", path="/v1/account", kind="status", status=503, times=1)
 """
@@ -24,6 +24,9 @@ import urllib.parse
 import urllib.request
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+# In a checkout the emulator runs from the repository root (as the suites expect);
+# installed from a wheel (site-packages/light_sandbox) it runs in the caller's directory.
+_IN_CHECKOUT = (REPO_ROOT / "sandbox" / "light_sandbox" / "runner.py").is_file()
 
 
 def free_port():
@@ -45,7 +48,7 @@ class SandboxProcess:
         if not rate_limit and "--no-rate-limit" not in self.args:
             self.args.append("--no-rate-limit")
         self.timeout = timeout
-        self.cwd = str(cwd or REPO_ROOT)
+        self.cwd = str(cwd) if cwd else (str(REPO_ROOT) if _IN_CHECKOUT else None)
         self.python = python or sys.executable
         self.proc = None
         self.info = {}
@@ -55,15 +58,28 @@ class SandboxProcess:
         self._ssl = None
 
     # ---- lifecycle ----------------------------------------------------------------
+    def command(self):
+        """The argv that starts it: ``light-sandbox serve`` run as ``python -m light_sandbox serve``."""
+        return [self.python, "-m", "light_sandbox", "serve", "--port", "0", "--ready-json", "--watch-parent"] + self.args
+
     def start(self):
-        cmd = [self.python, "-m", "light_sandbox", "--port", "0", "--ready-json", "--watch-parent"] + self.args
+        cmd = self.command()
         self._log = tempfile.NamedTemporaryFile(prefix="light-sandbox-", suffix=".log", delete=False)
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
-        # The child imports this very package, wherever it was imported from
-        # (an installed wheel or the repository's sandbox/ folder).
+        # The child imports this very package, wherever it was imported from: the
+        # repository's sandbox/ folder goes first on PYTHONPATH. An installed copy
+        # (site-packages, already on the same interpreter's sys.path) is not added:
+        # that would put all of site-packages ahead of the child's own paths.
         pkg_parent = str(pathlib.Path(__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join([pkg_parent] + [x for x in env.get("PYTHONPATH", "").split(os.pathsep) if x])
+        rest = [x for x in env.get("PYTHONPATH", "").split(os.pathsep) if x and x != pkg_parent]
+        on_path = {str(pathlib.Path(x).resolve()) for x in sys.path if x}
+        installed = not _IN_CHECKOUT and pkg_parent in on_path and self.python == sys.executable
+        paths = rest if installed else [pkg_parent] + rest
+        if paths:
+            env["PYTHONPATH"] = os.pathsep.join(paths)
+        else:
+            env.pop("PYTHONPATH", None)
         self.proc = subprocess.Popen(cmd, cwd=self.cwd, stdout=subprocess.PIPE, stderr=self._log,
                                      stdin=subprocess.DEVNULL, env=env)
         line = self._read_ready_line()

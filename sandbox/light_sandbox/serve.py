@@ -151,7 +151,8 @@ def run(a):
         sb.stop()
         srv.server_close()
         if store is not None:
-            store.close()
+            with sb.api.lock:  # no request is half-way through a transaction
+                store.close()
         if receiver:
             receiver.stop()
         if tls_dir:

@@ -548,6 +548,9 @@ class Handler(BaseHTTPRequestHandler):
             entry["duration"] = round(time.monotonic() - self._t0, 6)
 
     def _json(self, status, obj, headers=None):
+        hook = self.__dict__.pop("_before_answer", None)
+        if hook is not None:
+            hook()
         self._send(status, json.dumps(obj, separators=(",", ":")).encode(), headers=headers)
 
     def _error(self, status, message, headers=None):
@@ -580,14 +583,16 @@ class Handler(BaseHTTPRequestHandler):
             self._error(413, "Request body too large or malformed")
             return
         if path.startswith("/_sandbox/") or path == "/_sandbox":
+            if method != "GET" and sb.store is not None:  # --state: admin writes are durable before the answer
+                parts = path.split("/")
+                au = parts[3] if len(parts) > 3 and parts[2] == "accounts" else None
+                self._before_answer = lambda: sb.persist(account_uuid=au)
             try:
                 self.admin(method, path, urllib.parse.parse_qs(u.query, keep_blank_values=True), body)
             except ApiError as e:
                 self._error(e.status, e.message, e.headers)
             finally:
-                if method != "GET":
-                    parts = path.split("/")
-                    sb.persist(account_uuid=parts[3] if len(parts) > 3 and parts[2] == "accounts" else None)
+                self.__dict__.pop("_before_answer", None)
             return
         query = urllib.parse.parse_qs(u.query, keep_blank_values=True)
         with sb.api.lock:

@@ -81,11 +81,17 @@ def _hook(d):
     return d
 
 
-def _dumps(v):
-    return json.dumps(_enc(v), separators=(",", ":"), sort_keys=True)
+BASE = "{{light-sandbox-base-url}}"  # stands for the emulator's base URL inside stored links
 
 
-def _loads(s):
+def _dumps(v, base=None):
+    s = json.dumps(_enc(v), separators=(",", ":"), sort_keys=True)
+    return s.replace(base, BASE) if base else s
+
+
+def _loads(s, base=None):
+    if base:
+        s = s.replace(BASE, base)  # invoice PDFs, plan documents: links follow the port of this run
     return json.loads(s, object_hook=_hook)
 
 
@@ -194,6 +200,8 @@ class Store:
         self._profiles = {}  # uuid -> last JSON written
         self._accounts_obj = None
         self._apps_json = None
+        self._need_full = False
+        self._ord = {}  # uuid -> position in account_order (the accounts.ord column)
 
     # ---- low level ----------------------------------------------------------------------
     def meta_get(self, key):
@@ -237,6 +245,7 @@ class Store:
 
     def _load(self, sb):
         api = sb.api
+        base = sb.base_url
         rows = self.db.execute("SELECT token, uuid, name FROM apps ORDER BY ord").fetchall()
         old_default = self.meta_get("app_token")
         if rows:
@@ -251,9 +260,9 @@ class Store:
         by_uuid = {a.uuid: a for a in api.apps.values()}
         invoices = {}
         for au, s in self.db.execute("SELECT account_uuid, data FROM invoices ORDER BY account_uuid, seq"):
-            invoices.setdefault(au, []).append(_loads(s))
+            invoices.setdefault(au, []).append(_loads(s, base))
         for uuid, s in self.db.execute("SELECT uuid, data FROM accounts ORDER BY ord"):
-            acct = account_in(_loads(s), by_uuid, invoices.get(uuid, []))
+            acct = account_in(_loads(s, base), by_uuid, invoices.get(uuid, []))
             api.accounts[uuid] = acct
             api.account_order.append(uuid)
             for ci in acct.comparison_invoices:
@@ -266,7 +275,7 @@ class Store:
             if au in api.accounts and exp > now - 86400:
                 api.account_tokens[tok] = (au, exp)
         for s, in self.db.execute("SELECT data FROM plans"):
-            rec = _loads(s)
+            rec = _loads(s, base)
             rec["app"] = by_uuid.get(rec.pop("app_uuid"))
             rec["group"] = data.PLAN_GROUPS_BY_UUID.get(rec.pop("group_uuid")) or rec["public"]
             if rec["app"] is not None:
@@ -330,10 +339,20 @@ class Store:
 
     # ---- writing ------------------------------------------------------------------------------------
     def persist(self, full=False):
-        """Write what changed since the last call in one transaction. Call under api.lock."""
-        api, sb = self.api, self.sb
-        if api is None:
+        """Write what changed since the last call in one transaction. Call under api.lock.
+        If anything fails (disk full, ...), the next call rewrites everything, since the
+        caches of what was written may then be ahead of the file."""
+        if self.api is None:
             return
+        try:
+            self._persist(full or self._need_full)
+        except BaseException:
+            self._need_full = True
+            raise
+        self._need_full = False
+
+    def _persist(self, full):
+        api, sb = self.api, self.sb
         stmts = []
         if api.accounts is not self._accounts_obj:  # first run, or /_sandbox/reset replaced everything
             full = True
@@ -349,17 +368,18 @@ class Store:
             touched += [u for u in self._touched if u in self._acct_json]
             tokens, plans = self._new_tokens, self._new_plans
         self._touched, self._new_tokens, self._new_plans = set(), [], []
-        index = None
+        if full:
+            self._ord = {u: i for i, u in enumerate(api.account_order)}
         for uuid in dict.fromkeys(touched):
             acct = api.accounts.get(uuid)
             if acct is None:
                 continue
-            s = _dumps(account_out(acct))
+            s = _dumps(account_out(acct), sb.base_url)
             if self._acct_json.get(uuid) != s:
-                if index is None:
-                    index = {u: i for i, u in enumerate(api.account_order)}
+                if uuid not in self._ord:  # accounts are only ever appended to account_order
+                    self._ord[uuid] = len(self._ord)
                 stmts.append(("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?)",
-                              (uuid, index.get(uuid, 0), acct.app.uuid, s)))
+                              (uuid, self._ord[uuid], acct.app.uuid, s)))
                 self._acct_json[uuid] = s
             stmts += self._invoice_stmts(acct)
         for tok, au, exp in tokens:
@@ -371,7 +391,7 @@ class Store:
             out = {k: v for k, v in rec.items() if k not in ("app", "group")}
             out["app_uuid"] = rec["app"].uuid
             out["group_uuid"] = rec["group"].get("uuid") if isinstance(rec["group"], dict) else None
-            stmts.append(("INSERT OR REPLACE INTO plans VALUES (?, ?)", (pid, _dumps(out))))
+            stmts.append(("INSERT OR REPLACE INTO plans VALUES (?, ?)", (pid, _dumps(out, sb.base_url))))
         for pu, p in api.usage_profiles.items():
             out = {k: v for k, v in p.items() if k not in ("_app", "_invoice", "_due")}
             out["app_uuid"] = p["_app"].uuid
@@ -398,6 +418,7 @@ class Store:
             self._tx(stmts)
 
     def _invoice_stmts(self, acct):
+        base = self.sb.base_url
         invs = acct.invoices
         first = invs[0]["number"] if invs else None
         n, f = self._inv_count.get(acct.uuid, (None, None))
@@ -410,6 +431,6 @@ class Store:
         else:
             start = n
         for i in range(start, len(invs)):
-            out.append(("INSERT OR REPLACE INTO invoices VALUES (?, ?, ?)", (acct.uuid, i, _dumps(invs[i]))))
+            out.append(("INSERT OR REPLACE INTO invoices VALUES (?, ?, ?)", (acct.uuid, i, _dumps(invs[i], base))))
         self._inv_count[acct.uuid] = (len(invs), first)
         return out
