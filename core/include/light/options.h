@@ -62,6 +62,7 @@ typedef struct light_option {
   light_option_type type;
   const char *unit;         /**< "ms", "s", "bytes", "1/s", or NULL */
   const char *default_text; /**< human-readable default ("60000", "https://api.light.dev", "off") */
+  double default_number;    /**< a number's default in ::unit (the value light_client_new uses for 0), else 0 */
   const char *env;          /**< environment variable read by light_client_options_init(), or NULL */
   double min, max;          /**< range of a number, in ::unit */
   const char *choices;      /**< ::LIGHT_OPT_ENUM: "off|error|info|debug"; else NULL */
