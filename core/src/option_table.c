@@ -60,7 +60,7 @@ static const row ROWS[] = {
       "Longest Retry-After honoured; a longer one ends the retries.", OFF(retry_after_cap_s), MINX},
      CT_DOUBLE},
     {{"ca_file", "caFile", LIGHT_OPT_STRING, NULL, "system store", 0, NULL, 0, 0, NULL,
-      "PEM bundle of the CAs to trust.", OFF(ca_file), NOCRLF},
+      "PEM bundle of the CAs to trust.", OFF(ca_file), NOCRLF | LIGHT_OPT_PATH},
      CT_STR},
     {{"proxy", "proxy", LIGHT_OPT_STRING, NULL, "none", 0, NULL, 0, 0, NULL,
       "Proxy URL (libcurl syntax); may carry user:password, never shown.", OFF(proxy), SECRET | NOCRLF},
@@ -141,7 +141,9 @@ static light_status invalid(light_error *err, const light_option *o, const char 
 
 light_status light_option_type_error(const light_option *opt, const char *given, const char *got, light_error *err) {
   if (!opt) return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "unknown option");
-  const char *what = opt->type == LIGHT_OPT_INT    ? "an integer"
+  int ms = opt->unit && strcmp(opt->unit, "ms") == 0; /* seconds (a float) in Python and Lua */
+  const char *what = opt->type == LIGHT_OPT_INT && ms ? "a number"
+                     : opt->type == LIGHT_OPT_INT    ? "an integer"
                      : opt->type == LIGHT_OPT_DOUBLE ? "a number"
                      : opt->type == LIGHT_OPT_BOOL   ? "a boolean"
                      : opt->type == LIGHT_OPT_ENUM   ? "a string (one of off, error, info, debug)"
@@ -196,7 +198,8 @@ static light_status check_number(const row *r, const char *given, double v, doub
   if (isinf(v)) return invalid(err, o, "option '%s' must be a finite number, not %sInfinity", given, v < 0 ? "-" : "");
   double scaled = v * scale;
   if (o->type == LIGHT_OPT_INT && scale == 1 && scaled != floor(scaled))
-    return invalid(err, o, "option '%s' must be an integer%s", given, unit_words(unit));
+    return invalid(err, o, "option '%s' must be a whole number%s%s", given, *unit_words(unit) ? " of" : "",
+                   unit_words(unit));
   int low = (o->flags & LIGHT_OPT_MIN_EXCLUSIVE) ? !(scaled > o->min) : !(scaled >= o->min);
   if (low || scaled > o->max) {
     snprintf(lo, sizeof lo, "%.15g", o->min / scale);

@@ -121,7 +121,11 @@ static void test_messages_and_units(void) {
   CHECK_INT(light_client_options_set_string(&o, "proxy", NULL, 0, &err), LIGHT_OK);
   CHECK(o.proxy == NULL);
   CHECK_INT(light_option_type_error(light_option_find("timeout", 7), "timeout", "str", &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK(err.message && strcmp(err.message, "option 'timeout' must be an integer, not str") == 0);
+  CHECK(err.message && strcmp(err.message, "option 'timeout' must be a number, not str") == 0);
+  CHECK_INT(light_option_type_error(light_option_find("max_retries", 11), NULL, "str", &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK(err.message && strcmp(err.message, "option 'max_retries' must be an integer, not str") == 0);
+  CHECK_INT(light_client_options_set_double(&o, "timeout", 1.5, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK(err.message && strcmp(err.message, "option 'timeout' must be a whole number of milliseconds") == 0);
   light_error_clear(&err);
 }
 

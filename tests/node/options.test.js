@@ -71,7 +71,7 @@ test('issue 14 cases: NUL in baseURL, maxResponseBytes -1/NaN, timeout as a stri
   assert.throws(() => make({ baseURL: 'http://127.0.0.1:18099\0.api.light.dev' }), /NUL/);
   assert.throws(() => make({ maxResponseBytes: -1 }), /maxResponseBytes/);
   assert.throws(() => make({ maxResponseBytes: Number(process.env.LIGHT_UNSET_VARIABLE) }), /NaN/);
-  assert.throws(() => make({ timeout: '5' }), /'timeout' must be an integer, not string/);
+  assert.throws(() => make({ timeout: '5' }), /'timeout' must be a number, not string/);
   assert.throws(() => make({ maxRetries: NaN }), /maxRetries/);
   assert.throws(() => make({ maxRetries: 1e10 }), /between 0 and 100/);
   assert.throws(() => make({ appToken: 'tok\r\nX-Evil: 1' }), TypeError);

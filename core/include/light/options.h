@@ -54,6 +54,7 @@ typedef enum light_option_type {
 #define LIGHT_OPT_INTERNAL 2u      /**< set by the bindings themselves, not a user option */
 #define LIGHT_OPT_MIN_EXCLUSIVE 4u /**< the value must be greater than min, not equal */
 #define LIGHT_OPT_NO_CRLF 8u       /**< CR and LF refused (headers, URLs, paths) */
+#define LIGHT_OPT_PATH 16u         /**< a file path: bindings also accept their path objects (os.PathLike) */
 
 /** One row of the option table. Static: never free. */
 typedef struct light_option {
