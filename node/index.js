@@ -292,7 +292,10 @@ class Light extends BaseClient {
 
   /** An account client whose token the core mints, caches and refreshes. */
   forAccount(accountUuid) {
-    return AccountClient._wrap(this._native.forAccount(accountUuid));
+    const ac = AccountClient._wrap(this._native.forAccount(accountUuid));
+    // Closing (or collecting) the app client closes its account clients: keep it alive with them.
+    Object.defineProperty(ac, '_parent', { value: this });
+    return ac;
   }
 }
 Object.assign(Light.prototype, TREES.app.proto);

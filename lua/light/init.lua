@@ -316,7 +316,10 @@ function Client:for_account(account_uuid)
   end
   local ud, err = self._core:for_account(account_uuid)
   if not ud then return nil, err end
-  return wrap(ud, "account", self._transport, self._location)
+  local child = wrap(ud, "account", self._transport, self._location)
+  -- closing (or collecting) the app client closes its account clients: keep it alive with them
+  rawset(child, "_parent", self)
+  return child
 end
 
 local QUERY_METHODS = { GET = true, DELETE = true, HEAD = true }

@@ -128,6 +128,14 @@ describe("option table", function()
     assert.are.equal("LightError", err.kind)
   end)
 
+  it("an account client keeps its app client alive (collecting it does not close the account client)", function()
+    local a = assert(H.client():for_account("00000000-0000-0000-0000-000000000001"))
+    collectgarbage()
+    collectgarbage()
+    local v, err = a:retrieve()
+    if not v then assert.is_nil(err.message:find("closed", 1, true), tostring(err)) end
+  end)
+
   it("never shows userinfo of base_url", function()
     local c = assert(light.new{ app_token = "t", base_url = "http://user:PW@127.0.0.1:9" })
     assert.is_nil(tostring(c):find("PW", 1, true))
