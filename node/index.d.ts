@@ -584,19 +584,20 @@ export declare const OPERATIONS: readonly OperationInfo[];
 /** A row of the core's client option table. */
 export interface OptionInfo {
   readonly name: string;
-  readonly jsName: string;
+  readonly js_name: string;
   readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'enum';
-  readonly unit: string | null;
+  readonly unit?: string;
   readonly default: string;
-  readonly defaultNumber: number;
-  readonly env: string | null;
-  readonly min: number;
-  readonly max: number;
-  readonly minExclusive: boolean;
-  readonly choices: string | null;
+  readonly default_number?: number;
+  readonly env?: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly min_exclusive?: boolean;
+  readonly choices?: string;
   readonly doc: string;
   readonly internal: boolean;
   readonly secret: boolean;
+  readonly path: boolean;
 }
 export declare const OPTIONS: readonly OptionInfo[];
 export declare const version: string;

@@ -22,7 +22,7 @@ const USER_AGENT_RUNTIME = `node/${process.versions.node}`;
 // backoff in seconds), defaults, env vars and docs. The addon checks every
 // constructor option against it; internal rows are set here, never by users.
 const OPTIONS = Object.freeze(native.options().filter((o) => !o.internal).map((o) => Object.freeze(o)));
-const INTERNAL_OPTIONS = new Set(native.options().filter((o) => o.internal).map((o) => o.jsName));
+const INTERNAL_OPTIONS = new Set(native.options().filter((o) => o.internal).map((o) => o.js_name));
 
 function camel(s) {
   return s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());

@@ -95,11 +95,11 @@ function generate() {
     if (o.internal) continue;
     const unit = { ms: 'milliseconds', s: 'seconds', bytes: 'bytes', '1/s': 'per second' }[o.unit];
     const range = o.type === 'integer' || o.type === 'number'
-      ? `; ${o.minExclusive ? '>' : '>='} ${o.min}, <= ${o.max}` : '';
+      ? `; ${o.min_exclusive ? '>' : '>='} ${o.min}, <= ${o.max}` : '';
     const notes = [unit, `default ${o.default}`].filter(Boolean).join(', ');
     L(`  /** ${o.doc} (${notes}${range}) */`);
     const t = o.type === 'enum' ? o.choices.split('|').map((c) => JSON.stringify(c)).join(' | ') : tsType[o.type];
-    L(`  ${o.jsName}?: ${t};`);
+    L(`  ${o.js_name}?: ${t};`);
   }
   L('}');
   L('export interface AccountClientOptions extends Omit<ClientOptions, \'appToken\'> {');
@@ -271,19 +271,20 @@ function generate() {
   L('/** A row of the core\'s client option table. */');
   L('export interface OptionInfo {');
   L('  readonly name: string;');
-  L('  readonly jsName: string;');
+  L('  readonly js_name: string;');
   L("  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'enum';");
-  L('  readonly unit: string | null;');
+  L('  readonly unit?: string;');
   L('  readonly default: string;');
-  L('  readonly defaultNumber: number;');
-  L('  readonly env: string | null;');
-  L('  readonly min: number;');
-  L('  readonly max: number;');
-  L('  readonly minExclusive: boolean;');
-  L('  readonly choices: string | null;');
+  L('  readonly default_number?: number;');
+  L('  readonly env?: string;');
+  L('  readonly min?: number;');
+  L('  readonly max?: number;');
+  L('  readonly min_exclusive?: boolean;');
+  L('  readonly choices?: string;');
   L('  readonly doc: string;');
   L('  readonly internal: boolean;');
   L('  readonly secret: boolean;');
+  L('  readonly path: boolean;');
   L('}');
   L('export declare const OPTIONS: readonly OptionInfo[];');
   L('export declare const version: string;');

@@ -91,13 +91,13 @@ def client_kw(options, skip: tuple) -> str:
         if o["internal"] or o["name"] in skip:
             continue
         t = PY_TYPES[o["type"]]
-        if o["unit"] == "ms":
+        if o.get("unit") == "ms":
             t = "float"
         elif t == "float":
             t = "float | int"
-        if o["path"]:
+        if o.get("path"):
             t = "str | os.PathLike[str]"
-        if o["choices"]:
+        if o.get("choices"):
             t = "Literal[" + ", ".join(repr(c) for c in o["choices"].split("|")) + "]"
         kws.append(f"{o['name']}: {t} | None = ...")
     return "*, " + ", ".join(kws)

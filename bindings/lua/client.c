@@ -82,41 +82,11 @@ static int set_option(lua_State *L, light_client_options *o) {
   return n;
 }
 
-static void field_str(lua_State *L, const char *k, const char *v) {
-  if (!v) return;
-  lua_pushstring(L, v);
-  lua_setfield(L, -2, k);
-}
-
 int light_lua__options(lua_State *L) {
-  size_t n = light_option_count();
-  lua_createtable(L, (int)n, 0);
-  for (size_t i = 0; i < n; i++) {
-    const light_option *o = light_option_at(i);
-    lua_createtable(L, 0, 10);
-    field_str(L, "name", o->name);
-    field_str(L, "type", o->type == LIGHT_OPT_ENUM ? "enum" : light_option_type_name(o->type));
-    field_str(L, "unit", o->unit);
-    field_str(L, "default", o->default_text);
-    field_str(L, "env", o->env);
-    field_str(L, "choices", o->choices);
-    field_str(L, "doc", o->doc);
-    if (o->type == LIGHT_OPT_INT || o->type == LIGHT_OPT_DOUBLE) {
-      lua_pushnumber(L, o->min);
-      lua_setfield(L, -2, "min");
-      lua_pushnumber(L, o->max);
-      lua_setfield(L, -2, "max");
-      lua_pushnumber(L, o->default_number);
-      lua_setfield(L, -2, "default_number");
-      lua_pushboolean(L, (o->flags & LIGHT_OPT_MIN_EXCLUSIVE) != 0);
-      lua_setfield(L, -2, "min_exclusive");
-    }
-    lua_pushboolean(L, (o->flags & LIGHT_OPT_INTERNAL) != 0);
-    lua_setfield(L, -2, "internal");
-    lua_pushboolean(L, (o->flags & LIGHT_OPT_SECRET) != 0);
-    lua_setfield(L, -2, "secret");
-    lua_rawseti(L, -2, (int)i + 1);
-  }
+  cJSON *j = light_option_table_json();
+  if (!j) return luaL_error(L, "light: out of memory");
+  light_lua__push_json(L, j);
+  cJSON_Delete(j);
   return 1;
 }
 

@@ -16,25 +16,10 @@ static const char *parent_of(const char *kind) {
 }
 
 int light_lua__error_kinds(lua_State *L) {
-  size_t n = light_error_kind_count();
-  lua_createtable(L, (int)n - 1, 0);
-  for (size_t k = 1; k < n; k++) {
-    light_error_kind p = light_error_kind_parent((light_error_kind)k);
-    lua_createtable(L, 0, 4);
-    lua_pushstring(L, light_error_kind_name((light_error_kind)k));
-    lua_setfield(L, -2, "name");
-    if (p != LIGHT_ERR_NONE) {
-      lua_pushstring(L, light_error_kind_name(p));
-      lua_setfield(L, -2, "parent");
-    }
-    if (light_error_kind_http_status((light_error_kind)k)) {
-      lua_pushinteger(L, light_error_kind_http_status((light_error_kind)k));
-      lua_setfield(L, -2, "status");
-    }
-    lua_pushstring(L, light_error_kind_doc((light_error_kind)k));
-    lua_setfield(L, -2, "doc");
-    lua_rawseti(L, -2, (int)k);
-  }
+  cJSON *j = light_error_kind_table_json();
+  if (!j) return luaL_error(L, "light: out of memory");
+  light_lua__push_json(L, j);
+  cJSON_Delete(j);
   return 1;
 }
 

@@ -801,53 +801,17 @@ napi_value light_node__check_option(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* options() → the core's option table as [{name, jsName, type, unit, default, defaultNumber, env, min, max,
- * minExclusive, choices, doc, internal, secret}] (node/index.js and tools/gen_node_types.js read it). */
+/* options() → the core's option table (light_option_table_json(): snake_case keys). */
 napi_value light_node__options(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value arr;
-  size_t n = light_option_count();
-  LN_CALL(env, napi_create_array_with_length(env, n, &arr));
-  for (size_t i = 0; i < n; i++) {
-    const light_option *o = light_option_at(i);
-    napi_value row, v;
-    napi_create_object(env, &row);
-#define STR(k, s)                                                   \
-  do {                                                              \
-    if (s) napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);   \
-    else napi_get_null(env, &v);                                    \
-    napi_set_named_property(env, row, k, v);                        \
-  } while (0)
-#define NUM(k, d)                     \
-  do {                                \
-    napi_create_double(env, d, &v);   \
-    napi_set_named_property(env, row, k, v); \
-  } while (0)
-#define BOOL(k, b)                    \
-  do {                                \
-    napi_get_boolean(env, b, &v);     \
-    napi_set_named_property(env, row, k, v); \
-  } while (0)
-    STR("name", o->name);
-    STR("jsName", o->js_name);
-    STR("type", o->type == LIGHT_OPT_ENUM ? "enum" : light_option_type_name(o->type));
-    STR("unit", o->unit);
-    STR("default", o->default_text);
-    NUM("defaultNumber", o->default_number);
-    STR("env", o->env);
-    NUM("min", o->min);
-    NUM("max", o->max);
-    BOOL("minExclusive", (o->flags & LIGHT_OPT_MIN_EXCLUSIVE) != 0);
-    STR("choices", o->choices);
-    STR("doc", o->doc);
-    BOOL("internal", (o->flags & LIGHT_OPT_INTERNAL) != 0);
-    BOOL("secret", (o->flags & LIGHT_OPT_SECRET) != 0);
-#undef STR
-#undef NUM
-#undef BOOL
-    napi_set_element(env, arr, (uint32_t)i, row);
+  cJSON *j = light_option_table_json();
+  if (!j) {
+    napi_throw_error(env, NULL, "light-sdk: out of memory");
+    return NULL;
   }
-  return arr;
+  napi_value v = light_node__from_json(env, j);
+  cJSON_Delete(j);
+  return v;
 }
 
 static napi_value js_for_account(napi_env env, napi_callback_info info) {

@@ -42,41 +42,18 @@ napi_value light_node__set_error_classes(napi_env env, napi_callback_info info) 
   return NULL;
 }
 
-/* errorKinds() → [null, {name, parent, status, doc}, ...] indexed by kind:
+/* errorKinds() → [{kind, name, parent, status, doc}, ...] (light_error_kind_table_json()):
  * node/errors.js builds its class tree from it. */
 napi_value light_node__error_kinds(napi_env env, napi_callback_info info) {
   (void)info;
-  size_t n = light_error_kind_count();
-  if (n > LN_KINDS) {
-    napi_throw_error(env, NULL, "light-sdk: the core has more error kinds than this addon was built for");
+  cJSON *j = light_error_kind_count() <= LN_KINDS ? light_error_kind_table_json() : NULL;
+  if (!j) {
+    napi_throw_error(env, NULL, "light-sdk: cannot list the core's error kinds (more than this addon holds, or no memory)");
     return NULL;
   }
-  napi_value arr, v;
-  LN_CALL(env, napi_create_array_with_length(env, n, &arr));
-  napi_get_null(env, &v);
-  napi_set_element(env, arr, 0, v);
-  for (size_t k = 1; k < n; k++) {
-    napi_value row;
-    light_error_kind p = light_error_kind_parent((light_error_kind)k);
-    napi_create_object(env, &row);
-    napi_create_string_utf8(env, light_error_kind_name((light_error_kind)k), NAPI_AUTO_LENGTH, &v);
-    napi_set_named_property(env, row, "name", v);
-    if (p != LIGHT_ERR_NONE)
-      napi_create_string_utf8(env, light_error_kind_name(p), NAPI_AUTO_LENGTH, &v);
-    else
-      napi_get_null(env, &v);
-    napi_set_named_property(env, row, "parent", v);
-    int status = light_error_kind_http_status((light_error_kind)k);
-    if (status)
-      napi_create_int32(env, status, &v);
-    else
-      napi_get_null(env, &v);
-    napi_set_named_property(env, row, "status", v);
-    napi_create_string_utf8(env, light_error_kind_doc((light_error_kind)k), NAPI_AUTO_LENGTH, &v);
-    napi_set_named_property(env, row, "doc", v);
-    napi_set_element(env, arr, (uint32_t)k, row);
-  }
-  return arr;
+  napi_value v = light_node__from_json(env, j);
+  cJSON_Delete(j);
+  return v;
 }
 
 /* {lower-case name: value}; repeated names joined with ", " as fetch's

@@ -453,27 +453,15 @@ static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
   return (PyObject *)child;
 }
 
-/* options() → the core's option table as a tuple of dicts (tools/gen_python_stubs.py, tests). */
+/* options() → the core's option table (light_option_table_json()) as a list of dicts. */
 PyObject *lpy_options(PyObject *module, PyObject *unused) {
-  size_t n = light_option_count();
-  PyObject *t = PyTuple_New((Py_ssize_t)n);
   (void)module;
   (void)unused;
-  for (size_t i = 0; t && i < n; i++) {
-    const light_option *o = light_option_at(i);
-    PyObject *row = Py_BuildValue(
-        "{s:s,s:s,s:s,s:z,s:s,s:d,s:z,s:d,s:d,s:N,s:z,s:s,s:N,s:N}", "name", o->name, "js_name", o->js_name, "type",
-        o->type == LIGHT_OPT_ENUM ? "enum" : light_option_type_name(o->type), "unit", o->unit, "default",
-        o->default_text, "default_number", o->default_number, "env", o->env, "min", o->min, "max", o->max,
-        "min_exclusive", PyBool_FromLong((o->flags & LIGHT_OPT_MIN_EXCLUSIVE) != 0), "choices", o->choices, "doc",
-        o->doc, "internal", PyBool_FromLong((o->flags & LIGHT_OPT_INTERNAL) != 0), "path",
-        PyBool_FromLong((o->flags & LIGHT_OPT_PATH) != 0));
-    if (!row || PyTuple_SetItem(t, (Py_ssize_t)i, row) < 0) {
-      Py_DECREF(t);
-      return NULL;
-    }
-  }
-  return t;
+  cJSON *j = light_option_table_json();
+  if (!j) return PyErr_NoMemory();
+  PyObject *o = lpy_from_json(j);
+  cJSON_Delete(j);
+  return o;
 }
 
 static PyObject *client_close(lpy_client *self, PyObject *unused) {

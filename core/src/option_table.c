@@ -348,3 +348,52 @@ void light__options_from_env(light_client_options *o) {
   }
   o->env_app_token = o->app_token;
 }
+
+/* ---- the tables as JSON (bindings, generators) --------------------------- */
+
+static int add_str(cJSON *o, const char *k, const char *v) { return !v || cJSON_AddStringToObject(o, k, v) != NULL; }
+
+cJSON *light_option_table_json(void) {
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; arr && i < N_ROWS; i++) {
+    const light_option *o = &ROWS[i].pub;
+    cJSON *item = cJSON_CreateObject();
+    int num = o->type == LIGHT_OPT_INT || o->type == LIGHT_OPT_DOUBLE;
+    int ok = item && cJSON_AddItemToArray(arr, item) && add_str(item, "name", o->name) &&
+             add_str(item, "js_name", o->js_name) &&
+             add_str(item, "type", o->type == LIGHT_OPT_ENUM ? "enum" : light_option_type_name(o->type)) &&
+             add_str(item, "unit", o->unit) && add_str(item, "default", o->default_text) && add_str(item, "env", o->env) &&
+             add_str(item, "choices", o->choices) && add_str(item, "doc", o->doc) &&
+             (!num || (cJSON_AddNumberToObject(item, "default_number", o->default_number) &&
+                       cJSON_AddNumberToObject(item, "min", o->min) && cJSON_AddNumberToObject(item, "max", o->max) &&
+                       cJSON_AddBoolToObject(item, "min_exclusive", (o->flags & LIGHT_OPT_MIN_EXCLUSIVE) != 0))) &&
+             cJSON_AddBoolToObject(item, "internal", (o->flags & LIGHT_OPT_INTERNAL) != 0) &&
+             cJSON_AddBoolToObject(item, "secret", (o->flags & LIGHT_OPT_SECRET) != 0) &&
+             cJSON_AddBoolToObject(item, "path", (o->flags & LIGHT_OPT_PATH) != 0);
+    if (!ok) { /* item, once added, is freed with arr */
+      cJSON_Delete(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}
+
+cJSON *light_error_kind_table_json(void) {
+  cJSON *arr = cJSON_CreateArray();
+  size_t n = light_error_kind_count();
+  for (size_t k = 1; arr && k < n; k++) {
+    light_error_kind kind = (light_error_kind)k, parent = light_error_kind_parent(kind);
+    int status = light_error_kind_http_status(kind);
+    cJSON *item = cJSON_CreateObject();
+    int ok = item && cJSON_AddItemToArray(arr, item) && cJSON_AddNumberToObject(item, "kind", (double)k) &&
+             add_str(item, "name", light_error_kind_name(kind)) &&
+             (parent == LIGHT_ERR_NONE || add_str(item, "parent", light_error_kind_name(parent))) &&
+             (!status || cJSON_AddNumberToObject(item, "status", status)) &&
+             add_str(item, "doc", light_error_kind_doc(kind));
+    if (!ok) {
+      cJSON_Delete(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}

@@ -37,7 +37,7 @@ function goodValue(o) {
 }
 
 test('the option table reaches Node (camelCase names, same set as Python and Lua)', () => {
-  const names = light.OPTIONS.map((o) => o.jsName);
+  const names = light.OPTIONS.map((o) => o.js_name);
   for (const n of ['retryAfterCap', 'rateLimit', 'appRatePerS', 'accountRatePerS', 'logLevel', 'maxResponseBytes']) {
     assert.ok(names.includes(n), n);
   }
@@ -47,22 +47,22 @@ test('the option table reaches Node (camelCase names, same set as Python and Lua
 
 test('every option: accepted with a good value, refused with bad ones', () => {
   for (const o of light.OPTIONS) {
-    const good = { [o.jsName]: goodValue(o) };
+    const good = { [o.js_name]: goodValue(o) };
     if (o.name === 'account_token') good.appToken = undefined;
     const c = make(good);
     c.close();
     if (o.type === 'integer' || o.type === 'number') {
       for (const bad of [NaN, Infinity, -Infinity, -1, o.max * 2 + 1, '5', true, 10n]) {
-        refused({ [o.jsName]: bad }, `${o.jsName}=${String(bad)}`);
+        refused({ [o.js_name]: bad }, `${o.js_name}=${String(bad)}`);
       }
-      if (o.type === 'integer') refused({ [o.jsName]: o.min + 0.5 }, `${o.jsName} fraction`);
+      if (o.type === 'integer') refused({ [o.js_name]: o.min + 0.5 }, `${o.js_name} fraction`);
     } else if (o.type === 'boolean') {
-      refused({ [o.jsName]: 'yes' }, o.jsName);
-      refused({ [o.jsName]: 1 }, o.jsName);
+      refused({ [o.js_name]: 'yes' }, o.js_name);
+      refused({ [o.js_name]: 1 }, o.js_name);
     } else {
-      refused({ [o.jsName]: 5 }, o.jsName);
-      refused({ [o.jsName]: 'a\0b' }, o.jsName);
-      if (o.type === 'enum') refused({ [o.jsName]: 'loud' }, o.jsName);
+      refused({ [o.js_name]: 5 }, o.js_name);
+      refused({ [o.js_name]: 'a\0b' }, o.js_name);
+      if (o.type === 'enum') refused({ [o.js_name]: 'loud' }, o.js_name);
     }
   }
 });

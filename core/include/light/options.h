@@ -139,6 +139,24 @@ light_status light_client_options_set_seconds(light_client_options *opts, const 
 light_status light_client_options_set_bool(light_client_options *opts, const char *name, int value,
                                            light_error *err);
 
+/**
+ * @brief The option table as JSON, for bindings and generators that hand it
+ * to their runtime with their JSON converter: an array of objects {name,
+ * js_name, type ("string", "integer", "number", "boolean", "enum"), unit,
+ * default, default_number, env, min, max, min_exclusive, choices, doc,
+ * internal, secret, path}; keys whose value is NULL in the table (unit, env,
+ * choices, and min/max/default_number of non-numbers) are left out.
+ * @return a new tree the caller frees with cJSON_Delete(), or NULL when out of memory.
+ */
+cJSON *light_option_table_json(void);
+
+/**
+ * @brief The error kinds as JSON: an array indexed by kind - 1 of objects
+ * {kind, name, parent (absent for the root), status (absent when none), doc}.
+ * @return a new tree the caller frees with cJSON_Delete(), or NULL when out of memory.
+ */
+cJSON *light_error_kind_table_json(void);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif
