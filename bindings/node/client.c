@@ -666,20 +666,15 @@ static void wipe_free_all(char **strs, size_t n, const size_t *lens) {
   }
 }
 
+/* typeof, as JavaScript spells it (arrays: "array"). */
 static const char *js_type_name(napi_env env, napi_value v) {
+  static const char *const names[] = {"undefined", "null",   "boolean",  "number", "string",
+                                      "symbol",    "object", "function", "object", "bigint"};
   napi_valuetype t;
   bool arr = false;
   napi_typeof(env, v, &t);
-  switch (t) {
-  case napi_string: return "string";
-  case napi_number: return "number";
-  case napi_boolean: return "boolean";
-  case napi_bigint: return "bigint";
-  case napi_function: return "function";
-  case napi_symbol: return "symbol";
-  case napi_object: napi_is_array(env, v, &arr); return arr ? "array" : "object";
-  default: return "undefined";
-  }
+  if (t == napi_object && napi_is_array(env, v, &arr) == napi_ok && arr) return "array";
+  return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "value";
 }
 
 /* One option (camelCase name @p key, value @p v) through the core's option
@@ -693,26 +688,23 @@ static light_status set_option(napi_env env, light_client_options *o, const char
   napi_valuetype t;
   napi_typeof(env, v, &t);
   if (t == napi_undefined || t == napi_null) return LIGHT_OK; /* not given: the default */
+  double d = 0;
+  bool b = false;
   switch (opt->type) {
   case LIGHT_OPT_STRING:
   case LIGHT_OPT_ENUM:
-    if (t != napi_string) return light_option_type_error(opt, opt->js_name, js_type_name(env, v), err);
-    if (!(*str = light_node__string(env, v, slen)))
-      return light__node_nomem(err);
+    if (t != napi_string) break;
+    if (!(*str = light_node__string(env, v, slen))) return light__node_nomem(err);
     return light_client_options_set_string(o, opt->js_name, *str, *slen, err);
   case LIGHT_OPT_INT:
-  case LIGHT_OPT_DOUBLE: {
-    if (t != napi_number) return light_option_type_error(opt, opt->js_name, js_type_name(env, v), err);
-    double d = 0;
+  case LIGHT_OPT_DOUBLE:
+    if (t != napi_number) break;
     napi_get_value_double(env, v, &d);
     return light_client_options_set_double(o, opt->js_name, d, err);
-  }
-  case LIGHT_OPT_BOOL: {
-    if (t != napi_boolean) return light_option_type_error(opt, opt->js_name, js_type_name(env, v), err);
-    bool b = false;
+  case LIGHT_OPT_BOOL:
+    if (t != napi_boolean) break;
     napi_get_value_bool(env, v, &b);
     return light_client_options_set_bool(o, opt->js_name, b, err);
-  }
   }
   return light_option_type_error(opt, opt->js_name, js_type_name(env, v), err);
 }

@@ -7,7 +7,6 @@
  * Lifetime: `inflight` counts calls and async requests that borrowed the
  * core client. close() with calls in flight only marks the object; the last
  * call to finish frees the core client. Everything is GIL-protected. */
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,58 +118,46 @@ static int set_option(light_client_options *o, PyObject *key, PyObject *value, P
   }
   if (value == Py_None) return 0; /* the default */
   light_status st;
+  PyObject *sv = value;
   switch (opt->type) {
   case LIGHT_OPT_STRING:
   case LIGHT_OPT_ENUM: {
-    PyObject *s = value;
-    if (!PyUnicode_Check(value) && (opt->flags & LIGHT_OPT_PATH)) {
-      if (!(s = PyOS_FSPath(value))) return -1;
-      int rc = PyList_Append(keep, s);
-      Py_DECREF(s);
-      if (rc < 0) return -1;
+    if (!PyUnicode_Check(value) && (opt->flags & LIGHT_OPT_PATH)) { /* os.PathLike for ca_file */
+      if (!(sv = PyOS_FSPath(value)) || PyList_Append(keep, sv) < 0) {
+        Py_XDECREF(sv);
+        return -1;
+      }
+      Py_DECREF(sv); /* keep holds it */
     }
-    if (!PyUnicode_Check(s)) {
-      light_option_type_error(opt, NULL, lpy_type_name(value, tn), &err);
-      return option_error(&err, PyExc_TypeError);
-    }
+    if (!PyUnicode_Check(sv)) goto wrong_type;
     Py_ssize_t len = 0;
-    const char *v = PyUnicode_AsUTF8AndSize(s, &len);
+    const char *v = PyUnicode_AsUTF8AndSize(sv, &len);
     if (!v) return -1;
     st = light_client_options_set_string(o, opt->name, v, (size_t)len, &err);
     break;
   }
   case LIGHT_OPT_INT:
-  case LIGHT_OPT_DOUBLE:
-    if (PyBool_Check(value) || !(PyLong_Check(value) || PyFloat_Check(value))) {
-      light_option_type_error(opt, NULL, lpy_type_name(value, tn), &err);
-      return option_error(&err, PyExc_TypeError);
+  case LIGHT_OPT_DOUBLE: {
+    if (PyBool_Check(value) || !(PyLong_Check(value) || PyFloat_Check(value))) goto wrong_type;
+    double d = PyFloat_AsDouble(value); /* every range is below 2^53: a double is exact enough */
+    if (d == -1.0 && PyErr_Occurred()) {
+      if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
+      PyErr_Clear();
+      d = HUGE_VAL; /* an int beyond a double: out of every range */
     }
-    if (PyLong_Check(value) && !(opt->unit && strcmp(opt->unit, "ms") == 0)) {
-      int overflow = 0;
-      long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
-      if (v == -1 && PyErr_Occurred()) return -1;
-      if (overflow) v = overflow > 0 ? LLONG_MAX : LLONG_MIN; /* out of every range */
-      st = light_client_options_set_int(o, opt->name, v, &err);
-    } else {
-      double d = PyFloat_AsDouble(value); /* an int too large for a double raises OverflowError */
-      if (d == -1.0 && PyErr_Occurred()) {
-        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
-        PyErr_Clear();
-        d = HUGE_VAL;
-      }
-      st = light_client_options_set_seconds(o, opt->name, d, &err);
-    }
+    st = light_client_options_set_seconds(o, opt->name, d, &err); /* durations are seconds in Python */
     break;
+  }
   case LIGHT_OPT_BOOL:
-    if (!PyBool_Check(value)) {
-      light_option_type_error(opt, NULL, lpy_type_name(value, tn), &err);
-      return option_error(&err, PyExc_TypeError);
-    }
+    if (!PyBool_Check(value)) goto wrong_type;
     st = light_client_options_set_bool(o, opt->name, value == Py_True, &err);
     break;
-  default: st = light_option_type_error(opt, NULL, lpy_type_name(value, tn), &err); break;
+  default: goto wrong_type;
   }
   return st == LIGHT_OK ? 0 : option_error(&err, NULL);
+wrong_type:
+  light_option_type_error(opt, NULL, lpy_type_name(value, tn), &err);
+  return option_error(&err, PyExc_TypeError);
 }
 
 /* Client(**options): every keyword is an option of the core's table, plus
