@@ -50,6 +50,7 @@ build = {
         "core/src/exchange.c",
         "core/src/log.c",
         "core/src/operation_table.c",
+        "core/src/option_table.c",
         "core/src/pool.c",
         "core/src/rate_limit.c",
         "core/src/response.c",

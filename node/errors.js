@@ -1,7 +1,11 @@
 'use strict';
-// The error classes of DESIGN.md. The addon builds instances of these with
-// `new Class(message, details)` (bindings/node/errors.c); `instanceof` works
-// through the chain LightError ⊃ APIError ⊃ NotFoundError, etc.
+// The error classes of DESIGN.md, built from the core's error kinds
+// (native.errorKinds(): name, parent, HTTP status, doc) — no list of kinds
+// here. The addon builds instances with `new Class(message, details)`
+// (bindings/node/errors.c); `instanceof` works through the chain
+// LightError ⊃ APIError ⊃ NotFoundError, etc. Local misuse is a TypeError
+// (the core's InvalidArgumentError kind has no class in Node).
+const native = require('./native');
 
 class LightError extends Error {
   constructor(message, details) {
@@ -15,58 +19,48 @@ class LightError extends Error {
   }
 }
 
-class APIError extends LightError {
-  constructor(message, details) {
-    super(message, details);
-    const d = details || {};
-    /** HTTP status of the final attempt. */
-    this.status = d.status === undefined ? null : d.status;
-    /** Parsed JSON body of the error response (or its text when not JSON). */
-    this.body = d.body === undefined ? null : d.body;
-    /** Server request id (header), or null. */
-    this.requestId = d.requestId === undefined ? null : d.requestId;
-    /** Response headers, lower-case names. */
-    this.headers = d.headers || {};
-    /** Seconds from Retry-After, when the server sent one. */
-    this.retryAfter = d.retryAfter === undefined ? null : d.retryAfter;
-  }
-}
-
-/** A 2xx answer whose body is not the JSON the operation promises. */
-class APIResponseValidationError extends APIError {}
-class BadRequestError extends APIError {}
-class AuthenticationError extends APIError {}
-class PermissionDeniedError extends APIError {}
-class NotFoundError extends APIError {}
-class ConflictError extends APIError {}
-class UnprocessableEntityError extends APIError {}
-class RateLimitError extends APIError {}
-class InternalServerError extends APIError {}
-
-class APIConnectionError extends LightError {}
-class APITimeoutError extends APIConnectionError {}
-
-class SignatureVerificationError extends LightError {
-  constructor(message, details) {
-    super(message, details);
-    /** malformed_header | timestamp_too_old | timestamp_in_future | signature_mismatch | no_secret */
-    this.reason = (details && details.reason) || null;
-  }
-}
-
-module.exports = {
-  LightError,
-  APIError,
-  APIResponseValidationError,
-  BadRequestError,
-  AuthenticationError,
-  PermissionDeniedError,
-  NotFoundError,
-  ConflictError,
-  UnprocessableEntityError,
-  RateLimitError,
-  InternalServerError,
-  APIConnectionError,
-  APITimeoutError,
-  SignatureVerificationError,
+// Kinds whose class carries fields of its own; every other kind is a plain
+// subclass of its parent.
+const SHAPES = {
+  APIError: (Base) =>
+    class APIError extends Base {
+      constructor(message, details) {
+        super(message, details);
+        const d = details || {};
+        /** HTTP status of the final attempt. */
+        this.status = d.status === undefined ? null : d.status;
+        /** Parsed JSON body of the error response (or its text when not JSON). */
+        this.body = d.body === undefined ? null : d.body;
+        /** Server request id (header), or null. */
+        this.requestId = d.requestId === undefined ? null : d.requestId;
+        /** Response headers, lower-case names. */
+        this.headers = d.headers || {};
+        /** Seconds from Retry-After, when the server sent one. */
+        this.retryAfter = d.retryAfter === undefined ? null : d.retryAfter;
+      }
+    },
+  SignatureVerificationError: (Base) =>
+    class SignatureVerificationError extends Base {
+      constructor(message, details) {
+        super(message, details);
+        /** malformed_header | timestamp_too_old | timestamp_in_future | signature_mismatch | no_secret */
+        this.reason = (details && details.reason) || null;
+      }
+    },
 };
+
+const NO_CLASS = new Set(['InvalidArgumentError']); // TypeError in Node
+
+const classes = { LightError };
+for (const kind of native.errorKinds()) {
+  if (!kind || classes[kind.name] || NO_CLASS.has(kind.name)) continue;
+  const Base = classes[kind.parent];
+  if (!Base) throw new Error(`light-sdk: error kind ${kind.name} has no parent class ${kind.parent}`);
+  const make = SHAPES[kind.name];
+  // `{ [name]: class extends Base {} }` names the class after the kind
+  const cls = make ? make(Base) : { [kind.name]: class extends Base {} }[kind.name];
+  Object.defineProperty(cls, 'httpStatus', { value: kind.status, enumerable: false });
+  classes[kind.name] = cls;
+}
+
+module.exports = classes;

@@ -17,29 +17,44 @@ export interface ListEnvelope<T = APIObject> {
   [key: string]: any;
 }
 
+/** Client options: the core's option table (unknown names throw a TypeError). */
 export interface ClientOptions {
-  /** App token; default env LIGHT_APP_TOKEN. */
+  /** App token (Authorization: Bearer) for /v1/app operations and minting account tokens. (default env LIGHT_APP_TOKEN) */
   appToken?: string;
-  /** Default env LIGHT_BASE_URL, else https://api.light.dev */
+  /** A bare account token: a client for /v1/account operations without an app token. (default none) */
+  accountToken?: string;
+  /** API origin: an http:// or https:// URL without query or fragment. (default env LIGHT_BASE_URL, else https://api.light.dev) */
   baseURL?: string;
-  /** Total timeout per attempt, milliseconds (default 60000). */
+  /** Total time allowed per attempt. (milliseconds, default 60000; >= 1, <= 604800000) */
   timeout?: number;
+  /** Time allowed to establish a connection. (milliseconds, default 10000; >= 1, <= 604800000) */
   connectTimeout?: number;
-  /** Default 2; 0 disables retries. */
+  /** Retries after the first attempt (0 disables); a POST is retried only when it cannot have reached the server. (default 2; >= 0, <= 100) */
   maxRetries?: number;
-  /** PEM bundle to verify the server with (default: system store). */
-  caFile?: string;
-  proxy?: string;
-  /** Client-side limiter (30 req/s per app, 10 per account). */
-  rateLimit?: boolean;
-  /** Loopback tests only. */
-  insecureSkipVerify?: boolean;
-  maxResponseBytes?: number;
-  /** Refresh account tokens this many seconds before expiry (default 600). */
-  tokenRefreshMargin?: number;
-  /** First retry backoff and backoff cap, seconds (defaults 0.5 and 8). */
+  /** First backoff delay; doubles per retry, with jitter. (seconds, default 0.5; > 0, <= 3600) */
   retryBase?: number;
+  /** Longest backoff delay. (seconds, default 8; > 0, <= 3600) */
   retryMax?: number;
+  /** Longest Retry-After honoured; a longer one ends the retries. (seconds, default 60; > 0, <= 86400) */
+  retryAfterCap?: number;
+  /** PEM bundle of the CAs to trust. (default system store) */
+  caFile?: string;
+  /** Proxy URL (libcurl syntax); may carry user:password, never shown. (default none) */
+  proxy?: string;
+  /** Do not verify TLS certificates (loopback tests only). (default false) */
+  insecureSkipVerify?: boolean;
+  /** Largest response body accepted; a larger one fails with the too-large error. (bytes, default 67108864; >= 1, <= 9007199254740992) */
+  maxResponseBytes?: number;
+  /** Client-side rate limiter (app_rate_per_s, account_rate_per_s). (default false) */
+  rateLimit?: boolean;
+  /** Limiter: requests per second per app token. (per second, default 30; >= 1, <= 100000) */
+  appRatePerS?: number;
+  /** Limiter: requests per second per account. (per second, default 10; >= 1, <= 100000) */
+  accountRatePerS?: number;
+  /** Refresh a minted account token this long before it expires. (seconds, default 600; >= 1, <= 86400) */
+  tokenRefreshMargin?: number;
+  /** Redacted log lines to stderr (or the host's logger). (default env LIGHT_LOG, else off) */
+  logLevel?: "off" | "error" | "info" | "debug";
 }
 export interface AccountClientOptions extends Omit<ClientOptions, 'appToken'> {
   accountToken: string;
@@ -469,17 +484,28 @@ export declare class APIError extends LightError {
   readonly headers: { [name: string]: string };
   readonly retryAfter: number | null;
 }
-export declare class APIResponseValidationError extends APIError {}
+/** HTTP 400. */
 export declare class BadRequestError extends APIError {}
+/** HTTP 401: token missing, invalid or expired. */
 export declare class AuthenticationError extends APIError {}
+/** HTTP 403. */
 export declare class PermissionDeniedError extends APIError {}
+/** HTTP 404. */
 export declare class NotFoundError extends APIError {}
+/** HTTP 409. */
 export declare class ConflictError extends APIError {}
+/** HTTP 422: the request is valid JSON but not acceptable now. */
 export declare class UnprocessableEntityError extends APIError {}
+/** HTTP 429 after the retries allowed. */
 export declare class RateLimitError extends APIError {}
+/** HTTP 5xx after the retries allowed. */
 export declare class InternalServerError extends APIError {}
+/** Could not talk to the server (DNS, connect, reset, TLS). */
 export declare class APIConnectionError extends LightError {}
+/** The request timed out. */
 export declare class APITimeoutError extends APIConnectionError {}
+/** A 2xx response whose body is not the JSON expected, or a validly signed webhook body that is not an event envelope. */
+export declare class APIResponseValidationError extends APIError {}
 export type SignatureFailureReason =
   | 'malformed_header'
   | 'timestamp_too_old'
@@ -555,5 +581,24 @@ export interface OperationInfo {
   readonly summary: string;
 }
 export declare const OPERATIONS: readonly OperationInfo[];
+/** A row of the core's client option table. */
+export interface OptionInfo {
+  readonly name: string;
+  readonly js_name: string;
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'enum';
+  readonly unit?: string;
+  readonly default: string;
+  readonly default_number?: number;
+  readonly env?: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly min_exclusive?: boolean;
+  readonly choices?: string;
+  readonly doc: string;
+  readonly internal: boolean;
+  readonly secret: boolean;
+  readonly path: boolean;
+}
+export declare const OPTIONS: readonly OptionInfo[];
 export declare const version: string;
 export default Light;

@@ -18,6 +18,11 @@ native.setErrorClasses(errors);
 
 const OPERATIONS = Object.freeze(native.operations().map((op) => Object.freeze(op)));
 const USER_AGENT_RUNTIME = `node/${process.versions.node}`;
+// The core's option table: names, types, units (timeouts in milliseconds,
+// backoff in seconds), defaults, env vars and docs. The addon checks every
+// constructor option against it; internal rows are set here, never by users.
+const OPTIONS = Object.freeze(native.options().filter((o) => !o.internal).map((o) => Object.freeze(o)));
+const INTERNAL_OPTIONS = new Set(native.options().filter((o) => o.internal).map((o) => o.js_name));
 
 function camel(s) {
   return s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
@@ -32,6 +37,20 @@ function isBinary(v) {
 }
 
 // ---- calls ---------------------------------------------------------------------
+
+// Errors the addon creates when a request completes have no JavaScript
+// frames; give them the caller's (async) stack, as every LightError has.
+async function settle(p) {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof errors.LightError && !(typeof e.stack === 'string' && e.stack.includes('\n    at '))) {
+      Error.captureStackTrace(e, settle);
+      if (!e.stack.includes('\n    at ')) Error.captureStackTrace(e);
+    }
+    throw e;
+  }
+}
 
 // Run start(ticket) → Promise with AbortSignal support: an abort cancels the
 // request in the engine (light_engine_cancel) and rejects with signal.reason.
@@ -60,12 +79,10 @@ function callOptions(options) {
   if (options === undefined || options === null) return null;
   if (typeof options !== 'object') throw new TypeError('options must be an object');
   const { timeout, maxRetries } = options;
-  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-    throw new TypeError('timeout must be a non-negative number of milliseconds');
-  }
-  if (maxRetries !== undefined && (!Number.isInteger(maxRetries) || maxRetries < 0)) {
-    throw new TypeError('maxRetries must be a non-negative integer');
-  }
+  // the same checks as the constructor's (the core's option table): no NaN,
+  // Infinity, negative, fraction or out-of-range value reaches the core
+  if (timeout !== undefined) native.checkOption('timeout', timeout);
+  if (maxRetries !== undefined) native.checkOption('maxRetries', maxRetries);
   return options;
 }
 
@@ -112,7 +129,7 @@ function invoke(owner, op, path, params, options, queryOverride) {
   }
   const timeout = opts && opts.timeout !== undefined ? opts.timeout : 0;
   const retries = opts && opts.maxRetries !== undefined ? opts.maxRetries : -1;
-  return withSignal(nc, opts, (ticket) => nc.call(op.id, path, query, body, file, timeout, retries, ticket));
+  return settle(withSignal(nc, opts, (ticket) => nc.call(op.id, path, query, body, file, timeout, retries, ticket)));
 }
 
 /**
@@ -218,27 +235,15 @@ function attachNamespaces(target, owner, node) {
   }
 }
 
-function nativeOptions(o, tokens) {
+// The user's options as they are (the addon refuses unknown names and bad
+// values) plus the binding's own. Environment defaults (LIGHT_APP_TOKEN,
+// LIGHT_BASE_URL, LIGHT_LOG) are read by the core, not here.
+function nativeOptions(o) {
   if (o !== undefined && o !== null && typeof o !== 'object') throw new TypeError('options must be an object');
-  const opts = o || {};
-  const env = process.env;
-  return {
-    appToken: tokens.appToken,
-    accountToken: tokens.accountToken,
-    baseURL: opts.baseURL !== undefined ? opts.baseURL : env.LIGHT_BASE_URL,
-    timeout: opts.timeout,
-    connectTimeout: opts.connectTimeout,
-    maxRetries: opts.maxRetries,
-    caFile: opts.caFile,
-    proxy: opts.proxy,
-    rateLimit: opts.rateLimit,
-    insecureSkipVerify: opts.insecureSkipVerify,
-    maxResponseBytes: opts.maxResponseBytes,
-    tokenRefreshMargin: opts.tokenRefreshMargin,
-    retryBase: opts.retryBase,
-    retryMax: opts.retryMax,
-    userAgentRuntime: USER_AGENT_RUNTIME,
-  };
+  const opts = Object.assign({}, o || {});
+  for (const k of Object.keys(opts)) if (INTERNAL_OPTIONS.has(k)) throw new TypeError(`unknown option '${k}'`);
+  opts.userAgentRuntime = USER_AGENT_RUNTIME;
+  return opts;
 }
 
 class BaseClient {
@@ -263,7 +268,7 @@ class BaseClient {
     const body = opts && opts.body !== undefined ? opts.body : null;
     const timeout = opts && opts.timeout !== undefined ? opts.timeout : 0;
     const retries = opts && opts.maxRetries !== undefined ? opts.maxRetries : -1;
-    return withSignal(nc, opts, (ticket) => nc.request(method, path, query, body, timeout, retries, ticket));
+    return settle(withSignal(nc, opts, (ticket) => nc.request(method, path, query, body, timeout, retries, ticket)));
   }
 
   /** Cancel this client's pending calls and release it. Idempotent. */
@@ -281,17 +286,16 @@ class BaseClient {
 class Light extends BaseClient {
   constructor(options) {
     super();
-    const o = options || {};
-    const appToken = o.appToken !== undefined ? o.appToken : process.env.LIGHT_APP_TOKEN;
-    Object.defineProperty(this, '_native', {
-      value: new native.Client(nativeOptions(options, { appToken, accountToken: o.accountToken })),
-    });
+    Object.defineProperty(this, '_native', { value: new native.Client(nativeOptions(options)) });
     attachNamespaces(this, this, TREES.app);
   }
 
   /** An account client whose token the core mints, caches and refreshes. */
   forAccount(accountUuid) {
-    return AccountClient._wrap(this._native.forAccount(accountUuid));
+    const ac = AccountClient._wrap(this._native.forAccount(accountUuid));
+    // Closing (or collecting) the app client closes its account clients: keep it alive with them.
+    Object.defineProperty(ac, '_parent', { value: this });
+    return ac;
   }
 }
 Object.assign(Light.prototype, TREES.app.proto);
@@ -306,7 +310,8 @@ class AccountClient extends BaseClient {
       if (typeof o.accountToken !== 'string' || o.accountToken === '') {
         throw new TypeError('AccountClient needs { accountToken } (or use light.forAccount(uuid))');
       }
-      nc = new native.Client(nativeOptions(options, { accountToken: o.accountToken }));
+      if (o.appToken !== undefined) throw new TypeError("unknown option 'appToken' (AccountClient takes accountToken)");
+      nc = new native.Client(nativeOptions(options));
     }
     Object.defineProperty(this, '_native', { value: nc });
     attachNamespaces(this, this, TREES.account);
@@ -342,6 +347,7 @@ module.exports = {
   webhooks,
   events: webhooks.events,
   OPERATIONS,
+  OPTIONS,
   version: native.version,
   ...errors,
 };

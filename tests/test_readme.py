@@ -233,7 +233,7 @@ def _http(port, method, path, body=None, headers=None):
 @pytest.mark.parametrize("block", programs("nginx"))
 def test_nginx_sample(block, clean_sandbox, tmp_path):
     """The configuration, with the repository path and the port substituted, in a
-    real nginx: a signed webhook → 200, a tampered one → 401, an API call
+    real nginx: a signed webhook → 200, a tampered one → 400, an API call
     through subrequests → the account's status."""
     sandbox = clean_sandbox
     _, _, body, _, _ = block
@@ -261,12 +261,12 @@ def test_nginx_sample(block, clean_sandbox, tmp_path):
         while True:
             assert proc.poll() is None, "nginx exited: " + proc.stderr.read().decode()
             try:
-                status, _ = _http(port, "GET", "/webhooks/light")  # no signature → 401
+                status, _ = _http(port, "GET", "/webhooks/light")  # no signature → 400
                 break
             except OSError:
                 assert time.monotonic() < deadline, "nginx did not start"
                 time.sleep(0.05)
-        assert status == 401
+        assert status == 400
         raw = (b'{"uuid":"evt_1","created_at":"2026-01-01T00:00:00Z","api_version":"v1",'
                b'"event":"enrollment.finalized","data":{}}')
         ts = str(int(time.time()))
@@ -274,7 +274,7 @@ def test_nginx_sample(block, clean_sandbox, tmp_path):
         assert _http(port, "POST", "/webhooks/light", raw, {"Light-Signature-v1": sig}) == \
             (200, "received enrollment.finalized\n")
         status, _ = _http(port, "POST", "/webhooks/light", raw.replace(b"evt_1", b"evt_2"), {"Light-Signature-v1": sig})
-        assert status == 401
+        assert status == 400
         acct = sandbox.create_account(email="readme-nginx@example.com")
         uuid = acct["uuid"] if isinstance(acct, dict) else acct
         assert _http(port, "GET", f"/account-status?uuid={uuid}") == (200, "created/unresolved\n")

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
-// Generate node/index.d.ts from the core's operation table (through the
-// built addon: native.operations() and native.events()).
+// Generate node/index.d.ts from the core's tables (through the built addon:
+// native.operations(), native.options(), native.errorKinds() and
+// native.events()).
 //
 //   node tools/gen_node_types.js           write node/index.d.ts
 //   node tools/gen_node_types.js --check   exit 1 when node/index.d.ts is stale
@@ -87,29 +88,19 @@ function generate() {
   L('  [key: string]: any;');
   L('}');
   L();
+  L('/** Client options: the core\'s option table (unknown names throw a TypeError). */');
   L('export interface ClientOptions {');
-  L('  /** App token; default env LIGHT_APP_TOKEN. */');
-  L('  appToken?: string;');
-  L('  /** Default env LIGHT_BASE_URL, else https://api.light.dev */');
-  L('  baseURL?: string;');
-  L('  /** Total timeout per attempt, milliseconds (default 60000). */');
-  L('  timeout?: number;');
-  L('  connectTimeout?: number;');
-  L('  /** Default 2; 0 disables retries. */');
-  L('  maxRetries?: number;');
-  L('  /** PEM bundle to verify the server with (default: system store). */');
-  L('  caFile?: string;');
-  L('  proxy?: string;');
-  L('  /** Client-side limiter (30 req/s per app, 10 per account). */');
-  L('  rateLimit?: boolean;');
-  L('  /** Loopback tests only. */');
-  L('  insecureSkipVerify?: boolean;');
-  L('  maxResponseBytes?: number;');
-  L('  /** Refresh account tokens this many seconds before expiry (default 600). */');
-  L('  tokenRefreshMargin?: number;');
-  L('  /** First retry backoff and backoff cap, seconds (defaults 0.5 and 8). */');
-  L('  retryBase?: number;');
-  L('  retryMax?: number;');
+  const tsType = { string: 'string', integer: 'number', number: 'number', boolean: 'boolean' };
+  for (const o of native.options()) {
+    if (o.internal) continue;
+    const unit = { ms: 'milliseconds', s: 'seconds', bytes: 'bytes', '1/s': 'per second' }[o.unit];
+    const range = o.type === 'integer' || o.type === 'number'
+      ? `; ${o.min_exclusive ? '>' : '>='} ${o.min}, <= ${o.max}` : '';
+    const notes = [unit, `default ${o.default}`].filter(Boolean).join(', ');
+    L(`  /** ${o.doc} (${notes}${range}) */`);
+    const t = o.type === 'enum' ? o.choices.split('|').map((c) => JSON.stringify(c)).join(' | ') : tsType[o.type];
+    L(`  ${o.js_name}?: ${t};`);
+  }
   L('}');
   L('export interface AccountClientOptions extends Omit<ClientOptions, \'appToken\'> {');
   L('  accountToken: string;');
@@ -213,21 +204,12 @@ function generate() {
   L('  readonly headers: { [name: string]: string };');
   L('  readonly retryAfter: number | null;');
   L('}');
-  for (const c of [
-    'APIResponseValidationError',
-    'BadRequestError',
-    'AuthenticationError',
-    'PermissionDeniedError',
-    'NotFoundError',
-    'ConflictError',
-    'UnprocessableEntityError',
-    'RateLimitError',
-    'InternalServerError',
-  ]) {
-    L(`export declare class ${c} extends APIError {}`);
+  const special = new Set(['LightError', 'APIError', 'SignatureVerificationError', 'InvalidArgumentError']);
+  for (const k of native.errorKinds()) {
+    if (!k || special.has(k.name)) continue;
+    L(`/** ${k.doc} */`);
+    L(`export declare class ${k.name} extends ${k.parent} {}`);
   }
-  L('export declare class APIConnectionError extends LightError {}');
-  L('export declare class APITimeoutError extends APIConnectionError {}');
   L('export type SignatureFailureReason =');
   L("  | 'malformed_header'");
   L("  | 'timestamp_too_old'");
@@ -286,6 +268,25 @@ function generate() {
   L('  readonly summary: string;');
   L('}');
   L('export declare const OPERATIONS: readonly OperationInfo[];');
+  L('/** A row of the core\'s client option table. */');
+  L('export interface OptionInfo {');
+  L('  readonly name: string;');
+  L('  readonly js_name: string;');
+  L("  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'enum';");
+  L('  readonly unit?: string;');
+  L('  readonly default: string;');
+  L('  readonly default_number?: number;');
+  L('  readonly env?: string;');
+  L('  readonly min?: number;');
+  L('  readonly max?: number;');
+  L('  readonly min_exclusive?: boolean;');
+  L('  readonly choices?: string;');
+  L('  readonly doc: string;');
+  L('  readonly internal: boolean;');
+  L('  readonly secret: boolean;');
+  L('  readonly path: boolean;');
+  L('}');
+  L('export declare const OPTIONS: readonly OptionInfo[];');
   L('export declare const version: string;');
   L('export default Light;');
   return out.join('\n') + '\n';

@@ -32,49 +32,63 @@ static light_lua_client *push_client(lua_State *L) {
   return c;
 }
 
-/* Optional field readers for the options table at index 1. Each returns 0,
- * or 2 after pushing nil, err for a value of the wrong type. */
-static int opt_string(lua_State *L, const char *k, const char **out) {
-  lua_getfield(L, 1, k);
-  int t = lua_type(L, -1);
-  if (t == LUA_TSTRING) *out = lua_tostring(L, -1); /* the table keeps it alive */
-  lua_pop(L, 1);
-  if (t == LUA_TNIL || t == LUA_TSTRING) return 0;
-  char msg[96];
-  snprintf(msg, sizeof msg, "option '%s' must be a string", k);
-  return light_lua__push_invalid(L, k, msg);
-}
-
-static int opt_number(lua_State *L, const char *k, double *out, int *present) {
-  lua_getfield(L, 1, k);
-  int t = lua_type(L, -1);
-  if (t == LUA_TNUMBER) {
-    *out = (double)lua_tonumber(L, -1);
-    if (present) *present = 1;
+/* One option of the table at index 1 (key at -2, value at -1): checked and
+ * stored by the core's option table. Durations are seconds in Lua. Returns
+ * 0, or 2 after pushing nil, err. */
+static int set_option(lua_State *L, light_client_options *o) {
+  light_error err = LIGHT_ERROR_INIT;
+  size_t klen = 0;
+  const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &klen) : NULL;
+  const light_option *opt = key ? light_option_find(key, klen) : NULL;
+  light_status st;
+  if (!opt || strcmp(opt->name, key) != 0) { /* snake_case names only */
+    if (key)
+      st = light_option_unknown_error(key, klen, &err);
+    else
+      st = light_option_unknown_error("(not a string)", 14, &err);
+  } else {
+    int t = lua_type(L, -1);
+    switch (opt->type) {
+    case LIGHT_OPT_STRING:
+    case LIGHT_OPT_ENUM: {
+      size_t len = 0;
+      const char *v = t == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL; /* the options table keeps it */
+      st = v ? light_client_options_set_string(o, opt->name, v, len, &err)
+             : light_option_type_error(opt, key, lua_typename(L, t), &err);
+      break;
+    }
+    case LIGHT_OPT_INT:
+    case LIGHT_OPT_DOUBLE:
+      if (t != LUA_TNUMBER)
+        st = light_option_type_error(opt, key, lua_typename(L, t), &err);
+#if LUA_VERSION_NUM >= 503
+      else if (lua_isinteger(L, -1) && !(opt->unit && strcmp(opt->unit, "ms") == 0))
+        st = light_client_options_set_int(o, opt->name, (long long)lua_tointeger(L, -1), &err);
+#endif
+      else
+        st = light_client_options_set_seconds(o, opt->name, (double)lua_tonumber(L, -1), &err);
+      break;
+    case LIGHT_OPT_BOOL:
+      st = t == LUA_TBOOLEAN ? light_client_options_set_bool(o, opt->name, lua_toboolean(L, -1), &err)
+                             : light_option_type_error(opt, key, lua_typename(L, t), &err);
+      break;
+    default: st = light_option_type_error(opt, key, lua_typename(L, t), &err); break;
+    }
   }
-  lua_pop(L, 1);
-  if (t == LUA_TNIL || t == LUA_TNUMBER) return 0;
-  char msg[96];
-  snprintf(msg, sizeof msg, "option '%s' must be a number", k);
-  return light_lua__push_invalid(L, k, msg);
+  if (st == LIGHT_OK) return 0;
+  lua_pop(L, 2); /* key, value */
+  int n = light_lua__push_error(L, &err);
+  light_error_clear(&err);
+  return n;
 }
 
-static int opt_bool(lua_State *L, const char *k, int *out) {
-  lua_getfield(L, 1, k);
-  int t = lua_type(L, -1);
-  if (t == LUA_TBOOLEAN) *out = lua_toboolean(L, -1);
-  lua_pop(L, 1);
-  if (t == LUA_TNIL || t == LUA_TBOOLEAN) return 0;
-  char msg[96];
-  snprintf(msg, sizeof msg, "option '%s' must be a boolean", k);
-  return light_lua__push_invalid(L, k, msg);
+int light_lua__options(lua_State *L) {
+  cJSON *j = light_option_table_json();
+  if (!j) return luaL_error(L, "light: out of memory");
+  light_lua__push_json(L, j);
+  cJSON_Delete(j);
+  return 1;
 }
-
-#define TRY(expr)        \
-  do {                   \
-    int rc_ = (expr);    \
-    if (rc_) return rc_; \
-  } while (0)
 
 /* "lua/5.4" or "luajit/2.1.0-beta3" (LUAJIT_VERSION is "LuaJIT 2.1.0-beta3"). */
 static const char *runtime_name(char *buf, size_t n) {
@@ -87,80 +101,33 @@ static const char *runtime_name(char *buf, size_t n) {
   return buf;
 }
 
-/* core.client_new{ app_token=, account_token=, base_url=, timeout=, ... } */
+/* core.client_new{ app_token=, account_token=, base_url=, timeout=, ... }:
+ * every key must be an option of the core's table (snake_case); the Lua
+ * layer (lua/light/init.lua) removes its own transport keys first. */
 static int l_client_new(lua_State *L) {
   if (lua_isnoneornil(L, 1)) {
     lua_settop(L, 0);
     lua_newtable(L);
   }
   if (!lua_istable(L, 1)) return light_lua__push_invalid(L, "options", "light.new expects an options table");
+  lua_settop(L, 1);
   light_client_options o;
   light_client_options_init(&o);
-  double d;
-  int present = 0;
-  const char *log_level = NULL, *app = NULL, *acct = NULL, *runtime = NULL;
-  TRY(opt_string(L, "app_token", &app));
-  TRY(opt_string(L, "account_token", &acct));
-  if (app) o.app_token = app;
-  if (acct) {
-    o.account_token = acct;
-    if (!app) o.app_token = NULL; /* an explicit account token wins over LIGHT_APP_TOKEN */
+  const char *runtime = NULL;
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {
+    int n = set_option(L, &o);
+    if (n) return n;
+    lua_pop(L, 1);
   }
-  TRY(opt_string(L, "base_url", &o.base_url));
-  TRY(opt_string(L, "ca_file", &o.ca_file));
-  TRY(opt_string(L, "proxy", &o.proxy));
-  TRY(opt_string(L, "log_level", &log_level));
-  TRY(opt_string(L, "user_agent_runtime", &runtime));
+  runtime = o.user_agent_runtime; /* the Lua layer appends its host, e.g. "nginx/1.22.1" */
   char ua[128];
   runtime_name(ua, sizeof ua);
-  if (runtime) { /* the Lua layer appends its host, e.g. "nginx/1.22.1" */
+  if (runtime) {
     size_t used = strlen(ua);
     snprintf(ua + used, sizeof ua - used, " %s", runtime);
   }
   o.user_agent_runtime = ua;
-  if (log_level) {
-    if (strcmp(log_level, "off") == 0) o.log_level = LIGHT_LOG_OFF;
-    else if (strcmp(log_level, "error") == 0) o.log_level = LIGHT_LOG_ERROR;
-    else if (strcmp(log_level, "info") == 0) o.log_level = LIGHT_LOG_INFO;
-    else if (strcmp(log_level, "debug") == 0) o.log_level = LIGHT_LOG_DEBUG;
-    else return light_lua__push_invalid(L, "log_level", "log_level must be one of off, error, info, debug");
-  }
-  present = 0;
-  TRY(opt_number(L, "timeout", &d, &present));
-  if (present) {
-    if (d <= 0) return light_lua__push_invalid(L, "timeout", "timeout must be > 0 seconds");
-    o.timeout_ms = (long)(d * 1000.0 + 0.5);
-  }
-  present = 0;
-  TRY(opt_number(L, "connect_timeout", &d, &present));
-  if (present) {
-    if (d <= 0) return light_lua__push_invalid(L, "connect_timeout", "connect_timeout must be > 0 seconds");
-    o.connect_timeout_ms = (long)(d * 1000.0 + 0.5);
-  }
-  present = 0;
-  TRY(opt_number(L, "max_retries", &d, &present));
-  if (present) {
-    if (d < 0 || d > 100) return light_lua__push_invalid(L, "max_retries", "max_retries must be between 0 and 100");
-    o.max_retries = (int)d;
-    if (o.max_retries == 0) o.max_retries = 0;
-  }
-  TRY(opt_number(L, "retry_base", &o.retry_base_s, NULL));
-  TRY(opt_number(L, "retry_max", &o.retry_max_s, NULL));
-  TRY(opt_number(L, "retry_after_cap", &o.retry_after_cap_s, NULL));
-  present = 0;
-  TRY(opt_number(L, "max_response_bytes", &d, &present));
-  if (present) o.max_response_bytes = d > 0 ? (size_t)d : 0;
-  present = 0;
-  TRY(opt_number(L, "app_rate_per_s", &d, &present));
-  if (present) o.app_rate_per_s = (int)d;
-  present = 0;
-  TRY(opt_number(L, "account_rate_per_s", &d, &present));
-  if (present) o.account_rate_per_s = (int)d;
-  present = 0;
-  TRY(opt_number(L, "token_refresh_margin", &d, &present));
-  if (present) o.token_refresh_margin_s = (long)d;
-  TRY(opt_bool(L, "rate_limit", &o.rate_limit));
-  TRY(opt_bool(L, "insecure_skip_verify", &o.insecure_skip_verify));
 
   light_lua_client *c = push_client(L); /* userdata before the resource */
   light_error err = LIGHT_ERROR_INIT;
@@ -177,9 +144,12 @@ static int l_for_account(lua_State *L) {
   light_lua_client *c = light_lua__check_client(L, 1);
   if (!c) return 2;
   if (lua_type(L, 2) != LUA_TSTRING) return light_lua__push_invalid(L, "account_uuid", "account_uuid must be a string");
+  size_t ulen = 0;
+  const char *uuid = lua_tolstring(L, 2, &ulen);
+  if (memchr(uuid, '\0', ulen)) return light_lua__push_invalid(L, "account_uuid", "account_uuid must not contain NUL");
   light_lua_client *child = push_client(L);
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_client_for_account(c->client, lua_tostring(L, 2), &child->client, &err);
+  light_status st = light_client_for_account(c->client, uuid, &child->client, &err);
   if (st != LIGHT_OK) {
     int n = light_lua__push_error(L, &err);
     light_error_clear(&err);
@@ -306,15 +276,13 @@ int light_lua__push_response(lua_State *L, light_response *resp, const light_ope
   cJSON *next = NULL;
   int more = 0;
   if (op && op->paginated) {
-    more = light_page_next_query(resp, query, &next);
+    light_error e = LIGHT_ERROR_INIT;
+    more = light_page_next_query(resp, query, &next, &e);
     if (more < 0) {
-      light_error e = LIGHT_ERROR_INIT;
-      e.code = LIGHT_E_DECODE;
-      e.kind = LIGHT_ERR_DECODE;
-      e.http_status = light_response_status(resp);
-      e.message = (char *)"paginated response is not a list envelope";
       light_response_free(resp);
-      return light_lua__push_error(L, &e);
+      int n = light_lua__push_error(L, &e);
+      light_error_clear(&e);
+      return n;
     }
   }
   const cJSON *j = light_response_json(resp);

@@ -8,28 +8,19 @@
 
 #include "lua_light.h"
 
-/* Class tree: kind → parent kind. */
-static const char *const parents[][2] = {
-    {"APIError", "LightError"},
-    {"BadRequestError", "APIError"},
-    {"AuthenticationError", "APIError"},
-    {"PermissionDeniedError", "APIError"},
-    {"NotFoundError", "APIError"},
-    {"ConflictError", "APIError"},
-    {"UnprocessableEntityError", "APIError"},
-    {"RateLimitError", "APIError"},
-    {"InternalServerError", "APIError"},
-    {"APIResponseValidationError", "APIError"},
-    {"APIConnectionError", "LightError"},
-    {"APITimeoutError", "APIConnectionError"},
-    {"SignatureVerificationError", "LightError"},
-    {"InvalidArgumentError", "LightError"},
-};
-
+/* The class tree is the core's (light_error_kind_parent): no list here. */
 static const char *parent_of(const char *kind) {
-  for (size_t i = 0; i < sizeof parents / sizeof parents[0]; i++)
-    if (strcmp(parents[i][0], kind) == 0) return parents[i][1];
-  return NULL;
+  light_error_kind k = light_error_kind_find(kind);
+  light_error_kind p = k == LIGHT_ERR_NONE ? LIGHT_ERR_NONE : light_error_kind_parent(k);
+  return p == LIGHT_ERR_NONE ? NULL : light_error_kind_name(p);
+}
+
+int light_lua__error_kinds(lua_State *L) {
+  cJSON *j = light_error_kind_table_json();
+  if (!j) return luaL_error(L, "light: out of memory");
+  light_lua__push_json(L, j);
+  cJSON_Delete(j);
+  return 1;
 }
 
 /* err:is(kind) → true when err's kind is kind or a subclass of it. */
@@ -91,38 +82,28 @@ void light_lua__init_errors(lua_State *L) {
   lua_pop(L, 1);
 }
 
+/* {lower-cased name = value}; repeated names joined with ", ". The core
+ * parses the block (light_header_next). */
 void light_lua__push_headers(lua_State *L, const char *block, size_t len) {
   lua_newtable(L);
-  if (!block) return;
-  const char *p = block, *end = block + len;
-  while (p < end) {
-    const char *eol = memchr(p, '\n', (size_t)(end - p));
-    const char *line_end = eol ? eol : end;
-    const char *le = line_end;
-    if (le > p && le[-1] == '\r') le--;
-    const char *colon = memchr(p, ':', (size_t)(le - p));
-    if (colon && colon > p && strncmp(p, "HTTP/", 5) != 0) {
-      luaL_Buffer name;
-      luaL_buffinit(L, &name);
-      for (const char *c = p; c < colon; c++) luaL_addchar(&name, (char)tolower((unsigned char)*c));
-      luaL_pushresult(&name);
-      const char *v = colon + 1;
-      while (v < le && (*v == ' ' || *v == '\t')) v++;
-      const char *ve = le;
-      while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-      lua_pushvalue(L, -1);
-      lua_rawget(L, -3);
-      if (lua_isstring(L, -1)) {
-        lua_pushliteral(L, ", ");
-        lua_pushlstring(L, v, (size_t)(ve - v));
-        lua_concat(L, 3);
-      } else {
-        lua_pop(L, 1);
-        lua_pushlstring(L, v, (size_t)(ve - v));
-      }
-      lua_rawset(L, -3);
+  size_t pos = 0, nl, vl;
+  const char *name, *v;
+  while (light_header_next(block, len, &pos, &name, &nl, &v, &vl)) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < nl; i++) luaL_addchar(&b, (char)tolower((unsigned char)name[i]));
+    luaL_pushresult(&b);
+    lua_pushvalue(L, -1);
+    lua_rawget(L, -3);
+    if (lua_isstring(L, -1)) {
+      lua_pushliteral(L, ", ");
+      lua_pushlstring(L, v, vl);
+      lua_concat(L, 3);
+    } else {
+      lua_pop(L, 1);
+      lua_pushlstring(L, v, vl);
     }
-    p = eol ? eol + 1 : end;
+    lua_rawset(L, -3);
   }
 }
 
@@ -140,8 +121,10 @@ int light_lua__push_error(lua_State *L, const light_error *e) {
   set_str(L, "kind", light_error_kind_name(kind));
   set_str(L, "message", e->message ? e->message : light_strerror(e->code));
   set_str(L, "code", light_strerror(e->code));
-  lua_pushinteger(L, e->http_status);
-  lua_setfield(L, -2, "status");
+  if (e->http_status > 0) { /* nil when there was no response, as None/null elsewhere */
+    lua_pushinteger(L, e->http_status);
+    lua_setfield(L, -2, "status");
+  }
   lua_pushinteger(L, e->retries);
   lua_setfield(L, -2, "retries");
   set_str(L, "request_id", e->request_id);

@@ -54,6 +54,13 @@ void light_lua__push_headers(lua_State *L, const char *block, size_t len);
 /* Create the light.Error metatable (module init). */
 void light_lua__init_errors(lua_State *L);
 
+/* core.options() → the core's option table as a list of
+ * {name, type, unit, default, env, min, max, choices, doc, internal} (client.c). */
+int light_lua__options(lua_State *L);
+
+/* core.error_kinds() → { {name, parent, status, doc}, ... } in kind order (errors.c). */
+int light_lua__error_kinds(lua_State *L);
+
 /* ---- client.c ------------------------------------------------------------ */
 
 typedef struct light_lua_client {

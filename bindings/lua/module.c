@@ -72,9 +72,7 @@ static int l_error(lua_State *L) {
     lua_pushstring(L, msg);
     lua_setfield(L, -2, "message");
   }
-  lua_pushinteger(L, 0);
-  lua_setfield(L, -2, "status");
-  lua_pushinteger(L, 0);
+  lua_pushinteger(L, 0); /* status stays nil: no response */
   lua_setfield(L, -2, "retries");
   if (lua_type(L, 3) == LUA_TSTRING) {
     lua_pushvalue(L, 3);
@@ -148,7 +146,8 @@ LIGHT_LUA_EXPORT int luaopen_light_core(lua_State *L);
 LIGHT_LUA_EXPORT int luaopen_light_core(lua_State *L) {
   static const luaL_Reg fns[] = {
       {"operations", l_operations}, {"error", l_error}, {"array", l_array}, {"is_array", l_is_array},
-      {"json_encode", l_json_encode}, {"json_decode", l_json_decode}, {NULL, NULL},
+      {"json_encode", l_json_encode}, {"json_decode", l_json_decode}, {"options", light_lua__options},
+      {"error_kinds", light_lua__error_kinds}, {NULL, NULL},
   };
   light_lua__init_convert(L);
   light_lua__init_errors(L);

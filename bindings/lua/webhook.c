@@ -13,10 +13,16 @@ typedef struct secret_list {
 
 /* Secrets at @p idx: a string or a list of strings (rotation). The strings
  * stay on the Lua stack/table for the duration of the call. */
+static int nul_secret(lua_State *L) {
+  return light_lua__push_invalid(L, "secret", "webhook secret must not contain NUL");
+}
+
 static int read_secrets(lua_State *L, int idx, secret_list *s) {
   s->n = 0;
+  size_t len;
   if (lua_type(L, idx) == LUA_TSTRING) {
-    s->v[s->n++] = lua_tostring(L, idx);
+    s->v[s->n] = lua_tolstring(L, idx, &len);
+    if (memchr(s->v[s->n++], '\0', len)) return nul_secret(L);
     return 0;
   }
   if (!lua_istable(L, idx))
@@ -29,8 +35,9 @@ static int read_secrets(lua_State *L, int idx, secret_list *s) {
       lua_pop(L, 1);
       return light_lua__push_invalid(L, "secret", "secret must be a string or a list of strings");
     }
-    s->v[s->n++] = lua_tostring(L, -1); /* still referenced by the table */
+    s->v[s->n] = lua_tolstring(L, -1, &len); /* still referenced by the table */
     lua_pop(L, 1);
+    if (memchr(s->v[s->n++], '\0', len)) return nul_secret(L);
   }
   return 0;
 }
@@ -50,12 +57,13 @@ static int read_verify_args(lua_State *L, const char **payload, size_t *len, con
   *tolerance = LIGHT_WEBHOOK_DEFAULT_TOLERANCE;
   if (!lua_isnoneornil(L, 4)) {
     if (lua_type(L, 4) != LUA_TNUMBER) return light_lua__push_invalid(L, "tolerance", "tolerance must be a number of seconds");
-    *tolerance = (int64_t)lua_tonumber(L, 4);
+    *tolerance = light_webhook_tolerance_of((double)lua_tonumber(L, 4)); /* out of range → 0, refused by the core */
   }
   *now = (int64_t)time(NULL);
   if (!lua_isnoneornil(L, 5)) {
-    if (lua_type(L, 5) != LUA_TNUMBER) return light_lua__push_invalid(L, "now", "now must be a number of Unix seconds");
-    *now = (int64_t)lua_tonumber(L, 5);
+    double d = lua_type(L, 5) == LUA_TNUMBER ? (double)lua_tonumber(L, 5) : -1;
+    if (!(d >= 0 && d < 9.2e18)) return light_lua__push_invalid(L, "now", "now must be a number of Unix seconds");
+    *now = (int64_t)d;
   }
   return 0;
 }
@@ -107,10 +115,12 @@ static int l_sign(lua_State *L) {
   size_t len, slen;
   const char *payload = lua_tolstring(L, 1, &len);
   const char *secret = lua_tolstring(L, 2, &slen);
+  if (memchr(secret, '\0', slen)) return nul_secret(L);
   int64_t ts = (int64_t)time(NULL);
   if (!lua_isnoneornil(L, 3)) {
-    if (lua_type(L, 3) != LUA_TNUMBER) return light_lua__push_invalid(L, "timestamp", "timestamp must be a number");
-    ts = (int64_t)lua_tonumber(L, 3);
+    double d = lua_type(L, 3) == LUA_TNUMBER ? (double)lua_tonumber(L, 3) : -1;
+    if (!(d >= 0 && d < 9.2e18)) return light_lua__push_invalid(L, "timestamp", "timestamp must be a number of Unix seconds >= 0");
+    ts = (int64_t)d;
   }
   char out[LIGHT_SIGNATURE_MAX];
   light_status st = light_webhook_sign(payload, len, secret, slen, ts, out, sizeof out);

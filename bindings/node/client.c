@@ -75,6 +75,21 @@ static light_status set_invalid(light_error *err, const char *param, const char 
   return LIGHT_E_INVALID_ARGUMENT;
 }
 
+static light_status light__node_nomem(light_error *err) {
+  light_error_clear(err);
+  err->code = LIGHT_E_NOMEM;
+  err->kind = LIGHT_ERR_LIGHT;
+  return LIGHT_E_NOMEM;
+}
+
+/* The closed-client error (a LightError), as the core words it. */
+static light_status light__error_closed(light_error *err) {
+  set_invalid(err, NULL, "client is closed");
+  err->code = LIGHT_E_STATE;
+  err->kind = LIGHT_ERR_LIGHT;
+  return LIGHT_E_STATE;
+}
+
 static int is_nullish(napi_env env, napi_value v) {
   napi_valuetype t;
   if (!v || napi_typeof(env, v, &t) != napi_ok) return 1;
@@ -148,15 +163,9 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
       napi_create_object(env, &v);
     if (k->paginated) {
       cJSON *next = NULL;
-      int more = light_page_next_query(resp, k->query, &next);
+      light_error derr = LIGHT_ERROR_INIT;
+      int more = light_page_next_query(resp, k->query, &next, &derr);
       if (more < 0) {
-        light_error derr = LIGHT_ERROR_INIT;
-        derr.code = (light_status)more;
-        derr.kind = LIGHT_ERR_DECODE;
-        derr.http_status = light_response_status(resp);
-        const char *m = "the response of a paginated operation is not a list envelope";
-        derr.message = malloc(strlen(m) + 1);
-        if (derr.message) strcpy(derr.message, m);
         napi_reject_deferred(env, k->deferred, light_node__error_value(env, &derr));
         light_error_clear(&derr);
         light_response_free(resp);
@@ -197,11 +206,7 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
 static light_status start_call(light_node_call *k, light_error *err) {
   light_node_env *e = k->c->e;
   light_status st;
-  if (!k->c->client) {
-    err->code = LIGHT_E_STATE;
-    err->kind = LIGHT_ERR_LIGHT;
-    return LIGHT_E_STATE;
-  }
+  if (!k->c->client) return light__error_closed(err);
   if (k->op_id[0])
     st = light_engine_submit(e->engine, k->c->client, k->op_id, &k->a.params, on_done, k, &k->handle, err);
   else
@@ -401,13 +406,7 @@ static napi_value submit(napi_env env, napi_value self, const char *op_id, const
   memset(&a, 0, sizeof a);
   light_status st = LIGHT_OK;
   const light_operation *op = NULL;
-  if (!c || !c->client) {
-    err.code = st = LIGHT_E_STATE;
-    err.kind = LIGHT_ERR_LIGHT;
-    const char *m = "client is closed";
-    err.message = malloc(strlen(m) + 1);
-    if (err.message) strcpy(err.message, m);
-  }
+  if (!c || !c->client) st = light__error_closed(&err);
   if (st == LIGHT_OK && op_id && !(op = light_operation_find(op_id)))
     st = set_invalid(&err, "operation", "unknown operation");
   if (st == LIGHT_OK) st = read_args(env, argv, op_id != NULL, &a, &err);
@@ -659,19 +658,55 @@ static napi_value wrap(napi_env env, napi_value self, light_client *lc) {
   return self;
 }
 
-#define OPT_STR(name, field)                                                    \
-  do {                                                                          \
-    if (light_node__get_string_prop(env, argv[0], name, &strs[ns]) != 0) goto fail; \
-    if (strs[ns]) opts.field = strs[ns];                                        \
-    ns++;                                                                       \
-  } while (0)
-
 /* The option strings include the app and account tokens. */
-static void wipe_free_all(char **strs, int n) {
-  for (int i = 0; i < n; i++) {
-    if (strs[i]) OPENSSL_cleanse(strs[i], strlen(strs[i]));
+static void wipe_free_all(char **strs, size_t n, const size_t *lens) {
+  for (size_t i = 0; i < n; i++) {
+    if (strs[i]) OPENSSL_cleanse(strs[i], lens[i]);
     free(strs[i]);
   }
+}
+
+/* typeof, as JavaScript spells it (arrays: "array"). */
+static const char *js_type_name(napi_env env, napi_value v) {
+  static const char *const names[] = {"undefined", "null",   "boolean",  "number", "string",
+                                      "symbol",    "object", "function", "object", "bigint"};
+  napi_valuetype t;
+  bool arr = false;
+  napi_typeof(env, v, &t);
+  if (t == napi_object && napi_is_array(env, v, &arr) == napi_ok && arr) return "array";
+  return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "value";
+}
+
+/* One option (camelCase name @p key, value @p v) through the core's option
+ * table: numbers in the table's unit (timeouts in milliseconds), strings
+ * with their length (NUL refused). @p str receives a copy to free. */
+static light_status set_option(napi_env env, light_client_options *o, const char *key, size_t klen, napi_value v,
+                               char **str, size_t *slen, light_error *err) {
+  const light_option *opt = light_option_find(key, klen);
+  if (!opt || strlen(opt->js_name) != klen || memcmp(opt->js_name, key, klen) != 0)
+    return light_option_unknown_error(key, klen, err); /* camelCase names only */
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined || t == napi_null) return LIGHT_OK; /* not given: the default */
+  double d = 0;
+  bool b = false;
+  switch (opt->type) {
+  case LIGHT_OPT_STRING:
+  case LIGHT_OPT_ENUM:
+    if (t != napi_string) break;
+    if (!(*str = light_node__string(env, v, slen))) return light__node_nomem(err);
+    return light_client_options_set_string(o, opt->js_name, *str, *slen, err);
+  case LIGHT_OPT_INT:
+  case LIGHT_OPT_DOUBLE:
+    if (t != napi_number) break;
+    napi_get_value_double(env, v, &d);
+    return light_client_options_set_double(o, opt->js_name, d, err);
+  case LIGHT_OPT_BOOL:
+    if (t != napi_boolean) break;
+    napi_get_value_bool(env, v, &b);
+    return light_client_options_set_bool(o, opt->js_name, b, err);
+  }
+  return light_option_type_error(opt, opt->js_name, js_type_name(env, v), err);
 }
 
 static napi_value js_construct(napi_env env, napi_callback_info info) {
@@ -689,61 +724,86 @@ static napi_value js_construct(napi_env env, napi_callback_info info) {
   }
   light_client_options opts;
   light_client_options_init(&opts);
-  char *strs[8] = {NULL};
-  int ns = 0;
+  light_error err = LIGHT_ERROR_INIT;
+  light_status st = LIGHT_OK;
+  char **strs = NULL;
+  size_t *lens = NULL, ns = 0;
   if (t == napi_object) {
-    OPT_STR("appToken", app_token);
-    OPT_STR("accountToken", account_token);
-    OPT_STR("baseURL", base_url);
-    OPT_STR("caFile", ca_file);
-    OPT_STR("proxy", proxy);
-    OPT_STR("userAgentRuntime", user_agent_runtime);
-    napi_value v;
-    napi_get_named_property(env, argv[0], "timeout", &v);
-    opts.timeout_ms = (long)opt_number(env, v, (double)opts.timeout_ms);
-    napi_get_named_property(env, argv[0], "connectTimeout", &v);
-    opts.connect_timeout_ms = (long)opt_number(env, v, (double)opts.connect_timeout_ms);
-    napi_get_named_property(env, argv[0], "maxRetries", &v);
-    opts.max_retries = (int)opt_number(env, v, (double)opts.max_retries);
-    napi_get_named_property(env, argv[0], "maxResponseBytes", &v);
-    opts.max_response_bytes = (size_t)opt_number(env, v, (double)opts.max_response_bytes);
-    napi_get_named_property(env, argv[0], "tokenRefreshMargin", &v);
-    opts.token_refresh_margin_s = (long)opt_number(env, v, (double)opts.token_refresh_margin_s);
-    napi_get_named_property(env, argv[0], "retryBase", &v);
-    opts.retry_base_s = opt_number(env, v, opts.retry_base_s);
-    napi_get_named_property(env, argv[0], "retryMax", &v);
-    opts.retry_max_s = opt_number(env, v, opts.retry_max_s);
-    bool b = false;
-    napi_valuetype bt;
-    napi_get_named_property(env, argv[0], "rateLimit", &v);
-    napi_typeof(env, v, &bt);
-    if (bt == napi_boolean) {
-      napi_get_value_bool(env, v, &b);
-      opts.rate_limit = b;
+    napi_value keys;
+    uint32_t n = 0;
+    if (napi_get_all_property_names(env, argv[0], napi_key_own_only, napi_key_enumerable | napi_key_skip_symbols,
+                                    napi_key_numbers_to_strings, &keys) != napi_ok) {
+      light_node__throw_last(env, "options");
+      return NULL;
     }
-    napi_get_named_property(env, argv[0], "insecureSkipVerify", &v);
-    napi_typeof(env, v, &bt);
-    if (bt == napi_boolean) {
-      napi_get_value_bool(env, v, &b);
-      opts.insecure_skip_verify = b;
+    napi_get_array_length(env, keys, &n);
+    strs = calloc(n ? n : 1, sizeof *strs);
+    lens = calloc(n ? n : 1, sizeof *lens);
+    if (!strs || !lens) st = light__node_nomem(&err);
+    for (uint32_t i = 0; st == LIGHT_OK && i < n; i++) {
+      napi_value k, v;
+      char key[64];
+      size_t klen = 0;
+      napi_get_element(env, keys, i, &k);
+      napi_get_value_string_utf8(env, k, key, sizeof key, &klen);
+      if (napi_get_property(env, argv[0], k, &v) != napi_ok) {
+        free(strs), free(lens);
+        return NULL; /* a throwing getter: its exception propagates */
+      }
+      st = set_option(env, &opts, key, klen, v, &strs[ns], &lens[ns], &err);
+      if (strs[ns]) ns++;
     }
   } else if (t != napi_undefined && t != napi_null) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "options must be an object");
     return NULL;
   }
   light_client *lc = NULL;
-  light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_client_new(&lc, &opts, &err);
-  wipe_free_all(strs, ns);
+  if (st == LIGHT_OK) st = light_client_new(&lc, &opts, &err);
+  if (strs) wipe_free_all(strs, ns, lens);
+  free(strs);
+  free(lens);
   if (st != LIGHT_OK) {
     light_node__throw_error(env, &err);
     light_error_clear(&err);
     return NULL;
   }
   return wrap(env, self, lc);
-fail:
-  wipe_free_all(strs, ns);
+}
+
+napi_value light_node__check_option(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char key[64];
+  size_t klen = 0;
+  if (argc < 2 || napi_get_value_string_utf8(env, argv[0], key, sizeof key, &klen) != napi_ok) {
+    napi_throw_type_error(env, NULL, "checkOption(name, value)");
+    return NULL;
+  }
+  light_client_options scratch;
+  memset(&scratch, 0, sizeof scratch);
+  light_error err = LIGHT_ERROR_INIT;
+  char *str = NULL;
+  size_t slen = 0;
+  light_status st = set_option(env, &scratch, key, klen, argv[1], &str, &slen, &err);
+  if (str) OPENSSL_cleanse(str, slen);
+  free(str);
+  if (st != LIGHT_OK) light_node__throw_error(env, &err);
+  light_error_clear(&err);
   return NULL;
+}
+
+/* options() → the core's option table (light_option_table_json(): snake_case keys). */
+napi_value light_node__options(napi_env env, napi_callback_info info) {
+  (void)info;
+  cJSON *j = light_option_table_json();
+  if (!j) {
+    napi_throw_error(env, NULL, "light-sdk: out of memory");
+    return NULL;
+  }
+  napi_value v = light_node__from_json(env, j);
+  cJSON_Delete(j);
+  return v;
 }
 
 static napi_value js_for_account(napi_env env, napi_callback_info info) {
@@ -755,13 +815,21 @@ static napi_value js_for_account(napi_env env, napi_callback_info info) {
   char *uuid = NULL;
   napi_valuetype t = napi_undefined;
   if (argc >= 1) napi_typeof(env, argv[0], &t);
-  if (t != napi_string || !(uuid = light_node__string(env, argv[0], NULL))) {
+  size_t ulen = 0;
+  if (t != napi_string || !(uuid = light_node__string(env, argv[0], &ulen))) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "forAccount(accountUuid): accountUuid must be a string");
+    return NULL;
+  }
+  if (memchr(uuid, '\0', ulen)) {
+    free(uuid);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "forAccount(accountUuid): accountUuid must not contain NUL");
     return NULL;
   }
   if (!c || !c->client) {
     free(uuid);
-    napi_throw_error(env, NULL, "client is closed");
+    light__error_closed(&err);
+    light_node__throw_error(env, &err); /* a LightError, like every closed-client call */
+    light_error_clear(&err);
     return NULL;
   }
   light_client *ac = NULL;

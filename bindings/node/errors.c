@@ -10,13 +10,12 @@
 
 #include "light_node.h"
 
-/* The registered class for @p k; DECODE (a 2xx whose body is not the JSON
- * we expected) falls back to APIError, anything else to LightError. */
+/* The registered class for @p k; an unregistered kind falls back on its
+ * nearest registered ancestor (the core's tree), then LightError. */
 static napi_ref class_ref(const light_node_env *e, light_error_kind k) {
   if (k <= LIGHT_ERR_NONE || k >= LN_KINDS) k = LIGHT_ERR_LIGHT;
-  if (e->error_classes[k]) return e->error_classes[k];
-  if (k == LIGHT_ERR_DECODE && e->error_classes[LIGHT_ERR_API]) return e->error_classes[LIGHT_ERR_API];
-  return e->error_classes[LIGHT_ERR_LIGHT];
+  while (k != LIGHT_ERR_NONE && !e->error_classes[k]) k = light_error_kind_parent(k);
+  return e->error_classes[k != LIGHT_ERR_NONE ? k : LIGHT_ERR_LIGHT];
 }
 
 napi_value light_node__set_error_classes(napi_env env, napi_callback_info info) {
@@ -28,7 +27,9 @@ napi_value light_node__set_error_classes(napi_env env, napi_callback_info info) 
     napi_throw_type_error(env, NULL, "setErrorClasses(classes) needs an object");
     return NULL;
   }
-  for (int k = 1; k < LN_KINDS; k++) {
+  int nk = (int)light_error_kind_count();
+  if (nk > LN_KINDS) nk = LN_KINDS; /* errorKinds() refuses to load in that case */
+  for (int k = 1; k < nk; k++) {
     const char *name = light_error_kind_name((light_error_kind)k);
     napi_value ctor;
     napi_valuetype t;
@@ -41,54 +42,56 @@ napi_value light_node__set_error_classes(napi_env env, napi_callback_info info) 
   return NULL;
 }
 
+/* errorKinds() → [{kind, name, parent, status, doc}, ...] (light_error_kind_table_json()):
+ * node/errors.js builds its class tree from it. */
+napi_value light_node__error_kinds(napi_env env, napi_callback_info info) {
+  (void)info;
+  cJSON *j = light_error_kind_count() <= LN_KINDS ? light_error_kind_table_json() : NULL;
+  if (!j) {
+    napi_throw_error(env, NULL, "light-sdk: cannot list the core's error kinds (more than this addon holds, or no memory)");
+    return NULL;
+  }
+  napi_value v = light_node__from_json(env, j);
+  cJSON_Delete(j);
+  return v;
+}
+
+/* {lower-case name: value}; repeated names joined with ", " as fetch's
+ * Headers does. The core parses the block (light_header_next). */
 napi_value light_node__headers(napi_env env, const char *block, size_t len) {
   napi_value obj;
   napi_create_object(env, &obj);
-  if (!block) return obj;
-  const char *p = block, *end = block + len;
-  while (p < end) {
-    const char *eol = memchr(p, '\n', (size_t)(end - p));
-    const char *line_end = eol ? eol : end;
-    const char *colon = memchr(p, ':', (size_t)(line_end - p));
-    if (colon && colon > p) {
-      size_t nlen = (size_t)(colon - p);
-      char *name = malloc(nlen + 1);
-      if (!name) break;
-      for (size_t i = 0; i < nlen; i++) {
-        char c = p[i];
-        name[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-      }
-      name[nlen] = '\0';
-      const char *v = colon + 1, *ve = line_end;
-      while (v < ve && (*v == ' ' || *v == '\t')) v++;
-      while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-      napi_value val, prev;
-      bool has = false;
-      napi_has_named_property(env, obj, name, &has);
-      if (has) {
-        /* repeated header: join with ", " as fetch's Headers does */
-        size_t plen = 0;
-        napi_get_named_property(env, obj, name, &prev);
-        char *ps = light_node__string(env, prev, &plen);
-        size_t vl = (size_t)(ve - v);
-        char *joined = ps ? malloc(plen + 2 + vl + 1) : NULL;
-        if (joined) {
-          memcpy(joined, ps, plen);
-          memcpy(joined + plen, ", ", 2);
-          memcpy(joined + plen + 2, v, vl);
-          napi_create_string_utf8(env, joined, plen + 2 + vl, &val);
-          napi_set_named_property(env, obj, name, val);
-        }
-        free(joined);
-        free(ps);
+  size_t pos = 0, nl, vl;
+  const char *name, *v;
+  char small[128];
+  while (light_header_next(block, len, &pos, &name, &nl, &v, &vl)) {
+    char *key = nl < sizeof small ? small : malloc(nl + 1);
+    if (!key) break;
+    for (size_t i = 0; i < nl; i++) key[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] + 32) : name[i];
+    key[nl] = '\0';
+    napi_value val, prev;
+    bool has = false;
+    napi_has_named_property(env, obj, key, &has);
+    if (has) { /* repeated header: prev + ", " + value */
+      size_t plen = 0;
+      napi_get_named_property(env, obj, key, &prev);
+      char *ps = light_node__string(env, prev, &plen);
+      char *joined = ps ? malloc(plen + 2 + vl + 1) : NULL;
+      if (joined) {
+        memcpy(joined, ps, plen);
+        memcpy(joined + plen, ", ", 2);
+        memcpy(joined + plen + 2, v, vl);
+        napi_create_string_utf8(env, joined, plen + 2 + vl, &val);
       } else {
-        napi_create_string_utf8(env, v, (size_t)(ve - v), &val);
-        napi_set_named_property(env, obj, name, val);
+        napi_create_string_utf8(env, v, vl, &val);
       }
-      free(name);
+      free(joined);
+      free(ps);
+    } else {
+      napi_create_string_utf8(env, v, vl, &val);
     }
-    if (!eol) break;
-    p = eol + 1;
+    napi_set_named_property(env, obj, key, val);
+    if (key != small) free(key);
   }
   return obj;
 }

@@ -35,7 +35,8 @@
 #define LN_MAX_INFLIGHT 64
 
 /* Highest light_error_kind + 1. */
-#define LN_KINDS 16
+/* Capacity of the class table; light_error_kind_count() must fit (checked at load). */
+#define LN_KINDS 32
 
 typedef struct light_node_poll light_node_poll;
 typedef struct light_node_call light_node_call;
@@ -108,6 +109,12 @@ void light_node__throw_error(napi_env env, const light_error *err);
 /* Headers block "Name: value\r\n"... → {lower-case name: value}. */
 napi_value light_node__headers(napi_env env, const char *block, size_t len);
 napi_value light_node__set_error_classes(napi_env env, napi_callback_info info);
+/* errorKinds() → [{name, parent, status, doc}] indexed by kind (errors.c). */
+napi_value light_node__error_kinds(napi_env env, napi_callback_info info);
+/* options() → the core's option table (client.c). */
+napi_value light_node__options(napi_env env, napi_callback_info info);
+/* checkOption(jsName, value): throws the core's TypeError when value is not valid for that option (client.c). */
+napi_value light_node__check_option(napi_env env, napi_callback_info info);
 
 /* ---- engine.c ------------------------------------------------------------ */
 

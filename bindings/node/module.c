@@ -184,6 +184,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"webhookVerify", NULL, light_node__webhook_verify, NULL, NULL, NULL, napi_enumerable, NULL},
       {"webhookSign", NULL, light_node__webhook_sign, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setErrorClasses", NULL, light_node__set_error_classes, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"errorKinds", NULL, light_node__error_kinds, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"options", NULL, light_node__options, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"checkOption", NULL, light_node__check_option, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   LN_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   napi_value v;

@@ -122,28 +122,33 @@ napi_value light_node__webhook_verify(napi_env env, napi_callback_info info) {
     napi_typeof(env, s, &t);
     size_t n = 0;
     arena[got] = NULL;
-    if (t == napi_string && napi_get_value_string_utf8(env, s, small[got], SMALL_SECRET, &n) == napi_ok &&
-        n + 1 < SMALL_SECRET) {
+    const char *why = NULL;
+    if (t != napi_string)
+      why = "secret must be a string or an array of strings";
+    else if (napi_get_value_string_utf8(env, s, small[got], SMALL_SECRET, &n) == napi_ok && n + 1 < SMALL_SECRET)
       secrets[got] = small[got];
-      got++;
-      continue;
-    }
-    arena[got] = t == napi_string ? light_node__string(env, s, NULL) : NULL;
-    if (!arena[got]) {
+    else if ((arena[got] = light_node__string(env, s, &n)) != NULL)
+      secrets[got] = arena[got];
+    else
+      why = "out of memory";
+    /* the core takes NUL-terminated secrets: a NUL inside would cut the key (sign uses it whole) */
+    if (!why && memchr(secrets[got], '\0', n)) why = "webhook secret must not contain NUL";
+    if (why) {
       for (uint32_t k = 0; k <= got; k++) { /* small[got] may hold a truncated copy */
         OPENSSL_cleanse(small[k], SMALL_SECRET);
-        if (arena[k]) OPENSSL_cleanse(arena[k], strlen(arena[k]));
+        if (arena[k]) OPENSSL_cleanse(arena[k], k == got ? n : strlen(arena[k]));
         free(arena[k]);
       }
       free(payload.owned);
-      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "secret must be a string or an array of strings");
+      napi_throw_type_error(env, t != napi_string ? "ERR_INVALID_ARG_TYPE" : "ERR_INVALID_ARG_VALUE", why);
       return NULL;
     }
-    secrets[got] = arena[got];
     got++;
   }
-  int64_t tolerance = (int64_t)num_arg(env, argv[3], LIGHT_WEBHOOK_DEFAULT_TOLERANCE);
-  int64_t now = (int64_t)num_arg(env, argv[4], 0);
+  /* NaN, ±Infinity, 0, negative or huge → 0, which the core refuses (nothing turns the window off) */
+  int64_t tolerance = light_webhook_tolerance_of(num_arg(env, argv[3], LIGHT_WEBHOOK_DEFAULT_TOLERANCE));
+  double nowd = num_arg(env, argv[4], 0);
+  int64_t now = nowd >= -9.2e18 && nowd <= 9.2e18 ? (int64_t)nowd : 0; /* webhooks.js passes a finite number */
   cJSON *event = NULL;
   light_error err = LIGHT_ERROR_INIT;
   light_status st =
@@ -186,7 +191,15 @@ napi_value light_node__webhook_sign(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "secret must be a string");
     return NULL;
   }
-  int64_t ts = (int64_t)num_arg(env, argv[2], -1);
+  double tsd = num_arg(env, argv[2], -1);
+  int64_t ts = tsd >= 0 && tsd <= 9.2e18 ? (int64_t)tsd : -1;
+  if (memchr(secret, '\0', slen)) {
+    OPENSSL_cleanse(secret, slen);
+    free(secret);
+    free(payload.owned);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "webhook secret must not contain NUL");
+    return NULL;
+  }
   char out[LIGHT_SIGNATURE_MAX];
   light_error err = LIGHT_ERROR_INIT;
   light_status st = light_webhook_sign(payload.data, payload.len, secret, slen, ts, out, sizeof out);

@@ -7,6 +7,7 @@
  * Lifetime: `inflight` counts calls and async requests that borrowed the
  * core client. close() with calls in flight only marks the object; the last
  * call to finish frees the core client. Everything is GIL-protected. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -77,18 +78,6 @@ static int opt_ms(PyObject *o, const char *name, long *out) {
   return 0;
 }
 
-static int opt_double(PyObject *o, const char *name, double *out) {
-  if (!o || o == Py_None) return 0;
-  double v = PyFloat_AsDouble(o);
-  if (v == -1.0 && PyErr_Occurred()) return -1;
-  if (v < 0) {
-    PyErr_Format(PyExc_ValueError, "%s must not be negative", name);
-    return -1;
-  }
-  *out = v;
-  return 0;
-}
-
 static int opt_int(PyObject *o, const char *name, int *out, int lo) {
   if (!o || o == Py_None) return 0;
   if (!PyLong_Check(o) || PyBool_Check(o)) {
@@ -105,49 +94,108 @@ static int opt_int(PyObject *o, const char *name, int *out, int lo) {
   return 0;
 }
 
+/* Raise the core's option error: TypeError for a wrong type or an unknown
+ * name, ValueError for a bad value. Returns -1. */
+static int option_error(light_error *err, PyObject *type_error) {
+  PyErr_SetString(type_error ? type_error : PyExc_ValueError, err->message ? err->message : "invalid option");
+  light_error_clear(err);
+  return -1;
+}
+
+/* One keyword argument through the core's option table (snake_case names,
+ * durations in seconds, strings with their length). @p keep holds objects
+ * whose UTF-8 the options borrow. 0, or -1 with an exception set. */
+static int set_option(light_client_options *o, PyObject *key, PyObject *value, PyObject *keep) {
+  light_error err = LIGHT_ERROR_INIT;
+  char tn[96];
+  Py_ssize_t klen = 0;
+  const char *k = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &klen) : NULL;
+  if (!k) return -1;
+  const light_option *opt = light_option_find(k, (size_t)klen);
+  if (!opt || strcmp(opt->name, k) != 0 || (opt->flags & LIGHT_OPT_INTERNAL)) {
+    light_option_unknown_error(k, (size_t)klen, &err);
+    return option_error(&err, PyExc_TypeError);
+  }
+  if (value == Py_None) return 0; /* the default */
+  light_status st;
+  PyObject *sv = value;
+  switch (opt->type) {
+  case LIGHT_OPT_STRING:
+  case LIGHT_OPT_ENUM: {
+    if (!PyUnicode_Check(value) && (opt->flags & LIGHT_OPT_PATH)) { /* os.PathLike for ca_file */
+      if (!(sv = PyOS_FSPath(value)) || PyList_Append(keep, sv) < 0) {
+        Py_XDECREF(sv);
+        return -1;
+      }
+      Py_DECREF(sv); /* keep holds it */
+    }
+    if (!PyUnicode_Check(sv)) goto wrong_type;
+    Py_ssize_t len = 0;
+    const char *v = PyUnicode_AsUTF8AndSize(sv, &len);
+    if (!v) return -1;
+    st = light_client_options_set_string(o, opt->name, v, (size_t)len, &err);
+    break;
+  }
+  case LIGHT_OPT_INT:
+  case LIGHT_OPT_DOUBLE: {
+    if (PyBool_Check(value) || !(PyLong_Check(value) || PyFloat_Check(value))) goto wrong_type;
+    double d = PyFloat_AsDouble(value); /* every range is below 2^53: a double is exact enough */
+    if (d == -1.0 && PyErr_Occurred()) {
+      if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
+      PyErr_Clear();
+      d = HUGE_VAL; /* an int beyond a double: out of every range */
+    }
+    st = light_client_options_set_seconds(o, opt->name, d, &err); /* durations are seconds in Python */
+    break;
+  }
+  case LIGHT_OPT_BOOL:
+    if (!PyBool_Check(value)) goto wrong_type;
+    st = light_client_options_set_bool(o, opt->name, value == Py_True, &err);
+    break;
+  default: goto wrong_type;
+  }
+  return st == LIGHT_OK ? 0 : option_error(&err, NULL);
+wrong_type:
+  light_option_type_error(opt, NULL, lpy_type_name(value, tn), &err);
+  return option_error(&err, PyExc_TypeError);
+}
+
+/* Client(**options): every keyword is an option of the core's table, plus
+ * the test hook _fake_clock. Environment defaults are the core's. */
 static PyObject *client_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-  static char *kwlist[] = {"app_token",   "account_token", "base_url",   "timeout",      "connect_timeout",
-                           "max_retries", "ca_file",       "proxy",      "rate_limit",   "insecure_skip_verify",
-                           "max_response_bytes",           "retry_base", "retry_max",    "retry_after_cap",
-                           "token_refresh_margin",         "fake_clock", NULL};
-  PyObject *app = NULL, *acct = NULL, *base = NULL, *timeout = NULL, *ctimeout = NULL, *retries = NULL, *ca = NULL,
-           *proxy = NULL, *rate = NULL, *insecure = NULL, *maxbytes = NULL, *rbase = NULL, *rmax = NULL,
-           *racap = NULL, *margin = NULL, *fake = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$OOOOOOOOOOOOOOOO:Client", kwlist, &app, &acct, &base, &timeout,
-                                   &ctimeout, &retries, &ca, &proxy, &rate, &insecure, &maxbytes, &rbase, &rmax,
-                                   &racap, &margin, &fake))
+  if (args && PyTuple_Size(args) > 0) {
+    PyErr_SetString(PyExc_TypeError, "Client() takes keyword arguments only");
     return NULL;
+  }
   light_client_options o;
   light_client_options_init(&o);
-  int irate = 0, iinsecure = 0, margin_s = -1;
-  if (opt_str(app, "app_token", &o.app_token) < 0 || opt_str(acct, "account_token", &o.account_token) < 0 ||
-      opt_str(base, "base_url", &o.base_url) < 0 || opt_ms(timeout, "timeout", &o.timeout_ms) < 0 ||
-      opt_ms(ctimeout, "connect_timeout", &o.connect_timeout_ms) < 0 ||
-      opt_int(retries, "max_retries", &o.max_retries, 0) < 0 || opt_str(ca, "ca_file", &o.ca_file) < 0 ||
-      opt_str(proxy, "proxy", &o.proxy) < 0 || opt_double(rbase, "retry_base", &o.retry_base_s) < 0 ||
-      opt_double(rmax, "retry_max", &o.retry_max_s) < 0 ||
-      opt_double(racap, "retry_after_cap", &o.retry_after_cap_s) < 0 ||
-      opt_int(margin, "token_refresh_margin", &margin_s, 0) < 0)
-    return NULL;
-  if (acct && acct != Py_None && (!app || app == Py_None)) o.app_token = NULL; /* bare account client */
-  if (rate && (irate = PyObject_IsTrue(rate)) < 0) return NULL;
-  if (insecure && (iinsecure = PyObject_IsTrue(insecure)) < 0) return NULL;
-  o.rate_limit = irate;
-  o.insecure_skip_verify = iinsecure;
-  if (margin_s >= 0) o.token_refresh_margin_s = margin_s;
-  if (maxbytes && maxbytes != Py_None) {
-    Py_ssize_t n = PyNumber_AsSsize_t(maxbytes, PyExc_OverflowError);
-    if (n == -1 && PyErr_Occurred()) return NULL;
-    if (n <= 0) return PyErr_Format(PyExc_ValueError, "max_response_bytes must be positive");
-    o.max_response_bytes = (size_t)n;
+  PyObject *keep = PyList_New(0), *fake = NULL;
+  if (!keep) return NULL;
+  if (kwds) {
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(kwds, &pos, &key, &value)) {
+      if (PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "_fake_clock") == 0) {
+        fake = value;
+        continue;
+      }
+      if (set_option(&o, key, value, keep) < 0) {
+        Py_DECREF(keep);
+        return NULL;
+      }
+    }
   }
   o.user_agent_runtime = lpy_state_from_type(type)->runtime;
 
   lpy_client *self = (lpy_client *)PyType_GenericAlloc(type, 0);
-  if (!self) return NULL;
+  if (!self) {
+    Py_DECREF(keep);
+    return NULL;
+  }
   if (fake && PyObject_IsTrue(fake) == 1) {
     self->clock = PyMem_Calloc(1, sizeof *self->clock);
     if (!self->clock) {
+      Py_DECREF(keep);
       Py_DECREF(self);
       return PyErr_NoMemory();
     }
@@ -157,6 +205,7 @@ static PyObject *client_new(PyTypeObject *type, PyObject *args, PyObject *kwds) 
   }
   light_error err = LIGHT_ERROR_INIT;
   light_status rc = light_client_new(&self->client, &o, &err);
+  Py_DECREF(keep); /* the core copied the strings */
   if (rc != LIGHT_OK) {
     lpy_raise(lpy_state_from_type(type), rc, &err);
     light_error_clear(&err);
@@ -278,15 +327,13 @@ PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_quer
   PyObject *obj = lpy_from_json(light_response_json(resp));
   if (!obj || !paginated) return obj;
   cJSON *next = NULL;
-  int more = light_page_next_query(resp, prev_query, &next);
+  light_error e = LIGHT_ERROR_INIT;
+  int more = light_page_next_query(resp, prev_query, &next, &e);
   if (more < 0) {
     Py_DECREF(obj);
-    light_error e = LIGHT_ERROR_INIT;
-    e.code = (light_status)more;
-    e.kind = LIGHT_ERR_DECODE;
-    e.http_status = light_response_status(resp);
-    e.message = (char *)"response of a paginated operation is not a list envelope";
-    return lpy_raise(st, (light_status)more, &e);
+    lpy_raise(st, (light_status)more, &e);
+    light_error_clear(&e);
+    return NULL;
   }
   PyObject *nq = more ? lpy_from_json(next) : Py_NewRef(Py_None);
   cJSON_Delete(next);
@@ -365,8 +412,10 @@ static PyObject *client_request(lpy_client *self, PyObject *args, PyObject *kwds
 
 static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
   if (!PyUnicode_Check(arg)) return PyErr_Format(PyExc_TypeError, "account_uuid must be a str");
-  const char *uuid = PyUnicode_AsUTF8AndSize(arg, NULL);
+  Py_ssize_t ulen = 0;
+  const char *uuid = PyUnicode_AsUTF8AndSize(arg, &ulen);
   if (!uuid) return NULL;
+  if (memchr(uuid, '\0', (size_t)ulen)) return PyErr_Format(PyExc_ValueError, "account_uuid must not contain NUL");
   light_client *cl = lpy_client_acquire(self);
   if (!cl) return NULL;
   PyTypeObject *tp = Py_TYPE(self);
@@ -389,6 +438,17 @@ static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
   child->has_app = light_client_can(child->client, LIGHT_AUTH_APP);
   child->has_account = light_client_can(child->client, LIGHT_AUTH_ACCOUNT);
   return (PyObject *)child;
+}
+
+/* options() → the core's option table (light_option_table_json()) as a list of dicts. */
+PyObject *lpy_options(PyObject *module, PyObject *unused) {
+  (void)module;
+  (void)unused;
+  cJSON *j = light_option_table_json();
+  if (!j) return PyErr_NoMemory();
+  PyObject *o = lpy_from_json(j);
+  cJSON_Delete(j);
+  return o;
 }
 
 static PyObject *client_close(lpy_client *self, PyObject *unused) {

@@ -1,46 +1,33 @@
 /* Exception classes (held in the module state) and light_error → exception.
  *
- * The hierarchy is DESIGN.md's: LightError ⊃ APIError ⊃ one class per status
- * family; APIConnectionError ⊃ APITimeoutError; SignatureVerificationError.
- * The class for an error is picked by light_error.kind alone — the binding
+ * The hierarchy is the core's error kinds (DESIGN.md's: LightError ⊃
+ * APIError ⊃ one class per status family; APIConnectionError ⊃
+ * APITimeoutError; SignatureVerificationError), built at import from
+ * light_error_kind_*(). The class for an error is picked by light_error.kind alone — the binding
  * knows no status codes. Local mistakes (LIGHT_E_INVALID_ARGUMENT) become
  * ValueError, allocation failures MemoryError. */
 #include <string.h>
 
 #include "light_py.h"
 
-typedef struct exc_spec {
-  light_error_kind kind;
-  light_error_kind base; /* LIGHT_ERR_NONE = Exception */
-  const char *doc;
-} exc_spec;
-
-/* Order matters: a base comes before its subclasses. */
-static const exc_spec specs[] = {
-    {LIGHT_ERR_LIGHT, LIGHT_ERR_NONE, "Base class of every error raised by light."},
-    {LIGHT_ERR_API, LIGHT_ERR_LIGHT,
-     "The server answered with an error status. Attributes: status, body, request_id, headers."},
-    {LIGHT_ERR_BAD_REQUEST, LIGHT_ERR_API, "HTTP 400."},
-    {LIGHT_ERR_AUTHENTICATION, LIGHT_ERR_API, "HTTP 401: token missing, invalid or expired."},
-    {LIGHT_ERR_PERMISSION_DENIED, LIGHT_ERR_API, "HTTP 403."},
-    {LIGHT_ERR_NOT_FOUND, LIGHT_ERR_API, "HTTP 404."},
-    {LIGHT_ERR_CONFLICT, LIGHT_ERR_API, "HTTP 409."},
-    {LIGHT_ERR_UNPROCESSABLE_ENTITY, LIGHT_ERR_API, "HTTP 422: the request is valid JSON but not acceptable now."},
-    {LIGHT_ERR_RATE_LIMIT, LIGHT_ERR_API, "HTTP 429 after the retries allowed."},
-    {LIGHT_ERR_INTERNAL_SERVER, LIGHT_ERR_API, "HTTP 5xx after the retries allowed."},
-    {LIGHT_ERR_DECODE, LIGHT_ERR_API, "A 2xx response whose body is not the JSON expected."},
-    {LIGHT_ERR_CONNECTION, LIGHT_ERR_LIGHT, "Could not talk to the server (DNS, connect, reset, TLS)."},
-    {LIGHT_ERR_TIMEOUT, LIGHT_ERR_CONNECTION, "The request timed out."},
-    {LIGHT_ERR_SIGNATURE_VERIFICATION, LIGHT_ERR_LIGHT,
-     "A webhook signature did not verify. Attribute: reason (malformed_header, timestamp_too_old, "
-     "timestamp_in_future, signature_mismatch, no_secret)."},
-};
-
+/* The class tree is the core's (light_error_kind_count/name/parent/doc):
+ * kinds are numbered so that a base comes before its subclasses.
+ * InvalidArgumentError has no class: local misuse is TypeError/ValueError. */
 int lpy_errors_init(PyObject *module, lpy_state *st) {
-  for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
-    const exc_spec *s = &specs[i];
-    PyObject *base = s->base == LIGHT_ERR_NONE ? PyExc_Exception : st->exc[s->base];
-    const char *name = light_error_kind_name(s->kind);
+  size_t n = light_error_kind_count();
+  if (n > LPY_N_KINDS) {
+    PyErr_SetString(PyExc_ImportError, "light: the core has more error kinds than this extension was built for");
+    return -1;
+  }
+  for (size_t k = 1; k < n; k++) {
+    if (k == LIGHT_ERR_INVALID_ARGUMENT) continue;
+    light_error_kind parent = light_error_kind_parent((light_error_kind)k);
+    PyObject *base = parent == LIGHT_ERR_NONE ? PyExc_Exception : st->exc[parent];
+    if (!base) {
+      PyErr_Format(PyExc_ImportError, "light: error kind %zu has no base class", k);
+      return -1;
+    }
+    const char *name = light_error_kind_name((light_error_kind)k);
     char qual[96];
     snprintf(qual, sizeof qual, "light.%s", name);
     PyObject *dict = PyDict_New();
@@ -55,12 +42,11 @@ int lpy_errors_init(PyObject *module, lpy_state *st) {
       goto fail_dict;
     }
     Py_DECREF(zero);
-    if (s->kind == LIGHT_ERR_SIGNATURE_VERIFICATION && PyDict_SetItemString(dict, "reason", Py_None) < 0)
-      goto fail_dict;
-    PyObject *cls = PyErr_NewExceptionWithDoc(qual, s->doc, base, dict);
+    if (k == LIGHT_ERR_SIGNATURE_VERIFICATION && PyDict_SetItemString(dict, "reason", Py_None) < 0) goto fail_dict;
+    PyObject *cls = PyErr_NewExceptionWithDoc(qual, light_error_kind_doc((light_error_kind)k), base, dict);
     Py_DECREF(dict);
     if (!cls) return -1;
-    st->exc[s->kind] = cls;
+    st->exc[k] = cls;
     if (PyModule_AddObjectRef(module, name, cls) < 0) return -1;
     continue;
   fail_dict:
@@ -70,42 +56,40 @@ int lpy_errors_init(PyObject *module, lpy_state *st) {
   return 0;
 }
 
-/* "Name: value\r\n" lines → {lowercased name: value}; repeated names joined with ", ". */
+/* {lower-cased name: value}; repeated names joined with ", ". The core
+ * parses the block (light_header_next). */
 static PyObject *headers_dict(const char *raw, size_t len) {
   PyObject *d = PyDict_New();
-  if (!d || !raw) return d;
-  const char *p = raw, *end = raw + len;
-  while (p < end) {
-    const char *eol = memchr(p, '\n', (size_t)(end - p));
-    const char *line_end = eol ? eol : end;
-    const char *colon = memchr(p, ':', (size_t)(line_end - p));
-    if (colon && colon > p && memcmp(p, "HTTP/", 5) != 0) {
-      const char *v = colon + 1, *ve = line_end;
-      while (v < ve && (*v == ' ' || *v == '\t')) v++;
-      while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-      PyObject *k = PyUnicode_DecodeLatin1(p, colon - p, NULL);
-      PyObject *lk = k ? PyObject_CallMethod(k, "lower", NULL) : NULL;
-      PyObject *val = PyUnicode_DecodeLatin1(v, ve - v, NULL);
-      int rc = -1;
-      if (lk && val) {
-        PyObject *old = PyDict_GetItemWithError(d, lk);
-        if (old) {
-          PyObject *joined = PyUnicode_FromFormat("%U, %U", old, val);
-          rc = joined ? PyDict_SetItem(d, lk, joined) : -1;
-          Py_XDECREF(joined);
-        } else if (!PyErr_Occurred()) {
-          rc = PyDict_SetItem(d, lk, val);
-        }
-      }
-      Py_XDECREF(k);
-      Py_XDECREF(lk);
-      Py_XDECREF(val);
-      if (rc < 0) {
-        Py_DECREF(d);
-        return NULL;
+  size_t pos = 0, nl, vl;
+  const char *name, *v;
+  char small[128];
+  while (d && light_header_next(raw, len, &pos, &name, &nl, &v, &vl)) {
+    char *key = nl < sizeof small ? small : PyMem_Malloc(nl + 1);
+    if (!key) {
+      Py_DECREF(d);
+      return PyErr_NoMemory();
+    }
+    for (size_t i = 0; i < nl; i++) key[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] + 32) : name[i];
+    PyObject *lk = PyUnicode_DecodeLatin1(key, (Py_ssize_t)nl, NULL);
+    if (key != small) PyMem_Free(key);
+    PyObject *val = PyUnicode_DecodeLatin1(v, (Py_ssize_t)vl, NULL);
+    int rc = -1;
+    if (lk && val) {
+      PyObject *old = PyDict_GetItemWithError(d, lk);
+      if (old) {
+        PyObject *joined = PyUnicode_FromFormat("%U, %U", old, val);
+        rc = joined ? PyDict_SetItem(d, lk, joined) : -1;
+        Py_XDECREF(joined);
+      } else if (!PyErr_Occurred()) {
+        rc = PyDict_SetItem(d, lk, val);
       }
     }
-    p = eol ? eol + 1 : end;
+    Py_XDECREF(lk);
+    Py_XDECREF(val);
+    if (rc < 0) {
+      Py_DECREF(d);
+      return NULL;
+    }
   }
   return d;
 }

@@ -21,7 +21,8 @@
 #include <light/light.h>
 
 /* Number of light_error_kind values (LIGHT_ERR_NONE .. LIGHT_ERR_DECODE). */
-#define LPY_N_KINDS 16
+/* Capacity of the class table; light_error_kind_count() must fit (checked at import). */
+#define LPY_N_KINDS 32
 
 typedef struct lpy_state {
   PyTypeObject *client_type;  /* _light.Client */
@@ -42,6 +43,9 @@ lpy_state *lpy_state_from_type(PyTypeObject *tp);
 /* Name of @p o's type as CPython's tp_name spells it ("int", "decimal.Decimal", "MyClass"),
  * at most 80 bytes, written to @p buf; never fails (clears any error, "?" then). */
 const char *lpy_type_name(PyObject *o, char buf[96]);
+
+/* _light.options(): the core's option table (client.c). */
+PyObject *lpy_options(PyObject *module, PyObject *unused);
 
 /* Bytes of a bytes-like object (bytes, bytearray, memoryview, any buffer) and,
  * when @p allow_str, of a str as UTF-8. On success *data and *len stay valid while

@@ -191,6 +191,7 @@ static PyMethodDef module_methods[] = {
     {"operations", mod_operations, METH_NOARGS, "The core's operation table as a tuple of dicts."},
     {"version", mod_version, METH_NOARGS, "Version of the linked core library."},
     {"error_classes", mod_error_kinds, METH_NOARGS, "{class name: exception class}"},
+    {"options", lpy_options, METH_NOARGS, "The core's client option table as a tuple of dicts."},
     {"_decode", mod_decode, METH_O, "Parse JSON bytes with the core's parser and convert (benchmarks)."},
     {"_parse", mod_parse, METH_O, "Parse JSON bytes into a cJSON tree capsule (benchmarks)."},
     {"_convert", mod_convert, METH_O, "Convert a _parse() capsule to Python objects (benchmarks)."},

@@ -2,6 +2,7 @@
  * Payloads may be bytes-like or str (encoded as UTF-8: pass the raw request
  * body whenever you have it). Secrets may be one str or a list/tuple of str
  * (rotation). */
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,12 +21,25 @@ static int payload_of(PyObject *o, PyObject **keep, const char **data, Py_ssize_
 
 #define MAX_SECRETS 16
 
+/* The core takes NUL-terminated secrets; a NUL inside would cut the key
+ * (sign uses it whole), so it is refused in sign and verify alike. */
+static Py_ssize_t nul_secret(void) {
+  PyErr_SetString(PyExc_ValueError, "webhook secret must not contain NUL");
+  return -1;
+}
+
+/* Bodies at least this large are verified with the GIL released: below it
+ * the release/reacquire costs more than the HMAC (measured, docs/webhooks.md). */
+#define VERIFY_NOGIL_BYTES 16384
+
 /* Secrets from str or a list/tuple of str; returns the count, or -1. */
 static Py_ssize_t secrets_of(PyObject *o, const char **out) {
   if (o == Py_None) return 0;
+  Py_ssize_t len = 0;
   if (PyUnicode_Check(o)) {
-    out[0] = PyUnicode_AsUTF8AndSize(o, NULL);
-    return out[0] ? 1 : -1;
+    out[0] = PyUnicode_AsUTF8AndSize(o, &len);
+    if (!out[0]) return -1;
+    return memchr(out[0], '\0', (size_t)len) ? nul_secret() : 1;
   }
   if (!PyList_Check(o) && !PyTuple_Check(o)) {
     char tn[96];
@@ -45,18 +59,30 @@ static Py_ssize_t secrets_of(PyObject *o, const char **out) {
       PyErr_SetString(PyExc_TypeError, "every secret must be a str");
       return -1;
     }
-    if (!(out[i] = PyUnicode_AsUTF8AndSize(s, NULL))) return -1;
+    if (!(out[i] = PyUnicode_AsUTF8AndSize(s, &len))) return -1;
+    if (memchr(out[i], '\0', (size_t)len)) return nul_secret();
   }
   return n;
 }
 
+/* A number of seconds (int or float); NaN, ±Infinity and values beyond
+ * int64 are refused here, never converted. */
 static int int64_of(PyObject *o, long long dflt, long long *out) {
   if (!o || o == Py_None) {
     *out = dflt;
     return 0;
   }
+  if (PyBool_Check(o)) {
+    PyErr_SetString(PyExc_TypeError, "expected an int number of seconds, not bool");
+    return -1;
+  }
   if (PyFloat_Check(o)) {
-    *out = (long long)PyFloat_AsDouble(o);
+    double d = PyFloat_AsDouble(o);
+    if (!(d >= -9.2e18 && d <= 9.2e18)) {
+      PyErr_SetString(PyExc_ValueError, "expected a finite number of seconds");
+      return -1;
+    }
+    *out = (long long)d;
     return 0;
   }
   *out = PyLong_AsLongLong(o);
@@ -106,8 +132,22 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   const char *secrets[MAX_SECRETS];
   Py_ssize_t n_secrets = secrets_of(a[2], secrets);
   if (n_secrets < 0) return NULL;
-  long long tolerance, now;
-  if (int64_of(a[3], LIGHT_WEBHOOK_DEFAULT_TOLERANCE, &tolerance) < 0) return NULL;
+  long long now;
+  int64_t tolerance = LIGHT_WEBHOOK_DEFAULT_TOLERANCE;
+  if (a[3] && a[3] != Py_None) {
+    /* NaN, ±Infinity, 0, negative, huge → 0, which the core refuses: nothing turns the window off */
+    if (PyBool_Check(a[3]) || !(PyLong_Check(a[3]) || PyFloat_Check(a[3]))) {
+      char tn[96];
+      return PyErr_Format(PyExc_TypeError, "tolerance must be a number of seconds, not %s", lpy_type_name(a[3], tn));
+    }
+    double d = PyFloat_AsDouble(a[3]);
+    if (d == -1.0 && PyErr_Occurred()) {
+      if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return NULL;
+      PyErr_Clear();
+      d = HUGE_VAL;
+    }
+    tolerance = light_webhook_tolerance_of(d);
+  }
   if (int64_of(a[4], (long long)time(NULL), &now) < 0) return NULL;
   int parse = max_args < 6 ? 0 : a[5] ? PyObject_IsTrue(a[5]) : 1;
   if (parse < 0) return NULL;
@@ -117,13 +157,24 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   if (payload_of(a[0], &keep, &data, &len) < 0) return NULL;
   light_error err = LIGHT_ERROR_INIT;
   cJSON *event = NULL;
-  light_status rc =
-      parse ? light_webhook_construct_event(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &event, &err)
-            : light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
+  light_status rc;
+  /* keep, the signature and the secrets' str objects stay referenced by this
+   * call, and the payload is immutable (bytes, or a copy): safe without the GIL. */
+  if (len >= VERIFY_NOGIL_BYTES) {
+    Py_BEGIN_ALLOW_THREADS
+    rc = parse ? light_webhook_construct_event(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now,
+                                               &event, &err)
+               : light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
+    Py_END_ALLOW_THREADS
+  } else {
+    rc = parse ? light_webhook_construct_event(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now,
+                                               &event, &err)
+               : light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
+  }
   Py_DECREF(keep);
   PyObject *out;
   if (rc != LIGHT_OK) {
-    if (rc == LIGHT_E_DECODE) err.kind = LIGHT_ERR_SIGNATURE_VERIFICATION; /* signed but not an event envelope */
+    /* a validly signed body that is no event envelope: APIResponseValidationError, as in every language */
     out = lpy_raise(st, rc, &err);
   } else if (parse) {
     out = lpy_from_json(event);
@@ -152,6 +203,7 @@ static PyObject *webhook_sign(PyObject *module, PyObject *args, PyObject *kwds) 
   const char *secret;
   Py_ssize_t secret_len;
   if (!PyArg_ParseTupleAndKeywords(args, kwds, "Os#|O:sign", kwlist, &payload, &secret, &secret_len, &ts)) return NULL;
+  if (memchr(secret, '\0', (size_t)secret_len)) return (PyObject *)(nul_secret(), NULL);
   long long t;
   if (int64_of(ts, (long long)time(NULL), &t) < 0) return NULL;
   PyObject *keep;

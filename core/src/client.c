@@ -21,7 +21,7 @@ void light_client_options_init(light_client_options *opts) {
   if (!opts) return;
   memset(opts, 0, sizeof *opts);
   opts->version = LIGHT_CLIENT_OPTIONS_VERSION;
-  opts->max_retries = 2;
+  opts->max_retries = (int)LIGHT__OPT_DEFAULT(max_retries);
   light__options_from_env(opts); /* the only place the SDK reads LIGHT_* variables */
 }
 
@@ -56,6 +56,27 @@ static int url_ok(const char *u) {
   return 1;
 }
 
+/* "scheme://user:pw@host/..." → "scheme://[redacted]@host/..." (a copy;
+ * the URL unchanged when it has no userinfo). NULL on allocation failure. */
+static char *redact_userinfo(const char *url) {
+  const char *auth = strstr(url, "://");
+  if (!auth) return light__strdup(url);
+  auth += 3;
+  size_t alen = strcspn(auth, "/");
+  const char *at = NULL;
+  for (const char *p = auth; p < auth + alen; p++)
+    if (*p == '@') at = p;
+  if (!at) return light__strdup(url);
+  static const char mark[] = "[redacted]";
+  size_t head = (size_t)(auth - url), tail = strlen(at);
+  char *r = malloc(head + sizeof mark - 1 + tail + 1);
+  if (!r) return NULL;
+  memcpy(r, url, head);
+  memcpy(r + head, mark, sizeof mark - 1);
+  memcpy(r + head + sizeof mark - 1, at, tail + 1);
+  return r;
+}
+
 /* ---- shared state ------------------------------------------------------ */
 
 /* What an app client and its account clients have in common. */
@@ -81,6 +102,7 @@ static void shared_free(light__shared *sh) {
   pthread_mutex_destroy(&sh->prng_mu);
   light__secret_free(sh->opt.app_token);
   free(sh->opt.base_url);
+  free(sh->opt.base_url_shown);
   free(sh->opt.ca_file);
   light__secret_free(sh->opt.proxy); /* may carry user:password */
   free(sh->opt.user_agent);
@@ -119,6 +141,7 @@ static light__shared *shared_new(const light_client_options *o, light_error *err
     goto nomem_free;
   size_t n = strlen(op->base_url);
   while (n > 0 && op->base_url[n - 1] == '/') op->base_url[--n] = '\0';
+  if (!(op->base_url_shown = redact_userinfo(op->base_url))) goto nomem_free;
 
   light__buf ua = {0};
   light_status us = light__codec_user_agent(o->user_agent_runtime, &ua);
@@ -131,15 +154,18 @@ static light__shared *shared_new(const light_client_options *o, light_error *err
   }
   op->user_agent = ua.data;
 
-  op->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 60000;
-  op->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
-  op->max_retries = o->max_retries < 0 ? 2 : o->max_retries;
-  op->retry_base_s = o->retry_base_s > 0 ? o->retry_base_s : 0.5;
-  op->retry_max_s = o->retry_max_s > 0 ? o->retry_max_s : 8.0;
-  op->retry_after_cap_s = o->retry_after_cap_s > 0 ? o->retry_after_cap_s : 60.0;
+  /* 0 (and max_retries -1) mean the option table's default. */
+  op->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : (long)LIGHT__OPT_DEFAULT(timeout_ms);
+  op->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : (long)LIGHT__OPT_DEFAULT(connect_timeout_ms);
+  op->max_retries = o->max_retries < 0 ? (int)LIGHT__OPT_DEFAULT(max_retries) : o->max_retries;
+  op->retry_base_s = o->retry_base_s > 0 ? o->retry_base_s : LIGHT__OPT_DEFAULT(retry_base_s);
+  op->retry_max_s = o->retry_max_s > 0 ? o->retry_max_s : LIGHT__OPT_DEFAULT(retry_max_s);
+  op->retry_after_cap_s = o->retry_after_cap_s > 0 ? o->retry_after_cap_s : LIGHT__OPT_DEFAULT(retry_after_cap_s);
   op->insecure_skip_verify = o->insecure_skip_verify ? 1 : 0;
-  op->max_response_bytes = o->max_response_bytes > 0 ? o->max_response_bytes : (size_t)64 << 20;
-  op->token_refresh_margin_s = o->token_refresh_margin_s > 0 ? o->token_refresh_margin_s : 600;
+  op->max_response_bytes =
+      o->max_response_bytes > 0 ? o->max_response_bytes : (size_t)LIGHT__OPT_DEFAULT(max_response_bytes);
+  op->token_refresh_margin_s =
+      o->token_refresh_margin_s > 0 ? o->token_refresh_margin_s : (long)LIGHT__OPT_DEFAULT(token_refresh_margin_s);
   op->log_level = o->log_level;
   op->log_cb = o->log_cb;
   op->log_ud = o->log_ud;
@@ -155,8 +181,10 @@ static light__shared *shared_new(const light_client_options *o, light_error *err
     sh->prng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)(uintptr_t)sh) ^ 0x9e3779b97f4a7c15ull;
   }
   if (o->rate_limit) {
-    sh->rate_limit = light__rate_limit_new(o->app_rate_per_s > 0 ? o->app_rate_per_s : 30,
-                                           o->account_rate_per_s > 0 ? o->account_rate_per_s : 10);
+    sh->rate_limit =
+        light__rate_limit_new(o->app_rate_per_s > 0 ? o->app_rate_per_s : (int)LIGHT__OPT_DEFAULT(app_rate_per_s),
+                              o->account_rate_per_s > 0 ? o->account_rate_per_s
+                                                        : (int)LIGHT__OPT_DEFAULT(account_rate_per_s));
     if (!sh->rate_limit) goto nomem_free;
   }
   if (!(sh->tokens = light__token_cache_new(op->token_refresh_margin_s))) goto nomem_free;
@@ -280,7 +308,7 @@ int light_client_can(const light_client *client, light_auth_kind auth) {
   return 0;
 }
 
-const char *light_client_base_url(const light_client *client) { return client ? client->opt->base_url : NULL; }
+const char *light_client_base_url(const light_client *client) { return client ? client->opt->base_url_shown : NULL; }
 
 const char *light_client_account_uuid(const light_client *client) { return client ? client->account_uuid : NULL; }
 

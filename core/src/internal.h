@@ -32,6 +32,7 @@
 typedef struct light__options {
   char *app_token; /* NULL when none */
   char *base_url;  /* no trailing slash */
+  char *base_url_shown; /* base_url with any user:password@ replaced by "[redacted]@" (light_client_base_url) */
   char *ca_file;
   char *proxy;
   char *user_agent; /* full User-Agent value */

@@ -27,66 +27,66 @@ typedef struct row {
 #define NOCRLF LIGHT_OPT_NO_CRLF
 #define MINX LIGHT_OPT_MIN_EXCLUSIVE
 
-/* name, js_name, type, unit, default, env, min, max, choices, doc, offset, flags; storage */
+/* name, js_name, type, unit, default text, default number, env, min, max, choices, doc, offset, flags; storage */
 static const row ROWS[] = {
-    {{"app_token", "appToken", LIGHT_OPT_STRING, NULL, "env LIGHT_APP_TOKEN", "LIGHT_APP_TOKEN", 0, 0, NULL,
+    {{"app_token", "appToken", LIGHT_OPT_STRING, NULL, "env LIGHT_APP_TOKEN", 0, "LIGHT_APP_TOKEN", 0, 0, NULL,
       "App token (Authorization: Bearer) for /v1/app operations and minting account tokens.", OFF(app_token),
       SECRET | NOCRLF},
      CT_STR},
-    {{"account_token", "accountToken", LIGHT_OPT_STRING, NULL, "none", NULL, 0, 0, NULL,
+    {{"account_token", "accountToken", LIGHT_OPT_STRING, NULL, "none", 0, NULL, 0, 0, NULL,
       "A bare account token: a client for /v1/account operations without an app token.", OFF(account_token),
       SECRET | NOCRLF},
      CT_STR},
-    {{"base_url", "baseURL", LIGHT_OPT_STRING, NULL, "env LIGHT_BASE_URL, else https://api.light.dev", "LIGHT_BASE_URL",
+    {{"base_url", "baseURL", LIGHT_OPT_STRING, NULL, "env LIGHT_BASE_URL, else https://api.light.dev", 0, "LIGHT_BASE_URL",
       0, 0, NULL, "API origin: an http:// or https:// URL without query or fragment.", OFF(base_url), NOCRLF},
      CT_STR},
-    {{"timeout", "timeout", LIGHT_OPT_INT, "ms", "60000", NULL, 1, WEEK_MS, NULL,
+    {{"timeout", "timeout", LIGHT_OPT_INT, "ms", "60000", 60000, NULL, 1, WEEK_MS, NULL,
       "Total time allowed per attempt.", OFF(timeout_ms), 0},
      CT_LONG},
-    {{"connect_timeout", "connectTimeout", LIGHT_OPT_INT, "ms", "10000", NULL, 1, WEEK_MS, NULL,
+    {{"connect_timeout", "connectTimeout", LIGHT_OPT_INT, "ms", "10000", 10000, NULL, 1, WEEK_MS, NULL,
       "Time allowed to establish a connection.", OFF(connect_timeout_ms), 0},
      CT_LONG},
-    {{"max_retries", "maxRetries", LIGHT_OPT_INT, NULL, "2", NULL, 0, 100, NULL,
+    {{"max_retries", "maxRetries", LIGHT_OPT_INT, NULL, "2", 2, NULL, 0, 100, NULL,
       "Retries after the first attempt (0 disables); a POST is retried only when it cannot have reached the server.",
       OFF(max_retries), 0},
      CT_INT},
-    {{"retry_base", "retryBase", LIGHT_OPT_DOUBLE, "s", "0.5", NULL, 0, 3600, NULL,
+    {{"retry_base", "retryBase", LIGHT_OPT_DOUBLE, "s", "0.5", 0.5, NULL, 0, 3600, NULL,
       "First backoff delay; doubles per retry, with jitter.", OFF(retry_base_s), MINX},
      CT_DOUBLE},
-    {{"retry_max", "retryMax", LIGHT_OPT_DOUBLE, "s", "8", NULL, 0, 3600, NULL, "Longest backoff delay.",
+    {{"retry_max", "retryMax", LIGHT_OPT_DOUBLE, "s", "8", 8, NULL, 0, 3600, NULL, "Longest backoff delay.",
       OFF(retry_max_s), MINX},
      CT_DOUBLE},
-    {{"retry_after_cap", "retryAfterCap", LIGHT_OPT_DOUBLE, "s", "60", NULL, 0, 86400, NULL,
+    {{"retry_after_cap", "retryAfterCap", LIGHT_OPT_DOUBLE, "s", "60", 60, NULL, 0, 86400, NULL,
       "Longest Retry-After honoured; a longer one ends the retries.", OFF(retry_after_cap_s), MINX},
      CT_DOUBLE},
-    {{"ca_file", "caFile", LIGHT_OPT_STRING, NULL, "system store", NULL, 0, 0, NULL,
-      "PEM bundle of the CAs to trust.", OFF(ca_file), NOCRLF},
+    {{"ca_file", "caFile", LIGHT_OPT_STRING, NULL, "system store", 0, NULL, 0, 0, NULL,
+      "PEM bundle of the CAs to trust.", OFF(ca_file), NOCRLF | LIGHT_OPT_PATH},
      CT_STR},
-    {{"proxy", "proxy", LIGHT_OPT_STRING, NULL, "none", NULL, 0, 0, NULL,
+    {{"proxy", "proxy", LIGHT_OPT_STRING, NULL, "none", 0, NULL, 0, 0, NULL,
       "Proxy URL (libcurl syntax); may carry user:password, never shown.", OFF(proxy), SECRET | NOCRLF},
      CT_STR},
-    {{"insecure_skip_verify", "insecureSkipVerify", LIGHT_OPT_BOOL, NULL, "false", NULL, 0, 1, NULL,
+    {{"insecure_skip_verify", "insecureSkipVerify", LIGHT_OPT_BOOL, NULL, "false", 0, NULL, 0, 1, NULL,
       "Do not verify TLS certificates (loopback tests only).", OFF(insecure_skip_verify), 0},
      CT_INT},
-    {{"max_response_bytes", "maxResponseBytes", LIGHT_OPT_INT, "bytes", "67108864", NULL, 1, 9007199254740992.0, NULL,
+    {{"max_response_bytes", "maxResponseBytes", LIGHT_OPT_INT, "bytes", "67108864", 67108864, NULL, 1, 9007199254740992.0, NULL,
       "Largest response body accepted; a larger one fails with the too-large error.", OFF(max_response_bytes), 0},
      CT_SIZE},
-    {{"rate_limit", "rateLimit", LIGHT_OPT_BOOL, NULL, "false", NULL, 0, 1, NULL,
+    {{"rate_limit", "rateLimit", LIGHT_OPT_BOOL, NULL, "false", 0, NULL, 0, 1, NULL,
       "Client-side rate limiter (app_rate_per_s, account_rate_per_s).", OFF(rate_limit), 0},
      CT_INT},
-    {{"app_rate_per_s", "appRatePerS", LIGHT_OPT_INT, "1/s", "30", NULL, 1, 100000, NULL,
+    {{"app_rate_per_s", "appRatePerS", LIGHT_OPT_INT, "1/s", "30", 30, NULL, 1, 100000, NULL,
       "Limiter: requests per second per app token.", OFF(app_rate_per_s), 0},
      CT_INT},
-    {{"account_rate_per_s", "accountRatePerS", LIGHT_OPT_INT, "1/s", "10", NULL, 1, 100000, NULL,
+    {{"account_rate_per_s", "accountRatePerS", LIGHT_OPT_INT, "1/s", "10", 10, NULL, 1, 100000, NULL,
       "Limiter: requests per second per account.", OFF(account_rate_per_s), 0},
      CT_INT},
-    {{"token_refresh_margin", "tokenRefreshMargin", LIGHT_OPT_INT, "s", "600", NULL, 1, 86400, NULL,
+    {{"token_refresh_margin", "tokenRefreshMargin", LIGHT_OPT_INT, "s", "600", 600, NULL, 1, 86400, NULL,
       "Refresh a minted account token this long before it expires.", OFF(token_refresh_margin_s), 0},
      CT_LONG},
-    {{"log_level", "logLevel", LIGHT_OPT_ENUM, NULL, "env LIGHT_LOG, else off", "LIGHT_LOG", 0, 0,
+    {{"log_level", "logLevel", LIGHT_OPT_ENUM, NULL, "env LIGHT_LOG, else off", 0, "LIGHT_LOG", 0, 0,
       "off|error|info|debug", "Redacted log lines to stderr (or the host's logger).", OFF(log_level), 0},
      CT_LOGLEVEL},
-    {{"user_agent_runtime", "userAgentRuntime", LIGHT_OPT_STRING, NULL, "the binding's runtime", NULL, 0, 0, NULL,
+    {{"user_agent_runtime", "userAgentRuntime", LIGHT_OPT_STRING, NULL, "the binding's runtime", 0, NULL, 0, 0, NULL,
       "Runtime appended to the User-Agent (set by the bindings).", OFF(user_agent_runtime),
       LIGHT_OPT_INTERNAL | NOCRLF},
      CT_STR},
@@ -141,7 +141,9 @@ static light_status invalid(light_error *err, const light_option *o, const char 
 
 light_status light_option_type_error(const light_option *opt, const char *given, const char *got, light_error *err) {
   if (!opt) return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "unknown option");
-  const char *what = opt->type == LIGHT_OPT_INT    ? "an integer"
+  int ms = opt->unit && strcmp(opt->unit, "ms") == 0; /* seconds (a float) in Python and Lua */
+  const char *what = opt->type == LIGHT_OPT_INT && ms ? "a number"
+                     : opt->type == LIGHT_OPT_INT    ? "an integer"
                      : opt->type == LIGHT_OPT_DOUBLE ? "a number"
                      : opt->type == LIGHT_OPT_BOOL   ? "a boolean"
                      : opt->type == LIGHT_OPT_ENUM   ? "a string (one of off, error, info, debug)"
@@ -196,7 +198,8 @@ static light_status check_number(const row *r, const char *given, double v, doub
   if (isinf(v)) return invalid(err, o, "option '%s' must be a finite number, not %sInfinity", given, v < 0 ? "-" : "");
   double scaled = v * scale;
   if (o->type == LIGHT_OPT_INT && scale == 1 && scaled != floor(scaled))
-    return invalid(err, o, "option '%s' must be an integer%s", given, unit_words(unit));
+    return invalid(err, o, "option '%s' must be a whole number%s%s", given, *unit_words(unit) ? " of" : "",
+                   unit_words(unit));
   int low = (o->flags & LIGHT_OPT_MIN_EXCLUSIVE) ? !(scaled > o->min) : !(scaled >= o->min);
   if (low || scaled > o->max) {
     snprintf(lo, sizeof lo, "%.15g", o->min / scale);
@@ -328,6 +331,12 @@ light_status light__options_check(const light_client_options *o, light_error *er
   return LIGHT_OK;
 }
 
+double light__option_default(size_t offset) {
+  for (size_t i = 0; i < N_ROWS; i++)
+    if (ROWS[i].pub.offset == offset) return ROWS[i].pub.default_number;
+  return 0;
+}
+
 void light__options_from_env(light_client_options *o) {
   for (size_t i = 0; i < N_ROWS; i++) {
     const light_option *opt = &ROWS[i].pub;
@@ -338,4 +347,53 @@ void light__options_from_env(light_client_options *o) {
     if (light_client_options_set_string(o, opt->name, v, strlen(v), &e) != LIGHT_OK) light_error_clear(&e);
   }
   o->env_app_token = o->app_token;
+}
+
+/* ---- the tables as JSON (bindings, generators) --------------------------- */
+
+static int add_str(cJSON *o, const char *k, const char *v) { return !v || cJSON_AddStringToObject(o, k, v) != NULL; }
+
+cJSON *light_option_table_json(void) {
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; arr && i < N_ROWS; i++) {
+    const light_option *o = &ROWS[i].pub;
+    cJSON *item = cJSON_CreateObject();
+    int num = o->type == LIGHT_OPT_INT || o->type == LIGHT_OPT_DOUBLE;
+    int ok = item && cJSON_AddItemToArray(arr, item) && add_str(item, "name", o->name) &&
+             add_str(item, "js_name", o->js_name) &&
+             add_str(item, "type", o->type == LIGHT_OPT_ENUM ? "enum" : light_option_type_name(o->type)) &&
+             add_str(item, "unit", o->unit) && add_str(item, "default", o->default_text) && add_str(item, "env", o->env) &&
+             add_str(item, "choices", o->choices) && add_str(item, "doc", o->doc) &&
+             (!num || (cJSON_AddNumberToObject(item, "default_number", o->default_number) &&
+                       cJSON_AddNumberToObject(item, "min", o->min) && cJSON_AddNumberToObject(item, "max", o->max) &&
+                       cJSON_AddBoolToObject(item, "min_exclusive", (o->flags & LIGHT_OPT_MIN_EXCLUSIVE) != 0))) &&
+             cJSON_AddBoolToObject(item, "internal", (o->flags & LIGHT_OPT_INTERNAL) != 0) &&
+             cJSON_AddBoolToObject(item, "secret", (o->flags & LIGHT_OPT_SECRET) != 0) &&
+             cJSON_AddBoolToObject(item, "path", (o->flags & LIGHT_OPT_PATH) != 0);
+    if (!ok) { /* item, once added, is freed with arr */
+      cJSON_Delete(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}
+
+cJSON *light_error_kind_table_json(void) {
+  cJSON *arr = cJSON_CreateArray();
+  size_t n = light_error_kind_count();
+  for (size_t k = 1; arr && k < n; k++) {
+    light_error_kind kind = (light_error_kind)k, parent = light_error_kind_parent(kind);
+    int status = light_error_kind_http_status(kind);
+    cJSON *item = cJSON_CreateObject();
+    int ok = item && cJSON_AddItemToArray(arr, item) && cJSON_AddNumberToObject(item, "kind", (double)k) &&
+             add_str(item, "name", light_error_kind_name(kind)) &&
+             (parent == LIGHT_ERR_NONE || add_str(item, "parent", light_error_kind_name(parent))) &&
+             (!status || cJSON_AddNumberToObject(item, "status", status)) &&
+             add_str(item, "doc", light_error_kind_doc(kind));
+    if (!ok) {
+      cJSON_Delete(arr);
+      return NULL;
+    }
+  }
+  return arr;
 }

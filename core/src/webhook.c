@@ -162,6 +162,12 @@ static light_status sig_error(light_error *err, light_signature_reason reason, c
   return LIGHT_E_SIGNATURE;
 }
 
+int64_t light_webhook_tolerance_of(double seconds) {
+  /* NaN fails both comparisons; no out-of-range double is ever converted. */
+  if (!(seconds >= 1 && seconds <= LIGHT_WEBHOOK_MAX_TOLERANCE)) return 0;
+  return (int64_t)seconds;
+}
+
 light_status light_webhook_verify(const void *payload, size_t payload_len, const char *header,
                                   const char *const *secrets, size_t n_secrets, int64_t tolerance_s, int64_t now,
                                   light_error *err) {

@@ -29,6 +29,13 @@ local M = {
 local OPERATIONS = core.operations()
 M.operations = OPERATIONS
 
+-- The client option table of the core: { {name, type, unit, default, env, min, max, choices, doc, internal}, ... }
+M.options = {}
+local INTERNAL_OPTIONS = {}
+for _, o in ipairs(core.options()) do
+  if o.internal then INTERNAL_OPTIONS[o.name] = true else M.options[#M.options + 1] = o end
+end
+
 local function arg_error(message, param)
   return nil, core.error("InvalidArgumentError", message, param)
 end
@@ -260,14 +267,19 @@ local function wrap(ud, kind, transport, location)
 end
 
 --- light.new{ app_token=, account_token=, base_url=, timeout=, max_retries=, ... }
--- Options (all optional): app_token (default env LIGHT_APP_TOKEN),
--- account_token, base_url (default env LIGHT_BASE_URL or https://api.light.dev),
--- timeout, connect_timeout (seconds), max_retries (default 2), retry_base,
--- retry_max, retry_after_cap (seconds), ca_file, proxy, max_response_bytes,
--- rate_limit (boolean), app_rate_per_s, account_rate_per_s,
--- token_refresh_margin (seconds), log_level ("off"|"error"|"info"|"debug"),
--- transport ("auto" | "curl" | "nginx"), nginx_location (default "/_light").
--- A client with only an account_token gets the account-token surface.
+-- The options are the core's option table (light.options lists them, with
+-- type, unit, default, env var and doc; durations in seconds): app_token
+-- (default env LIGHT_APP_TOKEN), account_token, base_url (default env
+-- LIGHT_BASE_URL or https://api.light.dev), timeout, connect_timeout,
+-- max_retries (default 2), retry_base, retry_max, retry_after_cap, ca_file,
+-- proxy, insecure_skip_verify, max_response_bytes, rate_limit,
+-- app_rate_per_s, account_rate_per_s, token_refresh_margin, log_level
+-- ("off"|"error"|"info"|"debug", default env LIGHT_LOG). Lua adds transport
+-- ("auto" | "curl" | "nginx") and nginx_location (default "/_light").
+-- An unknown option name is an error. A client with only an account_token
+-- gets the account-token surface.
+local LUA_ONLY = { transport = true, nginx_location = true }
+
 function M.new(opts)
   if opts ~= nil and type(opts) ~= "table" then
     return arg_error("light.new expects an options table", "options")
@@ -279,13 +291,16 @@ function M.new(opts)
   end
   local location = opts.nginx_location or "/_light"
   if type(location) ~= "string" then return arg_error("nginx_location must be a string", "nginx_location") end
-  if ngx ~= nil and type(ngx) == "table" and ngx.config and opts.user_agent_runtime == nil then
-    local o = {}
-    for k, v in pairs(opts) do o[k] = v end
+  local o = {}
+  for k, v in pairs(opts) do
+    if INTERNAL_OPTIONS[k] then return arg_error(("unknown option '%s'"):format(k)) end
+    if not LUA_ONLY[k] then o[k] = v end
+  end
+  if ngx ~= nil and type(ngx) == "table" and ngx.config then
     local v = tonumber(ngx.config.nginx_version) or 0
     o.user_agent_runtime = ("nginx/%d.%d.%d"):format(math.floor(v / 1000000), math.floor(v / 1000) % 1000, v % 1000)
-    opts = o
   end
+  opts = o
   local ud, err = core.client_new(opts)
   if not ud then return nil, err end
   local kind = ud:can("app") and "app" or "account"
@@ -301,7 +316,10 @@ function Client:for_account(account_uuid)
   end
   local ud, err = self._core:for_account(account_uuid)
   if not ud then return nil, err end
-  return wrap(ud, "account", self._transport, self._location)
+  local child = wrap(ud, "account", self._transport, self._location)
+  -- closing (or collecting) the app client closes its account clients: keep it alive with them
+  rawset(child, "_parent", self)
+  return child
 end
 
 local QUERY_METHODS = { GET = true, DELETE = true, HEAD = true }

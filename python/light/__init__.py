@@ -19,30 +19,16 @@ from . import _light, events, webhooks  # noqa: E402
 from ._client import AccountClient, AsyncAccountClient, AsyncClient, Client  # noqa: E402
 from ._object import LightObject  # noqa: E402
 from ._pagination import AsyncPage, AsyncPager, Page  # noqa: E402
-from .errors import (  # noqa: E402
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    InternalServerError,
-    LightError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    SignatureVerificationError,
-    UnprocessableEntityError,
-)
+from . import errors as _errors  # noqa: E402
+from .errors import *  # noqa: E402,F401,F403  (the core's error kinds: LightError, APIError, ...)
+
+# The core's client option table (name, type, unit, default, env, min, max, doc), users' rows only.
+OPTIONS = tuple(o for o in _light.options() if not o["internal"])
 
 __version__ = _light.__version__
 core_version = _light.version()
 
 __all__ = [
     "Client", "AccountClient", "AsyncClient", "AsyncAccountClient", "LightObject", "Page", "AsyncPage",
-    "AsyncPager", "webhooks", "events", "LightError", "APIError", "BadRequestError", "AuthenticationError",
-    "PermissionDeniedError", "NotFoundError", "ConflictError", "UnprocessableEntityError", "RateLimitError",
-    "InternalServerError", "APIResponseValidationError", "APIConnectionError", "APITimeoutError",
-    "SignatureVerificationError", "__version__",
+    "AsyncPager", "webhooks", "events", "OPTIONS", "__version__", *_errors.__all__,
 ]

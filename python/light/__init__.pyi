@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 from typing_extensions import Self
 
@@ -30,6 +30,7 @@ from .errors import (
 
 __version__: str
 core_version: str
+OPTIONS: tuple[dict[str, Any], ...]
 
 
 class _AppAccountsResource:
@@ -93,7 +94,7 @@ class Client:
     enroll: _AppEnrollResource
     plan_groups: _AppPlanGroupsResource
     usage_profiles: _AppUsageProfilesResource
-    def __init__(self, app_token: str | None = ..., *, base_url: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., rate_limit: bool = ..., connect_timeout: float | None = ...) -> None: ...
+    def __init__(self, app_token: str | None = ..., *, account_token: str | None = ..., base_url: str | None = ..., timeout: float | None = ..., connect_timeout: float | None = ..., max_retries: int | None = ..., retry_base: float | int | None = ..., retry_max: float | int | None = ..., retry_after_cap: float | int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., insecure_skip_verify: bool | None = ..., max_response_bytes: int | None = ..., rate_limit: bool | None = ..., app_rate_per_s: int | None = ..., account_rate_per_s: int | None = ..., token_refresh_margin: int | None = ..., log_level: Literal['off', 'error', 'info', 'debug'] | None = ...) -> None: ...
     @property
     def base_url(self) -> str: ...
     @property
@@ -228,7 +229,7 @@ class AccountClient:
     locations: _AccountLocationsResource
     comparison_invoice: _AccountComparisonInvoiceResource
     sandbox: _AccountSandboxResource
-    def __init__(self, account_token: str, *, base_url: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., rate_limit: bool = ..., connect_timeout: float | None = ...) -> None: ...
+    def __init__(self, account_token: str, *, base_url: str | None = ..., timeout: float | None = ..., connect_timeout: float | None = ..., max_retries: int | None = ..., retry_base: float | int | None = ..., retry_max: float | int | None = ..., retry_after_cap: float | int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., insecure_skip_verify: bool | None = ..., max_response_bytes: int | None = ..., rate_limit: bool | None = ..., app_rate_per_s: int | None = ..., account_rate_per_s: int | None = ..., token_refresh_margin: int | None = ..., log_level: Literal['off', 'error', 'info', 'debug'] | None = ...) -> None: ...
     @property
     def base_url(self) -> str: ...
     @property
@@ -304,7 +305,7 @@ class AsyncClient:
     enroll: _AsyncAppEnrollResource
     plan_groups: _AsyncAppPlanGroupsResource
     usage_profiles: _AsyncAppUsageProfilesResource
-    def __init__(self, app_token: str | None = ..., *, base_url: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., rate_limit: bool = ..., connect_timeout: float | None = ...) -> None: ...
+    def __init__(self, app_token: str | None = ..., *, account_token: str | None = ..., base_url: str | None = ..., timeout: float | None = ..., connect_timeout: float | None = ..., max_retries: int | None = ..., retry_base: float | int | None = ..., retry_max: float | int | None = ..., retry_after_cap: float | int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., insecure_skip_verify: bool | None = ..., max_response_bytes: int | None = ..., rate_limit: bool | None = ..., app_rate_per_s: int | None = ..., account_rate_per_s: int | None = ..., token_refresh_margin: int | None = ..., log_level: Literal['off', 'error', 'info', 'debug'] | None = ...) -> None: ...
     @property
     def base_url(self) -> str: ...
     @property
@@ -439,7 +440,7 @@ class AsyncAccountClient:
     locations: _AsyncAccountLocationsResource
     comparison_invoice: _AsyncAccountComparisonInvoiceResource
     sandbox: _AsyncAccountSandboxResource
-    def __init__(self, account_token: str, *, base_url: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., rate_limit: bool = ..., connect_timeout: float | None = ...) -> None: ...
+    def __init__(self, account_token: str, *, base_url: str | None = ..., timeout: float | None = ..., connect_timeout: float | None = ..., max_retries: int | None = ..., retry_base: float | int | None = ..., retry_max: float | int | None = ..., retry_after_cap: float | int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., insecure_skip_verify: bool | None = ..., max_response_bytes: int | None = ..., rate_limit: bool | None = ..., app_rate_per_s: int | None = ..., account_rate_per_s: int | None = ..., token_refresh_margin: int | None = ..., log_level: Literal['off', 'error', 'info', 'debug'] | None = ...) -> None: ...
     @property
     def base_url(self) -> str: ...
     @property

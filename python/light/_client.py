@@ -4,7 +4,6 @@ live in the C core; this file only shapes arguments and results."""
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any
 
 from . import _light
@@ -17,19 +16,12 @@ __all__ = ["Client", "AccountClient", "AsyncClient", "AsyncAccountClient"]
 _CLIENT_ATTRS = {"request", "close", "for_account", "closed", "base_url", "account_uuid", "with_options"}
 
 
-def _core_kwargs(app_token: Any, account_token: Any, base_url: Any, timeout: Any, max_retries: Any, ca_file: Any,
-                 proxy: Any, rate_limit: Any, connect_timeout: Any, private: dict) -> dict:
-    allowed = {"insecure_skip_verify", "max_response_bytes", "retry_base", "retry_max", "retry_after_cap",
-               "token_refresh_margin", "_fake_clock"}
-    unknown = set(private) - allowed
-    if unknown:
-        raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
-    kw = dict(app_token=app_token, account_token=account_token, base_url=base_url, timeout=timeout,
-              connect_timeout=connect_timeout, max_retries=max_retries,
-              ca_file=os.fspath(ca_file) if ca_file is not None else None, proxy=proxy, rate_limit=bool(rate_limit))
-    for k, v in private.items():
-        kw["fake_clock" if k == "_fake_clock" else k] = v
-    return kw
+def _core(app_token: Any, account_token: Any, options: dict) -> Any:
+    """The core client. Every keyword is an option of the core's table
+    (``light.OPTIONS``: name, type, unit, default, env var, doc); the core checks
+    names and values (TypeError / ValueError) and reads LIGHT_APP_TOKEN,
+    LIGHT_BASE_URL and LIGHT_LOG for what is not given."""
+    return _light.Client(**{"app_token": app_token, "account_token": account_token, **options})
 
 
 def _check_method_path(method: Any, path: Any) -> tuple:
@@ -99,33 +91,19 @@ _acct_root, _acct_tops = build_roots("account", False, _CLIENT_ATTRS)
 
 
 
-def _app_core_client(app_token, base_url, timeout, max_retries, ca_file, proxy, rate_limit, connect_timeout,
-                     private):
-    """The core client behind Client and AsyncClient: app token from the argument or $LIGHT_APP_TOKEN."""
-    if app_token is None:
-        app_token = os.environ.get("LIGHT_APP_TOKEN") or None
-    if app_token is None:
-        raise ValueError("no app token: pass app_token=... or set LIGHT_APP_TOKEN")
-    if not isinstance(app_token, str) or not app_token:
-        raise TypeError("app_token must be a non-empty str")
-    return _light.Client(**_core_kwargs(app_token, None, base_url, timeout, max_retries, ca_file, proxy,
-                                        rate_limit, connect_timeout, private))
-
 class Client(_SyncBase):
     """App-token client. Thread-safe: share one instance between threads; the GIL
     is released while a request waits on the network.
 
-    ``Client(app_token=None, *, base_url=None, timeout=None, max_retries=None, ca_file=None,
-    proxy=None, rate_limit=False, connect_timeout=None)``; ``app_token`` defaults to
-    ``$LIGHT_APP_TOKEN``, ``base_url`` to ``$LIGHT_BASE_URL`` then ``https://api.light.dev``.
-    Timeouts are seconds (default 60, connect 10); ``max_retries`` defaults to 2.
+    ``Client(app_token=None, **options)`` with the options of the core's table
+    (``light.OPTIONS``; see the stubs): ``app_token`` defaults to ``$LIGHT_APP_TOKEN``,
+    ``base_url`` to ``$LIGHT_BASE_URL`` then ``https://api.light.dev``. Durations are
+    seconds (timeout 60, connect_timeout 10); ``max_retries`` defaults to 2. An
+    unknown option name is a TypeError, a bad value a ValueError.
     """
 
-    def __init__(self, app_token: str | None = None, *, base_url: str | None = None, timeout: float | None = None,
-                 max_retries: int | None = None, ca_file: Any = None, proxy: str | None = None,
-                 rate_limit: bool = False, connect_timeout: float | None = None, **private: Any) -> None:
-        self._c = _app_core_client(app_token, base_url, timeout, max_retries, ca_file, proxy, rate_limit,
-                                   connect_timeout, private)
+    def __init__(self, app_token: str | None = None, **options: Any) -> None:
+        self._c = _core(app_token, None, options)
         self._init_namespaces(_app_tops)
 
     def for_account(self, account_uuid: str) -> "AccountClient":
@@ -143,14 +121,12 @@ class AccountClient(_SyncBase):
     """Account-token client: ``AccountClient(account_token=...)`` for a bare token, or
     ``Client.for_account(uuid)`` for a token managed by the core."""
 
-    def __init__(self, account_token: str | None = None, *, base_url: str | None = None,
-                 timeout: float | None = None, max_retries: int | None = None, ca_file: Any = None,
-                 proxy: str | None = None, rate_limit: bool = False, connect_timeout: float | None = None,
-                 **private: Any) -> None:
+    def __init__(self, account_token: str | None = None, **options: Any) -> None:
         if not isinstance(account_token, str) or not account_token:
             raise TypeError("account_token must be a non-empty str")
-        self._c = _light.Client(**_core_kwargs(None, account_token, base_url, timeout, max_retries, ca_file, proxy,
-                                                rate_limit, connect_timeout, private))
+        if "app_token" in options:
+            raise TypeError("unknown option 'app_token' (AccountClient takes account_token)")
+        self._c = _core(None, account_token, options)
         self._init_namespaces(_acct_tops)
 
     @classmethod
@@ -240,11 +216,8 @@ class AsyncClient(_AsyncBase):
     (add_reader/add_writer/call_later): no threads. One engine per loop.
     """
 
-    def __init__(self, app_token: str | None = None, *, base_url: str | None = None, timeout: float | None = None,
-                 max_retries: int | None = None, ca_file: Any = None, proxy: str | None = None,
-                 rate_limit: bool = False, connect_timeout: float | None = None, **private: Any) -> None:
-        self._c = _app_core_client(app_token, base_url, timeout, max_retries, ca_file, proxy, rate_limit,
-                                   connect_timeout, private)
+    def __init__(self, app_token: str | None = None, **options: Any) -> None:
+        self._c = _core(app_token, None, options)
         self._engines = {}
         self._owns_engines = True
         self._init_namespaces(_aapp_tops)
@@ -262,14 +235,12 @@ for _n, _f in _aapp_root.items():
 class AsyncAccountClient(_AsyncBase):
     """Account-token client for asyncio (see AccountClient)."""
 
-    def __init__(self, account_token: str | None = None, *, base_url: str | None = None,
-                 timeout: float | None = None, max_retries: int | None = None, ca_file: Any = None,
-                 proxy: str | None = None, rate_limit: bool = False, connect_timeout: float | None = None,
-                 **private: Any) -> None:
+    def __init__(self, account_token: str | None = None, **options: Any) -> None:
         if not isinstance(account_token, str) or not account_token:
             raise TypeError("account_token must be a non-empty str")
-        self._c = _light.Client(**_core_kwargs(None, account_token, base_url, timeout, max_retries, ca_file, proxy,
-                                                rate_limit, connect_timeout, private))
+        if "app_token" in options:
+            raise TypeError("unknown option 'app_token' (AccountClient takes account_token)")
+        self._c = _core(None, account_token, options)
         self._engines = {}
         self._owns_engines = True
         self._init_namespaces(_aacct_tops)

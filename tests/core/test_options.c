@@ -121,7 +121,11 @@ static void test_messages_and_units(void) {
   CHECK_INT(light_client_options_set_string(&o, "proxy", NULL, 0, &err), LIGHT_OK);
   CHECK(o.proxy == NULL);
   CHECK_INT(light_option_type_error(light_option_find("timeout", 7), "timeout", "str", &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK(err.message && strcmp(err.message, "option 'timeout' must be an integer, not str") == 0);
+  CHECK(err.message && strcmp(err.message, "option 'timeout' must be a number, not str") == 0);
+  CHECK_INT(light_option_type_error(light_option_find("max_retries", 11), NULL, "str", &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK(err.message && strcmp(err.message, "option 'max_retries' must be an integer, not str") == 0);
+  CHECK_INT(light_client_options_set_double(&o, "timeout", 1.5, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK(err.message && strcmp(err.message, "option 'timeout' must be a whole number of milliseconds") == 0);
   light_error_clear(&err);
 }
 
@@ -238,7 +242,29 @@ static void test_headers_and_pages(void) {
   light_response_free(r);
 }
 
+static void test_tables_as_json(void) {
+  cJSON *o = light_option_table_json();
+  CHECK(cJSON_IsArray(o) && (size_t)cJSON_GetArraySize(o) == light_option_count());
+  const cJSON *t = cJSON_GetArrayItem(o, 3);
+  CHECK(t && strcmp(cJSON_GetObjectItem(t, "name")->valuestring, light_option_at(3)->name) == 0);
+  CHECK(t && cJSON_GetObjectItem(t, "unit") && strcmp(cJSON_GetObjectItem(t, "unit")->valuestring, "ms") == 0);
+  CHECK(t && cJSON_GetObjectItem(t, "default_number")->valuedouble == 60000);
+  const cJSON *first = cJSON_GetArrayItem(o, 0);
+  CHECK(first && !cJSON_GetObjectItem(first, "unit") && !cJSON_GetObjectItem(first, "min")); /* NULLs left out */
+  CHECK(first && cJSON_IsTrue(cJSON_GetObjectItem(first, "secret")));
+  cJSON_Delete(o);
+  cJSON *k = light_error_kind_table_json();
+  CHECK(cJSON_IsArray(k) && (size_t)cJSON_GetArraySize(k) == light_error_kind_count() - 1);
+  const cJSON *nf = cJSON_GetArrayItem(k, LIGHT_ERR_NOT_FOUND - 1);
+  CHECK(nf && strcmp(cJSON_GetObjectItem(nf, "name")->valuestring, "NotFoundError") == 0);
+  CHECK(nf && strcmp(cJSON_GetObjectItem(nf, "parent")->valuestring, "APIError") == 0);
+  CHECK(nf && cJSON_GetObjectItem(nf, "status")->valueint == 404);
+  CHECK(!cJSON_GetObjectItem(cJSON_GetArrayItem(k, 0), "parent")); /* LightError is the root */
+  cJSON_Delete(k);
+}
+
 int main(void) {
+  test_tables_as_json();
   test_table_walk();
   test_messages_and_units();
   test_env_once_and_struct_checks();

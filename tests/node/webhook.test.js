@@ -71,7 +71,11 @@ test('every refusal reason', () => {
   assert.equal(reasonOf(() => webhooks.verify(body, sig, SECRET, { now: NOW - 3601 })), 'timestamp_in_future');
   assert.equal(webhooks.verify(body, sig, SECRET, { now: NOW + 3599 }).event, 'enrollment.finalized');
   assert.equal(reasonOf(() => webhooks.verify(body, sig, SECRET, { now: NOW + 301, tolerance: 300 })), 'timestamp_too_old');
-  assert.equal(webhooks.verify(body, sig, SECRET, { now: NOW + 10 ** 6, tolerance: 0 }).event, 'enrollment.finalized');
+  // nothing switches the replay window off
+  for (const tolerance of [0, -1, NaN, Infinity, -Infinity, 1e12, 0.5, 1e300]) {
+    assert.throws(() => webhooks.verify(body, sig, SECRET, { now: NOW + 10 ** 6, tolerance }), TypeError, String(tolerance));
+  }
+  assert.equal(webhooks.verify(body, sig, SECRET, { now: NOW + 100, tolerance: 604800 }).event, 'enrollment.finalized');
   assert.equal(reasonOf(() => webhooks.verify(body + ' ', sig, SECRET, { now: NOW })), 'signature_mismatch');
   assert.equal(reasonOf(() => webhooks.verify(body, sig.replace(/.$/, (c) => (c === '0' ? '1' : '0')), SECRET, { now: NOW })), 'signature_mismatch');
   for (const bad of ['', 'nodot', 'abc.def', `${NOW}.zz`, `${NOW}.${'a'.repeat(63)}`, undefined]) {
@@ -96,6 +100,13 @@ test('argument errors are TypeErrors', () => {
   assert.throws(() => webhooks.verify(42, '1.a', SECRET), TypeError);
   assert.throws(() => webhooks.verify(body, '1.a', 42), TypeError);
   assert.throws(() => webhooks.verify(body, '1.a', SECRET, { tolerance: 'x' }), TypeError);
+  // a secret with a NUL inside: refused by sign and verify alike (never cut at the NUL)
+  assert.throws(() => webhooks.sign(body, 'whsec_dev\0REALSECRET', NOW), /must not contain NUL/);
+  const good = webhooks.sign(body, 'whsec_dev', NOW);
+  assert.throws(() => webhooks.verify(body, good, 'whsec_dev\0REALSECRET', { now: NOW }), /must not contain NUL/);
+  assert.throws(() => webhooks.verify(body, good, ['x', 'whsec_dev\0REALSECRET'], { now: NOW }), /must not contain NUL/);
+  const longNul = 'whsec_' + 'x'.repeat(300) + '\0tail';
+  assert.throws(() => webhooks.verify(body, good, longNul, { now: NOW }), /must not contain NUL/);
   assert.throws(() => webhooks.verify(body, '1.a', SECRET, { now: 'yesterday' }), TypeError);
   assert.throws(() => webhooks.sign(body, 42, NOW), TypeError);
   assert.throws(() => webhooks.sign(body, '', NOW), TypeError);

@@ -87,10 +87,84 @@ def test_rotation():
 
 
 def test_signed_but_not_an_event():
-    sig = webhooks.sign(b"not json", SECRET, timestamp=5)
-    with pytest.raises(light.SignatureVerificationError):
-        webhooks.verify(b"not json", sig, SECRET, now=5)
-    webhooks.verify_signature(b"not json", sig, SECRET, now=5)  # signature alone is fine
+    # the same payload error class as Node and Lua, never SignatureVerificationError(reason="ok")
+    for body in (b"not json", b"[1]", b'{"event": 1, "data": {}}'):
+        sig = webhooks.sign(body, SECRET, timestamp=5)
+        with pytest.raises(light.APIResponseValidationError) as e:
+            webhooks.verify(body, sig, SECRET, now=5)
+        assert not isinstance(e.value, light.SignatureVerificationError)
+        assert "not an event envelope" in str(e.value)
+        webhooks.verify_signature(body, sig, SECRET, now=5)  # signature alone is fine
+
+
+@pytest.mark.parametrize("tolerance", [0, -1, float("nan"), float("inf"), float("-inf"), 10**12, 10**30, 0.5])
+def test_nothing_turns_the_window_off(tolerance):
+    sig = webhooks.sign(BODY, SECRET, timestamp=5)
+    with pytest.raises(ValueError, match="tolerance"):
+        webhooks.verify(BODY, sig, SECRET, tolerance=tolerance, now=5 + 10**7)
+    with pytest.raises(ValueError, match="tolerance"):
+        webhooks.verify_signature(BODY, sig, SECRET, tolerance=tolerance, now=5)
+
+
+def test_tolerance_types_and_range():
+    sig = webhooks.sign(BODY, SECRET, timestamp=5)
+    with pytest.raises(TypeError):
+        webhooks.verify(BODY, sig, SECRET, tolerance="3600", now=5)
+    with pytest.raises(TypeError):
+        webhooks.verify(BODY, sig, SECRET, tolerance=True, now=5)
+    assert webhooks.verify(BODY, sig, SECRET, tolerance=604800, now=100).event
+    assert webhooks.verify(BODY, sig, SECRET, tolerance=60.5, now=60).event
+    with pytest.raises(ValueError):
+        webhooks.verify(BODY, sig, SECRET, now=float("nan"))
+
+
+def test_secret_with_nul_is_refused_by_sign_and_verify():
+    with pytest.raises(ValueError, match="NUL"):
+        webhooks.sign(BODY, "whsec_dev\0REALSECRET", timestamp=5)
+    good = webhooks.sign(BODY, "whsec_dev", timestamp=5)
+    for secret in ("whsec_dev\0REALSECRET", ["other", "whsec_dev\0REALSECRET"], ("whsec_dev\0",)):
+        with pytest.raises(ValueError, match="NUL"):
+            webhooks.verify(BODY, good, secret, now=5)
+
+
+def test_large_bodies_verify_without_the_gil():
+    """Another thread runs while a large body is verified (the GIL is released
+    at >= 16 KiB). The switch interval is raised so the GIL changes hands only
+    when a thread lets go of it: the other thread's counter moves during the
+    call only if verify released the GIL — no timing involved."""
+    import sys
+
+    big = b'{"event": "enrollment.finalized", "data": {"pad": "' + b"x" * (8 << 20) + b'"}}'
+    sig = webhooks.sign(big, SECRET, timestamp=5)
+    counter = [0]
+    stop = threading.Event()
+    started = threading.Event()
+
+    def spin():
+        started.set()
+        while not stop.is_set():
+            counter[0] += 1
+            time.sleep(0)  # lets go of the GIL
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(100.0)
+    t = threading.Thread(target=spin)
+    try:
+        t.start()
+        started.wait()
+        before = counter[0]
+        webhooks.verify_signature(big, sig, [f"wrong{i}" for i in range(15)] + [SECRET], now=5)
+        during = counter[0] - before
+        small_before = counter[0]
+        webhooks.verify_signature(BODY, webhooks.sign(BODY, SECRET, timestamp=5), SECRET, now=5)
+        small = counter[0] - small_before
+    finally:
+        stop.set()
+        t.join()
+        sys.setswitchinterval(old)
+    assert during > 0
+    assert small == 0  # small bodies keep the GIL (cheaper than releasing it)
+    assert webhooks.verify(big, sig, SECRET, now=5).event == "enrollment.finalized"
 
 
 def test_argument_errors():

@@ -161,7 +161,7 @@ light_status light_client_for_account(light_client *app, const char *account_uui
 /** @brief 1 when the client can call @p auth operations (has that kind of credential). */
 int light_client_can(const light_client *client, light_auth_kind auth);
 
-/** @brief Base URL in use (borrowed, lives as long as the client). */
+/** @brief Base URL in use, for display: any user:password@ shown as "[redacted]@" (borrowed, lives as long as the client). */
 const char *light_client_base_url(const light_client *client);
 
 /** @brief Account uuid of an account client derived with for_account, else NULL (borrowed). */

@@ -54,6 +54,7 @@ typedef enum light_option_type {
 #define LIGHT_OPT_INTERNAL 2u      /**< set by the bindings themselves, not a user option */
 #define LIGHT_OPT_MIN_EXCLUSIVE 4u /**< the value must be greater than min, not equal */
 #define LIGHT_OPT_NO_CRLF 8u       /**< CR and LF refused (headers, URLs, paths) */
+#define LIGHT_OPT_PATH 16u         /**< a file path: bindings also accept their path objects (os.PathLike) */
 
 /** One row of the option table. Static: never free. */
 typedef struct light_option {
@@ -62,6 +63,7 @@ typedef struct light_option {
   light_option_type type;
   const char *unit;         /**< "ms", "s", "bytes", "1/s", or NULL */
   const char *default_text; /**< human-readable default ("60000", "https://api.light.dev", "off") */
+  double default_number;    /**< a number's default in ::unit (the value light_client_new uses for 0), else 0 */
   const char *env;          /**< environment variable read by light_client_options_init(), or NULL */
   double min, max;          /**< range of a number, in ::unit */
   const char *choices;      /**< ::LIGHT_OPT_ENUM: "off|error|info|debug"; else NULL */
@@ -136,6 +138,24 @@ light_status light_client_options_set_seconds(light_client_options *opts, const 
 /** @brief Set a boolean option (@p value 0 or 1). @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT. */
 light_status light_client_options_set_bool(light_client_options *opts, const char *name, int value,
                                            light_error *err);
+
+/**
+ * @brief The option table as JSON, for bindings and generators that hand it
+ * to their runtime with their JSON converter: an array of objects {name,
+ * js_name, type ("string", "integer", "number", "boolean", "enum"), unit,
+ * default, default_number, env, min, max, min_exclusive, choices, doc,
+ * internal, secret, path}; keys whose value is NULL in the table (unit, env,
+ * choices, and min/max/default_number of non-numbers) are left out.
+ * @return a new tree the caller frees with cJSON_Delete(), or NULL when out of memory.
+ */
+cJSON *light_option_table_json(void);
+
+/**
+ * @brief The error kinds as JSON: an array indexed by kind - 1 of objects
+ * {kind, name, parent (absent for the root), status (absent when none), doc}.
+ * @return a new tree the caller frees with cJSON_Delete(), or NULL when out of memory.
+ */
+cJSON *light_error_kind_table_json(void);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

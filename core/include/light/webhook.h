@@ -97,6 +97,15 @@ light_status light_webhook_verify(const void *payload, size_t payload_len, const
                                   light_error *err);
 
 /**
+ * @brief The tolerance to pass to light_webhook_verify() for a runtime's
+ * number of seconds: the value (fraction dropped) when it is in
+ * 1 .. ::LIGHT_WEBHOOK_MAX_TOLERANCE, else 0 — NaN, ±Infinity, 0, negative
+ * and huge values all become 0, which verify refuses with its range
+ * message. Bindings use it so no double is converted out of range.
+ */
+int64_t light_webhook_tolerance_of(double seconds);
+
+/**
  * @brief Parse an event envelope {uuid, created_at, api_version, event, data}.
  * Unknown keys are kept. Requires `event` (string) and `data` (object).
  * @param[out] out caller owns; free with cJSON_Delete().

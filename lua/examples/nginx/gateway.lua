@@ -69,7 +69,8 @@ function M.webhook()
   local sig = ngx.var.http_light_signature_v1
   local event, err = light.webhooks.verify(body, sig, webhook_secrets())
   if not event then
-    return reply(401, { error = err.reason or err.kind })
+    -- 400, as examples/lua/nginx-webhook answers: the same status for the same bad signature
+    return reply(400, { error = err.reason or err.kind })
   end
   -- Hand the event to the application here (queue it, log it, ...).
   return reply(200, { received = true, event = event.event, uuid = event.uuid or light.null })
