@@ -26,6 +26,8 @@
 #ifndef LIGHT_CLIENT_H
 #define LIGHT_CLIENT_H
 
+#include "light/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,12 +38,6 @@
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* Public API: exported from liblight.so although the core builds with
-   -fvisibility=hidden (internals, light__*, stay hidden). */
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
 #endif
 
 typedef struct light_client light_client;
@@ -118,7 +114,7 @@ typedef struct light_client_options {
  * LIGHT_LOG from the environment (pointers into the environment: copy or use
  * before changing it). NULL-safe.
  */
-void light_client_options_init(light_client_options *opts);
+LIGHT_EXTERN(void) light_client_options_init(light_client_options *opts);
 
 /**
  * @brief Create a client.
@@ -129,13 +125,13 @@ void light_client_options_init(light_client_options *opts);
  *         header value, no token at all), LIGHT_E_NOMEM.
  * Thread safety: any thread; performs no I/O.
  */
-light_status light_client_new(light_client **out, const light_client_options *opts, light_error *err);
+LIGHT_EXTERN(light_status) light_client_new(light_client **out, const light_client_options *opts, light_error *err);
 
 /**
  * @brief Free a client (and its pool). NULL-safe. Account clients derived
  * from it keep the shared state alive until they are freed too.
  */
-void light_client_free(light_client *client);
+LIGHT_EXTERN(void) light_client_free(light_client *client);
 
 /**
  * @brief Derive an account-scoped client for @p account_uuid.
@@ -148,17 +144,17 @@ void light_client_free(light_client *client);
  * @param[out] out caller owns; free with light_client_free().
  * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (no app token, bad uuid), LIGHT_E_NOMEM.
  */
-light_status light_client_for_account(light_client *app, const char *account_uuid, light_client **out,
+LIGHT_EXTERN(light_status) light_client_for_account(light_client *app, const char *account_uuid, light_client **out,
                                       light_error *err);
 
 /** @brief 1 when the client can call @p auth operations (has that kind of credential). */
-int light_client_can(const light_client *client, light_auth_kind auth);
+LIGHT_EXTERN(int) light_client_can(const light_client *client, light_auth_kind auth);
 
 /** @brief Base URL in use (borrowed, lives as long as the client). */
-const char *light_client_base_url(const light_client *client);
+LIGHT_EXTERN(const char *) light_client_base_url(const light_client *client);
 
 /** @brief Account uuid of an account client derived with for_account, else NULL (borrowed). */
-const char *light_client_account_uuid(const light_client *client);
+LIGHT_EXTERN(const char *) light_client_account_uuid(const light_client *client);
 
 /** A file for multipart upload. Borrowed for the duration of the call. */
 typedef struct light_file {
@@ -193,7 +189,7 @@ typedef struct light_params {
  * bindings free the bodies they build with it. NULL is a no-op.
  * Thread safety: the tree must not be in use by another thread.
  */
-void light_json_delete_wiped(cJSON *json);
+LIGHT_EXTERN(void) light_json_delete_wiped(cJSON *json);
 
 /**
  * @brief Call operation @p op_id with the blocking transport.
@@ -206,7 +202,7 @@ void light_json_delete_wiped(cJSON *json);
  * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT, LIGHT_E_API, LIGHT_E_CONNECTION,
  *         LIGHT_E_TIMEOUT, LIGHT_E_DECODE, LIGHT_E_TOO_LARGE, LIGHT_E_NOMEM, LIGHT_E_STATE.
  */
-light_status light_call(light_client *client, const char *op_id, const light_params *params,
+LIGHT_EXTERN(light_status) light_call(light_client *client, const char *op_id, const light_params *params,
                         light_response **out, light_error *err);
 
 /**
@@ -215,38 +211,38 @@ light_status light_call(light_client *client, const char *op_id, const light_par
  * from the path prefix (/v1/app/ → app token, /v1/account → account token).
  * A POST is treated as non-idempotent. Return codes as light_call().
  */
-light_status light_request(light_client *client, const char *method, const char *path,
+LIGHT_EXTERN(light_status) light_request(light_client *client, const char *method, const char *path,
                            const light_params *params, light_response **out, light_error *err);
 
 /** @brief HTTP status of the final attempt. */
-int light_response_status(const light_response *resp);
+LIGHT_EXTERN(int) light_response_status(const light_response *resp);
 
 /**
  * @brief Parsed JSON body (borrowed; lives until light_response_free()), or
  * NULL when the body was empty.
  */
-const cJSON *light_response_json(const light_response *resp);
+LIGHT_EXTERN(const cJSON *) light_response_json(const light_response *resp);
 
 /** @brief Raw body bytes (borrowed), length in @p len (may be NULL). */
-const char *light_response_body(const light_response *resp, size_t *len);
+LIGHT_EXTERN(const char *) light_response_body(const light_response *resp, size_t *len);
 
 /** @brief First header named @p name, case-insensitive (borrowed), or NULL. */
-const char *light_response_header(const light_response *resp, const char *name);
+LIGHT_EXTERN(const char *) light_response_header(const light_response *resp, const char *name);
 
 /** @brief Raw header block "Name: value\r\n"... (borrowed). */
-const char *light_response_headers(const light_response *resp, size_t *len);
+LIGHT_EXTERN(const char *) light_response_headers(const light_response *resp, size_t *len);
 
 /** @brief Request id header of the response, or NULL (borrowed). */
-const char *light_response_request_id(const light_response *resp);
+LIGHT_EXTERN(const char *) light_response_request_id(const light_response *resp);
 
 /** @brief Retries performed before this response. */
-int light_response_retries(const light_response *resp);
+LIGHT_EXTERN(int) light_response_retries(const light_response *resp);
 
 /** @brief Take ownership of the parsed JSON (caller frees with cJSON_Delete); the response keeps NULL. */
-cJSON *light_response_take_json(light_response *resp);
+LIGHT_EXTERN(cJSON *) light_response_take_json(light_response *resp);
 
 /** @brief Free a response. NULL-safe. */
-void light_response_free(light_response *resp);
+LIGHT_EXTERN(void) light_response_free(light_response *resp);
 
 /**
  * @brief Pagination: query for the page after @p resp of a paginated operation.
@@ -258,11 +254,7 @@ void light_response_free(light_response *resp);
  * @return 1 when there is a next page, 0 when this was the last, or a negative
  *         light_status (LIGHT_E_DECODE when the body is not a list envelope).
  */
-int light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query);
-
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
+LIGHT_EXTERN(int) light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query);
 
 #ifdef __cplusplus
 }

@@ -10,16 +10,12 @@
 #ifndef LIGHT_ERROR_H
 #define LIGHT_ERROR_H
 
+#include "light/common.h"
+
 #include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* Public API: exported from liblight.so although the core builds with
-   -fvisibility=hidden (internals, light__*, stay hidden). */
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
 #endif
 
 /** Result of a fallible call. Numbers are fixed forever: never renumber. */
@@ -101,28 +97,24 @@ typedef struct light_error {
  * @brief Release the strings held by @p err and reset it to ::LIGHT_ERROR_INIT.
  * NULL-safe. Thread safety: the object is not shared; no locking.
  */
-void light_error_clear(light_error *err);
+LIGHT_EXTERN(void) light_error_clear(light_error *err);
 
 /**
  * @brief Static English description of a status code. Never NULL, never free.
  */
-const char *light_strerror(light_status code);
+LIGHT_EXTERN(const char *) light_strerror(light_status code);
 
 /**
  * @brief Static name of an error kind as the bindings spell their classes:
  * "LightError", "APIError", "BadRequestError", ..., "SignatureVerificationError".
  */
-const char *light_error_kind_name(light_error_kind kind);
+LIGHT_EXTERN(const char *) light_error_kind_name(light_error_kind kind);
 
 /**
  * @brief Static snake_case reason name ("malformed_header", "timestamp_too_old",
  * "timestamp_in_future", "signature_mismatch", "no_secret"; "ok" for 0).
  */
-const char *light_signature_reason_name(int reason);
-
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
+LIGHT_EXTERN(const char *) light_signature_reason_name(int reason);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,8 @@
 #ifndef LIGHT_VERSION_H
 #define LIGHT_VERSION_H
 
+#include "light/common.h"
+
 #define LIGHT_VERSION_MAJOR 0
 #define LIGHT_VERSION_MINOR 1
 #define LIGHT_VERSION_PATCH 0
@@ -17,22 +19,12 @@
 extern "C" {
 #endif
 
-/* Public API: exported from liblight.so although the core builds with
-   -fvisibility=hidden (internals, light__*, stay hidden). */
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
-#endif
-
 /**
  * @brief Version of the linked library ("MAJOR.MINOR.PATCH").
  *
  * Ownership: static string, never free it. Thread safety: any thread.
  */
-const char *light_version(void);
-
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
+LIGHT_EXTERN(const char *) light_version(void);
 
 #ifdef __cplusplus
 }
