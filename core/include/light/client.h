@@ -121,8 +121,10 @@ LIGHT_EXTERN(void) light_client_options_init(light_client_options *opts);
  * @param[out] out  new client; caller owns it and frees it with light_client_free().
  * @param opts      options (copied); NULL = defaults from the environment.
  * @param err       filled on failure.
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (bad URL, CR/LF in a token or
- *         header value, no token at all), LIGHT_E_NOMEM.
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (out NULL, options version newer
+ *         than the library, bad URL, CR/LF in a token or header value, no
+ *         token at all, negative timeout or rate); LIGHT_E_NOMEM;
+ *         LIGHT_E_INTERNAL (curl_global_init failed).
  * Thread safety: any thread; performs no I/O.
  */
 LIGHT_EXTERN(light_status) light_client_new(light_client **out, const light_client_options *opts, light_error *err);
@@ -142,7 +144,9 @@ LIGHT_EXTERN(void) light_client_free(light_client *client);
  * expires_at, and re-minted once on a 401. Only one mint per account is in
  * flight at a time; concurrent callers wait for it. No I/O here.
  * @param[out] out caller owns; free with light_client_free().
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (no app token, bad uuid), LIGHT_E_NOMEM.
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (out or app NULL, no app token,
+ *         empty uuid, "." or "..", control characters); LIGHT_E_STATE (app
+ *         created in another process, i.e. used after fork()); LIGHT_E_NOMEM.
  */
 LIGHT_EXTERN(light_status) light_client_for_account(light_client *app, const char *account_uuid, light_client **out,
                                       light_error *err);
@@ -199,8 +203,16 @@ LIGHT_EXTERN(void) light_json_delete_wiped(cJSON *json);
  * retrying per the retry policy. Releases no locks the caller holds; blocks
  * the calling thread only.
  * @param[out] out response on LIGHT_OK (2xx); caller frees with light_response_free().
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT, LIGHT_E_API, LIGHT_E_CONNECTION,
- *         LIGHT_E_TIMEOUT, LIGHT_E_DECODE, LIGHT_E_TOO_LARGE, LIGHT_E_NOMEM, LIGHT_E_STATE.
+ * @return LIGHT_OK (2xx); LIGHT_E_INVALID_ARGUMENT (before any I/O: see
+ *         light_exchange_new()); LIGHT_E_API (non-2xx after retries; err has
+ *         the status, kind, message, request id, retry_after);
+ *         LIGHT_E_CONNECTION (connect, TLS, send/receive failure, 3xx never
+ *         followed is an LIGHT_E_API); LIGHT_E_TIMEOUT (connect timeout or
+ *         total timeout); LIGHT_E_DECODE (2xx body not JSON, or a token mint
+ *         without a token); LIGHT_E_TOO_LARGE (body over max_response_bytes);
+ *         LIGHT_E_CANCELLED (the abort check fired); LIGHT_E_STATE (client
+ *         used after fork()); LIGHT_E_NOMEM; LIGHT_E_INTERNAL (no multipart
+ *         boundary could be drawn).
  */
 LIGHT_EXTERN(light_status) light_call(light_client *client, const char *op_id, const light_params *params,
                         light_response **out, light_error *err);
@@ -209,7 +221,10 @@ LIGHT_EXTERN(light_status) light_call(light_client *client, const char *op_id, c
  * @brief Raw escape hatch: any method and path (e.g. "/v1/app/new-thing"),
  * JSON in, JSON out, same headers, retries and errors. Auth kind is taken
  * from the path prefix (/v1/app/ → app token, /v1/account → account token).
- * A POST is treated as non-idempotent. Return codes as light_call().
+ * A POST is treated as non-idempotent.
+ * @return as light_call(); LIGHT_E_INVALID_ARGUMENT also for a method that is
+ *         not letters, a path not starting with "/", path parameters given, or
+ *         both a body and a file.
  */
 LIGHT_EXTERN(light_status) light_request(light_client *client, const char *method, const char *path,
                            const light_params *params, light_response **out, light_error *err);

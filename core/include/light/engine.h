@@ -55,7 +55,8 @@ typedef void (*light_done_cb)(void *ud, light_status status, light_response *res
 
 /**
  * @brief Create an engine. @param[out] out caller owns; free with light_engine_free().
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (missing callback), LIGHT_E_NOMEM.
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (out NULL, missing callback);
+ *         LIGHT_E_NOMEM; LIGHT_E_INTERNAL (curl_global_init failed).
  */
 LIGHT_EXTERN(light_status) light_engine_new(light_engine **out, const light_engine_callbacks *cb, light_error *err);
 
@@ -70,7 +71,12 @@ LIGHT_EXTERN(void) light_engine_free(light_engine *engine);
  * @brief Start operation @p op_id on @p client. Validation errors are returned
  * here (no callback then). Params are copied. The client must outlive the request.
  * @param[out] handle optional; valid until the completion callback returns.
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT, LIGHT_E_NOMEM, LIGHT_E_STATE.
+ * @return LIGHT_OK (the completion will run with one of light_call()'s
+ *         codes, or LIGHT_E_CANCELLED after light_engine_cancel() or
+ *         light_engine_free()); LIGHT_E_INVALID_ARGUMENT (engine, client or
+ *         done NULL, or as light_exchange_new()); LIGHT_E_STATE (engine being
+ *         freed, client used after fork()); LIGHT_E_NOMEM; LIGHT_E_INTERNAL
+ *         (as light_exchange_new()).
  */
 LIGHT_EXTERN(light_status) light_engine_submit(light_engine *engine, light_client *client, const char *op_id,
                                  const light_params *params, light_done_cb done, void *ud,
@@ -90,7 +96,9 @@ LIGHT_EXTERN(void) light_engine_timeout(light_engine *engine);
 /**
  * @brief Cancel a pending request: its completion runs now with
  * LIGHT_E_CANCELLED and all its resources are released.
- * @return LIGHT_OK, or LIGHT_E_INVALID_ARGUMENT when @p handle is NULL.
+ * @return LIGHT_OK (also when the completion is already running);
+ *         LIGHT_E_INVALID_ARGUMENT (engine or handle NULL, or a handle of
+ *         another engine).
  */
 LIGHT_EXTERN(light_status) light_engine_cancel(light_engine *engine, light_async_request *handle);
 

@@ -81,14 +81,23 @@ typedef enum light_transport_failure {
 /**
  * @brief Validate and prepare a call of operation @p op_id. No I/O.
  * @param[out] out caller owns; free with light_exchange_free().
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (unknown op, wrong client kind,
- *         path parameter count, missing required field, CR/LF, body kind),
- *         LIGHT_E_STATE (client closed), LIGHT_E_NOMEM.
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (out or client NULL, unknown op,
+ *         wrong client kind, path parameter count, empty or dot-segment path
+ *         parameter, missing required field, query not an object of scalars,
+ *         body not an object or given to a body-less operation, file given to
+ *         a non-multipart operation, CR/LF, negative timeout); LIGHT_E_STATE
+ *         (client used after fork()); LIGHT_E_NOMEM; LIGHT_E_INTERNAL (no
+ *         multipart boundary could be drawn).
  */
 LIGHT_EXTERN(light_status) light_exchange_new(light_client *client, const char *op_id, const light_params *params, light_exchange **out,
                             light_error *err);
 
-/** @brief As light_exchange_new() for the raw escape hatch (see light_request()). */
+/**
+ * @brief As light_exchange_new() for the raw escape hatch (see light_request()).
+ * @return as light_exchange_new(); LIGHT_E_INVALID_ARGUMENT also for a method
+ *         that is not letters, a path not starting with "/", path parameters,
+ *         or both a body and a file.
+ */
 LIGHT_EXTERN(light_status) light_exchange_new_raw(light_client *client, const char *method, const char *path,
                                 const light_params *params, light_exchange **out, light_error *err);
 
@@ -113,7 +122,9 @@ LIGHT_EXTERN(void) light_exchange_feed_failure(light_exchange *call, light_trans
 /**
  * @brief Outcome once light_exchange_next() returned LIGHT_STEP_DONE.
  * @param[out] out the 2xx response (caller frees) on LIGHT_OK.
- * @return as light_call().
+ * @return the call's outcome, as light_call() (LIGHT_E_CANCELLED when a
+ *         transport fed LIGHT_FAIL_CANCELLED); LIGHT_E_INVALID_ARGUMENT (call
+ *         NULL); LIGHT_E_STATE (called before LIGHT_STEP_DONE).
  */
 LIGHT_EXTERN(light_status) light_exchange_finish(light_exchange *call, light_response **out, light_error *err);
 

@@ -79,7 +79,8 @@ LIGHT_EXTERN(light_status) light_webhook_sign(const void *payload, size_t payloa
  * @param now Unix seconds of the current time (bindings pass the real clock or a test override).
  * @return LIGHT_OK, or LIGHT_E_SIGNATURE with err->signature_reason set and
  *         err->kind = LIGHT_ERR_SIGNATURE_VERIFICATION; LIGHT_E_INVALID_ARGUMENT
- *         when payload is NULL with a non-zero length.
+ *         when payload is NULL with a non-zero length; LIGHT_E_INTERNAL
+ *         (OpenSSL's SHA-256 or HMAC failed).
  * Thread safety: any thread.
  */
 LIGHT_EXTERN(light_status) light_webhook_verify(const void *payload, size_t payload_len, const char *header,
@@ -97,6 +98,9 @@ LIGHT_EXTERN(light_status) light_webhook_parse_event(const void *payload, size_t
 /**
  * @brief verify + parse in one call (what the bindings' `verify` does).
  * @param[out] out caller owns (cJSON_Delete) on LIGHT_OK.
+ * @return LIGHT_OK; LIGHT_E_SIGNATURE and LIGHT_E_INVALID_ARGUMENT as
+ *         light_webhook_verify(); LIGHT_E_DECODE and LIGHT_E_NOMEM as
+ *         light_webhook_parse_event().
  */
 LIGHT_EXTERN(light_status) light_webhook_construct_event(const void *payload, size_t payload_len, const char *header,
                                            const char *const *secrets, size_t n_secrets, int64_t tolerance_s,
