@@ -1,11 +1,70 @@
 /* light.Client userdata: one light_client (app or account scope) and the
  * blocking calls of the core (light_call, light_request). In nginx the Lua
  * layer drives the same calls through exchange.c instead. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lua_light.h"
+
+/* ---- interruptible blocking calls (SIGINT) --------------------------------
+ * lua.c and luajit.c turn SIGINT into a Lua error through a debug hook,
+ * which never runs while a C function is blocked in the core. So during a
+ * blocking call this module installs its own SIGINT handler that only sets
+ * a flag; the core's abort check (light_client_options.abort_check, run at
+ * least every 50 ms) reads it and the call ends; the binding then raises
+ * the Lua error "interrupted". The previous handler is restored when the
+ * call returns. Not done inside nginx (it owns its workers' signals) nor
+ * when SIGINT is ignored. One armed call at a time per process (nested or
+ * concurrent calls from other OS threads run unarmed). */
+static volatile sig_atomic_t sigint_seen;
+static volatile sig_atomic_t sigint_armed;
+static struct sigaction sigint_prev;
+
+static void on_sigint(int sig) {
+  (void)sig;
+  sigint_seen = 1;
+}
+
+static int abort_check(void *ud) {
+  (void)ud;
+  return sigint_armed && sigint_seen;
+}
+
+/* Returns 1 when this call armed the handler (it must disarm). */
+static int interrupt_arm(lua_State *L) {
+  if (sigint_armed) return 0;
+  lua_getglobal(L, "ngx");
+  int in_nginx = !lua_isnil(L, -1);
+  lua_pop(L, 1);
+  if (in_nginx) return 0;
+  struct sigaction sa, prev;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGINT, NULL, &prev) != 0 || prev.sa_handler == SIG_IGN) return 0;
+  sigint_seen = 0;
+  if (sigaction(SIGINT, &sa, &sigint_prev) != 0) return 0;
+  sigint_armed = 1;
+  return 1;
+}
+
+/* The Lua error of an interrupted call: the bare message, like lua.c's. */
+static int raise_interrupted(lua_State *L) {
+  lua_pushliteral(L, "interrupted");
+  return lua_error(L);
+}
+
+/* Disarm; returns 1 when SIGINT arrived during the call. */
+static int interrupt_disarm(int armed) {
+  if (!armed) return 0;
+  sigaction(SIGINT, &sigint_prev, NULL);
+  sigint_armed = 0;
+  int seen = sigint_seen != 0;
+  sigint_seen = 0;
+  return seen;
+}
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -113,6 +172,7 @@ static int l_client_new(lua_State *L) {
   lua_settop(L, 1);
   light_client_options o;
   light_client_options_init(&o);
+  o.abort_check = abort_check;
   const char *runtime = NULL;
   lua_pushnil(L);
   while (lua_next(L, 1) != 0) {
@@ -325,7 +385,14 @@ static int l_call(lua_State *L) {
   if (n) return n;
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
+  int armed = interrupt_arm(L);
   light_status st = light_call(c->client, lua_tostring(L, 2), &a.params, &resp, &err);
+  if (interrupt_disarm(armed)) {
+    light_response_free(resp);
+    light_error_clear(&err);
+    light_lua__args_free(&a);
+    return raise_interrupted(L);
+  }
   if (st != LIGHT_OK) {
     light_lua__args_free(&a);
     n = light_lua__push_error(L, &err);
@@ -354,8 +421,14 @@ static int l_request(lua_State *L) {
   if (n) return n;
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
+  int armed = interrupt_arm(L);
   light_status st = light_request(c->client, lua_tostring(L, 2), lua_tostring(L, 3), &a.params, &resp, &err);
   light_lua__args_free(&a);
+  if (interrupt_disarm(armed)) {
+    light_response_free(resp);
+    light_error_clear(&err);
+    return raise_interrupted(L);
+  }
   if (st != LIGHT_OK) {
     n = light_lua__push_error(L, &err);
     light_error_clear(&err);

@@ -24,6 +24,30 @@ static int64_t clock_now_ms(void *ud) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + off;
 }
 
+/* ---- interruptible calls -------------------------------------------------
+ * The core runs this between short waits (<= 50 ms) of a blocking call, on
+ * the calling thread, which does not hold the GIL then. Python's signal
+ * handlers run here: KeyboardInterrupt from SIGINT, or whatever a handler
+ * raises (SystemExit from a SIGTERM handler), interrupts the call, and the
+ * call raises that exception; a handler that returns normally lets the call
+ * go on. The exception stays set on this thread's state until the call
+ * returns. */
+static int abort_check(void *ud) {
+  (void)ud;
+  PyGILState_STATE g = PyGILState_Ensure();
+  int stop = PyErr_Occurred() != NULL || PyErr_CheckSignals() < 0;
+  PyGILState_Release(g);
+  return stop;
+}
+
+/* The outcome of a blocking call: the result, the exception the abort check
+ * left (the call was interrupted by a signal handler), or the core's error. */
+static PyObject *call_outcome(lpy_state *st, light_status rc, light_response *resp, const light_error *err,
+                              const cJSON *query, int paginated) {
+  if (PyErr_Occurred()) return NULL;
+  return rc == LIGHT_OK ? lpy_result(st, resp, query, paginated) : lpy_raise(st, rc, err);
+}
+
 /* ---- borrowing the core client ------------------------------------------ */
 
 static void free_core(lpy_client *c) {
@@ -169,6 +193,7 @@ static PyObject *client_new(PyTypeObject *type, PyObject *args, PyObject *kwds) 
   }
   light_client_options o;
   light_client_options_init(&o);
+  o.abort_check = abort_check;
   PyObject *keep = PyList_New(0), *fake = NULL;
   if (!keep) return NULL;
   if (kwds) {
@@ -373,7 +398,7 @@ static PyObject *client_call(lpy_client *self, PyObject *args, PyObject *kwds) {
   rc = light_call(cl, op_id, &p.p, &resp, &err);
   Py_END_ALLOW_THREADS
   lpy_client_release(self);
-  PyObject *out = rc == LIGHT_OK ? lpy_result(st, resp, p.query, paginated) : lpy_raise(st, rc, &err);
+  PyObject *out = call_outcome(st, rc, resp, &err, p.query, paginated);
   light_response_free(resp);
   light_error_clear(&err);
   lpy_params_clear(&p);
@@ -403,7 +428,7 @@ static PyObject *client_request(lpy_client *self, PyObject *args, PyObject *kwds
   rc = light_request(cl, method, path, &p.p, &resp, &err);
   Py_END_ALLOW_THREADS
   lpy_client_release(self);
-  PyObject *out = rc == LIGHT_OK ? lpy_result(st, resp, NULL, 0) : lpy_raise(st, rc, &err);
+  PyObject *out = call_outcome(st, rc, resp, &err, NULL, 0);
   light_response_free(resp);
   light_error_clear(&err);
   lpy_params_clear(&p);

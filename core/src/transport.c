@@ -183,7 +183,7 @@ static CURLcode perform(const light_client *c, light__easy *e, int *interrupted)
       break;
     }
     /* A signal wakes the poll early (EINTR): the abort check runs at once. */
-    curl_multi_poll(e->multi, NULL, 0, (int)SLICE_MS, NULL);
+    if (curl_multi_poll(e->multi, NULL, 0, (int)SLICE_MS, NULL) != CURLM_OK) sleep_ms(1);
   }
   if (pc.fired) *interrupted = 1;
   curl_multi_remove_handle(e->multi, e->easy); /* premature when interrupted: the connection is closed */

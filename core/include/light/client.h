@@ -26,6 +26,8 @@
 #ifndef LIGHT_CLIENT_H
 #define LIGHT_CLIENT_H
 
+#include "light/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,12 +38,6 @@
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* Public API: exported from liblight.so although the core builds with
-   -fvisibility=hidden (internals, light__*, stay hidden). */
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
 #endif
 
 typedef struct light_client light_client;
@@ -125,24 +121,26 @@ typedef struct light_client_options {
  * it). This is the only place the SDK reads them; a value that does not
  * pass the option's checks (e.g. LIGHT_LOG=loud) is ignored. NULL-safe.
  */
-void light_client_options_init(light_client_options *opts);
+LIGHT_EXTERN(void) light_client_options_init(light_client_options *opts);
 
 /**
  * @brief Create a client.
  * @param[out] out  new client; caller owns it and frees it with light_client_free().
  * @param opts      options (copied); NULL = defaults from the environment.
  * @param err       filled on failure.
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (bad URL, CR/LF in a token or
- *         header value, no token at all), LIGHT_E_NOMEM.
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (out NULL, options version newer
+ *         than the library, bad URL, CR/LF in a token or header value, no
+ *         token at all, negative timeout or rate); LIGHT_E_NOMEM;
+ *         LIGHT_E_INTERNAL (curl_global_init failed).
  * Thread safety: any thread; performs no I/O.
  */
-light_status light_client_new(light_client **out, const light_client_options *opts, light_error *err);
+LIGHT_EXTERN(light_status) light_client_new(light_client **out, const light_client_options *opts, light_error *err);
 
 /**
  * @brief Free a client (and its pool). NULL-safe. Account clients derived
  * from it keep the shared state alive until they are freed too.
  */
-void light_client_free(light_client *client);
+LIGHT_EXTERN(void) light_client_free(light_client *client);
 
 /**
  * @brief Derive an account-scoped client for @p account_uuid.
@@ -153,19 +151,21 @@ void light_client_free(light_client *client);
  * expires_at, and re-minted once on a 401. Only one mint per account is in
  * flight at a time; concurrent callers wait for it. No I/O here.
  * @param[out] out caller owns; free with light_client_free().
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (no app token, bad uuid), LIGHT_E_NOMEM.
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (out or app NULL, no app token,
+ *         empty uuid, "." or "..", control characters); LIGHT_E_STATE (app
+ *         created in another process, i.e. used after fork()); LIGHT_E_NOMEM.
  */
-light_status light_client_for_account(light_client *app, const char *account_uuid, light_client **out,
+LIGHT_EXTERN(light_status) light_client_for_account(light_client *app, const char *account_uuid, light_client **out,
                                       light_error *err);
 
 /** @brief 1 when the client can call @p auth operations (has that kind of credential). */
-int light_client_can(const light_client *client, light_auth_kind auth);
+LIGHT_EXTERN(int) light_client_can(const light_client *client, light_auth_kind auth);
 
 /** @brief Base URL in use, for display: any user:password@ shown as "[redacted]@" (borrowed, lives as long as the client). */
-const char *light_client_base_url(const light_client *client);
+LIGHT_EXTERN(const char *) light_client_base_url(const light_client *client);
 
 /** @brief Account uuid of an account client derived with for_account, else NULL (borrowed). */
-const char *light_client_account_uuid(const light_client *client);
+LIGHT_EXTERN(const char *) light_client_account_uuid(const light_client *client);
 
 /** A file for multipart upload. Borrowed for the duration of the call. */
 typedef struct light_file {
@@ -200,7 +200,7 @@ typedef struct light_params {
  * bindings free the bodies they build with it. NULL is a no-op.
  * Thread safety: the tree must not be in use by another thread.
  */
-void light_json_delete_wiped(cJSON *json);
+LIGHT_EXTERN(void) light_json_delete_wiped(cJSON *json);
 
 /**
  * @brief Call operation @p op_id with the blocking transport.
@@ -210,38 +210,49 @@ void light_json_delete_wiped(cJSON *json);
  * retrying per the retry policy. Releases no locks the caller holds; blocks
  * the calling thread only.
  * @param[out] out response on LIGHT_OK (2xx); caller frees with light_response_free().
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT, LIGHT_E_API, LIGHT_E_CONNECTION,
- *         LIGHT_E_TIMEOUT, LIGHT_E_DECODE, LIGHT_E_TOO_LARGE, LIGHT_E_NOMEM, LIGHT_E_STATE.
+ * @return LIGHT_OK (2xx); LIGHT_E_INVALID_ARGUMENT (before any I/O: see
+ *         light_exchange_new()); LIGHT_E_API (non-2xx after retries; err has
+ *         the status, kind, message, request id, retry_after);
+ *         LIGHT_E_CONNECTION (connect, TLS, send/receive failure, 3xx never
+ *         followed is an LIGHT_E_API); LIGHT_E_TIMEOUT (connect timeout or
+ *         total timeout); LIGHT_E_DECODE (2xx body not JSON, or a token mint
+ *         without a token); LIGHT_E_TOO_LARGE (body over max_response_bytes);
+ *         LIGHT_E_CANCELLED (the abort check fired); LIGHT_E_STATE (client
+ *         used after fork()); LIGHT_E_NOMEM; LIGHT_E_INTERNAL (no multipart
+ *         boundary could be drawn).
  */
-light_status light_call(light_client *client, const char *op_id, const light_params *params,
+LIGHT_EXTERN(light_status) light_call(light_client *client, const char *op_id, const light_params *params,
                         light_response **out, light_error *err);
 
 /**
  * @brief Raw escape hatch: any method and path (e.g. "/v1/app/new-thing"),
  * JSON in, JSON out, same headers, retries and errors. Auth kind is taken
  * from the path prefix (/v1/app/ → app token, /v1/account → account token).
- * A POST is treated as non-idempotent. Return codes as light_call().
+ * A POST is treated as non-idempotent.
+ * @return as light_call(); LIGHT_E_INVALID_ARGUMENT also for a method that is
+ *         not letters, a path not starting with "/", path parameters given, or
+ *         both a body and a file.
  */
-light_status light_request(light_client *client, const char *method, const char *path,
+LIGHT_EXTERN(light_status) light_request(light_client *client, const char *method, const char *path,
                            const light_params *params, light_response **out, light_error *err);
 
 /** @brief HTTP status of the final attempt. */
-int light_response_status(const light_response *resp);
+LIGHT_EXTERN(int) light_response_status(const light_response *resp);
 
 /**
  * @brief Parsed JSON body (borrowed; lives until light_response_free()), or
  * NULL when the body was empty.
  */
-const cJSON *light_response_json(const light_response *resp);
+LIGHT_EXTERN(const cJSON *) light_response_json(const light_response *resp);
 
 /** @brief Raw body bytes (borrowed), length in @p len (may be NULL). */
-const char *light_response_body(const light_response *resp, size_t *len);
+LIGHT_EXTERN(const char *) light_response_body(const light_response *resp, size_t *len);
 
 /** @brief First header named @p name, case-insensitive (borrowed), or NULL. */
-const char *light_response_header(const light_response *resp, const char *name);
+LIGHT_EXTERN(const char *) light_response_header(const light_response *resp, const char *name);
 
 /** @brief Raw header block "Name: value\r\n"... (borrowed). */
-const char *light_response_headers(const light_response *resp, size_t *len);
+LIGHT_EXTERN(const char *) light_response_headers(const light_response *resp, size_t *len);
 
 /**
  * @brief Header @p i (0-based, in the order received; status lines and
@@ -249,7 +260,7 @@ const char *light_response_headers(const light_response *resp, size_t *len);
  * NUL-terminated, valid until light_response_free(). Names keep the
  * server's case. @return 1, or 0 when @p i is past the last header.
  */
-int light_response_header_at(const light_response *resp, size_t i, const char **name, size_t *name_len,
+LIGHT_EXTERN(int) light_response_header_at(const light_response *resp, size_t i, const char **name, size_t *name_len,
                              const char **value, size_t *value_len);
 
 /**
@@ -260,20 +271,20 @@ int light_response_header_at(const light_response *resp, size_t i, const char **
  * @p block (not NUL-terminated: use the lengths).
  * @return 1 when a header was found (and *pos advanced), 0 at the end.
  */
-int light_header_next(const char *block, size_t len, size_t *pos, const char **name, size_t *name_len,
+LIGHT_EXTERN(int) light_header_next(const char *block, size_t len, size_t *pos, const char **name, size_t *name_len,
                       const char **value, size_t *value_len);
 
 /** @brief Request id header of the response, or NULL (borrowed). */
-const char *light_response_request_id(const light_response *resp);
+LIGHT_EXTERN(const char *) light_response_request_id(const light_response *resp);
 
 /** @brief Retries performed before this response. */
-int light_response_retries(const light_response *resp);
+LIGHT_EXTERN(int) light_response_retries(const light_response *resp);
 
 /** @brief Take ownership of the parsed JSON (caller frees with cJSON_Delete); the response keeps NULL. */
-cJSON *light_response_take_json(light_response *resp);
+LIGHT_EXTERN(cJSON *) light_response_take_json(light_response *resp);
 
 /** @brief Free a response. NULL-safe. */
-void light_response_free(light_response *resp);
+LIGHT_EXTERN(void) light_response_free(light_response *resp);
 
 /**
  * @brief Pagination: query for the page after @p resp of a paginated operation.
@@ -291,12 +302,8 @@ void light_response_free(light_response *resp);
  *         LIGHT_E_INVALID_ARGUMENT (NULL resp/next_query, prev_query not an
  *         object), LIGHT_E_NOMEM.
  */
-int light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query,
-                          light_error *err);
-
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
+LIGHT_EXTERN(int) light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query,
+                                        light_error *err);
 
 #ifdef __cplusplus
 }

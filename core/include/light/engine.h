@@ -16,18 +16,14 @@
 #ifndef LIGHT_ENGINE_H
 #define LIGHT_ENGINE_H
 
+#include "light/common.h"
+
 #include "light/exchange.h"
 #include "light/client.h"
 #include "light/error.h"
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* Public API: exported from liblight.so although the core builds with
-   -fvisibility=hidden (internals, light__*, stay hidden). */
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
 #endif
 
 typedef struct light_engine light_engine;
@@ -59,51 +55,55 @@ typedef void (*light_done_cb)(void *ud, light_status status, light_response *res
 
 /**
  * @brief Create an engine. @param[out] out caller owns; free with light_engine_free().
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (missing callback), LIGHT_E_NOMEM.
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (out NULL, missing callback);
+ *         LIGHT_E_NOMEM; LIGHT_E_INTERNAL (curl_global_init failed).
  */
-light_status light_engine_new(light_engine **out, const light_engine_callbacks *cb, light_error *err);
+LIGHT_EXTERN(light_status) light_engine_new(light_engine **out, const light_engine_callbacks *cb, light_error *err);
 
 /**
  * @brief Free the engine: every pending request completes with
  * LIGHT_E_CANCELLED first, then sockets are unwatched and the timer disarmed.
  * NULL-safe. Must not be called from inside a completion callback.
  */
-void light_engine_free(light_engine *engine);
+LIGHT_EXTERN(void) light_engine_free(light_engine *engine);
 
 /**
  * @brief Start operation @p op_id on @p client. Validation errors are returned
  * here (no callback then). Params are copied. The client must outlive the request.
  * @param[out] handle optional; valid until the completion callback returns.
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT, LIGHT_E_NOMEM, LIGHT_E_STATE.
+ * @return LIGHT_OK (the completion will run with one of light_call()'s
+ *         codes, or LIGHT_E_CANCELLED after light_engine_cancel() or
+ *         light_engine_free()); LIGHT_E_INVALID_ARGUMENT (engine, client or
+ *         done NULL, or as light_exchange_new()); LIGHT_E_STATE (engine being
+ *         freed, client used after fork()); LIGHT_E_NOMEM; LIGHT_E_INTERNAL
+ *         (as light_exchange_new()).
  */
-light_status light_engine_submit(light_engine *engine, light_client *client, const char *op_id,
+LIGHT_EXTERN(light_status) light_engine_submit(light_engine *engine, light_client *client, const char *op_id,
                                  const light_params *params, light_done_cb done, void *ud,
                                  light_async_request **handle, light_error *err);
 
 /** @brief As light_engine_submit() for a raw method + path (see light_request()). */
-light_status light_engine_submit_raw(light_engine *engine, light_client *client, const char *method,
+LIGHT_EXTERN(light_status) light_engine_submit_raw(light_engine *engine, light_client *client, const char *method,
                                      const char *path, const light_params *params, light_done_cb done, void *ud,
                                      light_async_request **handle, light_error *err);
 
 /** @brief Report readiness of @p fd (LIGHT_POLL_IN|OUT|ERROR bits). */
-void light_engine_socket_action(light_engine *engine, int fd, int events);
+LIGHT_EXTERN(void) light_engine_socket_action(light_engine *engine, int fd, int events);
 
 /** @brief Report that the timer armed through set_timer expired. */
-void light_engine_timeout(light_engine *engine);
+LIGHT_EXTERN(void) light_engine_timeout(light_engine *engine);
 
 /**
  * @brief Cancel a pending request: its completion runs now with
  * LIGHT_E_CANCELLED and all its resources are released.
- * @return LIGHT_OK, or LIGHT_E_INVALID_ARGUMENT when @p handle is NULL.
+ * @return LIGHT_OK (also when the completion is already running);
+ *         LIGHT_E_INVALID_ARGUMENT (engine or handle NULL, or a handle of
+ *         another engine).
  */
-light_status light_engine_cancel(light_engine *engine, light_async_request *handle);
+LIGHT_EXTERN(light_status) light_engine_cancel(light_engine *engine, light_async_request *handle);
 
 /** @brief Number of requests submitted and not yet completed. */
-size_t light_engine_pending(const light_engine *engine);
-
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
+LIGHT_EXTERN(size_t) light_engine_pending(const light_engine *engine);
 
 #ifdef __cplusplus
 }

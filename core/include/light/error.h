@@ -10,16 +10,12 @@
 #ifndef LIGHT_ERROR_H
 #define LIGHT_ERROR_H
 
+#include "light/common.h"
+
 #include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* Public API: exported from liblight.so although the core builds with
-   -fvisibility=hidden (internals, light__*, stay hidden). */
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
 #endif
 
 /** Result of a fallible call. Numbers are fixed forever: never renumber. */
@@ -101,18 +97,18 @@ typedef struct light_error {
  * @brief Release the strings held by @p err and reset it to ::LIGHT_ERROR_INIT.
  * NULL-safe. Thread safety: the object is not shared; no locking.
  */
-void light_error_clear(light_error *err);
+LIGHT_EXTERN(void) light_error_clear(light_error *err);
 
 /**
  * @brief Static English description of a status code. Never NULL, never free.
  */
-const char *light_strerror(light_status code);
+LIGHT_EXTERN(const char *) light_strerror(light_status code);
 
 /**
  * @brief Static name of an error kind as the bindings spell their classes:
  * "LightError", "APIError", "BadRequestError", ..., "SignatureVerificationError".
  */
-const char *light_error_kind_name(light_error_kind kind);
+LIGHT_EXTERN(const char *) light_error_kind_name(light_error_kind kind);
 
 /**
  * @brief The error kinds as data, for bindings that build their class tree
@@ -120,29 +116,25 @@ const char *light_error_kind_name(light_error_kind kind);
  * parent always has a smaller number than its children, so creating the
  * classes in numeric order creates every base first.
  */
-size_t light_error_kind_count(void);
+LIGHT_EXTERN(size_t) light_error_kind_count(void);
 
 /** @brief Parent kind of @p kind (LIGHT_ERR_NONE for LightError, the root). */
-light_error_kind light_error_kind_parent(light_error_kind kind);
+LIGHT_EXTERN(light_error_kind) light_error_kind_parent(light_error_kind kind);
 
 /** @brief HTTP status the kind stands for (400, 401, ...; 500 means any status >= 500), or 0. */
-int light_error_kind_http_status(light_error_kind kind);
+LIGHT_EXTERN(int) light_error_kind_http_status(light_error_kind kind);
 
 /** @brief One-line static documentation of the kind (for docstrings and generated docs). */
-const char *light_error_kind_doc(light_error_kind kind);
+LIGHT_EXTERN(const char *) light_error_kind_doc(light_error_kind kind);
 
 /** @brief Kind whose name is @p name ("NotFoundError"), or LIGHT_ERR_NONE. */
-light_error_kind light_error_kind_find(const char *name);
+LIGHT_EXTERN(light_error_kind) light_error_kind_find(const char *name);
 
 /**
  * @brief Static snake_case reason name ("malformed_header", "timestamp_too_old",
  * "timestamp_in_future", "signature_mismatch", "no_secret"; "ok" for 0).
  */
-const char *light_signature_reason_name(int reason);
-
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
+LIGHT_EXTERN(const char *) light_signature_reason_name(int reason);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,8 @@
 #ifndef LIGHT_EXCHANGE_H
 #define LIGHT_EXCHANGE_H
 
+#include "light/common.h"
+
 #include <stddef.h>
 
 #include "light/client.h"
@@ -33,12 +35,6 @@
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* Public API: exported from liblight.so although the core builds with
-   -fvisibility=hidden (internals, light__*, stay hidden). */
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
 #endif
 
 typedef struct light_exchange light_exchange;
@@ -85,15 +81,24 @@ typedef enum light_transport_failure {
 /**
  * @brief Validate and prepare a call of operation @p op_id. No I/O.
  * @param[out] out caller owns; free with light_exchange_free().
- * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (unknown op, wrong client kind,
- *         path parameter count, missing required field, CR/LF, body kind),
- *         LIGHT_E_STATE (client closed), LIGHT_E_NOMEM.
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (out or client NULL, unknown op,
+ *         wrong client kind, path parameter count, empty or dot-segment path
+ *         parameter, missing required field, query not an object of scalars,
+ *         body not an object or given to a body-less operation, file given to
+ *         a non-multipart operation, CR/LF, negative timeout); LIGHT_E_STATE
+ *         (client used after fork()); LIGHT_E_NOMEM; LIGHT_E_INTERNAL (no
+ *         multipart boundary could be drawn).
  */
-light_status light_exchange_new(light_client *client, const char *op_id, const light_params *params, light_exchange **out,
+LIGHT_EXTERN(light_status) light_exchange_new(light_client *client, const char *op_id, const light_params *params, light_exchange **out,
                             light_error *err);
 
-/** @brief As light_exchange_new() for the raw escape hatch (see light_request()). */
-light_status light_exchange_new_raw(light_client *client, const char *method, const char *path,
+/**
+ * @brief As light_exchange_new() for the raw escape hatch (see light_request()).
+ * @return as light_exchange_new(); LIGHT_E_INVALID_ARGUMENT also for a method
+ *         that is not letters, a path not starting with "/", path parameters,
+ *         or both a body and a file.
+ */
+LIGHT_EXTERN(light_status) light_exchange_new_raw(light_client *client, const char *method, const char *path,
                                 const light_params *params, light_exchange **out, light_error *err);
 
 /**
@@ -101,35 +106,33 @@ light_status light_exchange_new_raw(light_client *client, const char *method, co
  * @param[out] req      filled when LIGHT_STEP_SEND is returned.
  * @param[out] delay_ms filled for LIGHT_STEP_WAIT / LIGHT_STEP_WAIT_TOKEN.
  */
-light_step light_exchange_next(light_exchange *call, light_http_request *req, long *delay_ms);
+LIGHT_EXTERN(light_step) light_exchange_next(light_exchange *call, light_http_request *req, long *delay_ms);
 
 /**
  * @brief Feed the HTTP response of the last SEND. Copies what it keeps.
  * @p headers is the raw header block ("Name: value\r\n" lines; a status line
  * is tolerated and skipped).
  */
-void light_exchange_feed_response(light_exchange *call, int status, const char *headers, size_t headers_len,
+LIGHT_EXTERN(void) light_exchange_feed_response(light_exchange *call, int status, const char *headers, size_t headers_len,
                               const char *body, size_t body_len);
 
 /** @brief Feed a transport failure of the last SEND. @p detail may be NULL; it is copied. */
-void light_exchange_feed_failure(light_exchange *call, light_transport_failure failure, const char *detail);
+LIGHT_EXTERN(void) light_exchange_feed_failure(light_exchange *call, light_transport_failure failure, const char *detail);
 
 /**
  * @brief Outcome once light_exchange_next() returned LIGHT_STEP_DONE.
  * @param[out] out the 2xx response (caller frees) on LIGHT_OK.
- * @return as light_call().
+ * @return the call's outcome, as light_call() (LIGHT_E_CANCELLED when a
+ *         transport fed LIGHT_FAIL_CANCELLED); LIGHT_E_INVALID_ARGUMENT (call
+ *         NULL); LIGHT_E_STATE (called before LIGHT_STEP_DONE).
  */
-light_status light_exchange_finish(light_exchange *call, light_response **out, light_error *err);
+LIGHT_EXTERN(light_status) light_exchange_finish(light_exchange *call, light_response **out, light_error *err);
 
 /** @brief The operation of the call, or NULL for a raw call. */
-const light_operation *light_exchange_operation(const light_exchange *call);
+LIGHT_EXTERN(const light_operation *) light_exchange_operation(const light_exchange *call);
 
 /** @brief Free a call at any point (abandoning it). NULL-safe. */
-void light_exchange_free(light_exchange *call);
-
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
+LIGHT_EXTERN(void) light_exchange_free(light_exchange *call);
 
 #ifdef __cplusplus
 }

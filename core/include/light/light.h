@@ -3,6 +3,7 @@
  * @brief light-sdk: C client for the Light electricity API. Umbrella header.
  *
  * Concepts, one header each:
+ * - light/common.h    LIGHT_EXTERN, the export macro of every public function
  * - light/version.h   version macros and light_version()
  * - light/error.h     status codes, error kinds, the caller-owned light_error
  * - light/operation.h the operation table (every endpoint, as data)
@@ -18,6 +19,7 @@
 #ifndef LIGHT_LIGHT_H
 #define LIGHT_LIGHT_H
 
+#include "light/common.h"
 #include "light/version.h"
 #include "light/error.h"
 #include "light/operation.h"

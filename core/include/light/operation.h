@@ -11,16 +11,12 @@
 #ifndef LIGHT_OPERATION_H
 #define LIGHT_OPERATION_H
 
+#include "light/common.h"
+
 #include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* Public API: exported from liblight.so although the core builds with
-   -fvisibility=hidden (internals, light__*, stay hidden). */
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
 #endif
 
 /** Which token an operation needs. */
@@ -74,20 +70,16 @@ typedef struct light_operation {
 } light_operation;
 
 /** @brief Number of rows in the table. Thread safety: any thread. */
-size_t light_operation_count(void);
+LIGHT_EXTERN(size_t) light_operation_count(void);
 
 /**
  * @brief Row @p i (0-based), or NULL when out of range.
  * Ownership: static; never free. Thread safety: any thread.
  */
-const light_operation *light_operation_at(size_t i);
+LIGHT_EXTERN(const light_operation *) light_operation_at(size_t i);
 
 /** @brief Row whose id is @p id, or NULL. NULL-safe. */
-const light_operation *light_operation_find(const char *id);
-
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
+LIGHT_EXTERN(const light_operation *) light_operation_find(const char *id);
 
 #ifdef __cplusplus
 }

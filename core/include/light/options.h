@@ -36,9 +36,6 @@
 extern "C" {
 #endif
 
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
-#endif
 
 /** Value type of an option. */
 typedef enum light_option_type {
@@ -73,10 +70,10 @@ typedef struct light_option {
 } light_option;
 
 /** @brief Number of rows in the option table. */
-size_t light_option_count(void);
+LIGHT_EXTERN(size_t) light_option_count(void);
 
 /** @brief Row @p i (0-based), or NULL when out of range. */
-const light_option *light_option_at(size_t i);
+LIGHT_EXTERN(const light_option *) light_option_at(size_t i);
 
 /**
  * @brief The row whose name or js_name is @p name (@p len bytes, not
@@ -84,10 +81,10 @@ const light_option *light_option_at(size_t i);
  *        (::LIGHT_OPT_INTERNAL) are found too; bindings decide whether to
  *        accept them from users.
  */
-const light_option *light_option_find(const char *name, size_t len);
+LIGHT_EXTERN(const light_option *) light_option_find(const char *name, size_t len);
 
 /** @brief "string", "integer", "number", "boolean" (the type named in messages). */
-const char *light_option_type_name(light_option_type type);
+LIGHT_EXTERN(const char *) light_option_type_name(light_option_type type);
 
 /**
  * @brief Fill @p err for a value of the wrong runtime type:
@@ -96,13 +93,13 @@ const char *light_option_type_name(light_option_type type);
  *        it (NULL = the row's name); @p got the runtime's type name.
  * @return LIGHT_E_INVALID_ARGUMENT
  */
-light_status light_option_type_error(const light_option *opt, const char *given, const char *got, light_error *err);
+LIGHT_EXTERN(light_status) light_option_type_error(const light_option *opt, const char *given, const char *got, light_error *err);
 
 /**
  * @brief Fill @p err with "unknown option 'foo'" (@p len bytes of @p name;
  *        control characters shown as '?'). @return LIGHT_E_INVALID_ARGUMENT
  */
-light_status light_option_unknown_error(const char *name, size_t len, light_error *err);
+LIGHT_EXTERN(light_status) light_option_unknown_error(const char *name, size_t len, light_error *err);
 
 /**
  * @brief Set a string or enum option. @p value (@p len bytes, and
@@ -112,7 +109,7 @@ light_status light_option_unknown_error(const char *name, size_t len, light_erro
  * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (unknown name, not a string
  *         option, NUL inside, CR/LF where refused, enum value not a choice).
  */
-light_status light_client_options_set_string(light_client_options *opts, const char *name, const char *value,
+LIGHT_EXTERN(light_status) light_client_options_set_string(light_client_options *opts, const char *name, const char *value,
                                              size_t len, light_error *err);
 
 /**
@@ -120,11 +117,11 @@ light_status light_client_options_set_string(light_client_options *opts, const c
  *        value must be integral. NaN, ±Infinity and values outside
  *        [min, max] are refused. @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT.
  */
-light_status light_client_options_set_double(light_client_options *opts, const char *name, double value,
+LIGHT_EXTERN(light_status) light_client_options_set_double(light_client_options *opts, const char *name, double value,
                                              light_error *err);
 
 /** @brief light_client_options_set_double() for an integer (exact beyond 2^53). */
-light_status light_client_options_set_int(light_client_options *opts, const char *name, long long value,
+LIGHT_EXTERN(light_status) light_client_options_set_int(light_client_options *opts, const char *name, long long value,
                                           light_error *err);
 
 /**
@@ -132,11 +129,11 @@ light_status light_client_options_set_int(light_client_options *opts, const char
  *        (rounded to the nearest millisecond), "s" options taken as they are.
  *        Messages speak of seconds. Other options: as light_client_options_set_double().
  */
-light_status light_client_options_set_seconds(light_client_options *opts, const char *name, double seconds,
+LIGHT_EXTERN(light_status) light_client_options_set_seconds(light_client_options *opts, const char *name, double seconds,
                                               light_error *err);
 
 /** @brief Set a boolean option (@p value 0 or 1). @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT. */
-light_status light_client_options_set_bool(light_client_options *opts, const char *name, int value,
+LIGHT_EXTERN(light_status) light_client_options_set_bool(light_client_options *opts, const char *name, int value,
                                            light_error *err);
 
 /**
@@ -148,18 +145,15 @@ light_status light_client_options_set_bool(light_client_options *opts, const cha
  * choices, and min/max/default_number of non-numbers) are left out.
  * @return a new tree the caller frees with cJSON_Delete(), or NULL when out of memory.
  */
-cJSON *light_option_table_json(void);
+LIGHT_EXTERN(cJSON *) light_option_table_json(void);
 
 /**
  * @brief The error kinds as JSON: an array indexed by kind - 1 of objects
  * {kind, name, parent (absent for the root), status (absent when none), doc}.
  * @return a new tree the caller frees with cJSON_Delete(), or NULL when out of memory.
  */
-cJSON *light_error_kind_table_json(void);
+LIGHT_EXTERN(cJSON *) light_error_kind_table_json(void);
 
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,9 @@
  * npm package, rock, .deb): CMake and pyproject.toml read these three lines,
  * tools/dist/set-version.py X.Y.Z rewrites them and the copies package.json
  * and the rockspec must carry; tests/dist/test_version.py checks they agree. */
+
+#include "light/common.h"
+
 #define LIGHT_VERSION_MAJOR 0
 #define LIGHT_VERSION_MINOR 1
 #define LIGHT_VERSION_PATCH 0
@@ -24,22 +27,12 @@
 extern "C" {
 #endif
 
-/* Public API: exported from liblight.so although the core builds with
-   -fvisibility=hidden (internals, light__*, stay hidden). */
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
-#endif
-
 /**
  * @brief Version of the linked library ("MAJOR.MINOR.PATCH").
  *
  * Ownership: static string, never free it. Thread safety: any thread.
  */
-const char *light_version(void);
-
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
+LIGHT_EXTERN(const char *) light_version(void);
 
 #ifdef __cplusplus
 }

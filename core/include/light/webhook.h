@@ -13,6 +13,8 @@
 #ifndef LIGHT_WEBHOOK_H
 #define LIGHT_WEBHOOK_H
 
+#include "light/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,12 +24,6 @@
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* Public API: exported from liblight.so although the core builds with
-   -fvisibility=hidden (internals, light__*, stay hidden). */
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
 #endif
 
 /** Name of the HTTP header carrying the signature. */
@@ -60,10 +56,10 @@ extern "C" {
 #define LIGHT_EVENT_USAGE_PROFILE_FAILED "usage_profile.failed"
 
 /** @brief Number of event names (18). */
-size_t light_event_count(void);
+LIGHT_EXTERN(size_t) light_event_count(void);
 
 /** @brief Event name @p i (static, never free), or NULL when out of range. */
-const char *light_event_at(size_t i);
+LIGHT_EXTERN(const char *) light_event_at(size_t i);
 
 /**
  * @brief Sign @p payload: write "<timestamp>.<hex>" into @p out.
@@ -75,7 +71,7 @@ const char *light_event_at(size_t i);
  *         secret, small buffer, negative timestamp), LIGHT_E_INTERNAL (OpenSSL failure).
  * Thread safety: any thread.
  */
-light_status light_webhook_sign(const void *payload, size_t payload_len, const char *secret, size_t secret_len,
+LIGHT_EXTERN(light_status) light_webhook_sign(const void *payload, size_t payload_len, const char *secret, size_t secret_len,
                                 int64_t timestamp, char *out, size_t out_size);
 
 /**
@@ -89,10 +85,11 @@ light_status light_webhook_sign(const void *payload, size_t payload_len, const c
  * @param now Unix seconds of the current time (bindings pass the real clock or a test override).
  * @return LIGHT_OK, or LIGHT_E_SIGNATURE with err->signature_reason set and
  *         err->kind = LIGHT_ERR_SIGNATURE_VERIFICATION; LIGHT_E_INVALID_ARGUMENT
- *         when payload is NULL with a non-zero length or @p tolerance_s is out of range.
+ *         when payload is NULL with a non-zero length or @p tolerance_s is out of range;
+ *         LIGHT_E_INTERNAL (OpenSSL's SHA-256 or HMAC failed).
  * Thread safety: any thread.
  */
-light_status light_webhook_verify(const void *payload, size_t payload_len, const char *header,
+LIGHT_EXTERN(light_status) light_webhook_verify(const void *payload, size_t payload_len, const char *header,
                                   const char *const *secrets, size_t n_secrets, int64_t tolerance_s, int64_t now,
                                   light_error *err);
 
@@ -103,7 +100,7 @@ light_status light_webhook_verify(const void *payload, size_t payload_len, const
  * and huge values all become 0, which verify refuses with its range
  * message. Bindings use it so no double is converted out of range.
  */
-int64_t light_webhook_tolerance_of(double seconds);
+LIGHT_EXTERN(int64_t) light_webhook_tolerance_of(double seconds);
 
 /**
  * @brief Parse an event envelope {uuid, created_at, api_version, event, data}.
@@ -111,19 +108,18 @@ int64_t light_webhook_tolerance_of(double seconds);
  * @param[out] out caller owns; free with cJSON_Delete().
  * @return LIGHT_OK, LIGHT_E_DECODE (not JSON / not an envelope), LIGHT_E_NOMEM.
  */
-light_status light_webhook_parse_event(const void *payload, size_t payload_len, cJSON **out, light_error *err);
+LIGHT_EXTERN(light_status) light_webhook_parse_event(const void *payload, size_t payload_len, cJSON **out, light_error *err);
 
 /**
  * @brief verify + parse in one call (what the bindings' `verify` does).
  * @param[out] out caller owns (cJSON_Delete) on LIGHT_OK.
+ * @return LIGHT_OK; LIGHT_E_SIGNATURE and LIGHT_E_INVALID_ARGUMENT as
+ *         light_webhook_verify(); LIGHT_E_DECODE and LIGHT_E_NOMEM as
+ *         light_webhook_parse_event().
  */
-light_status light_webhook_construct_event(const void *payload, size_t payload_len, const char *header,
+LIGHT_EXTERN(light_status) light_webhook_construct_event(const void *payload, size_t payload_len, const char *header,
                                            const char *const *secrets, size_t n_secrets, int64_t tolerance_s,
                                            int64_t now, cJSON **out, light_error *err);
-
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
 
 #ifdef __cplusplus
 }
