@@ -27,7 +27,6 @@
 
 #include "light/light.h"
 
-
 static size_t sink(char *p, size_t s, size_t n, void *ud) {
   char *out = ud;
   size_t have = strlen(out), len = s * n;
@@ -149,8 +148,9 @@ int main(int argc, char **argv) {
   char fault_path[64] = "/_sandbox/faults";
   if (latency_ms > 0) {
     char spec[512];
-    snprintf(spec, sizeof spec, "{\"method\": \"GET\", \"path\": \"/v1/app/accounts/%s\", \"kind\": \"delay\", \"delay\": %g}",
-             id, latency_ms / 1000.0);
+    snprintf(spec, sizeof spec,
+             "{\"method\": \"GET\", \"path\": \"/v1/app/accounts/%s\", \"kind\": \"delay\", \"delay\": %g}", id,
+             latency_ms / 1000.0);
     admin(url, "POST", "/_sandbox/faults", spec, buf);
     const char *fid = strstr(buf, "\"id\":");
     if (fid) snprintf(fault_path, sizeof fault_path, "/_sandbox/faults/%d", atoi(fid + 5 + (fid[5] == ' ')));
@@ -187,8 +187,8 @@ int main(int argc, char **argv) {
   printf("latency  : %d ms added per request by the emulator\n", latency_ms);
   printf("engine   : %d GETs, concurrency %d: %.2f s, %.0f req/s, %d failed\n", n, conc, async_s, n / async_s,
          async_failed);
-  printf("blocking : %d GETs, sequential light_call: %.2f s, %.0f req/s, %d failed\n", n, blocking_s,
-         n / blocking_s, blocking_failed);
+  printf("blocking : %d GETs, sequential light_call: %.2f s, %.0f req/s, %d failed\n", n, blocking_s, n / blocking_s,
+         blocking_failed);
   printf("speed-up : %.2fx\n", blocking_s / async_s);
   free(id);
   light_error_clear(&err);

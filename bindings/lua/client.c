@@ -179,11 +179,16 @@ static int l_client_new(lua_State *L) {
   }
   o.user_agent_runtime = ua;
   if (log_level) {
-    if (strcmp(log_level, "off") == 0) o.log_level = LIGHT_LOG_OFF;
-    else if (strcmp(log_level, "error") == 0) o.log_level = LIGHT_LOG_ERROR;
-    else if (strcmp(log_level, "info") == 0) o.log_level = LIGHT_LOG_INFO;
-    else if (strcmp(log_level, "debug") == 0) o.log_level = LIGHT_LOG_DEBUG;
-    else return light_lua__push_invalid(L, "log_level", "log_level must be one of off, error, info, debug");
+    if (strcmp(log_level, "off") == 0)
+      o.log_level = LIGHT_LOG_OFF;
+    else if (strcmp(log_level, "error") == 0)
+      o.log_level = LIGHT_LOG_ERROR;
+    else if (strcmp(log_level, "info") == 0)
+      o.log_level = LIGHT_LOG_INFO;
+    else if (strcmp(log_level, "debug") == 0)
+      o.log_level = LIGHT_LOG_DEBUG;
+    else
+      return light_lua__push_invalid(L, "log_level", "log_level must be one of off, error, info, debug");
   }
   present = 0;
   TRY(opt_number(L, "timeout", &d, &present));
@@ -354,7 +359,7 @@ int light_lua__read_args(lua_State *L, int first, light_lua_args *a) {
     a->params.max_retries = (int)lua_tonumber(L, mr);
   }
   return 0;
-bad: {
+bad : {
   light_lua__args_free(a);
   int n = light_lua__push_error(L, &err);
   light_error_clear(&err);
@@ -378,8 +383,10 @@ int light_lua__push_response(lua_State *L, light_response *resp, const light_ope
     }
   }
   const cJSON *j = light_response_json(resp);
-  if (j) light_lua__push_json(L, j);
-  else lua_newtable(L);
+  if (j)
+    light_lua__push_json(L, j);
+  else
+    lua_newtable(L);
   lua_pushnil(L);
   lua_createtable(L, 0, 5);
   lua_pushinteger(L, light_response_status(resp));
@@ -472,7 +479,9 @@ static int l_request(lua_State *L) {
 static int l_can(lua_State *L) {
   light_lua_client *c = luaL_checkudata(L, 1, LIGHT_LUA_CLIENT_MT);
   const char *k = luaL_checkstring(L, 2);
-  light_auth_kind a = strcmp(k, "app") == 0 ? LIGHT_AUTH_APP : strcmp(k, "account") == 0 ? LIGHT_AUTH_ACCOUNT : LIGHT_AUTH_NONE;
+  light_auth_kind a = strcmp(k, "app") == 0       ? LIGHT_AUTH_APP
+                      : strcmp(k, "account") == 0 ? LIGHT_AUTH_ACCOUNT
+                                                  : LIGHT_AUTH_NONE;
   if (a == LIGHT_AUTH_NONE) return luaL_argerror(L, 2, "expected 'app' or 'account'");
   lua_pushboolean(L, c->client && light_client_can(c->client, a));
   return 1;
@@ -480,16 +489,20 @@ static int l_can(lua_State *L) {
 
 static int l_base_url(lua_State *L) {
   light_lua_client *c = luaL_checkudata(L, 1, LIGHT_LUA_CLIENT_MT);
-  if (c->client) lua_pushstring(L, light_client_base_url(c->client));
-  else lua_pushnil(L);
+  if (c->client)
+    lua_pushstring(L, light_client_base_url(c->client));
+  else
+    lua_pushnil(L);
   return 1;
 }
 
 static int l_account_uuid(lua_State *L) {
   light_lua_client *c = luaL_checkudata(L, 1, LIGHT_LUA_CLIENT_MT);
   const char *u = c->client ? light_client_account_uuid(c->client) : NULL;
-  if (u) lua_pushstring(L, u);
-  else lua_pushnil(L);
+  if (u)
+    lua_pushstring(L, u);
+  else
+    lua_pushnil(L);
   return 1;
 }
 
@@ -516,7 +529,8 @@ void light_lua__client_release(light_lua_client *c) {
 
 static int l_tostring(lua_State *L) {
   light_lua_client *c = luaL_checkudata(L, 1, LIGHT_LUA_CLIENT_MT);
-  if (!c->client || c->closing) lua_pushliteral(L, "light.Client(closed)");
+  if (!c->client || c->closing)
+    lua_pushliteral(L, "light.Client(closed)");
   else
     lua_pushfstring(L, "light.Client(%s, %s)", light_client_base_url(c->client),
                     light_client_can(c->client, LIGHT_AUTH_APP) ? "app" : "account");

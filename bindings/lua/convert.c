@@ -97,8 +97,10 @@ static int table_kind(lua_State *L, int idx, size_t *n_out) {
       string_keys++;
     } else if (lua_type(L, -1) == LUA_TNUMBER) {
       lua_Number k = lua_tonumber(L, -1);
-      if (k >= 1 && k == floor(k) && (size_t)k <= n) count++;
-      else other_keys++;
+      if (k >= 1 && k == floor(k) && (size_t)k <= n)
+        count++;
+      else
+        other_keys++;
     } else {
       other_keys++;
     }
@@ -116,10 +118,8 @@ static cJSON *to_json(lua_State *L, int idx, const char *what, light_error *err,
   if (depth > MAX_DEPTH) return fail(err, what, "nested too deeply (or a cycle)");
   idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
   switch (lua_type(L, idx)) {
-  case LUA_TNIL:
-    return cJSON_CreateNull();
-  case LUA_TBOOLEAN:
-    return cJSON_CreateBool(lua_toboolean(L, idx));
+  case LUA_TNIL: return cJSON_CreateNull();
+  case LUA_TBOOLEAN: return cJSON_CreateBool(lua_toboolean(L, idx));
   case LUA_TNUMBER: {
     double d = (double)lua_tonumber(L, idx);
 #if LIGHT_LUA_HAS_INTEGERS

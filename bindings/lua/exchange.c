@@ -18,10 +18,10 @@
 #include "lua_light.h"
 
 typedef struct light_lua_exchange {
-  light_exchange *x;          /* NULL once finished or closed */
-  light_lua_client *owner;    /* borrowed; the userdata is referenced by ours */
-  const light_operation *op;  /* NULL for raw requests */
-  cJSON *query;               /* copy of the call's query, for pagination */
+  light_exchange *x;         /* NULL once finished or closed */
+  light_lua_client *owner;   /* borrowed; the userdata is referenced by ours */
+  const light_operation *op; /* NULL for raw requests */
+  cJSON *query;              /* copy of the call's query, for pagination */
   int stepped_done;
 } light_lua_exchange;
 
@@ -38,9 +38,7 @@ static void exchange_release(light_lua_exchange *e) {
   }
 }
 
-static light_lua_exchange *check_exchange(lua_State *L) {
-  return luaL_checkudata(L, 1, LIGHT_LUA_EXCHANGE_MT);
-}
+static light_lua_exchange *check_exchange(lua_State *L) { return luaL_checkudata(L, 1, LIGHT_LUA_EXCHANGE_MT); }
 
 static int closed_error(lua_State *L) {
   light_error e = LIGHT_ERROR_INIT;
@@ -55,7 +53,8 @@ static int new_exchange(lua_State *L, int raw) {
   light_lua_client *c = light_lua__check_client(L, 1);
   if (!c) return 2;
   if (lua_type(L, 2) != LUA_TSTRING)
-    return light_lua__push_invalid(L, raw ? "method" : "op", raw ? "method must be a string" : "operation id must be a string");
+    return light_lua__push_invalid(L, raw ? "method" : "op",
+                                   raw ? "method must be a string" : "operation id must be a string");
   if (raw && lua_type(L, 3) != LUA_TSTRING) return light_lua__push_invalid(L, "path", "path must be a string");
   if (raw) {
     /* (client, method, path, query, body, timeout, retries) → reader layout */
@@ -76,8 +75,9 @@ static int new_exchange(lua_State *L, int raw) {
   light_lua_setref(L, -1, 1); /* keep the client userdata alive */
 
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = raw ? light_exchange_new_raw(c->client, lua_tostring(L, 2), lua_tostring(L, 3), &a.params, &e->x, &err)
-                        : light_exchange_new(c->client, lua_tostring(L, 2), &a.params, &e->x, &err);
+  light_status st =
+      raw ? light_exchange_new_raw(c->client, lua_tostring(L, 2), lua_tostring(L, 3), &a.params, &e->x, &err)
+          : light_exchange_new(c->client, lua_tostring(L, 2), &a.params, &e->x, &err);
   if (st != LIGHT_OK) {
     light_lua__args_free(&a);
     n = light_lua__push_error(L, &err);
@@ -161,10 +161,11 @@ static int l_feed_response(lua_State *L) {
 
 /* x:feed_failure(kind, detail) with kind one of the names below. */
 static int l_feed_failure(lua_State *L) {
-  static const char *const names[] = {"connect", "tls_verify", "timeout", "send", "recv", "too_large", "cancelled", "other", "connect_timeout", NULL};
-  static const light_transport_failure values[] = {LIGHT_FAIL_CONNECT, LIGHT_FAIL_TLS_VERIFY, LIGHT_FAIL_TIMEOUT,
-                                                   LIGHT_FAIL_SEND, LIGHT_FAIL_RECV, LIGHT_FAIL_TOO_LARGE,
-                                                   LIGHT_FAIL_CANCELLED, LIGHT_FAIL_OTHER, LIGHT_FAIL_CONNECT_TIMEOUT};
+  static const char *const names[] = {"connect",   "tls_verify", "timeout",         "send", "recv", "too_large",
+                                      "cancelled", "other",      "connect_timeout", NULL};
+  static const light_transport_failure values[] = {
+      LIGHT_FAIL_CONNECT,   LIGHT_FAIL_TLS_VERIFY, LIGHT_FAIL_TIMEOUT, LIGHT_FAIL_SEND,           LIGHT_FAIL_RECV,
+      LIGHT_FAIL_TOO_LARGE, LIGHT_FAIL_CANCELLED,  LIGHT_FAIL_OTHER,   LIGHT_FAIL_CONNECT_TIMEOUT};
   light_lua_exchange *e = check_exchange(L);
   if (!e->x) return closed_error(L);
   int i = luaL_checkoption(L, 2, NULL, names);
@@ -198,8 +199,12 @@ static int l_close(lua_State *L) {
 
 int light_lua__open_exchange(lua_State *L) {
   static const luaL_Reg methods[] = {
-      {"next", l_next},       {"feed_response", l_feed_response}, {"feed_failure", l_feed_failure},
-      {"finish", l_finish},   {"close", l_close},                 {NULL, NULL},
+      {"next", l_next},
+      {"feed_response", l_feed_response},
+      {"feed_failure", l_feed_failure},
+      {"finish", l_finish},
+      {"close", l_close},
+      {NULL, NULL},
   };
   if (luaL_newmetatable(L, LIGHT_LUA_EXCHANGE_MT)) {
     light_lua_newlib(L, methods);

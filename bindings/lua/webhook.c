@@ -19,8 +19,7 @@ static int read_secrets(lua_State *L, int idx, secret_list *s) {
     s->v[s->n++] = lua_tostring(L, idx);
     return 0;
   }
-  if (!lua_istable(L, idx))
-    return light_lua__push_invalid(L, "secret", "secret must be a string or a list of strings");
+  if (!lua_istable(L, idx)) return light_lua__push_invalid(L, "secret", "secret must be a string or a list of strings");
   size_t n = light_lua_rawlen(L, idx);
   if (n > MAX_SECRETS) return light_lua__push_invalid(L, "secret", "too many secrets (at most 16)");
   for (size_t i = 0; i < n; i++) {
@@ -39,7 +38,8 @@ static int read_secrets(lua_State *L, int idx, secret_list *s) {
  * (payload, header, secrets, tolerance_s?, now?) */
 static int read_verify_args(lua_State *L, const char **payload, size_t *len, const char **header, secret_list *s,
                             int64_t *tolerance, int64_t *now) {
-  if (lua_type(L, 1) != LUA_TSTRING) return light_lua__push_invalid(L, "payload", "payload must be the raw body string");
+  if (lua_type(L, 1) != LUA_TSTRING)
+    return light_lua__push_invalid(L, "payload", "payload must be the raw body string");
   *payload = lua_tolstring(L, 1, len);
   int ht = lua_type(L, 2);
   if (ht != LUA_TSTRING && ht != LUA_TNIL && ht != LUA_TNONE)
@@ -49,7 +49,8 @@ static int read_verify_args(lua_State *L, const char **payload, size_t *len, con
   if (n) return n;
   *tolerance = LIGHT_WEBHOOK_DEFAULT_TOLERANCE;
   if (!lua_isnoneornil(L, 4)) {
-    if (lua_type(L, 4) != LUA_TNUMBER) return light_lua__push_invalid(L, "tolerance", "tolerance must be a number of seconds");
+    if (lua_type(L, 4) != LUA_TNUMBER)
+      return light_lua__push_invalid(L, "tolerance", "tolerance must be a number of seconds");
     *tolerance = (int64_t)lua_tonumber(L, 4);
   }
   *now = (int64_t)time(NULL);
@@ -118,7 +119,8 @@ static int l_sign(lua_State *L) {
     light_error e = LIGHT_ERROR_INIT;
     e.code = st;
     e.kind = st == LIGHT_E_INVALID_ARGUMENT ? LIGHT_ERR_INVALID_ARGUMENT : LIGHT_ERR_LIGHT;
-    e.message = (char *)(st == LIGHT_E_INVALID_ARGUMENT ? "secret must be non-empty and timestamp >= 0" : light_strerror(st));
+    e.message =
+        (char *)(st == LIGHT_E_INVALID_ARGUMENT ? "secret must be non-empty and timestamp >= 0" : light_strerror(st));
     return light_lua__push_error(L, &e);
   }
   lua_pushstring(L, out);
@@ -156,8 +158,9 @@ static int l_events(lua_State *L) {
 
 void light_lua__open_webhook(lua_State *L) {
   static const luaL_Reg fns[] = {
-      {"webhook_verify", l_verify}, {"webhook_verify_header", l_verify_header}, {"webhook_sign", l_sign},
-      {"webhook_parse_event", l_parse_event}, {"events", l_events}, {NULL, NULL},
+      {"webhook_verify", l_verify}, {"webhook_verify_header", l_verify_header},
+      {"webhook_sign", l_sign},     {"webhook_parse_event", l_parse_event},
+      {"events", l_events},         {NULL, NULL},
   };
   light_lua_setfuncs(L, fns, 0);
 }

@@ -24,9 +24,9 @@
 
 typedef struct ln_client {
   light_node_env *e;
-  light_client *client; /* NULL once closed */
-  napi_ref self;        /* weak (0) when idle, >0 while calls are pending */
-  light_node_call *head;/* pending calls */
+  light_client *client;  /* NULL once closed */
+  napi_ref self;         /* weak (0) when idle, >0 while calls are pending */
+  light_node_call *head; /* pending calls */
   uint32_t pending;
 } ln_client;
 
@@ -39,7 +39,7 @@ typedef struct call_args {
   cJSON *query;
   cJSON *body;
   light_file file;
-  char *file_copy;   /* string content copied to UTF-8 */
+  char *file_copy; /* string content copied to UTF-8 */
   char *filename;
   char *content_type;
   char *field;
@@ -103,8 +103,10 @@ static void link_call(ln_client *c, light_node_call *k) {
 }
 
 static void unlink_call(ln_client *c, light_node_call *k, int touch_js) {
-  if (k->prev) k->prev->next = k->next;
-  else c->head = k->next;
+  if (k->prev)
+    k->prev->next = k->next;
+  else
+    c->head = k->next;
   if (k->next) k->next->prev = k->prev;
   k->prev = k->next = NULL;
   if (--c->pending == 0 && touch_js) napi_reference_unref(c->e->env, c->self, NULL);
@@ -205,8 +207,8 @@ static light_status start_call(light_node_call *k, light_error *err) {
   if (k->op_id[0])
     st = light_engine_submit(e->engine, k->c->client, k->op_id, &k->a.params, on_done, k, &k->handle, err);
   else
-    st = light_engine_submit_raw(e->engine, k->c->client, k->method, k->path, &k->a.params, on_done, k, &k->handle,
-                                 err);
+    st =
+        light_engine_submit_raw(e->engine, k->c->client, k->method, k->path, &k->a.params, on_done, k, &k->handle, err);
   if (st != LIGHT_OK) return st;
   e->inflight++;
   k->queued = 0;
@@ -621,8 +623,9 @@ static napi_value js_can(napi_env env, napi_callback_info info) {
   char kind[16] = "";
   size_t n = 0;
   if (argc >= 1) napi_get_value_string_utf8(env, argv[0], kind, sizeof kind, &n);
-  light_auth_kind k = strcmp(kind, "app") == 0 ? LIGHT_AUTH_APP : strcmp(kind, "account") == 0 ? LIGHT_AUTH_ACCOUNT
-                                                                                                 : LIGHT_AUTH_NONE;
+  light_auth_kind k = strcmp(kind, "app") == 0       ? LIGHT_AUTH_APP
+                      : strcmp(kind, "account") == 0 ? LIGHT_AUTH_ACCOUNT
+                                                     : LIGHT_AUTH_NONE;
   napi_get_boolean(env, c && c->client && light_client_can(c->client, k), &v);
   return v;
 }
@@ -659,11 +662,11 @@ static napi_value wrap(napi_env env, napi_value self, light_client *lc) {
   return self;
 }
 
-#define OPT_STR(name, field)                                                    \
-  do {                                                                          \
+#define OPT_STR(name, field)                                                        \
+  do {                                                                              \
     if (light_node__get_string_prop(env, argv[0], name, &strs[ns]) != 0) goto fail; \
-    if (strs[ns]) opts.field = strs[ns];                                        \
-    ns++;                                                                       \
+    if (strs[ns]) opts.field = strs[ns];                                            \
+    ns++;                                                                           \
   } while (0)
 
 /* The option strings include the app and account tokens. */

@@ -20,8 +20,8 @@
 typedef struct bytes {
   const char *data;
   size_t len;
-  char *owned;            /* heap copy of a large string */
-  char stack[STACK_BYTES];/* small strings */
+  char *owned;             /* heap copy of a large string */
+  char stack[STACK_BYTES]; /* small strings */
 } bytes;
 
 /* 0, or -1 with a TypeError thrown. */

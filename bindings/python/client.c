@@ -130,16 +130,29 @@ static int opt_int(PyObject *o, const char *name, int *out, int lo) {
 }
 
 static PyObject *client_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-  static char *kwlist[] = {"app_token",   "account_token", "base_url",   "timeout",      "connect_timeout",
-                           "max_retries", "ca_file",       "proxy",      "rate_limit",   "insecure_skip_verify",
-                           "max_response_bytes",           "retry_base", "retry_max",    "retry_after_cap",
-                           "token_refresh_margin",         "fake_clock", NULL};
+  static char *kwlist[] = {"app_token",
+                           "account_token",
+                           "base_url",
+                           "timeout",
+                           "connect_timeout",
+                           "max_retries",
+                           "ca_file",
+                           "proxy",
+                           "rate_limit",
+                           "insecure_skip_verify",
+                           "max_response_bytes",
+                           "retry_base",
+                           "retry_max",
+                           "retry_after_cap",
+                           "token_refresh_margin",
+                           "fake_clock",
+                           NULL};
   PyObject *app = NULL, *acct = NULL, *base = NULL, *timeout = NULL, *ctimeout = NULL, *retries = NULL, *ca = NULL,
-           *proxy = NULL, *rate = NULL, *insecure = NULL, *maxbytes = NULL, *rbase = NULL, *rmax = NULL,
-           *racap = NULL, *margin = NULL, *fake = NULL;
+           *proxy = NULL, *rate = NULL, *insecure = NULL, *maxbytes = NULL, *rbase = NULL, *rmax = NULL, *racap = NULL,
+           *margin = NULL, *fake = NULL;
   if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$OOOOOOOOOOOOOOOO:Client", kwlist, &app, &acct, &base, &timeout,
-                                   &ctimeout, &retries, &ca, &proxy, &rate, &insecure, &maxbytes, &rbase, &rmax,
-                                   &racap, &margin, &fake))
+                                   &ctimeout, &retries, &ca, &proxy, &rate, &insecure, &maxbytes, &rbase, &rmax, &racap,
+                                   &margin, &fake))
     return NULL;
   light_client_options o;
   light_client_options_init(&o);
@@ -278,7 +291,8 @@ int lpy_params_build(lpy_state *st, lpy_params *out, PyObject *path_params, PyOb
     if (PyBytes_AsStringAndSize(data, &fd, &fl) < 0) goto fail;
     out->file.data = fd;
     out->file.len = (size_t)fl;
-    if (opt_str(fname, "filename", &out->file.filename) < 0 || opt_str(ctype, "content_type", &out->file.content_type) < 0)
+    if (opt_str(fname, "filename", &out->file.filename) < 0 ||
+        opt_str(ctype, "content_type", &out->file.content_type) < 0)
       goto fail;
     out->p.file = &out->file;
   }
@@ -329,12 +343,13 @@ PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_quer
 
 /* call(op_id, path_params=(), query=None, body=None, file=None, timeout=None, max_retries=None, paginated=False) */
 static PyObject *client_call(lpy_client *self, PyObject *args, PyObject *kwds) {
-  static char *kwlist[] = {"op_id", "path_params", "query", "body", "file", "timeout", "max_retries", "paginated", NULL};
+  static char *kwlist[] = {"op_id",   "path_params", "query",     "body", "file",
+                           "timeout", "max_retries", "paginated", NULL};
   const char *op_id;
   PyObject *path = NULL, *query = NULL, *body = NULL, *file = NULL, *timeout = NULL, *retries = NULL;
   int paginated = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "s|OOOOOOp:call", kwlist, &op_id, &path, &query, &body, &file,
-                                   &timeout, &retries, &paginated))
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "s|OOOOOOp:call", kwlist, &op_id, &path, &query, &body, &file, &timeout,
+                                   &retries, &paginated))
     return NULL;
   lpy_state *st = lpy_state_from_type(Py_TYPE(self));
   lpy_params p;
@@ -347,10 +362,8 @@ static PyObject *client_call(lpy_client *self, PyObject *args, PyObject *kwds) {
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   light_status rc;
-  Py_BEGIN_ALLOW_THREADS
-  rc = light_call(cl, op_id, &p.p, &resp, &err);
-  Py_END_ALLOW_THREADS
-  lpy_client_release(self);
+  Py_BEGIN_ALLOW_THREADS rc = light_call(cl, op_id, &p.p, &resp, &err);
+  Py_END_ALLOW_THREADS lpy_client_release(self);
   PyObject *out = call_outcome(st, rc, resp, &err, p.query, paginated);
   light_response_free(resp);
   light_error_clear(&err);
@@ -377,10 +390,8 @@ static PyObject *client_request(lpy_client *self, PyObject *args, PyObject *kwds
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   light_status rc;
-  Py_BEGIN_ALLOW_THREADS
-  rc = light_request(cl, method, path, &p.p, &resp, &err);
-  Py_END_ALLOW_THREADS
-  lpy_client_release(self);
+  Py_BEGIN_ALLOW_THREADS rc = light_request(cl, method, path, &p.p, &resp, &err);
+  Py_END_ALLOW_THREADS lpy_client_release(self);
   PyObject *out = call_outcome(st, rc, resp, &err, NULL, 0);
   light_response_free(resp);
   light_error_clear(&err);
@@ -430,7 +441,9 @@ static PyObject *client_advance_clock(lpy_client *self, PyObject *arg) {
   Py_RETURN_NONE;
 }
 
-static PyObject *get_closed(lpy_client *self, void *c) { return PyBool_FromLong(self->client == NULL || self->closing); }
+static PyObject *get_closed(lpy_client *self, void *c) {
+  return PyBool_FromLong(self->client == NULL || self->closing);
+}
 static PyObject *get_has_app(lpy_client *self, void *c) { return PyBool_FromLong(self->has_app); }
 static PyObject *get_has_account(lpy_client *self, void *c) { return PyBool_FromLong(self->has_account); }
 static PyObject *get_base_url(lpy_client *self, void *c) {
@@ -462,18 +475,17 @@ static PyGetSetDef client_getset[] = {
     {"account_uuid", (getter)get_account_uuid, NULL, "account of a for_account client, else None", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
-static PyType_Slot client_slots[] = {
-    {Py_tp_new, client_new},
-    {Py_tp_dealloc, client_dealloc},
-    {Py_tp_traverse, client_traverse},
-    {Py_tp_clear, client_clear},
-    {Py_tp_methods, client_methods},
-    {Py_tp_getset, client_getset},
-    {Py_tp_doc, "Core client handle (use light.Client)."},
-    {0, NULL}};
+static PyType_Slot client_slots[] = {{Py_tp_new, client_new},
+                                     {Py_tp_dealloc, client_dealloc},
+                                     {Py_tp_traverse, client_traverse},
+                                     {Py_tp_clear, client_clear},
+                                     {Py_tp_methods, client_methods},
+                                     {Py_tp_getset, client_getset},
+                                     {Py_tp_doc, "Core client handle (use light.Client)."},
+                                     {0, NULL}};
 
-static PyType_Spec client_spec = {"light._light.Client", sizeof(lpy_client), 0,
-                                  Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, client_slots};
+static PyType_Spec client_spec = {"light._light.Client", sizeof(lpy_client), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+                                  client_slots};
 
 int lpy_client_type_init(PyObject *module, lpy_state *st) {
   st->client_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &client_spec, NULL);

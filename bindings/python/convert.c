@@ -19,8 +19,8 @@
 
 /* ---- cJSON → Python ---------------------------------------------------- */
 
-#define CACHE_SIZE 256      /* power of two, per table */
-#define SHORT_VALUE_MAX 24  /* string values up to this length are shared too */
+#define CACHE_SIZE 256     /* power of two, per table */
+#define SHORT_VALUE_MAX 24 /* string values up to this length are shared too */
 
 typedef struct str_slot {
   PyObject *str; /* strong ref */
@@ -50,8 +50,7 @@ static PyObject *cached_str(str_slot *table, const char *s, size_t max_len) {
     h *= (size_t)1099511628211ULL;
   }
   str_slot *slot = &table[(h ^ (h >> 17)) & (CACHE_SIZE - 1)];
-  if (slot->str && slot->hash == h && slot->len == len && memcmp(slot->bytes, s, len) == 0)
-    return Py_NewRef(slot->str);
+  if (slot->str && slot->hash == h && slot->len == len && memcmp(slot->bytes, s, len) == 0) return Py_NewRef(slot->str);
   PyObject *u = make_str(s, len);
   if (!u) return NULL;
   PyObject *old = slot->str;
@@ -73,13 +72,15 @@ static PyObject *number(const cJSON *item) {
 
 static PyObject *from_item(from_ctx *ctx, const cJSON *item) {
   switch (item->type & 0xFF) {
-    case cJSON_NULL: Py_RETURN_NONE;
-    case cJSON_True: Py_RETURN_TRUE;
-    case cJSON_False: Py_RETURN_FALSE;
-    case cJSON_Number: return number(item);
-    case cJSON_String:
-    case cJSON_Raw: return item->valuestring ? cached_str(ctx->values, item->valuestring, SHORT_VALUE_MAX) : PyUnicode_FromStringAndSize("", 0);
-    default: break;
+  case cJSON_NULL: Py_RETURN_NONE;
+  case cJSON_True: Py_RETURN_TRUE;
+  case cJSON_False: Py_RETURN_FALSE;
+  case cJSON_Number: return number(item);
+  case cJSON_String:
+  case cJSON_Raw:
+    return item->valuestring ? cached_str(ctx->values, item->valuestring, SHORT_VALUE_MAX)
+                             : PyUnicode_FromStringAndSize("", 0);
+  default: break;
   }
   if (++ctx->depth > 512) {
     ctx->depth--;
@@ -162,8 +163,7 @@ static cJSON *int_item(PyObject *obj, const char *what) {
   long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
   if (v == -1 && PyErr_Occurred()) return NULL;
   if (overflow || v > 9007199254740992LL || v < -9007199254740992LL) {
-    PyErr_Format(PyExc_ValueError, "%s: integer %R does not fit a JSON number exactly; pass it as a string", what,
-                 obj);
+    PyErr_Format(PyExc_ValueError, "%s: integer %R does not fit a JSON number exactly; pass it as a string", what, obj);
     return NULL;
   }
   cJSON *j = cJSON_CreateNumber((double)v);
@@ -273,11 +273,16 @@ static cJSON *to_item(PyObject *obj, const char *what, int depth) {
     return NULL;
   }
   cJSON *j = NULL;
-  if (obj == Py_None) j = cJSON_CreateNull();
-  else if (obj == Py_True) j = cJSON_CreateTrue();
-  else if (obj == Py_False) j = cJSON_CreateFalse();
-  else if (PyUnicode_Check(obj)) return str_item(obj);
-  else if (PyLong_Check(obj)) return int_item(obj, what);
+  if (obj == Py_None)
+    j = cJSON_CreateNull();
+  else if (obj == Py_True)
+    j = cJSON_CreateTrue();
+  else if (obj == Py_False)
+    j = cJSON_CreateFalse();
+  else if (PyUnicode_Check(obj))
+    return str_item(obj);
+  else if (PyLong_Check(obj))
+    return int_item(obj, what);
   else if (PyFloat_Check(obj)) {
     double v = PyFloat_AsDouble(obj);
     if (!isfinite(v)) {
@@ -285,11 +290,16 @@ static cJSON *to_item(PyObject *obj, const char *what, int depth) {
       return NULL;
     }
     j = cJSON_CreateNumber(v);
-  } else if (PyDict_Check(obj)) return object_item(obj, what, depth);
-  else if (PyList_Check(obj) || PyTuple_Check(obj)) return array_item(obj, what, depth);
-  else if (is_decimal(obj)) return str_of(obj, NULL);
-  else if (PyObject_HasAttrString(obj, "isoformat")) return str_of(obj, "isoformat");
-  else if (PyMapping_Check(obj) && PyObject_HasAttrString(obj, "items")) return object_item(obj, what, depth);
+  } else if (PyDict_Check(obj))
+    return object_item(obj, what, depth);
+  else if (PyList_Check(obj) || PyTuple_Check(obj))
+    return array_item(obj, what, depth);
+  else if (is_decimal(obj))
+    return str_of(obj, NULL);
+  else if (PyObject_HasAttrString(obj, "isoformat"))
+    return str_of(obj, "isoformat");
+  else if (PyMapping_Check(obj) && PyObject_HasAttrString(obj, "items"))
+    return object_item(obj, what, depth);
   else {
     char tn[96];
     PyErr_Format(PyExc_TypeError, "%s: %s values cannot be sent as JSON", what, lpy_type_name(obj, tn));
@@ -319,8 +329,8 @@ cJSON *lpy_to_query(PyObject *obj) {
     const char *ks = PyUnicode_AsUTF8AndSize(k, NULL);
     if (!ks) goto fail;
     cJSON *cv;
-    if (PyBool_Check(v) || PyUnicode_Check(v) || PyLong_Check(v) || PyFloat_Check(v) ||
-        is_decimal(v) || PyObject_HasAttrString(v, "isoformat")) {
+    if (PyBool_Check(v) || PyUnicode_Check(v) || PyLong_Check(v) || PyFloat_Check(v) || is_decimal(v) ||
+        PyObject_HasAttrString(v, "isoformat")) {
       cv = to_item(v, ks, 0);
     } else {
       char tn[96];

@@ -17,24 +17,22 @@
 #include "light_py.h"
 
 typedef struct lpy_engine {
-  PyObject_HEAD
-  light_engine *engine; /* owned; NULL after close */
+  PyObject_HEAD light_engine *engine; /* owned; NULL after close */
   lpy_state *st;
   PyObject *loop;
   PyObject *on_read, *on_write, *on_timer; /* bound builtins, made once */
-  PyObject *timer;                          /* armed asyncio.TimerHandle or NULL */
-  unsigned char *interest;                  /* per fd: LIGHT_POLL_IN|OUT currently registered */
+  PyObject *timer;                         /* armed asyncio.TimerHandle or NULL */
+  unsigned char *interest;                 /* per fd: LIGHT_POLL_IN|OUT currently registered */
   size_t n_interest;
   int closing;
 } lpy_engine;
 
 typedef struct lpy_request {
-  PyObject_HEAD
-  lpy_engine *engine;         /* strong while pending */
-  lpy_client *client;         /* strong; inflight-counted while pending */
-  PyObject *future;           /* strong */
-  light_async_request *handle; /* valid while pending */
-  cJSON *query;               /* copy of the query, for paginated operations */
+  PyObject_HEAD lpy_engine *engine; /* strong while pending */
+  lpy_client *client;               /* strong; inflight-counted while pending */
+  PyObject *future;                 /* strong */
+  light_async_request *handle;      /* valid while pending */
+  cJSON *query;                     /* copy of the query, for paginated operations */
   int paginated;
   int pending;
 } lpy_request;
@@ -139,8 +137,8 @@ static void settle(lpy_request *r, light_status status, light_response *resp, co
     exc = val;
     if (!exc) return;
   }
-  PyObject *res =
-      PyObject_CallMethodObjArgs(r->future, value ? st->str_set_result : st->str_set_exception, value ? value : exc, NULL);
+  PyObject *res = PyObject_CallMethodObjArgs(r->future, value ? st->str_set_result : st->str_set_exception,
+                                             value ? value : exc, NULL);
   Py_XDECREF(res);
   if (!res) PyErr_Clear(); /* loop closed, or future settled meanwhile */
   Py_XDECREF(value);
@@ -269,8 +267,8 @@ static void engine_dealloc(lpy_engine *e) {
 }
 
 static PyObject *engine_submit_common(lpy_engine *e, lpy_client *client, const char *op_id, const char *method,
-                                      const char *path, PyObject *pp, PyObject *query, PyObject *body,
-                                      PyObject *file, PyObject *timeout, PyObject *retries, int paginated) {
+                                      const char *path, PyObject *pp, PyObject *query, PyObject *body, PyObject *file,
+                                      PyObject *timeout, PyObject *retries, int paginated) {
   lpy_state *st = e->st;
   if (!e->engine) return PyErr_Format(st->exc[LIGHT_ERR_LIGHT], "async engine is closed");
   if (Py_TYPE(client) != st->client_type) return PyErr_Format(PyExc_TypeError, "expected a _light.Client");
@@ -329,13 +327,13 @@ fail_release:
 /* submit(client, op_id, path_params=(), query=None, body=None, file=None, timeout=None, max_retries=None,
  *        paginated=False) -> AsyncRequest */
 static PyObject *engine_submit(lpy_engine *e, PyObject *args, PyObject *kwds) {
-  static char *kwlist[] = {"client", "op_id", "path_params", "query", "body", "file", "timeout", "max_retries",
-                           "paginated", NULL};
+  static char *kwlist[] = {"client", "op_id",   "path_params", "query",     "body",
+                           "file",   "timeout", "max_retries", "paginated", NULL};
   PyObject *client, *pp = NULL, *query = NULL, *body = NULL, *file = NULL, *timeout = NULL, *retries = NULL;
   const char *op_id;
   int paginated = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "Os|OOOOOOp:submit", kwlist, &client, &op_id, &pp, &query, &body,
-                                   &file, &timeout, &retries, &paginated))
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "Os|OOOOOOp:submit", kwlist, &client, &op_id, &pp, &query, &body, &file,
+                                   &timeout, &retries, &paginated))
     return NULL;
   return engine_submit_common(e, (lpy_client *)client, op_id, NULL, NULL, pp, query, body, file, timeout, retries,
                               paginated);
@@ -379,14 +377,17 @@ static PyGetSetDef engine_getset[] = {
     {"closed", (getter)engine_closed, NULL, "True after close()", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
-static PyType_Slot engine_slots[] = {{Py_tp_new, engine_new},          {Py_tp_dealloc, engine_dealloc},
-                                     {Py_tp_traverse, engine_traverse}, {Py_tp_clear, engine_clear},
-                                     {Py_tp_methods, engine_methods},   {Py_tp_getset, engine_getset},
+static PyType_Slot engine_slots[] = {{Py_tp_new, engine_new},
+                                     {Py_tp_dealloc, engine_dealloc},
+                                     {Py_tp_traverse, engine_traverse},
+                                     {Py_tp_clear, engine_clear},
+                                     {Py_tp_methods, engine_methods},
+                                     {Py_tp_getset, engine_getset},
                                      {Py_tp_doc, "Async engine bound to one asyncio loop."},
                                      {0, NULL}};
 
-static PyType_Spec engine_spec = {"light._light.Engine", sizeof(lpy_engine), 0,
-                                  Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, engine_slots};
+static PyType_Spec engine_spec = {"light._light.Engine", sizeof(lpy_engine), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+                                  engine_slots};
 
 /* ---- AsyncRequest type ----------------------------------------------------------- */
 
@@ -433,9 +434,12 @@ static PyGetSetDef request_getset[] = {{"future", (getter)request_future, NULL, 
                                        {"pending", (getter)request_pending, NULL, "not completed yet", NULL},
                                        {NULL, NULL, NULL, NULL, NULL}};
 
-static PyType_Slot request_slots[] = {{Py_tp_dealloc, request_dealloc},   {Py_tp_traverse, request_traverse},
-                                      {Py_tp_clear, request_clear},       {Py_tp_methods, request_methods},
-                                      {Py_tp_getset, request_getset},     {Py_tp_doc, "One pending async request."},
+static PyType_Slot request_slots[] = {{Py_tp_dealloc, request_dealloc},
+                                      {Py_tp_traverse, request_traverse},
+                                      {Py_tp_clear, request_clear},
+                                      {Py_tp_methods, request_methods},
+                                      {Py_tp_getset, request_getset},
+                                      {Py_tp_doc, "One pending async request."},
                                       {0, NULL}};
 
 static PyType_Spec request_spec = {"light._light.AsyncRequest", sizeof(lpy_request), 0,

@@ -100,10 +100,10 @@ static PyObject *op_dict(const light_operation *op) {
   static const char *const body_names[] = {"none", "json", "multipart"};
   static const char *const conf_names[] = {"documented", "example_app", "inferred"};
   return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:s,s:s,s:s,s:N,s:N,s:N,s:i,s:s}", "id", op->id, "method",
-                       op->method, "path", op->path, "auth", auth_names[op->auth % 3], "body",
-                       body_names[op->body % 3], "paginated", op->paginated ? Py_True : Py_False, "idempotent",
-                       op->idempotent ? Py_True : Py_False, "inferred", op->inferred ? Py_True : Py_False,
-                       "confidence", conf_names[op->confidence % 3], "ns", op->ns, "name", op->name, "path_params",
+                       op->method, "path", op->path, "auth", auth_names[op->auth % 3], "body", body_names[op->body % 3],
+                       "paginated", op->paginated ? Py_True : Py_False, "idempotent",
+                       op->idempotent ? Py_True : Py_False, "inferred", op->inferred ? Py_True : Py_False, "confidence",
+                       conf_names[op->confidence % 3], "ns", op->ns, "name", op->name, "path_params",
                        str_list(op->path_params), "query_params", str_list(op->query_params), "required",
                        str_list(op->required), "success_status", op->success_status, "summary", op->summary);
 }
@@ -130,10 +130,8 @@ static PyObject *mod_decode(PyObject *module, PyObject *arg) {
   Py_ssize_t len;
   if (lpy_bytes_of(arg, 0, &keep, &data, &len) < 0) return NULL;
   cJSON *j;
-  Py_BEGIN_ALLOW_THREADS
-  j = cJSON_ParseWithLength(data, (size_t)len);
-  Py_END_ALLOW_THREADS
-  Py_DECREF(keep);
+  Py_BEGIN_ALLOW_THREADS j = cJSON_ParseWithLength(data, (size_t)len);
+  Py_END_ALLOW_THREADS Py_DECREF(keep);
   if (!j) return PyErr_Format(PyExc_ValueError, "not JSON");
   PyObject *o = lpy_from_json(j);
   cJSON_Delete(j);
@@ -263,8 +261,9 @@ static void module_free(void *module) { module_clear((PyObject *)module); }
 static PyModuleDef_Slot module_slots[] = {{Py_mod_exec, module_exec}, {0, NULL}};
 
 static struct PyModuleDef light_module = {
-    PyModuleDef_HEAD_INIT, "_light", "CPython binding of the light-sdk C core.", sizeof(lpy_state), module_methods,
-    module_slots,          module_traverse, module_clear, module_free};
+    PyModuleDef_HEAD_INIT, "_light",       "CPython binding of the light-sdk C core.",
+    sizeof(lpy_state),     module_methods, module_slots,
+    module_traverse,       module_clear,   module_free};
 
 PyMODINIT_FUNC PyInit__light(void);
 PyMODINIT_FUNC PyInit__light(void) { return PyModuleDef_Init(&light_module); }

@@ -96,13 +96,14 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   if (!a[0] || !a[1] || !a[2]) return PyErr_Format(PyExc_TypeError, "verify() needs payload, signature and secret");
   lpy_state *st = lpy_state_of(module);
   const char *sig;
-  if (a[1] == Py_None) sig = "";
+  if (a[1] == Py_None)
+    sig = "";
   else if (PyUnicode_Check(a[1])) {
     if (!(sig = PyUnicode_AsUTF8AndSize(a[1], NULL))) return NULL;
   } else if (PyBytes_Check(a[1])) {
     if (!(sig = PyBytes_AsString(a[1]))) return NULL;
-  }
-  else return PyErr_Format(PyExc_TypeError, "signature must be a str");
+  } else
+    return PyErr_Format(PyExc_TypeError, "signature must be a str");
   const char *secrets[MAX_SECRETS];
   Py_ssize_t n_secrets = secrets_of(a[2], secrets);
   if (n_secrets < 0) return NULL;
@@ -118,7 +119,8 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   light_error err = LIGHT_ERROR_INIT;
   cJSON *event = NULL;
   light_status rc =
-      parse ? light_webhook_construct_event(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &event, &err)
+      parse ? light_webhook_construct_event(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &event,
+                                            &err)
             : light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
   Py_DECREF(keep);
   PyObject *out;
@@ -141,7 +143,7 @@ static PyObject *webhook_verify(PyObject *module, PyObject *const *args, Py_ssiz
 
 /* verify_signature(payload, signature, secret, tolerance=3600, now=None) -> None */
 static PyObject *webhook_verify_signature(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
-                                         PyObject *kwnames) {
+                                          PyObject *kwnames) {
   return verify_impl(module, args, nargs, kwnames, 5);
 }
 

@@ -210,7 +210,8 @@ light_status light_client_new(light_client **out, const light_client_options *op
   if (!(opts->app_token && *opts->app_token) && !(opts->account_token && *opts->account_token))
     return invalid(err, "app_token", "no app token or account token given (set LIGHT_APP_TOKEN)");
   if (opts->base_url && *opts->base_url && !url_ok(opts->base_url))
-    return invalid(err, "base_url", "base_url must be an http:// or https:// URL without spaces, CR/LF, query or fragment");
+    return invalid(err, "base_url",
+                   "base_url must be an http:// or https:// URL without spaces, CR/LF, query or fragment");
   if (opts->user_agent_runtime && !light__codec_header_safe(opts->user_agent_runtime))
     return invalid(err, "user_agent_runtime", "user_agent_runtime contains CR or LF");
   if (opts->ca_file && strpbrk(opts->ca_file, "\r\n")) return invalid(err, "ca_file", "ca_file contains CR or LF");
@@ -219,7 +220,8 @@ light_status light_client_new(light_client **out, const light_client_options *op
     return invalid(err, "timeout_ms", "timeouts must not be negative");
   if (opts->rate_limit && (opts->app_rate_per_s < 0 || opts->account_rate_per_s < 0))
     return invalid(err, "app_rate_per_s", "rate limits must not be negative");
-  if (light__global_init() != 0) return light__error_set(err, LIGHT_E_INTERNAL, LIGHT_ERR_LIGHT, "curl_global_init failed");
+  if (light__global_init() != 0)
+    return light__error_set(err, LIGHT_E_INTERNAL, LIGHT_ERR_LIGHT, "curl_global_init failed");
 
   light_status st = LIGHT_OK;
   light__shared *sh = shared_new(opts, err, &st);

@@ -50,11 +50,11 @@ struct light_exchange {
   light__retry_policy policy;
 
   phase ph;
-  int retries;      /* resends of the caller's request */
-  int mint_retries; /* resends of the current mint */
-  int reminted;     /* the 401 re-mint was used */
-  int holds_mint;   /* this exchange owns entry->minting */
-  char *token;      /* minted account token for the next attempt (copy) */
+  int retries;        /* resends of the caller's request */
+  int mint_retries;   /* resends of the current mint */
+  int reminted;       /* the 401 re-mint was used */
+  int holds_mint;     /* this exchange owns entry->minting */
+  char *token;        /* minted account token for the next attempt (copy) */
   uint64_t token_gen; /* token-cache generation seen by the last WAIT_TOKEN */
   long pending_delay;
   int pending_wait;
@@ -161,7 +161,8 @@ static light_status common_init(light_exchange *x, light_client *client, const l
   x->policy.base_s = sh->retry_base_s;
   x->policy.max_s = sh->retry_max_s;
   x->policy.retry_after_cap_s = sh->retry_after_cap_s;
-  if (light__buf_appends(&x->url, sh->base_url) != 0) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
+  if (light__buf_appends(&x->url, sh->base_url) != 0)
+    return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
   return LIGHT_OK;
 }
 
@@ -224,8 +225,9 @@ light_status light_exchange_new(light_client *client, const char *op_id, const l
   if (!op) return invalid(err, "op", "unknown operation '%s'", op_id ? op_id : "(null)");
   if (!light_client_can(client, op->auth))
     return invalid(err, "client",
-                   op->auth == LIGHT_AUTH_APP ? "operation '%s' needs an app-token client"
-                                              : "operation '%s' needs an account client (for_account or an account token)",
+                   op->auth == LIGHT_AUTH_APP
+                       ? "operation '%s' needs an app-token client"
+                       : "operation '%s' needs an account client (for_account or an account token)",
                    op->id);
   const light_params *p = params ? params : &default_params;
 
@@ -274,7 +276,8 @@ light_status light_exchange_new(light_client *client, const char *op_id, const l
       st = build_body_json(x, p->body, err);
     } else {
       cJSON *empty = cJSON_CreateObject();
-      st = empty ? build_body_json(x, empty, err) : light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
+      st = empty ? build_body_json(x, empty, err)
+                 : light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
       cJSON_Delete(empty);
     }
     if (st != LIGHT_OK) goto fail;
@@ -507,7 +510,8 @@ void light_exchange_feed_response(light_exchange *x, int status, const char *hea
     char *token = NULL;
     int64_t exp = 0;
     int prc = -1;
-    if (light__codec_parse_json(body, body_len, &j, &e) == LIGHT_OK && j) prc = light__token_parse_mint(j, now, &token, &exp);
+    if (light__codec_parse_json(body, body_len, &j, &e) == LIGHT_OK && j)
+      prc = light__token_parse_mint(j, now, &token, &exp);
     light_json_delete_wiped(j); /* holds the token */
     light_error_clear(&e);
     if (prc == -2) {
@@ -609,8 +613,14 @@ void light_exchange_feed_failure(light_exchange *x, light_transport_failure fail
   light_error_kind kind;
   int timed_out = failure == LIGHT_FAIL_TIMEOUT || failure == LIGHT_FAIL_CONNECT_TIMEOUT;
   switch (failure) {
-  case LIGHT_FAIL_TOO_LARGE: st = LIGHT_E_TOO_LARGE; kind = LIGHT_ERR_LIGHT; break;
-  case LIGHT_FAIL_CANCELLED: st = LIGHT_E_CANCELLED; kind = LIGHT_ERR_LIGHT; break;
+  case LIGHT_FAIL_TOO_LARGE:
+    st = LIGHT_E_TOO_LARGE;
+    kind = LIGHT_ERR_LIGHT;
+    break;
+  case LIGHT_FAIL_CANCELLED:
+    st = LIGHT_E_CANCELLED;
+    kind = LIGHT_ERR_LIGHT;
+    break;
   default:
     st = timed_out ? LIGHT_E_TIMEOUT : LIGHT_E_CONNECTION;
     kind = timed_out ? LIGHT_ERR_TIMEOUT : LIGHT_ERR_CONNECTION;

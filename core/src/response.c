@@ -93,7 +93,8 @@ light_response *light__response_new(int status, const char *headers, size_t head
     return NULL;
   }
   static const char *const ids[] = {"X-Request-Id", "Request-Id", "X-Light-Request-Id"};
-  for (size_t i = 0; i < sizeof ids / sizeof ids[0] && !r->request_id; i++) r->request_id = light_response_header(r, ids[i]);
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0] && !r->request_id; i++)
+    r->request_id = light_response_header(r, ids[i]);
   return r;
 }
 

@@ -31,8 +31,8 @@
 
 struct light__blocking {
   light__easy_pool *pool;
-  pthread_mutex_t mu; /* guards generation */
-  pthread_cond_t cv;  /* CLOCK_MONOTONIC; broadcast when a mint finishes */
+  pthread_mutex_t mu;  /* guards generation */
+  pthread_cond_t cv;   /* CLOCK_MONOTONIC; broadcast when a mint finishes */
   uint64_t generation; /* the token cache's generation last notified */
 };
 

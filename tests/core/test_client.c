@@ -365,8 +365,9 @@ static void test_all_operations(void) {
   set_config("{\"comparison_processing_delay\": 0, \"usage_profile_delay\": 0}");
 
   /* --- app token --- */
-  cJSON *b = obj("{\"email\":\"all-ops@example.com\",\"first_name\":\"Ada\",\"last_name\":\"Lovelace\","
-                 "\"phone_number\":\"214-555-0100\",\"date_of_birth\":\"1990-01-01\"}");
+  cJSON *b =
+      obj("{\"email\":\"all-ops@example.com\",\"first_name\":\"Ada\",\"last_name\":\"Lovelace\","
+          "\"phone_number\":\"214-555-0100\",\"date_of_birth\":\"1990-01-01\"}");
   light_response *r = call_op(app, "create_account", NULL, 0, b, NULL, NULL);
   cJSON_Delete(b);
   CHECK(r != NULL);
@@ -382,7 +383,8 @@ static void test_all_operations(void) {
   CHECK(call_drop(app, "create_flow_login", acc, 1, "{\"scope\":\"enrollment\"}", NULL));
   CHECK(call_drop(app, "check_eligibility", NULL, 0, "{\"postal_code\":\"75202\"}", NULL));
   CHECK(call_drop(app, "app_address_search", NULL, 0, "{\"query\":\"456 Elm\"}", NULL));
-  CHECK(call_drop(app, "full_address_search", NULL, 0, "{\"address_1\":\"456 Elm St\",\"postal_code\":\"75202\"}", NULL));
+  CHECK(
+      call_drop(app, "full_address_search", NULL, 0, "{\"address_1\":\"456 Elm St\",\"postal_code\":\"75202\"}", NULL));
   CHECK(call_drop(app, "app_request_plans", NULL, 0, "{\"esi_id\":\"10443720000000001\"}", NULL));
   CHECK(call_drop(app, "plan_benchmarks", NULL, 0, NULL, "{\"postal_code\":\"75202\"}"));
   char plan_group[128] = "";
@@ -469,7 +471,8 @@ static void test_all_operations(void) {
   char ci_uuid[128] = "none";
   r = call_op(ac, "upload_comparison_invoice", NULL, 0, NULL, NULL, &f);
   CHECK(r != NULL);
-  if (r && th_str(light_response_json(r), "uuid")) snprintf(ci_uuid, sizeof ci_uuid, "%s", th_str(light_response_json(r), "uuid"));
+  if (r && th_str(light_response_json(r), "uuid"))
+    snprintf(ci_uuid, sizeof ci_uuid, "%s", th_str(light_response_json(r), "uuid"));
   light_response_free(r);
   CHECK(call_drop(ac, "get_comparison_invoice", NULL, 0, NULL, NULL));
   snprintf(buf, sizeof buf, "{\"plan_group\":\"%s\",\"uuid\":\"%s\"}", plan_group, ci_uuid);
@@ -502,8 +505,10 @@ static void test_all_operations(void) {
   for (size_t i = 0; i < light_operation_count(); i++) {
     seen += ops_seen[i];
     ok += ops_ok[i];
-    if (!ops_seen[i]) fprintf(stderr, "operation %s was not exercised\n", light_operation_at(i)->id);
-    else if (!ops_ok[i]) fprintf(stderr, "operation %s did not answer 2xx\n", light_operation_at(i)->id);
+    if (!ops_seen[i])
+      fprintf(stderr, "operation %s was not exercised\n", light_operation_at(i)->id);
+    else if (!ops_ok[i])
+      fprintf(stderr, "operation %s did not answer 2xx\n", light_operation_at(i)->id);
   }
   fprintf(stderr, "operations: %d of %zu called, %d answered 2xx\n", seen, light_operation_count(), ok);
   CHECK_INT(seen, (int)light_operation_count());
@@ -632,7 +637,7 @@ static void test_page_next_query_unit(void) {
   static const char *h = "Content-Type: application/json\r\n";
   cJSON *next = NULL;
   light_response *r = light__response_new(200, h, strlen(h), "", 0,
-                                           obj("{\"data\":[1,2],\"has_more\":true,\"limit\":2,\"offset\":4}"), 0);
+                                          obj("{\"data\":[1,2],\"has_more\":true,\"limit\":2,\"offset\":4}"), 0);
   cJSON *prev = obj("{\"limit\":2,\"offset\":4,\"status\":\"active\"}");
   CHECK_INT(light_page_next_query(r, prev, &next), 1);
   CHECK_INT(cJSON_GetObjectItemCaseSensitive(next, "offset")->valueint, 6);

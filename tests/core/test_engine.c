@@ -15,7 +15,6 @@
 
 /* ---- host: fd table + one timer ----------------------------------------- */
 
-
 #include "poll_host.h"
 
 /* Run until nothing is pending (hang guard: limit_ms). Returns 0 when drained. */
@@ -83,7 +82,8 @@ static char *make_account(light_client *app, const char *email) {
   }
   const cJSON *j = light_response_json(resp);
   const cJSON *uuid = cJSON_GetObjectItemCaseSensitive(j, "uuid");
-  if (!cJSON_IsString(uuid)) uuid = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "account"), "uuid");
+  if (!cJSON_IsString(uuid))
+    uuid = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "account"), "uuid");
   if (!cJSON_IsString(uuid)) {
     fprintf(stderr, "create_account: no uuid in the response\n");
     exit(2);
@@ -209,8 +209,10 @@ static int wave(light_engine *e, host *h, light_client *c, const char *uuid, int
   int ok = 0;
   for (int i = 0; i < n; i++) {
     CHECK_INT(o[i].calls, 1);
-    if (o[i].calls == 1 && o[i].status == LIGHT_OK && o[i].http_status == 200) ok++;
-    else if (o[i].status != LIGHT_OK) fprintf(stderr, "request %d: %d %s\n", i, o[i].status, o[i].message);
+    if (o[i].calls == 1 && o[i].status == LIGHT_OK && o[i].http_status == 200)
+      ok++;
+    else if (o[i].status != LIGHT_OK)
+      fprintf(stderr, "request %d: %d %s\n", i, o[i].status, o[i].message);
   }
   free(o);
   return ok;

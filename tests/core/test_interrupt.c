@@ -111,8 +111,8 @@ static void test_transfer(light_client *c, abort_state *a) {
   light_error err = LIGHT_ERROR_INIT;
   th_clear_journal();
   char f[256];
-  snprintf(f, sizeof f, "{\"kind\":\"delay\",\"delay\":%d,\"times\":1,\"method\":\"POST\",\"path\":\"/v1/app/accounts\"}",
-           DELAY_S);
+  snprintf(f, sizeof f,
+           "{\"kind\":\"delay\",\"delay\":%d,\"times\":1,\"method\":\"POST\",\"path\":\"/v1/app/accounts\"}", DELAY_S);
   th_fault(f);
   arm(a);
   int64_t t0 = th_mono_ms();
@@ -122,7 +122,7 @@ static void test_transfer(light_client *c, abort_state *a) {
   CHECK_INT(st, LIGHT_E_CANCELLED);
   CHECK_INT(err.code, LIGHT_E_CANCELLED);
   CHECK_INT(err.kind, LIGHT_ERR_LIGHT);
-  CHECK(took < DELAY_S * 1000); /* it did not wait for the answer */
+  CHECK(took < DELAY_S * 1000);       /* it did not wait for the answer */
   CHECK(atomic_load(&a->calls) >= 3); /* checked repeatedly while the transfer waited */
   /* the interrupted POST went out once and was not retried */
   CHECK_INT(count("POST", "^/v1/app/accounts$"), 1);
@@ -138,7 +138,8 @@ static void test_backoff(light_client *c, abort_state *a) {
   th_clear_journal();
   char f[256];
   snprintf(f, sizeof f,
-           "{\"kind\":\"status\",\"status\":503,\"retry_after\":%d,\"times\":1,\"method\":\"GET\",\"path\":\"/v1/app/accounts\"}",
+           "{\"kind\":\"status\",\"status\":503,\"retry_after\":%d,\"times\":1,\"method\":\"GET\",\"path\":\"/v1/app/"
+           "accounts\"}",
            DELAY_S);
   th_fault(f);
   arm(a);

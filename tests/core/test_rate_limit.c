@@ -86,8 +86,10 @@ static void *run_job(void *ud) {
   for (int i = 0; i < j->n; i++) {
     light_response *r = NULL;
     light_error err = LIGHT_ERROR_INIT;
-    if (light_call(j->c, j->op, NULL, &r, &err) == LIGHT_OK) j->ok++;
-    else fprintf(stderr, "%s: %s\n", j->op, err.message ? err.message : "?");
+    if (light_call(j->c, j->op, NULL, &r, &err) == LIGHT_OK)
+      j->ok++;
+    else
+      fprintf(stderr, "%s: %s\n", j->op, err.message ? err.message : "?");
     light_response_free(r);
     light_error_clear(&err);
   }

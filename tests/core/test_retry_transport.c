@@ -101,8 +101,9 @@ static void test_429_retry_after(light_client *c) {
   th_clear_faults();
   th_clear_journal();
   /* 429 is retried even for POST (refused before processing), after Retry-After */
-  th_fault("{\"method\":\"POST\",\"path\":\"/v1/app/accounts\",\"kind\":\"status\",\"status\":429,\"retry_after\":1,"
-           "\"times\":1}");
+  th_fault(
+      "{\"method\":\"POST\",\"path\":\"/v1/app/accounts\",\"kind\":\"status\",\"status\":429,\"retry_after\":1,"
+      "\"times\":1}");
   light_response *r = NULL;
   light_error err = LIGHT_ERROR_INIT;
   int64_t t0 = th_mono_ms();
@@ -118,8 +119,9 @@ static void test_429_retry_after(light_client *c) {
 
   /* a Retry-After beyond the cap is not honoured: the 429 comes back */
   th_clear_journal();
-  th_fault("{\"method\":\"GET\",\"path\":\"/v1/app/accounts\",\"kind\":\"status\",\"status\":429,\"retry_after\":3600,"
-           "\"times\":1}");
+  th_fault(
+      "{\"method\":\"GET\",\"path\":\"/v1/app/accounts\",\"kind\":\"status\",\"status\":429,\"retry_after\":3600,"
+      "\"times\":1}");
   CHECK_INT(call(c, "list_accounts", NULL, -1, 0, &r, &err), LIGHT_E_API);
   CHECK_INT(err.http_status, 429);
   CHECK_INT(err.kind, LIGHT_ERR_RATE_LIMIT);

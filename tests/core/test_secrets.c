@@ -233,7 +233,7 @@ static void test_journey(void) {
     CHECK(st == LIGHT_OK);
     CHECK(seen(idx[k]) > before); /* the serialised request body */
     before = seen(idx[k]);
-    light_json_delete_wiped(cc);  /* the caller's tree */
+    light_json_delete_wiped(cc); /* the caller's tree */
     CHECK(seen(idx[k]) > before);
   }
 
@@ -272,7 +272,7 @@ static void test_journey(void) {
   int app_before = seen(i_app), tok_before = seen(i_tok);
   light_client_free(app);
   CHECK(seen(i_app) == app_before + 1); /* sh->app_token */
-  CHECK(seen(i_tok) >= tok_before + 1);                  /* the cache entry */
+  CHECK(seen(i_tok) >= tok_before + 1); /* the cache entry */
 
   /* nothing secret in the debug log (it did log: headers and attempts) */
   CHECK(log_text != NULL && strstr(log_text, "Authorization: Bearer [redacted]") != NULL);

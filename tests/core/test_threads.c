@@ -50,14 +50,18 @@ static int connections(void) {
   cJSON *j = body ? cJSON_Parse(body) : NULL;
   free(body);
   int n = -1;
-  if (cJSON_IsNumber(j)) n = j->valueint;
-  else if (cJSON_IsArray(j)) n = cJSON_GetArraySize(j);
+  if (cJSON_IsNumber(j))
+    n = j->valueint;
+  else if (cJSON_IsArray(j))
+    n = cJSON_GetArraySize(j);
   else if (cJSON_IsObject(j)) {
     static const char *const keys[] = {"total", "accepted", "count", "opened", "connections"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0] && n < 0; i++) {
       const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, keys[i]);
-      if (cJSON_IsNumber(v)) n = v->valueint;
-      else if (cJSON_IsArray(v)) n = cJSON_GetArraySize(v);
+      if (cJSON_IsNumber(v))
+        n = v->valueint;
+      else if (cJSON_IsArray(v))
+        n = cJSON_GetArraySize(v);
     }
   }
   if (n < 0) fprintf(stderr, "unexpected /_sandbox/connections answer (HTTP %ld)\n", code);
@@ -73,9 +77,12 @@ static int journal_connections(const cJSON *j) {
   cJSON_ArrayForEach(e, j) {
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "connection_id");
     long long id;
-    if (cJSON_IsNumber(c)) id = (long long)c->valuedouble;
-    else if (cJSON_IsString(c)) id = (long long)(intptr_t)0 + strtoll(c->valuestring, NULL, 36);
-    else continue;
+    if (cJSON_IsNumber(c))
+      id = (long long)c->valuedouble;
+    else if (cJSON_IsString(c))
+      id = (long long)(intptr_t)0 + strtoll(c->valuestring, NULL, 36);
+    else
+      continue;
     int seen = 0;
     for (int i = 0; i < n; i++) seen |= ids[i] == id;
     if (seen) continue;

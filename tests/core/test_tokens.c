@@ -202,8 +202,9 @@ static void test_mint_failure(light_client *app) {
   light_error err = LIGHT_ERROR_INIT;
   CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
   th_clear_journal();
-  th_fault("{\"method\":\"POST\",\"path_regex\":\"^/v1/app/accounts/[^/]+/token$\",\"kind\":\"status\",\"status\":500,"
-           "\"times\":1000}");
+  th_fault(
+      "{\"method\":\"POST\",\"path_regex\":\"^/v1/app/accounts/[^/]+/token$\",\"kind\":\"status\",\"status\":500,"
+      "\"times\":1000}");
   CHECK_INT(get_account(ac, &err), LIGHT_E_API);
   CHECK_INT(err.http_status, 500);
   CHECK_INT(err.kind, LIGHT_ERR_INTERNAL_SERVER);
@@ -216,8 +217,9 @@ static void test_mint_failure(light_client *app) {
   /* 401 on the mint (bad app token): one attempt, AuthenticationError */
   th_clear_faults();
   th_clear_journal();
-  th_fault("{\"method\":\"POST\",\"path_regex\":\"^/v1/app/accounts/[^/]+/token$\",\"kind\":\"status\",\"status\":401,"
-           "\"times\":1000}");
+  th_fault(
+      "{\"method\":\"POST\",\"path_regex\":\"^/v1/app/accounts/[^/]+/token$\",\"kind\":\"status\",\"status\":401,"
+      "\"times\":1000}");
   CHECK_INT(get_account(ac, &err), LIGHT_E_API);
   CHECK_INT(err.kind, LIGHT_ERR_AUTHENTICATION);
   CHECK_INT(count("POST", MINT_RE), 1);

@@ -13,31 +13,42 @@
 static const char SECRET[] = "whsec_test";
 static const char EVENT[] = "{\"event\":\"enrollment.finalized\",\"data\":{}}";
 
-static light_status verify1(const void *p, size_t n, const char *header, const char *secret, int64_t tol,
-                            int64_t now, light_error *err) {
+static light_status verify1(const void *p, size_t n, const char *header, const char *secret, int64_t tol, int64_t now,
+                            light_error *err) {
   const char *s[1] = {secret};
   return light_webhook_verify(p, n, header, s, 1, tol, now, err);
 }
 
 /* Expect LIGHT_E_SIGNATURE with reason r; the message must never hold the secret. */
-#define CHECK_REASON(call, r, err)                                 \
-  do {                                                             \
-    CHECK_INT((call), LIGHT_E_SIGNATURE);                          \
-    CHECK_INT((err).code, LIGHT_E_SIGNATURE);                      \
-    CHECK_INT((err).kind, LIGHT_ERR_SIGNATURE_VERIFICATION);       \
-    CHECK_INT((err).signature_reason, (r));                        \
-    CHECK((err).message && !strstr((err).message, "whsec"));       \
-    CHECK((err).message && !strstr((err).message, "rotated"));     \
+#define CHECK_REASON(call, r, err)                             \
+  do {                                                         \
+    CHECK_INT((call), LIGHT_E_SIGNATURE);                      \
+    CHECK_INT((err).code, LIGHT_E_SIGNATURE);                  \
+    CHECK_INT((err).kind, LIGHT_ERR_SIGNATURE_VERIFICATION);   \
+    CHECK_INT((err).signature_reason, (r));                    \
+    CHECK((err).message && !strstr((err).message, "whsec"));   \
+    CHECK((err).message && !strstr((err).message, "rotated")); \
   } while (0)
 
 static void test_events(void) {
-  static const char *const want[] = {
-      "enrollment.plan_requested",     "enrollment.plan_accepted",         "enrollment.identity_updated",
-      "enrollment.finalized",          "account.payment_method_added",     "account.billing_address_updated",
-      "account.payment_failed",        "account.payment_successful",       "account.invoice_sent",
-      "location.service_active",       "location.service_canceled",        "location.usage_history_available",
-      "location.renewal_plan_requested", "location.renewal_plan_accepted", "location.renewal_email_sent",
-      "comparison_invoice.processed",  "usage_profile.completed",          "usage_profile.failed"};
+  static const char *const want[] = {"enrollment.plan_requested",
+                                     "enrollment.plan_accepted",
+                                     "enrollment.identity_updated",
+                                     "enrollment.finalized",
+                                     "account.payment_method_added",
+                                     "account.billing_address_updated",
+                                     "account.payment_failed",
+                                     "account.payment_successful",
+                                     "account.invoice_sent",
+                                     "location.service_active",
+                                     "location.service_canceled",
+                                     "location.usage_history_available",
+                                     "location.renewal_plan_requested",
+                                     "location.renewal_plan_accepted",
+                                     "location.renewal_email_sent",
+                                     "comparison_invoice.processed",
+                                     "usage_profile.completed",
+                                     "usage_profile.failed"};
   CHECK_INT(light_event_count(), 18);
   for (size_t i = 0; i < 18; i++) CHECK_STR(light_event_at(i), want[i]);
   CHECK(light_event_at(18) == NULL);
@@ -166,11 +177,19 @@ static void test_malformed(void) {
     if (*p >= 'a' && *p <= 'f') *p = (char)(*p - 32);
   char buf[300];
   const char *bad[] = {
-      "",         ".",          "1700000000",     "1700000000.",  hexpart, /* no timestamp */
-      "abc.def",  "1700000000.zz",
-      "1700000000..", "-1700000000.x", "+1700000000.x", " 1700000000.x",
+      "",
+      ".",
+      "1700000000",
+      "1700000000.",
+      hexpart, /* no timestamp */
+      "abc.def",
+      "1700000000.zz",
+      "1700000000..",
+      "-1700000000.x",
+      "+1700000000.x",
+      " 1700000000.x",
       "17000000000000000000.0000000000000000000000000000000000000000000000000000000000000000", /* 20 digits */
-      "9223372036854775808.0000000000000000000000000000000000000000000000000000000000000000", /* > INT64_MAX */
+      "9223372036854775808.0000000000000000000000000000000000000000000000000000000000000000",  /* > INT64_MAX */
       "0x10.0000000000000000000000000000000000000000000000000000000000000000",
       "1.2.0000000000000000000000000000000000000000000000000000000000000000",
       up, /* uppercase hex: the documented format is lowercase */
@@ -192,8 +211,7 @@ static void test_malformed(void) {
   snprintf(buf, sizeof buf, "%s,%s", sig, sig);
   CHECK_REASON(verify1(EVENT, n, buf, SECRET, 3600, NOW, &err), LIGHT_SIG_MALFORMED_HEADER, err);
   /* 19-digit timestamp is well-formed (then too far in the future). */
-  CHECK_REASON(verify1(EVENT, n,
-                       "9223372036854775807.0000000000000000000000000000000000000000000000000000000000000000",
+  CHECK_REASON(verify1(EVENT, n, "9223372036854775807.0000000000000000000000000000000000000000000000000000000000000000",
                        SECRET, 3600, NOW, &err),
                LIGHT_SIG_TIMESTAMP_IN_FUTURE, err);
   /* Leading zeros parse, but the HMAC covers the timestamp text as sent: mismatch. */
@@ -238,8 +256,14 @@ static void test_parse_event(void) {
   CHECK(cJSON_GetObjectItem(ev, "new_key") != NULL); /* unknown keys kept */
   cJSON_Delete(ev);
 
-  const char *bad[] = {"", "not json", "[]", "{\"data\":{}}", "{\"event\":1,\"data\":{}}",
-                       "{\"event\":\"x\"}", "{\"event\":\"x\",\"data\":[]}", "{\"event\":\"x\",\"data\":{}} x"};
+  const char *bad[] = {"",
+                       "not json",
+                       "[]",
+                       "{\"data\":{}}",
+                       "{\"event\":1,\"data\":{}}",
+                       "{\"event\":\"x\"}",
+                       "{\"event\":\"x\",\"data\":[]}",
+                       "{\"event\":\"x\",\"data\":{}} x"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     ev = (cJSON *)1;
     CHECK_INT(light_webhook_parse_event(bad[i], strlen(bad[i]), &ev, &err), LIGHT_E_DECODE);
@@ -267,8 +291,8 @@ static void test_construct_event(void) {
   cJSON *ev = NULL;
   const char *secrets[] = {"whsec_rotated_new", SECRET};
   light_webhook_sign(EVENT, strlen(EVENT), SECRET, strlen(SECRET), NOW, sig, sizeof sig);
-  CHECK_INT(light_webhook_construct_event(EVENT, strlen(EVENT), sig, secrets, 2,
-                                          LIGHT_WEBHOOK_DEFAULT_TOLERANCE, NOW + 5, &ev, &err),
+  CHECK_INT(light_webhook_construct_event(EVENT, strlen(EVENT), sig, secrets, 2, LIGHT_WEBHOOK_DEFAULT_TOLERANCE,
+                                          NOW + 5, &ev, &err),
             LIGHT_OK);
   CHECK(ev && strcmp(cJSON_GetObjectItem(ev, "event")->valuestring, LIGHT_EVENT_ENROLLMENT_FINALIZED) == 0);
   cJSON_Delete(ev);

@@ -140,12 +140,16 @@ int main(void) {
       light_client_free(client);
       light_error err = LIGHT_ERROR_INIT;
       client = client_new(f, n, &err);
-      if (client) reply_ok();
-      else reply_error(&err);
+      if (client)
+        reply_ok();
+      else
+        reply_error(&err);
       light_error_clear(&err);
     } else if (strcmp(cmd, "call") == 0) {
-      if (client) call(client, f, n);
-      else reply_usage("no client");
+      if (client)
+        call(client, f, n);
+      else
+        reply_usage("no client");
     } else if (strcmp(cmd, "close") == 0) {
       light_client_free(client);
       client = NULL;

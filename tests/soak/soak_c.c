@@ -319,10 +319,12 @@ int main(void) {
   light_client_free(s.acct);
   light_client_free(s.app);
   light_error_clear(&err);
-  printf("{\"language\": \"c\", \"threads\": %d, \"async_inflight\": %d, \"requests\": %ld, \"ok\": %ld, \"expected_errors\": %ld, "
-         "\"failed\": %ld, \"verifies\": %ld, \"verified\": %ld, \"verify_rejected\": %ld, \"verify_failed\": %ld, "
-         "\"rss_warm\": %ld, \"rss_end\": %ld, \"seconds_warm\": %.2f, \"seconds_main\": %.2f}\n",
-         nthreads, ASYNC_INFLIGHT, requests, ok, expected, failed, verifies, verified, rejected, vfailed, rss_warm, rss_end, t1 - t0,
-         t2 - t1);
+  printf(
+      "{\"language\": \"c\", \"threads\": %d, \"async_inflight\": %d, \"requests\": %ld, \"ok\": %ld, "
+      "\"expected_errors\": %ld, "
+      "\"failed\": %ld, \"verifies\": %ld, \"verified\": %ld, \"verify_rejected\": %ld, \"verify_failed\": %ld, "
+      "\"rss_warm\": %ld, \"rss_end\": %ld, \"seconds_warm\": %.2f, \"seconds_main\": %.2f}\n",
+      nthreads, ASYNC_INFLIGHT, requests, ok, expected, failed, verifies, verified, rejected, vfailed, rss_warm,
+      rss_end, t1 - t0, t2 - t1);
   return failed || vfailed || ok + expected != requests || verified + rejected != verifies ? 1 : 0;
 }

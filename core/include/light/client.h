@@ -44,7 +44,12 @@ typedef struct light_client light_client;
 typedef struct light_response light_response;
 
 /** Log severities passed to ::light_log_cb. */
-typedef enum light_log_level { LIGHT_LOG_OFF = 0, LIGHT_LOG_ERROR = 1, LIGHT_LOG_INFO = 2, LIGHT_LOG_DEBUG = 3 } light_log_level;
+typedef enum light_log_level {
+  LIGHT_LOG_OFF = 0,
+  LIGHT_LOG_ERROR = 1,
+  LIGHT_LOG_INFO = 2,
+  LIGHT_LOG_DEBUG = 3
+} light_log_level;
 
 /**
  * Log sink. @p line is one redacted line without newline (never contains a
@@ -101,11 +106,11 @@ typedef struct light_client_options {
   light_log_level log_level;      /**< default: env LIGHT_LOG (debug|info|error), else off */
   light_log_cb log_cb;            /**< default: stderr when log_level > OFF */
   void *log_ud;
-  light_jitter_cb jitter;         /**< default: a thread-safe PRNG */
+  light_jitter_cb jitter; /**< default: a thread-safe PRNG */
   void *jitter_ud;
-  light_clock_cb clock;           /**< default: CLOCK_REALTIME */
+  light_clock_cb clock; /**< default: CLOCK_REALTIME */
   void *clock_ud;
-  light_abort_cb abort_check;     /**< default NULL: blocking calls run to completion */
+  light_abort_cb abort_check; /**< default NULL: blocking calls run to completion */
   void *abort_ud;
 } light_client_options;
 
@@ -148,8 +153,8 @@ LIGHT_EXTERN(void) light_client_free(light_client *client);
  *         empty uuid, "." or "..", control characters); LIGHT_E_STATE (app
  *         created in another process, i.e. used after fork()); LIGHT_E_NOMEM.
  */
-LIGHT_EXTERN(light_status) light_client_for_account(light_client *app, const char *account_uuid, light_client **out,
-                                      light_error *err);
+LIGHT_EXTERN(light_status)
+light_client_for_account(light_client *app, const char *account_uuid, light_client **out, light_error *err);
 
 /** @brief 1 when the client can call @p auth operations (has that kind of credential). */
 LIGHT_EXTERN(int) light_client_can(const light_client *client, light_auth_kind auth);
@@ -176,14 +181,15 @@ typedef struct light_file {
 typedef struct light_params {
   const char *const *path_params; /**< values in the operation's path_params order */
   size_t n_path_params;
-  const cJSON *query;             /**< object of scalars (string/number/bool); NULL = none */
-  const cJSON *body;              /**< JSON body object; NULL = none (or {} where required) */
-  const light_file *file;         /**< multipart operations only */
-  long timeout_ms;                /**< per-call total timeout override, 0 = client's */
-  int max_retries;                /**< per-call override, -1 = client's */
+  const cJSON *query;     /**< object of scalars (string/number/bool); NULL = none */
+  const cJSON *body;      /**< JSON body object; NULL = none (or {} where required) */
+  const light_file *file; /**< multipart operations only */
+  long timeout_ms;        /**< per-call total timeout override, 0 = client's */
+  int max_retries;        /**< per-call override, -1 = client's */
 } light_params;
 
-#define LIGHT_PARAMS_INIT {NULL, 0, NULL, NULL, NULL, 0, -1}
+#define LIGHT_PARAMS_INIT \
+  { NULL, 0, NULL, NULL, NULL, 0, -1 }
 
 /**
  * @brief cJSON_Delete() after overwriting every string value and object key
@@ -214,8 +220,8 @@ LIGHT_EXTERN(void) light_json_delete_wiped(cJSON *json);
  *         used after fork()); LIGHT_E_NOMEM; LIGHT_E_INTERNAL (no multipart
  *         boundary could be drawn).
  */
-LIGHT_EXTERN(light_status) light_call(light_client *client, const char *op_id, const light_params *params,
-                        light_response **out, light_error *err);
+LIGHT_EXTERN(light_status)
+light_call(light_client *client, const char *op_id, const light_params *params, light_response **out, light_error *err);
 
 /**
  * @brief Raw escape hatch: any method and path (e.g. "/v1/app/new-thing"),
@@ -226,8 +232,9 @@ LIGHT_EXTERN(light_status) light_call(light_client *client, const char *op_id, c
  *         not letters, a path not starting with "/", path parameters given, or
  *         both a body and a file.
  */
-LIGHT_EXTERN(light_status) light_request(light_client *client, const char *method, const char *path,
-                           const light_params *params, light_response **out, light_error *err);
+LIGHT_EXTERN(light_status)
+light_request(light_client *client, const char *method, const char *path, const light_params *params,
+              light_response **out, light_error *err);
 
 /** @brief HTTP status of the final attempt. */
 LIGHT_EXTERN(int) light_response_status(const light_response *resp);

@@ -44,17 +44,17 @@ typedef struct light_exchange light_exchange;
  * until the next light_exchange_feed_*() or light_exchange_free().
  */
 typedef struct light_http_request {
-  const char *method;          /**< "GET", "POST", ... */
-  const char *url;             /**< absolute URL */
-  const char *const *headers;  /**< "Name: value" lines (no CR/LF), n_headers of them */
+  const char *method;         /**< "GET", "POST", ... */
+  const char *url;            /**< absolute URL */
+  const char *const *headers; /**< "Name: value" lines (no CR/LF), n_headers of them */
   size_t n_headers;
-  const char *body;            /**< NULL when no body */
+  const char *body; /**< NULL when no body */
   size_t body_len;
-  long timeout_ms;             /**< total timeout for this attempt */
+  long timeout_ms; /**< total timeout for this attempt */
   long connect_timeout_ms;
-  size_t max_response_bytes;   /**< abort and feed LIGHT_FAIL_TOO_LARGE past this */
-  int attempt;                 /**< 0 for the first send of this request */
-  int is_token_mint;           /**< 1 when this is the account-token mint, not the caller's request */
+  size_t max_response_bytes; /**< abort and feed LIGHT_FAIL_TOO_LARGE past this */
+  int attempt;               /**< 0 for the first send of this request */
+  int is_token_mint;         /**< 1 when this is the account-token mint, not the caller's request */
 } light_http_request;
 
 /** What the host must do next. */
@@ -89,8 +89,9 @@ typedef enum light_transport_failure {
  *         (client used after fork()); LIGHT_E_NOMEM; LIGHT_E_INTERNAL (no
  *         multipart boundary could be drawn).
  */
-LIGHT_EXTERN(light_status) light_exchange_new(light_client *client, const char *op_id, const light_params *params, light_exchange **out,
-                            light_error *err);
+LIGHT_EXTERN(light_status)
+light_exchange_new(light_client *client, const char *op_id, const light_params *params, light_exchange **out,
+                   light_error *err);
 
 /**
  * @brief As light_exchange_new() for the raw escape hatch (see light_request()).
@@ -98,8 +99,9 @@ LIGHT_EXTERN(light_status) light_exchange_new(light_client *client, const char *
  *         that is not letters, a path not starting with "/", path parameters,
  *         or both a body and a file.
  */
-LIGHT_EXTERN(light_status) light_exchange_new_raw(light_client *client, const char *method, const char *path,
-                                const light_params *params, light_exchange **out, light_error *err);
+LIGHT_EXTERN(light_status)
+light_exchange_new_raw(light_client *client, const char *method, const char *path, const light_params *params,
+                       light_exchange **out, light_error *err);
 
 /**
  * @brief Advance the state machine.
@@ -113,11 +115,13 @@ LIGHT_EXTERN(light_step) light_exchange_next(light_exchange *call, light_http_re
  * @p headers is the raw header block ("Name: value\r\n" lines; a status line
  * is tolerated and skipped).
  */
-LIGHT_EXTERN(void) light_exchange_feed_response(light_exchange *call, int status, const char *headers, size_t headers_len,
-                              const char *body, size_t body_len);
+LIGHT_EXTERN(void)
+light_exchange_feed_response(light_exchange *call, int status, const char *headers, size_t headers_len,
+                             const char *body, size_t body_len);
 
 /** @brief Feed a transport failure of the last SEND. @p detail may be NULL; it is copied. */
-LIGHT_EXTERN(void) light_exchange_feed_failure(light_exchange *call, light_transport_failure failure, const char *detail);
+LIGHT_EXTERN(void)
+light_exchange_feed_failure(light_exchange *call, light_transport_failure failure, const char *detail);
 
 /**
  * @brief Outcome once light_exchange_next() returned LIGHT_STEP_DONE.

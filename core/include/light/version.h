@@ -12,8 +12,7 @@
 #define LIGHT_VERSION_PATCH 0
 #define LIGHT_VERSION "0.1.0"
 /** Single comparable number: 0xMMmmpp. */
-#define LIGHT_VERSION_NUM \
-  ((LIGHT_VERSION_MAJOR << 16) | (LIGHT_VERSION_MINOR << 8) | LIGHT_VERSION_PATCH)
+#define LIGHT_VERSION_NUM ((LIGHT_VERSION_MAJOR << 16) | (LIGHT_VERSION_MINOR << 8) | LIGHT_VERSION_PATCH)
 
 #ifdef __cplusplus
 extern "C" {

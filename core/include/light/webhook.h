@@ -67,8 +67,9 @@ LIGHT_EXTERN(const char *) light_event_at(size_t i);
  *         negative timestamp), LIGHT_E_INTERNAL (OpenSSL failure).
  * Thread safety: any thread.
  */
-LIGHT_EXTERN(light_status) light_webhook_sign(const void *payload, size_t payload_len, const char *secret, size_t secret_len,
-                                int64_t timestamp, char *out, size_t out_size);
+LIGHT_EXTERN(light_status)
+light_webhook_sign(const void *payload, size_t payload_len, const char *secret, size_t secret_len, int64_t timestamp,
+                   char *out, size_t out_size);
 
 /**
  * @brief Verify a signature header against @p payload with any of @p secrets.
@@ -83,9 +84,9 @@ LIGHT_EXTERN(light_status) light_webhook_sign(const void *payload, size_t payloa
  *         (OpenSSL's SHA-256 or HMAC failed).
  * Thread safety: any thread.
  */
-LIGHT_EXTERN(light_status) light_webhook_verify(const void *payload, size_t payload_len, const char *header,
-                                  const char *const *secrets, size_t n_secrets, int64_t tolerance_s, int64_t now,
-                                  light_error *err);
+LIGHT_EXTERN(light_status)
+light_webhook_verify(const void *payload, size_t payload_len, const char *header, const char *const *secrets,
+                     size_t n_secrets, int64_t tolerance_s, int64_t now, light_error *err);
 
 /**
  * @brief Parse an event envelope {uuid, created_at, api_version, event, data}.
@@ -93,7 +94,8 @@ LIGHT_EXTERN(light_status) light_webhook_verify(const void *payload, size_t payl
  * @param[out] out caller owns; free with cJSON_Delete().
  * @return LIGHT_OK, LIGHT_E_DECODE (not JSON / not an envelope), LIGHT_E_NOMEM.
  */
-LIGHT_EXTERN(light_status) light_webhook_parse_event(const void *payload, size_t payload_len, cJSON **out, light_error *err);
+LIGHT_EXTERN(light_status)
+light_webhook_parse_event(const void *payload, size_t payload_len, cJSON **out, light_error *err);
 
 /**
  * @brief verify + parse in one call (what the bindings' `verify` does).
@@ -102,9 +104,9 @@ LIGHT_EXTERN(light_status) light_webhook_parse_event(const void *payload, size_t
  *         light_webhook_verify(); LIGHT_E_DECODE and LIGHT_E_NOMEM as
  *         light_webhook_parse_event().
  */
-LIGHT_EXTERN(light_status) light_webhook_construct_event(const void *payload, size_t payload_len, const char *header,
-                                           const char *const *secrets, size_t n_secrets, int64_t tolerance_s,
-                                           int64_t now, cJSON **out, light_error *err);
+LIGHT_EXTERN(light_status)
+light_webhook_construct_event(const void *payload, size_t payload_len, const char *header, const char *const *secrets,
+                              size_t n_secrets, int64_t tolerance_s, int64_t now, cJSON **out, light_error *err);
 
 #ifdef __cplusplus
 }
