@@ -89,7 +89,7 @@ static void submit_one(bench *b) {
   p.n_path_params = 1;
   light_error err = LIGHT_ERROR_INIT;
   b->to_submit--;
-  if (light_engine_submit(b->e, b->c, "get_app_account", &p, on_done, b, NULL, &err) != LIGHT_OK) {
+  if (light_engine_submit(NULL, b->e, b->c, "get_app_account", &p, on_done, b, &err) != LIGHT_OK) {
     fprintf(stderr, "submit: %s\n", err.message ? err.message : "?");
     b->failed++;
     b->done++;
@@ -112,7 +112,7 @@ int main(int argc, char **argv) {
   int limited = strstr(buf, "\"rate_limit\":true") || strstr(buf, "\"rate_limit\": true");
   admin(url, "POST", "/_sandbox/config", "{\"rate_limit\": false}", buf);
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.base_url = url;
   o.app_token = tok;
   o.ca_file = getenv("LIGHT_SANDBOX_CA_FILE");
@@ -131,7 +131,7 @@ int main(int argc, char **argv) {
   light_params cp = LIGHT_PARAMS_INIT;
   cp.body = body;
   light_response *resp = NULL;
-  if (light_call(c, "create_account", &cp, &resp, &err) != LIGHT_OK) {
+  if (light_call(&resp, c, "create_account", &cp, &err) != LIGHT_OK) {
     fprintf(stderr, "create_account: %s\n", err.message ? err.message : "?");
     return 1;
   }
@@ -179,7 +179,7 @@ int main(int argc, char **argv) {
   t0 = now_us();
   for (int i = 0; i < n; i++) {
     resp = NULL;
-    if (light_call(c, "get_app_account", &p, &resp, &err) != LIGHT_OK) blocking_failed++;
+    if (light_call(&resp, c, "get_app_account", &p, &err) != LIGHT_OK) blocking_failed++;
     light_response_free(resp);
   }
   double blocking_s = (double)(now_us() - t0) / 1e6;

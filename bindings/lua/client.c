@@ -154,7 +154,7 @@ static int l_client_new(lua_State *L) {
   }
   if (!lua_istable(L, 1)) return light_lua__push_invalid(L, "options", "light.new expects an options table");
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.abort_check = abort_check;
   double d;
   int present = 0;
@@ -244,7 +244,7 @@ static int l_for_account(lua_State *L) {
   if (lua_type(L, 2) != LUA_TSTRING) return light_lua__push_invalid(L, "account_uuid", "account_uuid must be a string");
   light_lua_client *child = push_client(L);
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_client_for_account(c->client, lua_tostring(L, 2), &child->client, &err);
+  light_status st = light_client_for_account(&child->client, c->client, lua_tostring(L, 2), &err);
   if (st != LIGHT_OK) {
     int n = light_lua__push_error(L, &err);
     light_error_clear(&err);
@@ -425,7 +425,7 @@ static int l_call(lua_State *L) {
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   int armed = interrupt_arm(L);
-  light_status st = light_call(c->client, lua_tostring(L, 2), &a.params, &resp, &err);
+  light_status st = light_call(&resp, c->client, lua_tostring(L, 2), &a.params, &err);
   if (interrupt_disarm(armed)) {
     light_response_free(resp);
     light_error_clear(&err);
@@ -461,7 +461,7 @@ static int l_request(lua_State *L) {
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   int armed = interrupt_arm(L);
-  light_status st = light_request(c->client, lua_tostring(L, 2), lua_tostring(L, 3), &a.params, &resp, &err);
+  light_status st = light_request(&resp, c->client, lua_tostring(L, 2), lua_tostring(L, 3), &a.params, &err);
   light_lua__args_free(&a);
   if (interrupt_disarm(armed)) {
     light_response_free(resp);

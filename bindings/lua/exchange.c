@@ -76,8 +76,8 @@ static int new_exchange(lua_State *L, int raw) {
 
   light_error err = LIGHT_ERROR_INIT;
   light_status st =
-      raw ? light_exchange_new_raw(c->client, lua_tostring(L, 2), lua_tostring(L, 3), &a.params, &e->x, &err)
-          : light_exchange_new(c->client, lua_tostring(L, 2), &a.params, &e->x, &err);
+      raw ? light_exchange_new_raw(&e->x, c->client, lua_tostring(L, 2), lua_tostring(L, 3), &a.params, &err)
+          : light_exchange_new(&e->x, c->client, lua_tostring(L, 2), &a.params, &err);
   if (st != LIGHT_OK) {
     light_lua__args_free(&a);
     n = light_lua__push_error(L, &err);
@@ -103,7 +103,7 @@ static int l_next(lua_State *L) {
   light_http_request req;
   long delay = 0;
   memset(&req, 0, sizeof req);
-  light_step s = light_exchange_next(e->x, &req, &delay);
+  light_step s = light_exchange_next(&req, &delay, e->x);
   switch (s) {
   case LIGHT_STEP_SEND:
     lua_pushliteral(L, "send");
@@ -180,7 +180,7 @@ static int l_finish(lua_State *L) {
   if (!e->x) return closed_error(L);
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_exchange_finish(e->x, &resp, &err);
+  light_status st = light_exchange_finish(&resp, e->x, &err);
   int n;
   if (st != LIGHT_OK) {
     n = light_lua__push_error(L, &err);

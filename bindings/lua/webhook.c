@@ -71,7 +71,7 @@ static int l_verify(lua_State *L) {
   if (n) return n;
   cJSON *ev = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_webhook_construct_event(payload, len, header, s.v, s.n, tol, now, &ev, &err);
+  light_status st = light_webhook_construct_event(&ev, payload, len, header, s.v, s.n, tol, now, &err);
   if (st != LIGHT_OK) {
     n = light_lua__push_error(L, &err);
     light_error_clear(&err);
@@ -114,7 +114,7 @@ static int l_sign(lua_State *L) {
     ts = (int64_t)lua_tonumber(L, 3);
   }
   char out[LIGHT_SIGNATURE_MAX];
-  light_status st = light_webhook_sign(payload, len, secret, slen, ts, out, sizeof out);
+  light_status st = light_webhook_sign(out, sizeof out, payload, len, secret, slen, ts);
   if (st != LIGHT_OK) {
     light_error e = LIGHT_ERROR_INIT;
     e.code = st;
@@ -134,7 +134,7 @@ static int l_parse_event(lua_State *L) {
   const char *payload = lua_tolstring(L, 1, &len);
   cJSON *ev = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_webhook_parse_event(payload, len, &ev, &err);
+  light_status st = light_webhook_parse_event(&ev, payload, len, &err);
   if (st != LIGHT_OK) {
     int n = light_lua__push_error(L, &err);
     light_error_clear(&err);

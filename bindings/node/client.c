@@ -205,10 +205,10 @@ static light_status start_call(light_node_call *k, light_error *err) {
     return LIGHT_E_STATE;
   }
   if (k->op_id[0])
-    st = light_engine_submit(e->engine, k->c->client, k->op_id, &k->a.params, on_done, k, &k->handle, err);
+    st = light_engine_submit(&k->handle, e->engine, k->c->client, k->op_id, &k->a.params, on_done, k, err);
   else
     st =
-        light_engine_submit_raw(e->engine, k->c->client, k->method, k->path, &k->a.params, on_done, k, &k->handle, err);
+        light_engine_submit_raw(&k->handle, e->engine, k->c->client, k->method, k->path, &k->a.params, on_done, k, err);
   if (st != LIGHT_OK) return st;
   e->inflight++;
   k->queued = 0;
@@ -691,7 +691,7 @@ static napi_value js_construct(napi_env env, napi_callback_info info) {
     return wrap(env, self, lc);
   }
   light_client_options opts;
-  light_client_options_init(&opts);
+  light_client_options_init(&opts, LIGHT_CLIENT_OPTIONS_VERSION);
   char *strs[8] = {NULL};
   int ns = 0;
   if (t == napi_object) {
@@ -768,7 +768,7 @@ static napi_value js_for_account(napi_env env, napi_callback_info info) {
     return NULL;
   }
   light_client *ac = NULL;
-  light_status st = light_client_for_account(c->client, uuid, &ac, &err);
+  light_status st = light_client_for_account(&ac, c->client, uuid, &err);
   free(uuid);
   if (st != LIGHT_OK) {
     light_node__throw_error(env, &err);

@@ -147,7 +147,7 @@ napi_value light_node__webhook_verify(napi_env env, napi_callback_info info) {
   cJSON *event = NULL;
   light_error err = LIGHT_ERROR_INIT;
   light_status st =
-      light_webhook_construct_event(payload.data, payload.len, header, secrets, got, tolerance, now, &event, &err);
+      light_webhook_construct_event(&event, payload.data, payload.len, header, secrets, got, tolerance, now, &err);
   for (uint32_t k = 0; k < got; k++) {
     /* secrets are wiped before release */
     if (arena[k]) {
@@ -189,7 +189,7 @@ napi_value light_node__webhook_sign(napi_env env, napi_callback_info info) {
   int64_t ts = (int64_t)num_arg(env, argv[2], -1);
   char out[LIGHT_SIGNATURE_MAX];
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_webhook_sign(payload.data, payload.len, secret, slen, ts, out, sizeof out);
+  light_status st = light_webhook_sign(out, sizeof out, payload.data, payload.len, secret, slen, ts);
   OPENSSL_cleanse(secret, slen);
   free(secret);
   free(payload.owned);

@@ -155,7 +155,7 @@ static PyObject *client_new(PyTypeObject *type, PyObject *args, PyObject *kwds) 
                                    &margin, &fake))
     return NULL;
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.abort_check = abort_check;
   int irate = 0, iinsecure = 0, margin_s = -1;
   if (opt_str(app, "app_token", &o.app_token) < 0 || opt_str(acct, "account_token", &o.account_token) < 0 ||
@@ -362,7 +362,7 @@ static PyObject *client_call(lpy_client *self, PyObject *args, PyObject *kwds) {
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   light_status rc;
-  Py_BEGIN_ALLOW_THREADS rc = light_call(cl, op_id, &p.p, &resp, &err);
+  Py_BEGIN_ALLOW_THREADS rc = light_call(&resp, cl, op_id, &p.p, &err);
   Py_END_ALLOW_THREADS lpy_client_release(self);
   PyObject *out = call_outcome(st, rc, resp, &err, p.query, paginated);
   light_response_free(resp);
@@ -390,7 +390,7 @@ static PyObject *client_request(lpy_client *self, PyObject *args, PyObject *kwds
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   light_status rc;
-  Py_BEGIN_ALLOW_THREADS rc = light_request(cl, method, path, &p.p, &resp, &err);
+  Py_BEGIN_ALLOW_THREADS rc = light_request(&resp, cl, method, path, &p.p, &err);
   Py_END_ALLOW_THREADS lpy_client_release(self);
   PyObject *out = call_outcome(st, rc, resp, &err, NULL, 0);
   light_response_free(resp);
@@ -412,7 +412,7 @@ static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
     return NULL;
   }
   light_error err = LIGHT_ERROR_INIT;
-  light_status rc = light_client_for_account(cl, uuid, &child->client, &err);
+  light_status rc = light_client_for_account(&child->client, cl, uuid, &err);
   lpy_client_release(self);
   if (rc != LIGHT_OK) {
     lpy_raise(lpy_state_from_type(tp), rc, &err);

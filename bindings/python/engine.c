@@ -299,9 +299,9 @@ static PyObject *engine_submit_common(lpy_engine *e, lpy_client *client, const c
   Py_INCREF(r); /* the engine's reference, dropped in on_done */
   r->pending = 1;
   if (op_id)
-    rc = light_engine_submit(e->engine, cl, op_id, &p.p, on_done, r, &r->handle, &err);
+    rc = light_engine_submit(&r->handle, e->engine, cl, op_id, &p.p, on_done, r, &err);
   else
-    rc = light_engine_submit_raw(e->engine, cl, method, path, &p.p, on_done, r, &r->handle, &err);
+    rc = light_engine_submit_raw(&r->handle, e->engine, cl, method, path, &p.p, on_done, r, &err);
   lpy_params_clear(&p);
   if (rc != LIGHT_OK) {
     r->pending = 0;

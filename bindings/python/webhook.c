@@ -119,7 +119,7 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   light_error err = LIGHT_ERROR_INIT;
   cJSON *event = NULL;
   light_status rc =
-      parse ? light_webhook_construct_event(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &event,
+      parse ? light_webhook_construct_event(&event, data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now,
                                             &err)
             : light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
   Py_DECREF(keep);
@@ -161,7 +161,7 @@ static PyObject *webhook_sign(PyObject *module, PyObject *args, PyObject *kwds) 
   Py_ssize_t len;
   if (payload_of(payload, &keep, &data, &len) < 0) return NULL;
   char out[LIGHT_SIGNATURE_MAX];
-  light_status rc = light_webhook_sign(data, (size_t)len, secret, (size_t)secret_len, t, out, sizeof out);
+  light_status rc = light_webhook_sign(out, sizeof out, data, (size_t)len, secret, (size_t)secret_len, t);
   Py_DECREF(keep);
   if (rc == LIGHT_E_INVALID_ARGUMENT)
     return PyErr_Format(PyExc_ValueError, "sign(): secret must be non-empty and timestamp >= 0");

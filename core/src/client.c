@@ -25,16 +25,26 @@ static light_log_level log_level_from_env(void) {
   return LIGHT_LOG_OFF;
 }
 
-void light_client_options_init(light_client_options *opts) {
-  if (!opts) return;
+light_status light_client_options_init(light_client_options *opts, unsigned version) {
+  if (!opts) return LIGHT_E_INVALID_ARGUMENT;
+  if (version == 0 || version > LIGHT_CLIENT_OPTIONS_VERSION) return LIGHT_E_INVALID_ARGUMENT;
   memset(opts, 0, sizeof *opts);
-  opts->version = LIGHT_CLIENT_OPTIONS_VERSION;
+  opts->version = version;
   const char *tok = getenv("LIGHT_APP_TOKEN");
   opts->app_token = (tok && *tok) ? tok : NULL;
   const char *url = getenv("LIGHT_BASE_URL");
   opts->base_url = (url && *url) ? url : NULL;
   opts->max_retries = 2;
   opts->log_level = log_level_from_env();
+  return LIGHT_OK;
+}
+
+light_status light_params_init(light_params *params, unsigned version) {
+  if (!params || version == 0 || version > LIGHT_PARAMS_VERSION) return LIGHT_E_INVALID_ARGUMENT;
+  const light_params init = LIGHT_PARAMS_INIT;
+  *params = init;
+  params->version = version;
+  return LIGHT_OK;
 }
 
 /* ---- validation -------------------------------------------------------- */
@@ -198,11 +208,13 @@ light_status light_client_new(light_client **out, const light_client_options *op
   if (!out) return invalid(err, "out", "out is NULL");
   *out = NULL;
   if (!opts) {
-    light_client_options_init(&defaults);
+    light_client_options_init(&defaults, LIGHT_CLIENT_OPTIONS_VERSION);
     opts = &defaults;
   }
-  if (opts->version > LIGHT_CLIENT_OPTIONS_VERSION)
-    return invalid(err, "version", "light_client_options.version is newer than this library");
+  if (opts->version == 0 || opts->version > LIGHT_CLIENT_OPTIONS_VERSION)
+    return invalid(err, "version",
+                   "light_client_options.version is 0 or newer than this library: initialise with "
+                   "light_client_options_init(&opts, LIGHT_CLIENT_OPTIONS_VERSION)");
   if (opts->app_token && *opts->app_token && !token_ok(opts->app_token))
     return invalid(err, "app_token", "app_token contains CR, LF, spaces or control characters");
   if (opts->account_token && *opts->account_token && !token_ok(opts->account_token))
@@ -245,7 +257,7 @@ void light_client_free(light_client *client) {
   free(client);
 }
 
-light_status light_client_for_account(light_client *app, const char *account_uuid, light_client **out,
+light_status light_client_for_account(light_client **out, light_client *app, const char *account_uuid,
                                       light_error *err) {
   if (!out) return invalid(err, "out", "out is NULL");
   *out = NULL;

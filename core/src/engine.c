@@ -309,7 +309,7 @@ static void step_request(light_engine *e, light_async_request *r) {
     light_http_request hr;
     long delay = 0;
     memset(&hr, 0, sizeof hr);
-    light_step s = light_exchange_next(r->x, &hr, &delay);
+    light_step s = light_exchange_next(&hr, &delay, r->x);
     switch (s) {
     case LIGHT_STEP_SEND:
       if (start_send(e, r, &hr) == 0) return;
@@ -331,7 +331,7 @@ static void step_request(light_engine *e, light_async_request *r) {
       }
       return;
     case LIGHT_STEP_DONE: {
-      light_status st = light_exchange_finish(r->x, &r->resp, &r->err);
+      light_status st = light_exchange_finish(&r->resp, r->x, &r->err);
       light_exchange_free(r->x);
       r->x = NULL;
       result_set(r, st);
@@ -499,25 +499,25 @@ static light_status submit_check(light_engine *e, light_client *client, light_do
   return LIGHT_OK;
 }
 
-light_status light_engine_submit(light_engine *engine, light_client *client, const char *op_id,
-                                 const light_params *params, light_done_cb done, void *ud, light_async_request **handle,
+light_status light_engine_submit(light_async_request **handle, light_engine *engine, light_client *client,
+                                 const char *op_id, const light_params *params, light_done_cb done, void *ud,
                                  light_error *err) {
   light_exchange *x = NULL;
   light_status st;
   if (handle) *handle = NULL;
   if ((st = submit_check(engine, client, done, err)) != LIGHT_OK) return st;
-  if ((st = light_exchange_new(client, op_id, params, &x, err)) != LIGHT_OK) return st;
+  if ((st = light_exchange_new(&x, client, op_id, params, err)) != LIGHT_OK) return st;
   return submit_common(engine, client, x, done, ud, handle, err);
 }
 
-light_status light_engine_submit_raw(light_engine *engine, light_client *client, const char *method, const char *path,
-                                     const light_params *params, light_done_cb done, void *ud,
-                                     light_async_request **handle, light_error *err) {
+light_status light_engine_submit_raw(light_async_request **handle, light_engine *engine, light_client *client,
+                                     const char *method, const char *path, const light_params *params,
+                                     light_done_cb done, void *ud, light_error *err) {
   light_exchange *x = NULL;
   light_status st;
   if (handle) *handle = NULL;
   if ((st = submit_check(engine, client, done, err)) != LIGHT_OK) return st;
-  if ((st = light_exchange_new_raw(client, method, path, params, &x, err)) != LIGHT_OK) return st;
+  if ((st = light_exchange_new_raw(&x, client, method, path, params, err)) != LIGHT_OK) return st;
   return submit_common(engine, client, x, done, ud, handle, err);
 }
 

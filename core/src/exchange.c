@@ -155,6 +155,11 @@ static light_status common_init(light_exchange *x, light_client *client, const l
   const light__options *sh = client->opt;
   x->client = client;
   x->err = (light_error)LIGHT_ERROR_INIT;
+  if (p->version == 0 || p->version > LIGHT_PARAMS_VERSION)
+    return invalid(err, "params",
+                   "light_params.version is 0 or newer than this library: initialise with "
+                   "LIGHT_PARAMS_INIT or light_params_init()%s",
+                   NULL);
   x->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : sh->timeout_ms;
   if (p->timeout_ms < 0) return invalid(err, "timeout_ms", "timeout_ms must not be negative%s", NULL);
   x->policy.max_retries = p->max_retries < 0 ? sh->max_retries : p->max_retries;
@@ -214,8 +219,8 @@ static light_status build_body_multipart(light_exchange *x, const light_file *fi
   return light__error_set(err, LIGHT_E_INTERNAL, LIGHT_ERR_LIGHT, "could not find a multipart boundary");
 }
 
-light_status light_exchange_new(light_client *client, const char *op_id, const light_params *params,
-                                light_exchange **out, light_error *err) {
+light_status light_exchange_new(light_exchange **out, light_client *client, const char *op_id,
+                                const light_params *params, light_error *err) {
   if (!out) return invalid(err, "out", "out is NULL%s", NULL);
   *out = NULL;
   if (!client) return invalid(err, "client", "client is NULL%s", NULL);
@@ -302,8 +307,8 @@ fail:
   return st;
 }
 
-light_status light_exchange_new_raw(light_client *client, const char *method, const char *path,
-                                    const light_params *params, light_exchange **out, light_error *err) {
+light_status light_exchange_new_raw(light_exchange **out, light_client *client, const char *method, const char *path,
+                                    const light_params *params, light_error *err) {
   if (!out) return invalid(err, "out", "out is NULL%s", NULL);
   *out = NULL;
   if (!client) return invalid(err, "client", "client is NULL%s", NULL);
@@ -425,7 +430,7 @@ static long limiter_wait(light_exchange *x, const char *account_key) {
   return light__rate_limit_acquire(x->client->rate_limit, account_key, light__mono_ms());
 }
 
-light_step light_exchange_next(light_exchange *x, light_http_request *req, long *delay_ms) {
+light_step light_exchange_next(light_http_request *req, long *delay_ms, light_exchange *x) {
   if (delay_ms) *delay_ms = 0;
   if (!x) return LIGHT_STEP_DONE;
   if (x->ph == PH_DONE) return LIGHT_STEP_DONE;
@@ -631,7 +636,7 @@ void light_exchange_feed_failure(light_exchange *x, light_transport_failure fail
   finish_with(x, st);
 }
 
-light_status light_exchange_finish(light_exchange *x, light_response **out, light_error *err) {
+light_status light_exchange_finish(light_response **out, light_exchange *x, light_error *err) {
   if (out) *out = NULL;
   if (!x) return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "exchange is NULL");
   if (x->ph != PH_DONE)

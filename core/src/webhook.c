@@ -96,8 +96,8 @@ static int hmac_sign(hmac_ctx *h, const char *key, size_t key_len, const char *t
   return ok ? 0 : -1;
 }
 
-light_status light_webhook_sign(const void *payload, size_t payload_len, const char *secret, size_t secret_len,
-                                int64_t timestamp, char *out, size_t out_size) {
+light_status light_webhook_sign(char *out, size_t out_size, const void *payload, size_t payload_len, const char *secret,
+                                size_t secret_len, int64_t timestamp) {
   static const char hex[] = "0123456789abcdef";
   if ((!payload && payload_len) || !secret || !secret_len || timestamp < 0 || !out) return LIGHT_E_INVALID_ARGUMENT;
   char ts[24];
@@ -231,7 +231,7 @@ static light_status envelope_error(light_error *err, const char *why) {
   return light__error_set(err, LIGHT_E_DECODE, LIGHT_ERR_DECODE, "webhook payload is not an event envelope: %s", why);
 }
 
-light_status light_webhook_parse_event(const void *payload, size_t payload_len, cJSON **out, light_error *err) {
+light_status light_webhook_parse_event(cJSON **out, const void *payload, size_t payload_len, light_error *err) {
   if (!out) {
     light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "out is NULL");
     if (err) err->param = "out";
@@ -261,11 +261,11 @@ light_status light_webhook_parse_event(const void *payload, size_t payload_len, 
   return LIGHT_OK;
 }
 
-light_status light_webhook_construct_event(const void *payload, size_t payload_len, const char *header,
+light_status light_webhook_construct_event(cJSON **out, const void *payload, size_t payload_len, const char *header,
                                            const char *const *secrets, size_t n_secrets, int64_t tolerance_s,
-                                           int64_t now, cJSON **out, light_error *err) {
+                                           int64_t now, light_error *err) {
   if (out) *out = NULL;
   light_status st = light_webhook_verify(payload, payload_len, header, secrets, n_secrets, tolerance_s, now, err);
   if (st != LIGHT_OK) return st;
-  return light_webhook_parse_event(payload, payload_len, out, err);
+  return light_webhook_parse_event(out, payload, payload_len, err);
 }

@@ -227,7 +227,7 @@ static int invoices(char *fig, size_t n) {
     p.query = query;
     light_response *resp = NULL;
     light_error err = LIGHT_ERROR_INIT;
-    if (light_call(s.acct, "list_invoices", &p, &resp, &err) != LIGHT_OK) {
+    if (light_call(&resp, s.acct, "list_invoices", &p, &err) != LIGHT_OK) {
       ex_fail("list_invoices: %s", err.message ? err.message : light_strerror(err.code));
       light_error_clear(&err);
       cJSON_Delete(query);
@@ -408,8 +408,8 @@ static int webhooks(char *fig, size_t n) {
     const char *body = ex_str(d, "body");
     light_error err = LIGHT_ERROR_INIT;
     cJSON *event = NULL;
-    if (light_webhook_construct_event(body, strlen(body), ex_str(d, "signature"), secrets, 1, 3600, (int64_t)time(NULL),
-                                      &event, &err) != LIGHT_OK) {
+    if (light_webhook_construct_event(&event, body, strlen(body), ex_str(d, "signature"), secrets, 1, 3600,
+                                      (int64_t)time(NULL), &err) != LIGHT_OK) {
       ex_fail("%s: signature refused (%s)", ex_str(d, "event"), light_signature_reason_name(err.signature_reason));
       light_error_clear(&err);
       cJSON_Delete(mine);

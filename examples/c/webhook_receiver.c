@@ -117,8 +117,8 @@ static void handle(int fd, const char *secret) {
   const char *secrets[] = {secret};
   light_error err = LIGHT_ERROR_INIT;
   cJSON *event = NULL;
-  if (light_webhook_construct_event(body, (size_t)length, has_sig ? signature : NULL, secrets, 1, 3600,
-                                    (int64_t)time(NULL), &event, &err) != LIGHT_OK) {
+  if (light_webhook_construct_event(&event, body, (size_t)length, has_sig ? signature : NULL, secrets, 1, 3600,
+                                    (int64_t)time(NULL), &err) != LIGHT_OK) {
     const char *reason = err.code == LIGHT_E_SIGNATURE ? light_signature_reason_name(err.signature_reason)
                                                        : light_error_kind_name(err.kind);
     char out[128];

@@ -20,7 +20,7 @@ static void test_options_init(void) {
   setenv("LIGHT_BASE_URL", "http://127.0.0.1:9", 1);
   setenv("LIGHT_LOG", "debug", 1);
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   CHECK_INT(o.version, LIGHT_CLIENT_OPTIONS_VERSION);
   CHECK_STR(o.app_token, "env_app_token");
   CHECK_STR(o.base_url, "http://127.0.0.1:9");
@@ -28,16 +28,16 @@ static void test_options_init(void) {
   CHECK_INT(o.max_retries, 2);
   CHECK(o.rate_limit == 0);
   setenv("LIGHT_LOG", "error", 1);
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   CHECK_INT(o.log_level, LIGHT_LOG_ERROR);
   unsetenv("LIGHT_APP_TOKEN");
   unsetenv("LIGHT_BASE_URL");
   unsetenv("LIGHT_LOG");
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   CHECK(o.app_token == NULL);
   CHECK(o.base_url == NULL);
   CHECK_INT(o.log_level, LIGHT_LOG_OFF);
-  light_client_options_init(NULL); /* NULL-safe */
+  light_client_options_init(NULL, LIGHT_CLIENT_OPTIONS_VERSION); /* NULL-safe */
 
   /* defaults applied by light_client_new */
   o.app_token = "t";
@@ -60,7 +60,7 @@ static void test_options_init(void) {
 
 static light_status try_new(const char *app, const char *acct, const char *url, const char *ua) {
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.app_token = app;
   o.account_token = acct;
   o.base_url = url;
@@ -107,24 +107,24 @@ static void test_validation(void) {
 
   /* for_account: needs an app token and a sane uuid */
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.account_token = "acct";
   o.base_url = "http://127.0.0.1:1";
   CHECK_INT(light_client_new(&c, &o, &err), LIGHT_OK);
   CHECK(light_client_can(c, LIGHT_AUTH_ACCOUNT));
   CHECK(!light_client_can(c, LIGHT_AUTH_APP));
   light_client *a = NULL;
-  CHECK_INT(light_client_for_account(c, "uuid", &a, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_for_account(&a, c, "uuid", &err), LIGHT_E_INVALID_ARGUMENT);
   CHECK(a == NULL);
   light_client_free(c);
   o.account_token = NULL;
   o.app_token = "tok";
   CHECK_INT(light_client_new(&c, &o, &err), LIGHT_OK);
-  CHECK_INT(light_client_for_account(c, "", &a, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_client_for_account(c, "..", &a, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_client_for_account(c, "a\r\nb", &a, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_client_for_account(c, NULL, &a, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_client_for_account(c, "acc-1", &a, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&a, c, "", &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_for_account(&a, c, "..", &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_for_account(&a, c, "a\r\nb", &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_for_account(&a, c, NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_for_account(&a, c, "acc-1", &err), LIGHT_OK);
   CHECK_STR(light_client_account_uuid(a), "acc-1");
   CHECK(light_client_can(a, LIGHT_AUTH_ACCOUNT));
   CHECK(!light_client_can(a, LIGHT_AUTH_APP));
@@ -140,7 +140,7 @@ static void test_validation(void) {
 static void expect_invalid(light_client *c, const char *op, const light_params *p, const char *what) {
   light_response *r = (light_response *)(uintptr_t)1;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_call(c, op, p, &r, &err);
+  light_status st = light_call(&r, c, op, p, &err);
   if (st != LIGHT_E_INVALID_ARGUMENT) fprintf(stderr, "expected INVALID_ARGUMENT for %s, got %d\n", what, st);
   CHECK_INT(st, LIGHT_E_INVALID_ARGUMENT);
   CHECK_INT(err.kind, LIGHT_ERR_INVALID_ARGUMENT);
@@ -153,7 +153,7 @@ static void test_call_validation(void) {
   light_client *app = th_client(NULL, NULL);
   light_client *acct = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, "00000000-0000-0000-0000-000000000000", &acct, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&acct, app, "00000000-0000-0000-0000-000000000000", &err), LIGHT_OK);
   light_params p = LIGHT_PARAMS_INIT;
   expect_invalid(app, "no_such_operation", NULL, "unknown op");
   expect_invalid(app, NULL, NULL, "NULL op");
@@ -194,13 +194,13 @@ static void test_call_validation(void) {
   expect_invalid(app, "list_accounts", &p, "nested query");
   /* raw request validation */
   light_response *r = NULL;
-  CHECK_INT(light_request(app, "GET", "/v1/app/x\r\nX-Evil: 1", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_request(app, "GET", "v1/app/accounts", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_request(app, "GE T", "/v1/app/accounts", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_request(app, "GET", "/v1/app/../../etc", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_request(app, "GET", "/v1/account", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_request(acct, "GET", "/v1/app/accounts", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_call(app, "list_accounts", NULL, NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_request(&r, app, "GET", "/v1/app/x\r\nX-Evil: 1", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_request(&r, app, "GET", "v1/app/accounts", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_request(&r, app, "GE T", "/v1/app/accounts", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_request(&r, app, "GET", "/v1/app/../../etc", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_request(&r, app, "GET", "/v1/account", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_request(&r, acct, "GET", "/v1/app/accounts", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_call(NULL, app, "list_accounts", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
   light_error_clear(&err);
   cJSON_Delete(arr);
   cJSON_Delete(body);
@@ -258,7 +258,7 @@ static light_response *call_op(light_client *c, const char *op_id, const char *c
   th_clear_journal();
   light_response *r = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_call(c, op_id, &p, &r, &err);
+  light_status st = light_call(&r, c, op_id, &p, &err);
   if (st != LIGHT_OK && st != LIGHT_E_API) {
     fprintf(stderr, "%s: unexpected status %d (%s)\n", op_id, st, err.message ? err.message : "");
     CHECK(st == LIGHT_OK || st == LIGHT_E_API);
@@ -331,7 +331,7 @@ static void test_invoice_pages(light_client *ac) {
     p.query = query;
     light_response *r = NULL;
     light_error err = LIGHT_ERROR_INIT;
-    if (light_call(ac, "list_invoices", &p, &r, &err) != LIGHT_OK) {
+    if (light_call(&r, ac, "list_invoices", &p, &err) != LIGHT_OK) {
       fprintf(stderr, "list_invoices: %s\n", err.message ? err.message : "?");
       CHECK(0);
       light_error_clear(&err);
@@ -399,7 +399,7 @@ static void test_all_operations(void) {
   /* --- account token (minted by the core): a whole enrollment --- */
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac, app, uuid, &err), LIGHT_OK);
   CHECK(call_drop(ac, "get_account", NULL, 0, NULL, NULL));
   CHECK(call_drop(ac, "account_address_search", NULL, 0, "{\"query\":\"456 Elm\"}", NULL));
   CHECK(call_drop(ac, "esi_id_search", NULL, 0, "{\"esi_id\":\"10443720000000001\"}", NULL));
@@ -529,7 +529,7 @@ static void test_raw_request(void) {
   light_params p = LIGHT_PARAMS_INIT;
   p.query = q;
   th_clear_journal();
-  CHECK_INT(light_request(app, "get", "/v1/app/accounts", &p, &r, &err), LIGHT_OK);
+  CHECK_INT(light_request(&r, app, "get", "/v1/app/accounts", &p, &err), LIGHT_OK);
   CHECK_INT(light_response_status(r), 200);
   CHECK(cJSON_IsObject(light_response_json(r)));
   size_t n = 0;
@@ -555,7 +555,7 @@ static void test_raw_request(void) {
   cJSON_Delete(j);
 
   /* unknown path → 404 NotFoundError with the body kept */
-  CHECK_INT(light_request(app, "GET", "/v1/app/no-such-thing", NULL, &r, &err), LIGHT_E_API);
+  CHECK_INT(light_request(&r, app, "GET", "/v1/app/no-such-thing", NULL, &err), LIGHT_E_API);
   CHECK_INT(err.http_status, 404);
   CHECK_INT(err.kind, LIGHT_ERR_NOT_FOUND);
   CHECK(err.body != NULL);
@@ -567,7 +567,7 @@ static void test_raw_request(void) {
   p = (light_params)LIGHT_PARAMS_INIT;
   p.body = b;
   th_clear_journal();
-  CHECK_INT(light_request(app, "POST", "/v1/app/accounts", &p, &r, &err), LIGHT_OK);
+  CHECK_INT(light_request(&r, app, "POST", "/v1/app/accounts", &p, &err), LIGHT_OK);
   CHECK(find_str(light_response_json(r), "uuid") != NULL);
   light_response_free(r);
   j = th_journal();
@@ -595,7 +595,7 @@ static void test_pagination(void) {
     p.query = query;
     light_response *r = NULL;
     light_error err = LIGHT_ERROR_INIT;
-    if (light_call(app, "list_accounts", &p, &r, &err) != LIGHT_OK) {
+    if (light_call(&r, app, "list_accounts", &p, &err) != LIGHT_OK) {
       fprintf(stderr, "list_accounts: %s\n", err.message ? err.message : "?");
       CHECK(0);
       light_error_clear(&err);
@@ -698,14 +698,14 @@ static void test_log_redaction(void) {
   CHECK(uuid != NULL);
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_client_for_account(app, uuid ? uuid : "x", &ac, &err);
+  light_client_for_account(&ac, app, uuid ? uuid : "x", &err);
   light_response *r = NULL;
-  CHECK_INT(light_call(ac, "get_account", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_call(&r, ac, "get_account", NULL, &err), LIGHT_OK);
   light_response_free(r);
   cJSON *q = obj("{\"year\":2030,\"secret_value\":\"s3cr3t-query-value\"}");
   light_params p = LIGHT_PARAMS_INIT;
   p.query = q;
-  light_request(app, "GET", "/v1/app/accounts", &p, &r, &err);
+  light_request(&r, app, "GET", "/v1/app/accounts", &p, &err);
   light_response_free(r);
   light_error_clear(&err);
   /* the account token the core minted, read from the shared cache */
@@ -737,12 +737,12 @@ static void test_fork(void) {
   light_client *app = th_client(NULL, NULL);
   light_response *r = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_call(app, "list_accounts", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_call(&r, app, "list_accounts", NULL, &err), LIGHT_OK);
   light_response_free(r);
   fflush(NULL);
   pid_t pid = fork();
   if (pid == 0) {
-    light_status st = light_call(app, "list_accounts", NULL, &r, &err);
+    light_status st = light_call(&r, app, "list_accounts", NULL, &err);
     int ok = st == LIGHT_E_STATE && err.message && strstr(err.message, "fork") != NULL;
     _exit(ok ? 0 : 1);
   }
@@ -750,7 +750,7 @@ static void test_fork(void) {
   waitpid(pid, &status, 0);
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   /* the parent keeps working */
-  CHECK_INT(light_call(app, "list_accounts", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_call(&r, app, "list_accounts", NULL, &err), LIGHT_OK);
   light_response_free(r);
   light_error_clear(&err);
   light_client_free(app);

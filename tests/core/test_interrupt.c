@@ -72,7 +72,7 @@ static light_status call(light_client *c, const char *op, const char *body_json,
   cJSON *body = body_json ? cJSON_Parse(body_json) : NULL;
   p.body = body;
   light_response *r = NULL;
-  light_status st = light_call(c, op, &p, &r, err);
+  light_status st = light_call(&r, c, op, &p, err);
   light_response_free(r);
   cJSON_Delete(body);
   return st;
@@ -199,8 +199,8 @@ static void test_mint_wait(light_client *app, abort_state *a) {
            DELAY_S, uuid);
   th_fault(f);
   light_client *ac1 = NULL, *ac2 = NULL;
-  CHECK_INT(light_client_for_account(app, uuid, &ac1, &err), LIGHT_OK);
-  CHECK_INT(light_client_for_account(app, uuid, &ac2, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac1, app, uuid, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac2, app, uuid, &err), LIGHT_OK);
   /* the holder's abort check never fires: it runs on another thread */
   holder_arg h = {ac1, LIGHT_E_INTERNAL};
   pthread_t t;

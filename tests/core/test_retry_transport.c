@@ -24,7 +24,7 @@ static light_status call(light_client *c, const char *op, const char *body_json,
   p.body = b;
   p.max_retries = max_retries;
   p.timeout_ms = timeout_ms;
-  light_status st = light_call(c, op, &p, r, err);
+  light_status st = light_call(r, c, op, &p, err);
   cJSON_Delete(b);
   return st;
 }
@@ -150,7 +150,7 @@ static void test_connection_refused(void) {
   char url[64];
   snprintf(url, sizeof url, "http://127.0.0.1:%d", closed_port());
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.base_url = url;
   o.app_token = "app_token_for_refused";
   o.retry_base_s = 0.01;
@@ -270,7 +270,7 @@ static void test_tls(void) {
     return;
   }
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.base_url = tls;
   o.app_token = th_env("LIGHT_SANDBOX_APP_TOKEN");
   o.ca_file = th_env("LIGHT_SANDBOX_CA_FILE");
@@ -278,13 +278,13 @@ static void test_tls(void) {
   light_error err = LIGHT_ERROR_INIT;
   light_response *r = NULL;
   CHECK_INT(light_client_new(&c, &o, &err), LIGHT_OK);
-  CHECK_INT(light_call(c, "list_accounts", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_call(&r, c, "list_accounts", NULL, &err), LIGHT_OK);
   light_response_free(r);
   light_client_free(c);
   /* without the sandbox CA: verification fails, never retried, never skipped silently */
   o.ca_file = NULL;
   CHECK_INT(light_client_new(&c, &o, &err), LIGHT_OK);
-  CHECK_INT(light_call(c, "list_accounts", NULL, &r, &err), LIGHT_E_CONNECTION);
+  CHECK_INT(light_call(&r, c, "list_accounts", NULL, &err), LIGHT_E_CONNECTION);
   CHECK_INT(err.kind, LIGHT_ERR_CONNECTION);
   CHECK_INT(err.retries, 0);
   fprintf(stderr, "TLS without CA: %s\n", err.message ? err.message : "");
@@ -292,7 +292,7 @@ static void test_tls(void) {
   /* explicit opt-out (loopback tests only) */
   o.insecure_skip_verify = 1;
   CHECK_INT(light_client_new(&c, &o, &err), LIGHT_OK);
-  CHECK_INT(light_call(c, "list_accounts", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_call(&r, c, "list_accounts", NULL, &err), LIGHT_OK);
   light_response_free(r);
   light_client_free(c);
   light_error_clear(&err);

@@ -33,7 +33,7 @@ static void *run_job(void *ud) {
     p.n_path_params = j->npp;
     light_response *r = NULL;
     light_error err = LIGHT_ERROR_INIT;
-    if (light_call(j->c, j->op, &p, &r, &err) == LIGHT_OK && light_response_json(r))
+    if (light_call(&r, j->c, j->op, &p, &err) == LIGHT_OK && light_response_json(r))
       j->ok++;
     else if (j->ok + 5 > i) /* report the first few failures only */
       fprintf(stderr, "%s: %s\n", j->op, err.message ? err.message : "?");
@@ -103,7 +103,7 @@ int main(void) {
   if (!uuid) TEST_MAIN_END();
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac, app, uuid, &err), LIGHT_OK);
   const char *pp[] = {uuid};
   int total = th_scaled(2000, 80);
   int before = connections();

@@ -115,19 +115,26 @@ typedef struct light_client_options {
 } light_client_options;
 
 /**
- * @brief Fill @p opts with defaults, reading LIGHT_APP_TOKEN, LIGHT_BASE_URL and
+ * @brief Fill @p opts with defaults for struct version @p version (pass
+ * ::LIGHT_CLIENT_OPTIONS_VERSION), reading LIGHT_APP_TOKEN, LIGHT_BASE_URL and
  * LIGHT_LOG from the environment (pointers into the environment: copy or use
- * before changing it). NULL-safe.
+ * before changing it).
+ *
+ * The version is the layout the caller was compiled against: a library that
+ * does not know it refuses, instead of writing past a smaller struct.
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (opts NULL, or @p version 0 or
+ *         newer than this library's ::LIGHT_CLIENT_OPTIONS_VERSION; opts is
+ *         left untouched then).
  */
-LIGHT_EXTERN(void) light_client_options_init(light_client_options *opts);
+LIGHT_EXTERN(light_status) light_client_options_init(light_client_options *opts, unsigned version);
 
 /**
  * @brief Create a client.
  * @param[out] out  new client; caller owns it and frees it with light_client_free().
  * @param opts      options (copied); NULL = defaults from the environment.
  * @param err       filled on failure.
- * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (out NULL, options version newer
- *         than the library, bad URL, CR/LF in a token or header value, no
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (out NULL, options version 0 or
+ *         newer than the library, bad URL, CR/LF in a token or header value, no
  *         token at all, negative timeout or rate); LIGHT_E_NOMEM;
  *         LIGHT_E_INTERNAL (curl_global_init failed).
  * Thread safety: any thread; performs no I/O.
@@ -154,7 +161,7 @@ LIGHT_EXTERN(void) light_client_free(light_client *client);
  *         created in another process, i.e. used after fork()); LIGHT_E_NOMEM.
  */
 LIGHT_EXTERN(light_status)
-light_client_for_account(light_client *app, const char *account_uuid, light_client **out, light_error *err);
+light_client_for_account(light_client **out, light_client *app, const char *account_uuid, light_error *err);
 
 /** @brief 1 when the client can call @p auth operations (has that kind of credential). */
 LIGHT_EXTERN(int) light_client_can(const light_client *client, light_auth_kind auth);
@@ -178,7 +185,10 @@ typedef struct light_file {
  * Per-call parameters. Every pointer is borrowed for the duration of the call
  * (for the async engine: until light_engine_submit() returns; it copies).
  */
+#define LIGHT_PARAMS_VERSION 1
+
 typedef struct light_params {
+  unsigned version;               /**< ::LIGHT_PARAMS_VERSION (LIGHT_PARAMS_INIT sets it) */
   const char *const *path_params; /**< values in the operation's path_params order */
   size_t n_path_params;
   const cJSON *query;     /**< object of scalars (string/number/bool); NULL = none */
@@ -188,8 +198,17 @@ typedef struct light_params {
   int max_retries;        /**< per-call override, -1 = client's */
 } light_params;
 
+/** Static initialiser of a ::light_params of this version. */
 #define LIGHT_PARAMS_INIT \
-  { NULL, 0, NULL, NULL, NULL, 0, -1 }
+  { LIGHT_PARAMS_VERSION, NULL, 0, NULL, NULL, NULL, 0, -1 }
+
+/**
+ * @brief Fill @p params with LIGHT_PARAMS_INIT for struct version @p version
+ * (pass ::LIGHT_PARAMS_VERSION).
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (params NULL, or @p version 0 or
+ *         newer than this library's ::LIGHT_PARAMS_VERSION).
+ */
+LIGHT_EXTERN(light_status) light_params_init(light_params *params, unsigned version);
 
 /**
  * @brief cJSON_Delete() after overwriting every string value and object key
@@ -221,7 +240,7 @@ LIGHT_EXTERN(void) light_json_delete_wiped(cJSON *json);
  *         boundary could be drawn).
  */
 LIGHT_EXTERN(light_status)
-light_call(light_client *client, const char *op_id, const light_params *params, light_response **out, light_error *err);
+light_call(light_response **out, light_client *client, const char *op_id, const light_params *params, light_error *err);
 
 /**
  * @brief Raw escape hatch: any method and path (e.g. "/v1/app/new-thing"),
@@ -233,8 +252,8 @@ light_call(light_client *client, const char *op_id, const light_params *params, 
  *         both a body and a file.
  */
 LIGHT_EXTERN(light_status)
-light_request(light_client *client, const char *method, const char *path, const light_params *params,
-              light_response **out, light_error *err);
+light_request(light_response **out, light_client *client, const char *method, const char *path,
+              const light_params *params, light_error *err);
 
 /** @brief HTTP status of the final attempt. */
 LIGHT_EXTERN(int) light_response_status(const light_response *resp);

@@ -8,15 +8,15 @@
  * and hosts with their own I/O (nginx subrequests in the Lua binding) all do
  * the same loop:
  *
- *     light_exchange *c; light_exchange_new(client, "get_account", &params, &c, &err);
+ *     light_exchange *c; light_exchange_new(&c, client, "get_account", &params, &err);
  *     for (;;) {
  *       light_http_request req; long delay;
- *       light_step s = light_exchange_next(c, &req, &delay);
+ *       light_step s = light_exchange_next(&req, &delay, c);
  *       if (s == LIGHT_STEP_DONE) break;
  *       if (s == LIGHT_STEP_WAIT || s == LIGHT_STEP_WAIT_TOKEN) { sleep(delay); continue; }
  *       ...perform req... then light_exchange_feed_response() or light_exchange_feed_failure()
  *     }
- *     st = light_exchange_finish(c, &resp, &err); light_exchange_free(c);
+ *     st = light_exchange_finish(&resp, c, &err); light_exchange_free(c);
  *
  * A call may issue more than one HTTP request (a token mint before the real
  * request, a re-mint after a 401, retries). Thread rule: one light_call is
@@ -90,7 +90,7 @@ typedef enum light_transport_failure {
  *         multipart boundary could be drawn).
  */
 LIGHT_EXTERN(light_status)
-light_exchange_new(light_client *client, const char *op_id, const light_params *params, light_exchange **out,
+light_exchange_new(light_exchange **out, light_client *client, const char *op_id, const light_params *params,
                    light_error *err);
 
 /**
@@ -100,15 +100,15 @@ light_exchange_new(light_client *client, const char *op_id, const light_params *
  *         or both a body and a file.
  */
 LIGHT_EXTERN(light_status)
-light_exchange_new_raw(light_client *client, const char *method, const char *path, const light_params *params,
-                       light_exchange **out, light_error *err);
+light_exchange_new_raw(light_exchange **out, light_client *client, const char *method, const char *path,
+                       const light_params *params, light_error *err);
 
 /**
  * @brief Advance the state machine.
  * @param[out] req      filled when LIGHT_STEP_SEND is returned.
  * @param[out] delay_ms filled for LIGHT_STEP_WAIT / LIGHT_STEP_WAIT_TOKEN.
  */
-LIGHT_EXTERN(light_step) light_exchange_next(light_exchange *call, light_http_request *req, long *delay_ms);
+LIGHT_EXTERN(light_step) light_exchange_next(light_http_request *req, long *delay_ms, light_exchange *call);
 
 /**
  * @brief Feed the HTTP response of the last SEND. Copies what it keeps.
@@ -130,7 +130,7 @@ light_exchange_feed_failure(light_exchange *call, light_transport_failure failur
  *         transport fed LIGHT_FAIL_CANCELLED); LIGHT_E_INVALID_ARGUMENT (call
  *         NULL); LIGHT_E_STATE (called before LIGHT_STEP_DONE).
  */
-LIGHT_EXTERN(light_status) light_exchange_finish(light_exchange *call, light_response **out, light_error *err);
+LIGHT_EXTERN(light_status) light_exchange_finish(light_response **out, light_exchange *call, light_error *err);
 
 /** @brief The operation of the call, or NULL for a raw call. */
 LIGHT_EXTERN(const light_operation *) light_exchange_operation(const light_exchange *call);

@@ -68,8 +68,8 @@ LIGHT_EXTERN(const char *) light_event_at(size_t i);
  * Thread safety: any thread.
  */
 LIGHT_EXTERN(light_status)
-light_webhook_sign(const void *payload, size_t payload_len, const char *secret, size_t secret_len, int64_t timestamp,
-                   char *out, size_t out_size);
+light_webhook_sign(char *out, size_t out_size, const void *payload, size_t payload_len, const char *secret,
+                   size_t secret_len, int64_t timestamp);
 
 /**
  * @brief Verify a signature header against @p payload with any of @p secrets.
@@ -95,7 +95,7 @@ light_webhook_verify(const void *payload, size_t payload_len, const char *header
  * @return LIGHT_OK, LIGHT_E_DECODE (not JSON / not an envelope), LIGHT_E_NOMEM.
  */
 LIGHT_EXTERN(light_status)
-light_webhook_parse_event(const void *payload, size_t payload_len, cJSON **out, light_error *err);
+light_webhook_parse_event(cJSON **out, const void *payload, size_t payload_len, light_error *err);
 
 /**
  * @brief verify + parse in one call (what the bindings' `verify` does).
@@ -105,8 +105,9 @@ light_webhook_parse_event(const void *payload, size_t payload_len, cJSON **out, 
  *         light_webhook_parse_event().
  */
 LIGHT_EXTERN(light_status)
-light_webhook_construct_event(const void *payload, size_t payload_len, const char *header, const char *const *secrets,
-                              size_t n_secrets, int64_t tolerance_s, int64_t now, cJSON **out, light_error *err);
+light_webhook_construct_event(cJSON **out, const void *payload, size_t payload_len, const char *header,
+                              const char *const *secrets, size_t n_secrets, int64_t tolerance_s, int64_t now,
+                              light_error *err);
 
 #ifdef __cplusplus
 }
