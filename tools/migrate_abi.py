@@ -16,12 +16,17 @@
     light_webhook_parse_event(pl, n, &j, e)                -> light_webhook_parse_event(&j, pl, n, e)
     light_webhook_construct_event(pl, n, h, s, k, t, now, &j, e) -> (&j, pl, n, h, s, k, t, now, e)
 
-Only calls with the old number of arguments are rewritten, so running it
-twice changes nothing the second time for the functions whose argument
-count does not change... except the pure reorders: run it exactly once on a
-tree that has the old signatures (it refuses a tree whose client.h already
-declares the new light_call). Usage: tools/migrate_abi.py [--dry-run]
-(from the repository root; then tools/format.sh).
+Only calls with the old number of arguments are rewritten; the pure
+reorders cannot tell an old call from a new one, so run it exactly once
+per file:
+
+    tools/migrate_abi.py [--dry-run]            every tracked .c/.h/.md file; refuses
+                                                a tree whose client.h already has the new light_call
+    tools/migrate_abi.py [--dry-run] FILE...    only these files (still on the old ABI),
+                                                e.g. after cherry-picking the ABI commit onto a
+                                                merged tree, the files another branch changed
+
+then tools/format.sh. A misordered call mostly fails to compile (-Werror).
 """
 import pathlib
 import re
@@ -107,11 +112,13 @@ def rewrite(text):
 
 def main():
     dry = "--dry-run" in sys.argv
-    client_h = (ROOT / "core/include/light/client.h").read_text()
-    if re.search(r"light_call\(light_response \*\*out", client_h):
-        sys.exit("migrate_abi: the tree already has the new signatures")
-    files = subprocess.run(["git", "ls-files", "--", "*.c", "*.h", "*.md"], cwd=ROOT, capture_output=True,
-                           text=True, check=True).stdout.split()
+    files = [a for a in sys.argv[1:] if a != "--dry-run"]
+    if not files:
+        client_h = (ROOT / "core/include/light/client.h").read_text()
+        if re.search(r"light_call\(light_response \*\*out", client_h):
+            sys.exit("migrate_abi: the tree already has the new signatures (name the files still on the old ABI)")
+        files = subprocess.run(["git", "ls-files", "--", "*.c", "*.h", "*.md"], cwd=ROOT, capture_output=True,
+                               text=True, check=True).stdout.split()
     total = 0
     for f in files:
         if f == "tools/migrate_abi.py" or f.startswith("CHANGELOG"):
