@@ -353,5 +353,3 @@ light_status light__client_check_usable(const light_client *c, light_error *err)
                             "client used after fork(); create a new client in the child");
   return LIGHT_OK;
 }
-
-int light__client_foreign(const light_client *c) { return c->sh->pid != getpid(); }

@@ -95,8 +95,6 @@ double light__client_jitter(light_client *c);
 /* LIGHT_OK, or LIGHT_E_STATE (filled in err) when the client was created in
  * another process (used after fork()). */
 light_status light__client_check_usable(const light_client *c, light_error *err);
-/* 1 when the shared state was created by another process (after fork()). */
-int light__client_foreign(const light_client *c);
 
 /* ---- exchange.c ---------------------------------------------------------- */
 
