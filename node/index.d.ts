@@ -111,7 +111,7 @@ export interface AppAccountsResource {
    *
    * `POST /v1/app/accounts/{account_uuid}/flow-login` (operation `create_flow_login`, documented).
    */
-  flowLogin(accountUuid: string, params: { scope: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  flowLogin(accountUuid: string, params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
   /**
    * Record the partner's power of attorney (client agent).
    *
@@ -123,7 +123,7 @@ export interface AppAccountsResource {
    *
    * `POST /v1/app/accounts/{account_uuid}/enroll/plans/request` (operation `app_account_request_plans`, documented).
    */
-  requestPlans(accountUuid: string, params: { esi_id: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  requestPlans(accountUuid: string, params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
 }
 
 export interface AppEnrollResource {
@@ -132,19 +132,19 @@ export interface AppEnrollResource {
    *
    * `POST /v1/app/accounts/enroll/eligibility` (operation `check_eligibility`, documented).
    */
-  eligibility(params: { postal_code: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  eligibility(params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
   /**
    * Type-ahead service address search.
    *
    * `POST /v1/app/accounts/enroll/address-search` (operation `app_address_search`, documented).
    */
-  addressSearch(params: { query: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  addressSearch(params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
   /**
    * Exact service address search.
    *
    * `POST /v1/app/accounts/enroll/full-address-search` (operation `full_address_search`, documented).
    */
-  fullAddressSearch(params: { address_1: JSONValue; postal_code: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  fullAddressSearch(params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
   /**
    * Request priced plans (optionally custom rates).
    *
@@ -174,7 +174,7 @@ export interface AppUsageProfilesResource {
    *
    * `POST /v1/app/usage-profiles/fetch` (operation `fetch_usage_profile`, documented).
    */
-  fetch(params: { comparison_invoice_uuid: JSONValue; user_authorizes_usage_fetch: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  fetch(params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
   /**
    * Retrieve a usage profile.
    *
@@ -206,25 +206,25 @@ export interface AccountEnrollResource {
    *
    * `POST /v1/account/enroll/address-search` (operation `account_address_search`, documented).
    */
-  addressSearch(params: { query: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  addressSearch(params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
   /**
    * Look a service point up by ESI ID.
    *
    * `POST /v1/account/enroll/esi-id-search` (operation `esi_id_search`, documented).
    */
-  esiIdSearch(params: { esi_id: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  esiIdSearch(params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
   /**
    * Request priced plans with the account token (path inferred).
    *
    * `POST /v1/account/enroll/plans/request` (operation `account_request_plans`, inferred, path inferred).
    */
-  requestPlans(params: { esi_id: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  requestPlans(params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
   /**
-   * Accept a plan; creates the location and contract.
+   * Accept a plan; creates the location and contract. Pass service_start_date (the name in the client-agent sample and the renewal route; the basic guide's prose says start_date): fields are sent as given, never renamed.
    *
    * `POST /v1/account/enroll/plans/accept` (operation `accept_plan`, documented).
    */
-  acceptPlan(params: { plan_uuid: JSONValue; esi_id: JSONValue; service_start_date: JSONValue; terms_accepted: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  acceptPlan(params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
   /**
    * Submit identity details.
    *
@@ -236,7 +236,7 @@ export interface AccountEnrollResource {
    *
    * `POST /v1/account/enroll/credit-check` (operation `credit_check`, documented).
    */
-  creditCheck(params: { ssn: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  creditCheck(params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
   /**
    * Finalize the enrollment (422 unless can_finalize_enrollment).
    *
@@ -289,7 +289,7 @@ export interface AccountBillingResource {
    *
    * `POST /v1/account/billing/ensure-payment-method-added` (operation `ensure_payment_method_added`, documented).
    */
-  ensurePaymentMethodAdded(params: { payment_method_id: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  ensurePaymentMethodAdded(params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
   /**
    * The account's payment method.
    *
@@ -331,7 +331,7 @@ export interface AccountLocationsRenewalPlansResource {
    *
    * `POST /v1/account/locations/{location_uuid}/renewal-plans/accept` (operation `accept_renewal_plan`, documented).
    */
-  accept(locationUuid: string, params: { plan_uuid: JSONValue; service_start_date: JSONValue; terms_accepted: JSONValue; [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
+  accept(locationUuid: string, params?: { [key: string]: JSONValue | undefined; }, options?: RequestOptions): Promise<APIObject>;
 }
 
 export interface AccountLocationsResource {

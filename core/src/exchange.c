@@ -624,6 +624,21 @@ static void mint_error_prefix(light_exchange *x) {
   }
 }
 
+/* A 404 from an operation whose path is a guess says so: the path may be
+ * what is wrong, not the id in it. */
+static void inferred_path_suffix(light_exchange *x, int status) {
+  if (status != 404 || !x->op || !x->op->inferred) return;
+  light__buf b = {0};
+  if (light__buf_appendf(&b, "%s (path inferred: %s %s is a guess from the docs; if Light's API uses another path, "
+                         "call it with the raw request)", x->err.message ? x->err.message : "not found",
+                         x->op->method, x->op->path) == 0) {
+    free(x->err.message);
+    x->err.message = b.data;
+  } else {
+    light__buf_free(&b);
+  }
+}
+
 static void schedule_retry(light_exchange *x, long delay) {
   x->pending_delay = delay;
   x->pending_wait = delay > 0;
@@ -749,6 +764,7 @@ void light_exchange_feed_response(light_exchange *x, int status, const char *hea
     return;
   }
   light__codec_api_error(&x->err, status, headers, headers_len, body, body_len, x->retries, now);
+  inferred_path_suffix(x, status);
   finish_with(x, LIGHT_E_API);
 }
 

@@ -48,24 +48,24 @@ class _AppAccountsResource:
     def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Mint a 60-minute account token."""
         ...
-    def flow_login(self, account_uuid: str | int, *, scope: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def flow_login(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Create a login link for an embedded flow."""
         ...
     def record_client_agent(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Record the partner's power of attorney (client agent)."""
         ...
-    def request_plans(self, account_uuid: str | int, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def request_plans(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request priced plans for an account."""
         ...
 
 class _AppEnrollResource:
-    def eligibility(self, *, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def eligibility(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Check retail-choice eligibility of a postal code."""
         ...
-    def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Type-ahead service address search."""
         ...
-    def full_address_search(self, *, address_1: Any, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def full_address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Exact service address search."""
         ...
     def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -81,7 +81,7 @@ class _AppPlanGroupsResource:
         ...
 
 class _AppUsageProfilesResource:
-    def fetch(self, *, comparison_invoice_uuid: Any, user_authorizes_usage_fetch: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def fetch(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Start fetching a Smart Meter Texas usage profile."""
         ...
     def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -105,22 +105,22 @@ class Client:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 class _AccountEnrollResource:
-    def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Type-ahead address search with the account token."""
         ...
-    def esi_id_search(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def esi_id_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Look a service point up by ESI ID."""
         ...
-    def request_plans(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request priced plans with the account token (path inferred)."""
         ...
-    def accept_plan(self, *, plan_uuid: Any, esi_id: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
-        """Accept a plan; creates the location and contract."""
+    def accept_plan(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+        """Accept a plan; creates the location and contract. Pass service_start_date (the name in the client-agent sample and the renewal route; the basic guide's prose says start_date): fields are sent as given, never renamed."""
         ...
     def update_identity(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit identity details."""
         ...
-    def credit_check(self, *, ssn: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def credit_check(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit SSN and consent for the soft credit check."""
         ...
     def finalize(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -149,7 +149,7 @@ class _AccountBillingResource:
     def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Create a Stripe payment session."""
         ...
-    def ensure_payment_method_added(self, *, payment_method_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def ensure_payment_method_added(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sync a Stripe payment method to the account."""
         ...
     def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -171,7 +171,7 @@ class _AccountLocationsRenewalPlansResource:
     def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request renewal plans for an active location."""
         ...
-    def accept(self, location_uuid: str | int, *, plan_uuid: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def accept(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Accept a renewal plan."""
         ...
 
@@ -259,24 +259,24 @@ class _AsyncAppAccountsResource:
     async def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Mint a 60-minute account token."""
         ...
-    async def flow_login(self, account_uuid: str | int, *, scope: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def flow_login(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Create a login link for an embedded flow."""
         ...
     async def record_client_agent(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Record the partner's power of attorney (client agent)."""
         ...
-    async def request_plans(self, account_uuid: str | int, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def request_plans(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request priced plans for an account."""
         ...
 
 class _AsyncAppEnrollResource:
-    async def eligibility(self, *, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def eligibility(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Check retail-choice eligibility of a postal code."""
         ...
-    async def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Type-ahead service address search."""
         ...
-    async def full_address_search(self, *, address_1: Any, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def full_address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Exact service address search."""
         ...
     async def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -292,7 +292,7 @@ class _AsyncAppPlanGroupsResource:
         ...
 
 class _AsyncAppUsageProfilesResource:
-    async def fetch(self, *, comparison_invoice_uuid: Any, user_authorizes_usage_fetch: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def fetch(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Start fetching a Smart Meter Texas usage profile."""
         ...
     async def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -316,22 +316,22 @@ class AsyncClient:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 class _AsyncAccountEnrollResource:
-    async def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Type-ahead address search with the account token."""
         ...
-    async def esi_id_search(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def esi_id_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Look a service point up by ESI ID."""
         ...
-    async def request_plans(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request priced plans with the account token (path inferred)."""
         ...
-    async def accept_plan(self, *, plan_uuid: Any, esi_id: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
-        """Accept a plan; creates the location and contract."""
+    async def accept_plan(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+        """Accept a plan; creates the location and contract. Pass service_start_date (the name in the client-agent sample and the renewal route; the basic guide's prose says start_date): fields are sent as given, never renamed."""
         ...
     async def update_identity(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit identity details."""
         ...
-    async def credit_check(self, *, ssn: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def credit_check(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit SSN and consent for the soft credit check."""
         ...
     async def finalize(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -360,7 +360,7 @@ class _AsyncAccountBillingResource:
     async def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Create a Stripe payment session."""
         ...
-    async def ensure_payment_method_added(self, *, payment_method_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def ensure_payment_method_added(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sync a Stripe payment method to the account."""
         ...
     async def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -382,7 +382,7 @@ class _AsyncAccountLocationsRenewalPlansResource:
     async def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request renewal plans for an active location."""
         ...
-    async def accept(self, location_uuid: str | int, *, plan_uuid: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def accept(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Accept a renewal plan."""
         ...
 
