@@ -27,6 +27,76 @@ function rejectType(message) {
   return Promise.reject(new TypeError(message));
 }
 
+// ---- response metadata -----------------------------------------------------------
+
+/** "Name: value\r\n" lines → {lower-case name: value}; repeats joined with ", ". */
+function parseHeaders(block) {
+  const out = {};
+  for (const line of block.split('\n')) {
+    const i = line.indexOf(':');
+    if (i <= 0 || line.startsWith('HTTP/')) continue;
+    const name = line.slice(0, i).trim().toLowerCase();
+    const value = line.slice(i + 1).trim();
+    out[name] = Object.prototype.hasOwnProperty.call(out, name) ? `${out[name]}, ${value}` : value;
+  }
+  return out;
+}
+
+/**
+ * The HTTP response behind a result: `result.lastResponse` (non-enumerable,
+ * so JSON.stringify and console.log leave it out), as stripe-node names it.
+ */
+class LightResponse {
+  constructor(statusCode, rawHeaders, requestId, retries) {
+    /** HTTP status of the final attempt. */
+    this.statusCode = statusCode;
+    /** Server request id (X-Request-Id), or null. */
+    this.requestId = requestId === undefined ? null : requestId;
+    /** Retries performed before this response. */
+    this.retries = retries || 0;
+    Object.defineProperty(this, '_raw', { value: rawHeaders || '', writable: true });
+    Object.defineProperty(this, '_headers', { value: null, writable: true });
+  }
+
+  /** Response headers, lower-case names (parsed on first use). */
+  get headers() {
+    if (!this._headers) this._headers = Object.freeze(parseHeaders(this._raw));
+    return this._headers;
+  }
+
+  toJSON() {
+    return { statusCode: this.statusCode, requestId: this.requestId, retries: this.retries, headers: this.headers };
+  }
+}
+
+function responseOf(meta) {
+  return new LightResponse(meta[0], meta[1], meta[2], meta[3]);
+}
+
+function attachResponse(value, response) {
+  if (value !== null && typeof value === 'object' && Object.isExtensible(value)) {
+    Object.defineProperty(value, 'lastResponse', { value: response, enumerable: false, configurable: true, writable: true });
+  }
+  return value;
+}
+
+// A native result [json, next, meta] → json with its lastResponse.
+function unwrapResult(triple) {
+  return attachResponse(triple[0], responseOf(triple[2]));
+}
+
+// Errors carry the same: APIError#lastResponse built from status/headers/requestId.
+Object.defineProperty(errors.APIError.prototype, 'lastResponse', {
+  configurable: true,
+  enumerable: false,
+  get() {
+    if (this.status === null || this.status === undefined) return null;
+    const r = new LightResponse(this.status, '', this.requestId, this.retries);
+    r._headers = Object.freeze({ ...(this.headers || {}) });
+    return r;
+  },
+});
+
 function isBinary(v) {
   return typeof v === 'string' || v instanceof Uint8Array;
 }
@@ -117,9 +187,13 @@ function invoke(owner, op, path, params, options, queryOverride) {
 
 /**
  * What a paginated `list()` returns: awaitable (the first page's envelope
- * {data, has_more, limit, offset, next_page_url}) and async-iterable over
- * every item of every page, fetched lazily; the core decides the next page
- * (light_page_next_query).
+ * {data, has_more, limit, offset, next_page_url}, with its lastResponse) and
+ * async-iterable over every item of every page, fetched lazily.
+ *
+ * Next page: the envelope's `next_page_url` when it has one (resolved against
+ * the base URL; another scheme, host or base path is refused with an
+ * APIResponseValidationError), else offset paging as the core computes it
+ * (light_page_next_query). A bare JSON array is one page: {data: array, has_more: false}.
  */
 class PagePromise {
   constructor(owner, op, path, params, options) {
@@ -131,13 +205,13 @@ class PagePromise {
     this._first = null;
   }
 
-  _firstPair() {
+  _firstTriple() {
     if (!this._first) this._first = invoke(this._owner, this._op, this._path, this._params, this._options);
     return this._first;
   }
 
   then(onFulfilled, onRejected) {
-    return this._firstPair().then((pair) => pair[0]).then(onFulfilled, onRejected);
+    return this._firstTriple().then(pageOf).then(onFulfilled, onRejected);
   }
 
   catch(onRejected) {
@@ -148,27 +222,89 @@ class PagePromise {
     return this.then().finally(onFinally);
   }
 
-  /** Async iterator over the pages (envelopes). */
+  // The triple of the page after `triple`'s, or null at the end.
+  _next(triple, seen) {
+    const env = triple[0];
+    const data = pageData(env);
+    if (Array.isArray(env) || data.length === 0) return null;
+    const url = typeof env.next_page_url === 'string' && env.next_page_url !== '' ? env.next_page_url : null;
+    if (url) {
+      if (seen.has(url)) return null; // a server repeating itself cannot loop us
+      seen.add(url);
+      return this._follow(url, triple);
+    }
+    if (!triple[1]) return null;
+    return invoke(this._owner, this._op, this._path, null, this._options, triple[1]);
+  }
+
+  _follow(url, triple) {
+    const target = resolvePageUrl(this._owner.baseURL, url, triple[2]);
+    let opPath = this._op.path;
+    this._op.pathParams.forEach((name, i) => {
+      opPath = opPath.replace(`{${name}}`, encodeURIComponent(String(this._path[i])));
+    });
+    if (target.path === opPath) return invoke(this._owner, this._op, this._path, null, this._options, target.query);
+    const nc = this._owner._native;
+    const o = this._options || {};
+    const timeout = o.timeout !== undefined ? o.timeout : 0;
+    const retries = o.maxRetries !== undefined ? o.maxRetries : -1;
+    return withSignal(nc, o, (ticket) => nc.request('GET', target.path, target.query, null, timeout, retries, ticket));
+  }
+
+  /** Async iterator over the pages (envelopes, each with its lastResponse). */
   async *pages() {
-    let pair = await this._firstPair();
+    let triple = await this._firstTriple();
+    const seen = new Set();
     for (;;) {
-      yield pair[0];
-      const next = pair[1];
+      yield pageOf(triple);
+      const next = this._next(triple, seen);
       if (!next) return;
-      pair = await invoke(this._owner, this._op, this._path, null, this._options, next);
+      triple = await next;
     }
   }
 
   async *[Symbol.asyncIterator]() {
     for await (const page of this.pages()) {
-      const data = page && Array.isArray(page.data) ? page.data : [];
-      for (const item of data) yield item;
+      for (const item of page.data) yield item;
     }
   }
 
   get [Symbol.toStringTag]() {
     return 'PagePromise';
   }
+}
+
+function pageData(env) {
+  if (Array.isArray(env)) return env;
+  return env && Array.isArray(env.data) ? env.data : [];
+}
+
+// A page triple → the envelope the user sees (a bare array becomes {data, has_more: false}).
+function pageOf(triple) {
+  const env = Array.isArray(triple[0]) ? { data: triple[0], has_more: false } : triple[0];
+  return attachResponse(env, responseOf(triple[2]));
+}
+
+// next_page_url → {path (relative to the base URL), query}; never another scheme, host or base path.
+function resolvePageUrl(baseURL, url, meta) {
+  const base = new URL(baseURL.endsWith('/') ? baseURL : `${baseURL}/`);
+  let u = null;
+  try {
+    u = new URL(url, base);
+  } catch (_) {
+    u = null;
+  }
+  const basePath = base.pathname.replace(/\/$/, '');
+  if (!u || u.protocol !== base.protocol || u.host !== base.host || !u.pathname.startsWith(`${basePath}/`)) {
+    const where = u ? `${u.protocol}//${u.host}` : 'an unparsable URL';
+    throw new errors.APIResponseValidationError(
+      `next_page_url points to ${where}, outside the base URL ${base.protocol}//${base.host}${basePath}; refusing to follow it`,
+      { status: meta ? meta[0] : null, requestId: meta ? meta[2] : null },
+    );
+  }
+  const query = {};
+  for (const [k, v] of u.searchParams) query[k] = v;
+  return { path: u.pathname.slice(basePath.length), query };
 }
 
 // ---- resources: namespaces and methods from the operation table ------------------
@@ -182,7 +318,7 @@ function makeMethod(op) {
       path[i] = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
     }
     if (op.paginated) return new PagePromise(this._owner, op, path, args[nPath], args[nPath + 1]);
-    return invoke(this._owner, op, path, args[nPath], args[nPath + 1]);
+    return invoke(this._owner, op, path, args[nPath], args[nPath + 1]).then(unwrapResult);
   };
   Object.defineProperty(method, 'name', { value: camel(op.name) });
   return method;
@@ -263,7 +399,9 @@ class BaseClient {
     const body = opts && opts.body !== undefined ? opts.body : null;
     const timeout = opts && opts.timeout !== undefined ? opts.timeout : 0;
     const retries = opts && opts.maxRetries !== undefined ? opts.maxRetries : -1;
-    return withSignal(nc, opts, (ticket) => nc.request(method, path, query, body, timeout, retries, ticket));
+    return withSignal(nc, opts, (ticket) => nc.request(method, path, query, body, timeout, retries, ticket)).then(
+      unwrapResult,
+    );
   }
 
   /** Cancel this client's pending calls and release it. Idempotent. */
@@ -339,6 +477,7 @@ module.exports = {
   Light,
   AccountClient,
   PagePromise,
+  LightResponse,
   webhooks,
   events: webhooks.events,
   OPERATIONS,

@@ -8,9 +8,9 @@
  *   client.cancel(id) → bool                 AbortSignal support (ticket.id)
  *   client.close()                           cancel pending calls, free the core client
  *
- * A call resolves with the response JSON ({} for an empty body); for a
- * paginated operation with [json, nextQuery | null] where nextQuery comes
- * from light_page_next_query(). Failures reject with the classes of
+ * A call resolves with [json ({} for an empty body), nextQuery | null,
+ * [status, headers, requestId, retries]]; nextQuery comes from
+ * light_page_next_query() for a paginated operation, else is null. Failures reject with the classes of
  * node/errors.js; argument errors reject with a TypeError before any I/O.
  * While a call is pending the client's JS object is strongly referenced
  * (the core requires the light_client to outlive its requests). */
@@ -124,6 +124,28 @@ static void pump(light_node_env *e);
 
 /* ---- completion ----------------------------------------------------------- */
 
+/* [status, raw header block, request id | null, retries]: node/index.js turns
+ * it into the result's non-enumerable lastResponse (headers parsed lazily). */
+static napi_value response_meta(napi_env env, const light_response *resp) {
+  napi_value meta, x;
+  napi_create_array_with_length(env, 4, &meta);
+  napi_create_int32(env, light_response_status(resp), &x);
+  napi_set_element(env, meta, 0, x);
+  size_t hlen = 0;
+  const char *h = light_response_headers(resp, &hlen);
+  napi_create_string_utf8(env, h ? h : "", h ? hlen : 0, &x);
+  napi_set_element(env, meta, 1, x);
+  const char *rid = light_response_request_id(resp);
+  if (rid)
+    napi_create_string_utf8(env, rid, NAPI_AUTO_LENGTH, &x);
+  else
+    napi_get_null(env, &x);
+  napi_set_element(env, meta, 2, x);
+  napi_create_int32(env, light_response_retries(resp), &x);
+  napi_set_element(env, meta, 3, x);
+  return meta;
+}
+
 static void on_done(void *ud, light_status st, light_response *resp, const light_error *err) {
   light_node_call *k = ud;
   ln_client *c = k->c;
@@ -141,6 +163,8 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
   napi_env env = e->env;
   napi_value v = NULL;
   if (st == LIGHT_OK) {
+    napi_value nq;
+    napi_get_null(env, &nq);
     const cJSON *j = light_response_json(resp);
     if (j)
       v = light_node__from_json(env, j);
@@ -164,19 +188,17 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
         pump(e);
         return;
       }
-      napi_value pair, nq;
-      napi_create_array_with_length(env, 2, &pair);
-      napi_set_element(env, pair, 0, v);
       if (more == 1 && next)
         nq = light_node__from_json(env, next);
-      else
-        napi_get_null(env, &nq);
-      napi_set_element(env, pair, 1, nq);
       cJSON_Delete(next);
-      v = pair;
     }
+    napi_value triple;
+    napi_create_array_with_length(env, 3, &triple);
+    napi_set_element(env, triple, 0, v);
+    napi_set_element(env, triple, 1, nq);
+    napi_set_element(env, triple, 2, response_meta(env, resp));
     light_response_free(resp);
-    napi_resolve_deferred(env, k->deferred, v);
+    napi_resolve_deferred(env, k->deferred, triple);
   } else {
     light_response_free(resp);
     v = light_node__error_value(env, err);

@@ -163,6 +163,7 @@ int light_page_next_query(const light_response *resp, const cJSON *prev_query, c
   if (!resp || !next_query) return LIGHT_E_INVALID_ARGUMENT;
   if (prev_query && !cJSON_IsObject(prev_query)) return LIGHT_E_INVALID_ARGUMENT;
   const cJSON *j = resp->json;
+  if (cJSON_IsArray(j)) return 0; /* a bare JSON array is the one and only page */
   if (!cJSON_IsObject(j)) return LIGHT_E_DECODE;
   const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
   if (!cJSON_IsArray(data)) return LIGHT_E_DECODE;

@@ -651,6 +651,10 @@ static void test_page_next_query_unit(void) {
   CHECK_INT(light_page_next_query(r, prev, &next), 0); /* empty page never loops */
   light_response_free(r);
   r = light__response_new(200, h, strlen(h), "", 0, obj("[1,2]"), 0);
+  CHECK_INT(light_page_next_query(r, prev, &next), 0); /* a bare array is one page */
+  CHECK(next == NULL);
+  light_response_free(r);
+  r = light__response_new(200, h, strlen(h), "", 0, obj("\"text\""), 0);
   CHECK_INT(light_page_next_query(r, prev, &next), LIGHT_E_DECODE);
   light_response_free(r);
   cJSON_Delete(prev);

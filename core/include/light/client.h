@@ -241,8 +241,11 @@ void light_response_free(light_response *resp);
  * builds the next request's query by copying @p prev_query (may be NULL) with
  * offset advanced.
  * @param[out] next_query caller owns (cJSON_Delete) when 1 is returned.
+ * A body that is a bare JSON array is one page with no next (0). Following
+ * the envelope's next_page_url, when the host prefers it, is the language
+ * package's job (it needs the base URL to refuse another host).
  * @return 1 when there is a next page, 0 when this was the last, or a negative
- *         light_status (LIGHT_E_DECODE when the body is not a list envelope).
+ *         light_status (LIGHT_E_DECODE when the body is neither a list envelope nor an array).
  */
 int light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query);
 
