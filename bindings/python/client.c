@@ -274,29 +274,49 @@ void lpy_params_clear(lpy_params *p) {
   memset(p, 0, sizeof *p);
 }
 
+/* (status, raw header block (latin-1), request id | None, retries): the
+ * package turns it into the result's last_response. */
+static PyObject *response_meta(const light_response *resp) {
+  size_t hlen = 0;
+  const char *h = light_response_headers(resp, &hlen);
+  const char *rid = light_response_request_id(resp);
+  PyObject *headers = PyUnicode_DecodeLatin1(h ? h : "", h ? (Py_ssize_t)hlen : 0, "replace");
+  PyObject *id = rid ? PyUnicode_DecodeLatin1(rid, (Py_ssize_t)strlen(rid), "replace") : Py_NewRef(Py_None);
+  PyObject *meta = headers && id ? Py_BuildValue("(iOOi)", light_response_status(resp), headers, id,
+                                                 light_response_retries(resp))
+                                 : NULL;
+  Py_XDECREF(headers);
+  Py_XDECREF(id);
+  return meta;
+}
+
+/* (value, next query | None, meta): next query only for paginated operations. */
 PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_query, int paginated) {
   PyObject *obj = lpy_from_json(light_response_json(resp));
-  if (!obj || !paginated) return obj;
-  cJSON *next = NULL;
-  int more = light_page_next_query(resp, prev_query, &next);
-  if (more < 0) {
-    Py_DECREF(obj);
-    light_error e = LIGHT_ERROR_INIT;
-    e.code = (light_status)more;
-    e.kind = LIGHT_ERR_DECODE;
-    e.http_status = light_response_status(resp);
-    e.message = (char *)"response of a paginated operation is not a list envelope";
-    return lpy_raise(st, (light_status)more, &e);
+  if (!obj) return NULL;
+  PyObject *nq = NULL;
+  if (paginated) {
+    cJSON *next = NULL;
+    int more = light_page_next_query(resp, prev_query, &next);
+    if (more < 0) {
+      Py_DECREF(obj);
+      light_error e = LIGHT_ERROR_INIT;
+      e.code = (light_status)more;
+      e.kind = LIGHT_ERR_DECODE;
+      e.http_status = light_response_status(resp);
+      e.message = (char *)"response of a paginated operation is not a list envelope";
+      return lpy_raise(st, (light_status)more, &e);
+    }
+    nq = more ? lpy_from_json(next) : Py_NewRef(Py_None);
+    cJSON_Delete(next);
+  } else {
+    nq = Py_NewRef(Py_None);
   }
-  PyObject *nq = more ? lpy_from_json(next) : Py_NewRef(Py_None);
-  cJSON_Delete(next);
-  if (!nq) {
-    Py_DECREF(obj);
-    return NULL;
-  }
-  PyObject *t = PyTuple_Pack(2, obj, nq);
+  PyObject *meta = nq ? response_meta(resp) : NULL;
+  PyObject *t = meta ? PyTuple_Pack(3, obj, nq, meta) : NULL;
   Py_DECREF(obj);
-  Py_DECREF(nq);
+  Py_XDECREF(nq);
+  Py_XDECREF(meta);
   return t;
 }
 

@@ -17,7 +17,7 @@ __path__ = __import__("pkgutil").extend_path(__path__, __name__)
 
 from . import _light, events, webhooks  # noqa: E402
 from ._client import AccountClient, AsyncAccountClient, AsyncClient, Client  # noqa: E402
-from ._object import LightObject  # noqa: E402
+from ._object import Headers, LightList, LightObject, LightResponse  # noqa: E402
 from ._pagination import AsyncPage, AsyncPager, Page  # noqa: E402
 from .errors import (  # noqa: E402
     APIConnectionError,
@@ -40,7 +40,8 @@ __version__ = _light.__version__
 core_version = _light.version()
 
 __all__ = [
-    "Client", "AccountClient", "AsyncClient", "AsyncAccountClient", "LightObject", "Page", "AsyncPage",
+    "Client", "AccountClient", "AsyncClient", "AsyncAccountClient", "LightObject", "LightList", "LightResponse",
+    "Headers", "Page", "AsyncPage",
     "AsyncPager", "webhooks", "events", "LightError", "APIError", "BadRequestError", "AuthenticationError",
     "PermissionDeniedError", "NotFoundError", "ConflictError", "UnprocessableEntityError", "RateLimitError",
     "InternalServerError", "APIResponseValidationError", "APIConnectionError", "APITimeoutError",

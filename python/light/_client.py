@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from . import _light
-from ._object import _wrap
+from ._object import _result
 from ._pagination import AsyncPage, AsyncPager, Page, wrap_page
 from ._resources import build_roots
 
@@ -38,6 +38,15 @@ def _check_method_path(method: Any, path: Any) -> tuple:
     if not isinstance(path, str) or not path.startswith("/"):
         raise ValueError("path must be a str starting with '/' (e.g. '/v1/app/accounts')")
     return method.upper(), path
+
+
+def _op_path(op, pp: tuple) -> str:
+    """The operation's path with its parameters filled in (unencoded), to tell
+    a next_page_url of the same operation from one elsewhere."""
+    path = op.path
+    for name, value in zip(op.path_params, pp):
+        path = path.replace("{" + name + "}", value)
+    return path
 
 
 class _Base:
@@ -70,18 +79,26 @@ class _SyncBase(_Base):
     def _invoke(self, op, pp, query, body, file, timeout, max_retries):
         if op.paginated:
             return self._page(op, pp, query, body, timeout, max_retries)
-        return _wrap(self._c.call(op.id, pp, query, body, file, timeout, max_retries))
+        return _result(self._c.call(op.id, pp, query, body, file, timeout, max_retries))
 
-    def _page(self, op, pp, query, body, timeout, max_retries):
+    def _page(self, op, pp, query, body, timeout, max_retries, seen=None):
         result = self._c.call(op.id, pp, query, body, None, timeout, max_retries, True)
-        return wrap_page(Page, result, lambda q: self._page(op, pp, q, body, timeout, max_retries))
+        return self._wrap_page(result, op, pp, body, timeout, max_retries, set() if seen is None else seen)
+
+    def _wrap_page(self, result, op, pp, body, timeout, max_retries, seen):
+        def fetch(plan):
+            if plan[0] == "op":
+                return self._page(op, pp, plan[1], body, timeout, max_retries, seen)
+            raw = self._c.request("GET", plan[1], plan[2], None, timeout, max_retries)
+            return self._wrap_page(raw, op, pp, body, timeout, max_retries, seen)
+        return wrap_page(Page, result, fetch, self._c.base_url, _op_path(op, pp), seen)
 
     def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
                 timeout: float | None = None, max_retries: int | None = None) -> Any:
         """Raw escape hatch: any method and path (``/v1/app/...`` uses the app token,
         ``/v1/account...`` the account token), JSON in, JSON out, same retries and errors."""
         method, path = _check_method_path(method, path)
-        return _wrap(self._c.request(method, path, params, json, timeout, max_retries))
+        return _result(self._c.request(method, path, params, json, timeout, max_retries))
 
     def close(self) -> None:
         """Release the connection pool. Idempotent; calls after close raise LightError."""
@@ -192,24 +209,32 @@ class _AsyncBase(_Base):
 
     async def _call(self, op, pp, query, body, file, timeout, max_retries):
         req = self._engine().submit(self._c, op.id, pp, query, body, file, timeout, max_retries)
-        return _wrap(await self._await(req))
+        return _result(await self._await(req))
 
     def _invoke(self, op, pp, query, body, file, timeout, max_retries):
         if op.paginated:
             return AsyncPager(lambda: self._page(op, pp, query, body, timeout, max_retries))
         return self._call(op, pp, query, body, file, timeout, max_retries)
 
-    async def _page(self, op, pp, query, body, timeout, max_retries):
+    async def _page(self, op, pp, query, body, timeout, max_retries, seen=None):
         req = self._engine().submit(self._c, op.id, pp, query, body, None, timeout, max_retries, True)
         result = await self._await(req)
-        return wrap_page(AsyncPage, result, lambda q: self._page(op, pp, q, body, timeout, max_retries))
+        return self._wrap_page(result, op, pp, body, timeout, max_retries, set() if seen is None else seen)
+
+    def _wrap_page(self, result, op, pp, body, timeout, max_retries, seen):
+        async def fetch(plan):
+            if plan[0] == "op":
+                return await self._page(op, pp, plan[1], body, timeout, max_retries, seen)
+            req = self._engine().submit_raw(self._c, "GET", plan[1], plan[2], None, timeout, max_retries)
+            return self._wrap_page(await self._await(req), op, pp, body, timeout, max_retries, seen)
+        return wrap_page(AsyncPage, result, fetch, self._c.base_url, _op_path(op, pp), seen)
 
     async def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
                       timeout: float | None = None, max_retries: int | None = None) -> Any:
         """Raw escape hatch (see Client.request)."""
         method, path = _check_method_path(method, path)
         req = self._engine().submit_raw(self._c, method, path, params, json, timeout, max_retries)
-        return _wrap(await self._await(req))
+        return _result(await self._await(req))
 
     async def close(self) -> None:
         """Cancel pending requests of this client's engines and release the pool."""
