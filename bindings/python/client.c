@@ -411,6 +411,43 @@ static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
   return (PyObject *)child;
 }
 
+/* with_options(*, timeout=None, connect_timeout=None, max_retries=None, app_info=None) -> Client
+ * sharing this client's pool and token cache (light_client_with_options). */
+static PyObject *client_with_options(lpy_client *self, PyObject *args, PyObject *kwds) {
+  static char *kwlist[] = {"timeout", "connect_timeout", "max_retries", "app_info", NULL};
+  PyObject *timeout = NULL, *ctimeout = NULL, *retries = NULL, *app_info = NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$OOOO:with_options", kwlist, &timeout, &ctimeout, &retries,
+                                   &app_info))
+    return NULL;
+  light_client_overrides o;
+  light_client_overrides_init(&o);
+  if (opt_ms(timeout, "timeout", &o.timeout_ms) < 0 || opt_ms(ctimeout, "connect_timeout", &o.connect_timeout_ms) < 0 ||
+      opt_int(retries, "max_retries", &o.max_retries, 0) < 0 || opt_str(app_info, "app_info", &o.app_info) < 0)
+    return NULL;
+  light_client *cl = lpy_client_acquire(self);
+  if (!cl) return NULL;
+  PyTypeObject *tp = Py_TYPE(self);
+  lpy_client *child = (lpy_client *)PyType_GenericAlloc(tp, 0);
+  if (!child) {
+    lpy_client_release(self);
+    return NULL;
+  }
+  light_error err = LIGHT_ERROR_INIT;
+  light_status rc = light_client_with_options(cl, &o, &child->client, &err);
+  lpy_client_release(self);
+  if (rc != LIGHT_OK) {
+    lpy_raise(lpy_state_from_type(tp), rc, &err);
+    light_error_clear(&err);
+    Py_DECREF(child);
+    return NULL;
+  }
+  child->parent = Py_NewRef((PyObject *)self);
+  child->clock = self->clock;
+  child->has_app = light_client_can(child->client, LIGHT_AUTH_APP);
+  child->has_account = light_client_can(child->client, LIGHT_AUTH_ACCOUNT);
+  return (PyObject *)child;
+}
+
 static PyObject *client_close(lpy_client *self, PyObject *unused) {
   self->closing = 1;
   if (self->inflight == 0) free_core(self);
@@ -445,6 +482,9 @@ static PyMethodDef client_methods[] = {
     {"request", (PyCFunction)(void (*)(void))client_request, METH_VARARGS | METH_KEYWORDS,
      "request(method, path, query=None, body=None, timeout=None, max_retries=None)\nRaw escape hatch."},
     {"for_account", (PyCFunction)client_for_account, METH_O, "for_account(account_uuid) -> Client (account scope)"},
+    {"with_options", (PyCFunction)(void (*)(void))client_with_options, METH_VARARGS | METH_KEYWORDS,
+     "with_options(*, timeout=None, connect_timeout=None, max_retries=None, app_info=None) -> Client\n"
+     "A client sharing this one's connection pool and token cache with changed settings."},
     {"close", (PyCFunction)client_close, METH_NOARGS, "Free the connection pool (idempotent)."},
     {"_advance_clock", (PyCFunction)client_advance_clock, METH_O, "Tests: move the fake clock by N seconds."},
     {NULL, NULL, 0, NULL}};

@@ -264,9 +264,9 @@ static light_status common_init(light_exchange *x, light_client *client, const l
   light__shared *sh = client->sh;
   x->client = client;
   x->err = (light_error)LIGHT_ERROR_INIT;
-  x->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : sh->timeout_ms;
+  x->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : light__client_timeout_ms(client);
   if (p->timeout_ms < 0) return invalid(err, "timeout_ms", "timeout_ms must not be negative%s", NULL);
-  x->policy.max_retries = p->max_retries < 0 ? sh->max_retries : p->max_retries;
+  x->policy.max_retries = p->max_retries < 0 ? light__client_max_retries(client) : p->max_retries;
   x->policy.base_s = sh->retry_base_s;
   x->policy.max_s = sh->retry_max_s;
   x->policy.retry_after_cap_s = sh->retry_after_cap_s;
@@ -488,7 +488,7 @@ static void fill_request(light_exchange *x, light_http_request *req, const char 
     req->body_len = 0;
   }
   req->timeout_ms = x->timeout_ms;
-  req->connect_timeout_ms = x->client->sh->connect_timeout_ms;
+  req->connect_timeout_ms = light__client_connect_timeout_ms(x->client);
   req->max_response_bytes = x->client->sh->max_response_bytes;
   req->attempt = attempt;
   req->is_token_mint = mint;
@@ -522,7 +522,7 @@ static light_step send_mint(light_exchange *x, light_http_request *req) {
   headers_clear(x);
   light__buf auth = {.wipe = 1};
   int rc = light__buf_appendf(&auth, "Bearer %s", sh->app_token);
-  rc = rc || header_add(x, "Authorization", auth.data) || header_add(x, "User-Agent", sh->user_agent) ||
+  rc = rc || header_add(x, "Authorization", auth.data) || header_add(x, "User-Agent", light__client_user_agent(x->client)) ||
        header_add(x, "Accept", "application/json");
   if (!rc && x->mint_retries > 0) {
     char n[16];
@@ -598,7 +598,7 @@ light_step light_exchange_next(light_exchange *x, light_http_request *req, long 
   headers_clear(x);
   light__buf auth = {.wipe = 1};
   int rc = light__buf_appendf(&auth, "Bearer %s", tok ? tok : "");
-  rc = rc || header_add(x, "Authorization", auth.data) || header_add(x, "User-Agent", sh->user_agent) ||
+  rc = rc || header_add(x, "Authorization", auth.data) || header_add(x, "User-Agent", light__client_user_agent(x->client)) ||
        header_add(x, "Accept", "application/json");
   if (!rc && x->has_body) rc = header_add(x, "Content-Type", x->content_type);
   if (!rc && x->retries > 0) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from . import _light
@@ -30,6 +31,30 @@ def _core_kwargs(app_token: Any, account_token: Any, base_url: Any, timeout: Any
     for k, v in private.items():
         kw["fake_clock" if k == "_fake_clock" else k] = v
     return kw
+
+
+def _format_app_info(app_info: Any) -> str:
+    """{"name", "version", "url"} → "name/version (url)", appended to the User-Agent as Stripe does."""
+    if not isinstance(app_info, Mapping):
+        raise TypeError("app_info must be a mapping with 'name' and optional 'version', 'url'")
+    unknown = set(app_info) - {"name", "version", "url"}
+    if unknown:
+        raise TypeError(f"app_info: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    name, version, url = app_info.get("name"), app_info.get("version"), app_info.get("url")
+    if not isinstance(name, str) or not name:
+        raise TypeError("app_info['name'] must be a non-empty str")
+    for key, value in (("version", version), ("url", url)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"app_info[{key!r}] must be a str")
+    text = name + (f"/{version}" if version else "") + (f" ({url})" if url else "")
+    return text
+
+
+def _derive(core: Any, timeout: Any = None, max_retries: Any = None, connect_timeout: Any = None,
+            app_info: Any = None) -> Any:
+    """A core client sharing ``core``'s pool and token cache with changed settings."""
+    return core.with_options(timeout=timeout, max_retries=max_retries, connect_timeout=connect_timeout,
+                             app_info=None if app_info is None else _format_app_info(app_info))
 
 
 def _check_method_path(method: Any, path: Any) -> tuple:
@@ -100,6 +125,13 @@ class _SyncBase(_Base):
         method, path = _check_method_path(method, path)
         return _result(self._c.request(method, path, params, json, timeout, max_retries))
 
+    def with_options(self, *, timeout: float | None = None, max_retries: int | None = None,
+                     connect_timeout: float | None = None, app_info: Mapping[str, str] | None = None):
+        """A client of the same kind sharing this one's connection pool and token
+        cache, with the given settings changed (None keeps the current one).
+        ``app_info={"name", "version", "url"}`` is appended to the User-Agent."""
+        return type(self)._from_core(_derive(self._c, timeout, max_retries, connect_timeout, app_info))
+
     def close(self) -> None:
         """Release the connection pool. Idempotent; calls after close raise LightError."""
         self._c.close()
@@ -136,14 +168,26 @@ class Client(_SyncBase):
     proxy=None, rate_limit=False, connect_timeout=None)``; ``app_token`` defaults to
     ``$LIGHT_APP_TOKEN``, ``base_url`` to ``$LIGHT_BASE_URL`` then ``https://api.light.dev``.
     Timeouts are seconds (default 60, connect 10); ``max_retries`` defaults to 2.
+    ``app_info={"name": ..., "version": ..., "url": ...}`` is appended to the User-Agent
+    (``name/version (url)``). ``with_options(...)`` derives a client sharing the pool and tokens.
     """
 
     def __init__(self, app_token: str | None = None, *, base_url: str | None = None, timeout: float | None = None,
                  max_retries: int | None = None, ca_file: Any = None, proxy: str | None = None,
-                 rate_limit: bool = False, connect_timeout: float | None = None, **private: Any) -> None:
+                 rate_limit: bool = False, connect_timeout: float | None = None,
+                 app_info: Mapping[str, str] | None = None, **private: Any) -> None:
         self._c = _app_core_client(app_token, base_url, timeout, max_retries, ca_file, proxy, rate_limit,
                                    connect_timeout, private)
+        if app_info is not None:
+            self._c = _derive(self._c, app_info=app_info)
         self._init_namespaces(_app_tops)
+
+    @classmethod
+    def _from_core(cls, core: Any) -> "Client":
+        self = cls.__new__(cls)
+        self._c = core
+        self._init_namespaces(_app_tops)
+        return self
 
     def for_account(self, account_uuid: str) -> "AccountClient":
         """An account client whose token the core mints, caches and refreshes. No I/O here."""
@@ -163,11 +207,13 @@ class AccountClient(_SyncBase):
     def __init__(self, account_token: str | None = None, *, base_url: str | None = None,
                  timeout: float | None = None, max_retries: int | None = None, ca_file: Any = None,
                  proxy: str | None = None, rate_limit: bool = False, connect_timeout: float | None = None,
-                 **private: Any) -> None:
+                 app_info: Mapping[str, str] | None = None, **private: Any) -> None:
         if not isinstance(account_token, str) or not account_token:
             raise TypeError("account_token must be a non-empty str")
         self._c = _light.Client(**_core_kwargs(None, account_token, base_url, timeout, max_retries, ca_file, proxy,
                                                 rate_limit, connect_timeout, private))
+        if app_info is not None:
+            self._c = _derive(self._c, app_info=app_info)
         self._init_namespaces(_acct_tops)
 
     @classmethod
@@ -236,6 +282,13 @@ class _AsyncBase(_Base):
         req = self._engine().submit_raw(self._c, method, path, params, json, timeout, max_retries)
         return _result(await self._await(req))
 
+    def with_options(self, *, timeout: float | None = None, max_retries: int | None = None,
+                     connect_timeout: float | None = None, app_info: Mapping[str, str] | None = None):
+        """A client of the same kind sharing this one's connection pool, token cache
+        and engines, with the given settings changed (see Client.with_options)."""
+        return type(self)._from_core(_derive(self._c, timeout, max_retries, connect_timeout, app_info),
+                                     self._engines)
+
     async def close(self) -> None:
         """Cancel pending requests of this client's engines and release the pool."""
         self._close_engines()
@@ -267,12 +320,24 @@ class AsyncClient(_AsyncBase):
 
     def __init__(self, app_token: str | None = None, *, base_url: str | None = None, timeout: float | None = None,
                  max_retries: int | None = None, ca_file: Any = None, proxy: str | None = None,
-                 rate_limit: bool = False, connect_timeout: float | None = None, **private: Any) -> None:
+                 rate_limit: bool = False, connect_timeout: float | None = None,
+                 app_info: Mapping[str, str] | None = None, **private: Any) -> None:
         self._c = _app_core_client(app_token, base_url, timeout, max_retries, ca_file, proxy, rate_limit,
                                    connect_timeout, private)
+        if app_info is not None:
+            self._c = _derive(self._c, app_info=app_info)
         self._engines = {}
         self._owns_engines = True
         self._init_namespaces(_aapp_tops)
+
+    @classmethod
+    def _from_core(cls, core: Any, engines: dict) -> "AsyncClient":
+        self = cls.__new__(cls)
+        self._c = core
+        self._engines = engines  # shared with the client it came from: one engine per loop
+        self._owns_engines = False
+        self._init_namespaces(_aapp_tops)
+        return self
 
     def for_account(self, account_uuid: str) -> "AsyncAccountClient":
         if not isinstance(account_uuid, str):
@@ -290,11 +355,13 @@ class AsyncAccountClient(_AsyncBase):
     def __init__(self, account_token: str | None = None, *, base_url: str | None = None,
                  timeout: float | None = None, max_retries: int | None = None, ca_file: Any = None,
                  proxy: str | None = None, rate_limit: bool = False, connect_timeout: float | None = None,
-                 **private: Any) -> None:
+                 app_info: Mapping[str, str] | None = None, **private: Any) -> None:
         if not isinstance(account_token, str) or not account_token:
             raise TypeError("account_token must be a non-empty str")
         self._c = _light.Client(**_core_kwargs(None, account_token, base_url, timeout, max_retries, ca_file, proxy,
                                                 rate_limit, connect_timeout, private))
+        if app_info is not None:
+            self._c = _derive(self._c, app_info=app_info)
         self._engines = {}
         self._owns_engines = True
         self._init_namespaces(_aacct_tops)
