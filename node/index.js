@@ -18,6 +18,8 @@ native.setErrorClasses(errors);
 
 const OPERATIONS = Object.freeze(native.operations().map((op) => Object.freeze(op)));
 const USER_AGENT_RUNTIME = `node/${process.versions.node}`;
+// Constructor key for wrapping an existing native client (forAccount, withOptions).
+const NATIVE = Symbol('light.native');
 
 function camel(s) {
   return s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
@@ -377,7 +379,58 @@ function nativeOptions(o, tokens) {
   };
 }
 
+// appInfo {name, version, url} → "name/version (url)", appended to the User-Agent as stripe-node does.
+function formatAppInfo(info) {
+  if (info === null || typeof info !== 'object' || Array.isArray(info)) {
+    throw new TypeError('appInfo must be an object { name, version?, url? }');
+  }
+  for (const k of Object.keys(info)) {
+    if (!['name', 'version', 'url'].includes(k)) throw new TypeError(`appInfo: unknown key ${k}`);
+  }
+  if (typeof info.name !== 'string' || info.name === '') throw new TypeError('appInfo.name must be a non-empty string');
+  for (const k of ['version', 'url']) {
+    if (info[k] !== undefined && info[k] !== null && typeof info[k] !== 'string') {
+      throw new TypeError(`appInfo.${k} must be a string`);
+    }
+  }
+  return `${info.name}${info.version ? `/${info.version}` : ''}${info.url ? ` (${info.url})` : ''}`;
+}
+
+const WITH_OPTIONS_KEYS = ['timeout', 'connectTimeout', 'maxRetries', 'appInfo'];
+
+// Checked withOptions() settings → the addon's {timeout, connectTimeout, maxRetries, appInfo (string)}.
+function derivedOptions(o) {
+  if (o === undefined || o === null) return {};
+  if (typeof o !== 'object' || Array.isArray(o)) throw new TypeError('withOptions(options): options must be an object');
+  for (const k of Object.keys(o)) {
+    if (!WITH_OPTIONS_KEYS.includes(k)) throw new TypeError(`withOptions: unknown option ${k}`);
+  }
+  for (const k of ['timeout', 'connectTimeout']) {
+    if (o[k] !== undefined && (typeof o[k] !== 'number' || !(o[k] > 0) || !Number.isFinite(o[k]))) {
+      throw new TypeError(`${k} must be a positive number of milliseconds`);
+    }
+  }
+  if (o.maxRetries !== undefined && (!Number.isInteger(o.maxRetries) || o.maxRetries < 0)) {
+    throw new TypeError('maxRetries must be a non-negative integer');
+  }
+  return {
+    timeout: o.timeout,
+    connectTimeout: o.connectTimeout,
+    maxRetries: o.maxRetries,
+    appInfo: o.appInfo === undefined || o.appInfo === null ? undefined : formatAppInfo(o.appInfo),
+  };
+}
+
 class BaseClient {
+  /**
+   * A client of the same kind sharing this one's connection pool and token
+   * cache, with { timeout, connectTimeout, maxRetries, appInfo } changed.
+   */
+  withOptions(options) {
+    const nc = this._native.withOptions(derivedOptions(options));
+    return new this.constructor({ [NATIVE]: nc });
+  }
+
   /** The base URL requests go to. */
   get baseURL() {
     return this._native.baseURL;
@@ -420,10 +473,14 @@ class Light extends BaseClient {
   constructor(options) {
     super();
     const o = options || {};
-    const appToken = o.appToken !== undefined ? o.appToken : process.env.LIGHT_APP_TOKEN;
-    Object.defineProperty(this, '_native', {
-      value: new native.Client(nativeOptions(options, { appToken, accountToken: o.accountToken })),
-    });
+    let nc = o[NATIVE];
+    if (!nc) {
+      const appToken = o.appToken !== undefined ? o.appToken : process.env.LIGHT_APP_TOKEN;
+      const appInfo = o.appInfo === undefined || o.appInfo === null ? undefined : formatAppInfo(o.appInfo);
+      nc = new native.Client(nativeOptions(options, { appToken, accountToken: o.accountToken }));
+      if (appInfo !== undefined) nc = nc.withOptions({ appInfo });
+    }
+    Object.defineProperty(this, '_native', { value: nc });
     attachNamespaces(this, this, TREES.app);
   }
 
@@ -444,7 +501,9 @@ class AccountClient extends BaseClient {
       if (typeof o.accountToken !== 'string' || o.accountToken === '') {
         throw new TypeError('AccountClient needs { accountToken } (or use light.forAccount(uuid))');
       }
+      const appInfo = o.appInfo === undefined || o.appInfo === null ? undefined : formatAppInfo(o.appInfo);
       nc = new native.Client(nativeOptions(options, { accountToken: o.accountToken }));
+      if (appInfo !== undefined) nc = nc.withOptions({ appInfo });
     }
     Object.defineProperty(this, '_native', { value: nc });
     attachNamespaces(this, this, TREES.account);
@@ -459,7 +518,6 @@ class AccountClient extends BaseClient {
     return this._native.accountUuid;
   }
 }
-const NATIVE = Symbol('light.native');
 Object.assign(AccountClient.prototype, TREES.account.proto);
 // methods on the client root use `this._owner`
 Object.defineProperty(Light.prototype, '_owner', {

@@ -3,6 +3,7 @@
  *
  *   new Client(options)                      app and/or account token client
  *   client.forAccount(uuid) → Client         account scope, tokens managed by the core
+ *   client.withOptions({timeout, connectTimeout, maxRetries, appInfo}) → Client sharing pool and tokens
  *   client.call(opId, pathParams, query, body, file, timeoutMs, maxRetries, ticket) → Promise
  *   client.request(method, path, query, body, timeoutMs, maxRetries, ticket) → Promise
  *   client.cancel(id) → bool                 AbortSignal support (ticket.id)
@@ -806,6 +807,54 @@ static napi_value js_for_account(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* withOptions({timeout, connectTimeout, maxRetries, appInfo}) → Client sharing
+ * this one's pool and token cache (light_client_with_options). node/index.js
+ * checks the types and formats appInfo; the core checks the values. */
+static napi_value js_with_options(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self, v;
+  LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  ln_client *c = unwrap(env, self);
+  if (!c || !c->client) {
+    napi_throw_error(env, NULL, "client is closed");
+    return NULL;
+  }
+  light_client_overrides o;
+  light_client_overrides_init(&o);
+  char *app_info = NULL;
+  napi_valuetype t = napi_undefined;
+  if (argc >= 1) napi_typeof(env, argv[0], &t);
+  if (t == napi_object) {
+    napi_get_named_property(env, argv[0], "timeout", &v);
+    o.timeout_ms = (long)opt_number(env, v, 0);
+    napi_get_named_property(env, argv[0], "connectTimeout", &v);
+    o.connect_timeout_ms = (long)opt_number(env, v, 0);
+    napi_get_named_property(env, argv[0], "maxRetries", &v);
+    o.max_retries = (int)opt_number(env, v, -1);
+    if (light_node__get_string_prop(env, argv[0], "appInfo", &app_info) != 0) return NULL;
+    o.app_info = app_info;
+  }
+  light_client *lc = NULL;
+  light_error err = LIGHT_ERROR_INIT;
+  light_status st = light_client_with_options(c->client, &o, &lc, &err);
+  free(app_info);
+  if (st != LIGHT_OK) {
+    light_node__throw_error(env, &err);
+    light_error_clear(&err);
+    return NULL;
+  }
+  light_node_env *e = light_node__env(env);
+  napi_value ctor, ext, out;
+  if (napi_get_reference_value(env, e->client_ctor, &ctor) != napi_ok ||
+      napi_create_external(env, lc, NULL, NULL, &ext) != napi_ok ||
+      napi_new_instance(env, ctor, 1, &ext, &out) != napi_ok) {
+    light_client_free(lc);
+    light_node__throw_last(env, "withOptions");
+    return NULL;
+  }
+  return out;
+}
+
 napi_value light_node__define_client(napi_env env) {
   napi_property_descriptor methods[] = {
       {"call", NULL, js_call, NULL, NULL, NULL, napi_default, NULL},
@@ -813,6 +862,7 @@ napi_value light_node__define_client(napi_env env) {
       {"cancel", NULL, js_cancel, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"forAccount", NULL, js_for_account, NULL, NULL, NULL, napi_default, NULL},
+      {"withOptions", NULL, js_with_options, NULL, NULL, NULL, napi_default, NULL},
       {"can", NULL, js_can, NULL, NULL, NULL, napi_default, NULL},
       {"pending", NULL, NULL, js_pending, NULL, NULL, napi_default, NULL},
       {"baseURL", NULL, NULL, js_base_url, NULL, NULL, napi_default, NULL},
