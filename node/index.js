@@ -10,6 +10,7 @@
 // the query for the others, `{ file, filename, contentType }` for uploads;
 // then an options object `{ timeout, maxRetries, signal, query, body }`.
 
+const { EventEmitter } = require('node:events');
 const native = require('./native');
 const errors = require('./errors');
 const webhooks = require('./webhooks');
@@ -20,6 +21,7 @@ const OPERATIONS = Object.freeze(native.operations().map((op) => Object.freeze(o
 const USER_AGENT_RUNTIME = `node/${process.versions.node}`;
 // Constructor key for wrapping an existing native client (forAccount, withOptions).
 const NATIVE = Symbol('light.native');
+const PARENT = Symbol('light.parent');
 
 function camel(s) {
   return s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
@@ -103,6 +105,84 @@ function isBinary(v) {
   return typeof v === 'string' || v instanceof Uint8Array;
 }
 
+// ---- logger and events -------------------------------------------------------------
+// Each client emits 'request' before a call, 'retry' once a call that needed
+// retries completes, and 'response' when it completes (with `error` when it
+// failed); clients derived with forAccount/withOptions emit on their parents
+// too. The `logger` option (console-like: info, debug) gets one info line per
+// call and, at debug, the response headers with credentials redacted.
+
+const REDACT_HEADERS = new Set(['authorization', 'cookie', 'set-cookie', 'proxy-authorization']);
+
+function redactHeaders(h) {
+  const out = {};
+  for (const [k, v] of Object.entries(h || {})) {
+    const secret = REDACT_HEADERS.has(k) || /token|secret|key|signature/.test(k);
+    out[k] = secret ? '[redacted]' : v;
+  }
+  return out;
+}
+
+function checkLogger(logger) {
+  if (logger === undefined || logger === null) return null;
+  if (typeof logger !== 'object' && typeof logger !== 'function') throw new TypeError('logger must be an object with info/debug methods');
+  if (typeof logger.info !== 'function') throw new TypeError('logger.info must be a function');
+  return logger;
+}
+
+function expandPath(op, values) {
+  let p = op.path;
+  op.pathParams.forEach((name, i) => {
+    p = p.replace(`{${name}}`, encodeURIComponent(String(values[i])));
+  });
+  return p;
+}
+
+function emitAll(owner, name, event) {
+  for (const c of owner._observers) if (c.listenerCount(name) > 0) c.emit(name, event);
+}
+
+function watched(owner) {
+  if (owner._logger) return true;
+  for (const c of owner._observers) {
+    if (c.listenerCount('request') + c.listenerCount('response') + c.listenerCount('retry') > 0) return true;
+  }
+  return false;
+}
+
+// Run start() → Promise<[json, next, meta]> with events and logging around it.
+function observe(owner, method, path, operation, start) {
+  if (!owner._observers || !watched(owner)) return start();
+  const logger = owner._logger;
+  const t0 = process.hrtime.bigint();
+  emitAll(owner, 'request', { method, path, operation });
+  if (logger && typeof logger.debug === 'function') logger.debug(`light: ${method} ${path}`);
+  const done = (statusCode, retries, requestId, headers, error) => {
+    const durationMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const event = { method, path, operation, statusCode, requestId, retries, durationMs };
+    if (retries > 0) emitAll(owner, 'retry', { method, path, operation, statusCode, retries });
+    emitAll(owner, 'response', error ? { ...event, headers, error } : { ...event, headers });
+    if (logger) {
+      const outcome = error ? `${statusCode === null ? '' : `${statusCode} `}${error.name}` : String(statusCode);
+      logger.info(`light: ${method} ${path} ${outcome} in ${Math.round(durationMs)} ms, ${retries} retries, request_id=${requestId}`);
+      if (typeof logger.debug === 'function') logger.debug(`light: ${method} ${path} response headers`, redactHeaders(headers));
+    }
+  };
+  return start().then(
+    (triple) => {
+      const r = responseOf(triple[2]);
+      done(r.statusCode, r.retries, r.requestId, r.headers, null);
+      return triple;
+    },
+    (e) => {
+      if (!(e instanceof errors.LightError)) throw e; // refused before I/O (TypeError...): nothing was sent
+      const status = e.status !== undefined ? e.status : null;
+      done(status, e.retries || 0, e.requestId || null, e.headers || {}, e);
+      throw e;
+    },
+  );
+}
+
 // ---- calls ---------------------------------------------------------------------
 
 // Run start(ticket) → Promise with AbortSignal support: an abort cancels the
@@ -184,7 +264,9 @@ function invoke(owner, op, path, params, options, queryOverride) {
   }
   const timeout = opts && opts.timeout !== undefined ? opts.timeout : 0;
   const retries = opts && opts.maxRetries !== undefined ? opts.maxRetries : -1;
-  return withSignal(nc, opts, (ticket) => nc.call(op.id, path, query, body, file, timeout, retries, ticket));
+  return observe(owner, op.method, expandPath(op, path), op.id, () =>
+    withSignal(nc, opts, (ticket) => nc.call(op.id, path, query, body, file, timeout, retries, ticket)),
+  );
 }
 
 /**
@@ -250,7 +332,9 @@ class PagePromise {
     const o = this._options || {};
     const timeout = o.timeout !== undefined ? o.timeout : 0;
     const retries = o.maxRetries !== undefined ? o.maxRetries : -1;
-    return withSignal(nc, o, (ticket) => nc.request('GET', target.path, target.query, null, timeout, retries, ticket));
+    return observe(this._owner, 'GET', target.path, null, () =>
+      withSignal(nc, o, (ticket) => nc.request('GET', target.path, target.query, null, timeout, retries, ticket)),
+    );
   }
 
   /** Async iterator over the pages (envelopes, each with its lastResponse). */
@@ -396,7 +480,8 @@ function formatAppInfo(info) {
   return `${info.name}${info.version ? `/${info.version}` : ''}${info.url ? ` (${info.url})` : ''}`;
 }
 
-const WITH_OPTIONS_KEYS = ['timeout', 'connectTimeout', 'maxRetries', 'appInfo'];
+// (a logger given to withOptions replaces the parent's for the derived client)
+const WITH_OPTIONS_KEYS = ['timeout', 'connectTimeout', 'maxRetries', 'appInfo', 'logger'];
 
 // Checked withOptions() settings → the addon's {timeout, connectTimeout, maxRetries, appInfo (string)}.
 function derivedOptions(o) {
@@ -421,14 +506,24 @@ function derivedOptions(o) {
   };
 }
 
-class BaseClient {
+class BaseClient extends EventEmitter {
+  // Logger and event parents: the options' logger, else the parent's.
+  _observeInit(o) {
+    const parent = o[PARENT];
+    const logger = o.logger !== undefined ? checkLogger(o.logger) : parent ? parent._logger : null;
+    Object.defineProperty(this, '_logger', { value: logger });
+    Object.defineProperty(this, '_observers', { value: parent ? [this, ...parent._observers] : [this] });
+  }
+
   /**
    * A client of the same kind sharing this one's connection pool and token
-   * cache, with { timeout, connectTimeout, maxRetries, appInfo } changed.
+   * cache, with { timeout, connectTimeout, maxRetries, appInfo, logger } changed.
    */
   withOptions(options) {
     const nc = this._native.withOptions(derivedOptions(options));
-    return new this.constructor({ [NATIVE]: nc });
+    const o = { [NATIVE]: nc, [PARENT]: this };
+    if (options && options.logger !== undefined) o.logger = options.logger;
+    return new this.constructor(o);
   }
 
   /** The base URL requests go to. */
@@ -452,9 +547,10 @@ class BaseClient {
     const body = opts && opts.body !== undefined ? opts.body : null;
     const timeout = opts && opts.timeout !== undefined ? opts.timeout : 0;
     const retries = opts && opts.maxRetries !== undefined ? opts.maxRetries : -1;
-    return withSignal(nc, opts, (ticket) => nc.request(method, path, query, body, timeout, retries, ticket)).then(
-      unwrapResult,
-    );
+    const m = typeof method === 'string' ? method.toUpperCase() : method;
+    return observe(this, m, path, null, () =>
+      withSignal(nc, opts, (ticket) => nc.request(method, path, query, body, timeout, retries, ticket)),
+    ).then(unwrapResult);
   }
 
   /** Cancel this client's pending calls and release it. Idempotent. */
@@ -481,12 +577,13 @@ class Light extends BaseClient {
       if (appInfo !== undefined) nc = nc.withOptions({ appInfo });
     }
     Object.defineProperty(this, '_native', { value: nc });
+    this._observeInit(o);
     attachNamespaces(this, this, TREES.app);
   }
 
   /** An account client whose token the core mints, caches and refreshes. */
   forAccount(accountUuid) {
-    return AccountClient._wrap(this._native.forAccount(accountUuid));
+    return new AccountClient({ [NATIVE]: this._native.forAccount(accountUuid), [PARENT]: this });
   }
 }
 Object.assign(Light.prototype, TREES.app.proto);
@@ -506,6 +603,7 @@ class AccountClient extends BaseClient {
       if (appInfo !== undefined) nc = nc.withOptions({ appInfo });
     }
     Object.defineProperty(this, '_native', { value: nc });
+    this._observeInit(o);
     attachNamespaces(this, this, TREES.account);
   }
 

@@ -4,7 +4,9 @@ live in the C core; this file only shapes arguments and results."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,6 +67,71 @@ def _check_method_path(method: Any, path: Any) -> tuple:
     return method.upper(), path
 
 
+# ---- logging: one record per call on logging.getLogger("light") ----------------
+# INFO: method, path (no query), status, duration, retries, request id; DEBUG adds
+# the response headers with credentials redacted. The core's own LIGHT_LOG lines
+# (one per attempt, stderr) are independent of this.
+_log = logging.getLogger("light")
+_REDACT_HEADERS = ("authorization", "cookie", "set-cookie", "proxy-authorization")
+
+
+def _redacted_headers(raw: Any) -> dict:
+    from ._object import Headers
+    h = raw if isinstance(raw, Headers) else Headers(raw or "")
+    out = {}
+    for name, value in h.items():
+        low = name.lower()
+        secret = low in _REDACT_HEADERS or any(w in low for w in ("token", "secret", "key", "signature"))
+        out[name] = "[redacted]" if secret else value
+    return out
+
+
+def _log_result(method: str, path: str, t0: float, meta: tuple | None, error: BaseException | None) -> None:
+    ms = (time.monotonic() - t0) * 1000.0
+    if meta is not None:
+        status, raw, request_id, retries = meta
+        outcome = str(status)
+    else:
+        status = getattr(error, "status", None)
+        raw = getattr(error, "headers", None)
+        request_id = getattr(error, "request_id", None)
+        retries = getattr(error, "retries", 0) or 0
+        outcome = f"{status} {type(error).__name__}" if status is not None else type(error).__name__
+    extra = {"light_method": method, "light_path": path, "light_status": status, "light_duration_ms": round(ms, 1),
+             "light_retries": retries, "light_request_id": request_id}
+    _log.info("%s %s %s in %.0f ms, %d retries, request_id=%s", method, path, outcome, ms, retries, request_id,
+              extra=extra)
+    if _log.isEnabledFor(logging.DEBUG):
+        _log.debug("%s %s response headers %s", method, path, _redacted_headers(raw), extra=extra)
+
+
+def _logged(method: str, path: str, fn) -> Any:
+    """Run the binding call ``fn()`` (→ (value, next, meta)) and log it."""
+    if not _log.isEnabledFor(logging.INFO):
+        return fn()
+    t0 = time.monotonic()
+    try:
+        t = fn()
+    except _light.LightError as e:
+        _log_result(method, path, t0, None, e)
+        raise
+    _log_result(method, path, t0, t[2], None)
+    return t
+
+
+async def _alogged(method: str, path: str, aw) -> Any:
+    if not _log.isEnabledFor(logging.INFO):
+        return await aw
+    t0 = time.monotonic()
+    try:
+        t = await aw
+    except _light.LightError as e:
+        _log_result(method, path, t0, None, e)
+        raise
+    _log_result(method, path, t0, t[2], None)
+    return t
+
+
 def _op_path(op, pp: tuple) -> str:
     """The operation's path with its parameters filled in (unencoded), to tell
     a next_page_url of the same operation from one elsewhere."""
@@ -104,17 +171,19 @@ class _SyncBase(_Base):
     def _invoke(self, op, pp, query, body, file, timeout, max_retries):
         if op.paginated:
             return self._page(op, pp, query, body, timeout, max_retries)
-        return _result(self._c.call(op.id, pp, query, body, file, timeout, max_retries))
+        return _result(_logged(op.method, _op_path(op, pp),
+                               lambda: self._c.call(op.id, pp, query, body, file, timeout, max_retries)))
 
     def _page(self, op, pp, query, body, timeout, max_retries, seen=None):
-        result = self._c.call(op.id, pp, query, body, None, timeout, max_retries, True)
+        result = _logged(op.method, _op_path(op, pp),
+                         lambda: self._c.call(op.id, pp, query, body, None, timeout, max_retries, True))
         return self._wrap_page(result, op, pp, body, timeout, max_retries, set() if seen is None else seen)
 
     def _wrap_page(self, result, op, pp, body, timeout, max_retries, seen):
         def fetch(plan):
             if plan[0] == "op":
                 return self._page(op, pp, plan[1], body, timeout, max_retries, seen)
-            raw = self._c.request("GET", plan[1], plan[2], None, timeout, max_retries)
+            raw = _logged("GET", plan[1], lambda: self._c.request("GET", plan[1], plan[2], None, timeout, max_retries))
             return self._wrap_page(raw, op, pp, body, timeout, max_retries, seen)
         return wrap_page(Page, result, fetch, self._c.base_url, _op_path(op, pp), seen)
 
@@ -123,7 +192,7 @@ class _SyncBase(_Base):
         """Raw escape hatch: any method and path (``/v1/app/...`` uses the app token,
         ``/v1/account...`` the account token), JSON in, JSON out, same retries and errors."""
         method, path = _check_method_path(method, path)
-        return _result(self._c.request(method, path, params, json, timeout, max_retries))
+        return _result(_logged(method, path, lambda: self._c.request(method, path, params, json, timeout, max_retries)))
 
     def with_options(self, *, timeout: float | None = None, max_retries: int | None = None,
                      connect_timeout: float | None = None, app_info: Mapping[str, str] | None = None):
@@ -255,7 +324,7 @@ class _AsyncBase(_Base):
 
     async def _call(self, op, pp, query, body, file, timeout, max_retries):
         req = self._engine().submit(self._c, op.id, pp, query, body, file, timeout, max_retries)
-        return _result(await self._await(req))
+        return _result(await _alogged(op.method, _op_path(op, pp), self._await(req)))
 
     def _invoke(self, op, pp, query, body, file, timeout, max_retries):
         if op.paginated:
@@ -264,7 +333,7 @@ class _AsyncBase(_Base):
 
     async def _page(self, op, pp, query, body, timeout, max_retries, seen=None):
         req = self._engine().submit(self._c, op.id, pp, query, body, None, timeout, max_retries, True)
-        result = await self._await(req)
+        result = await _alogged(op.method, _op_path(op, pp), self._await(req))
         return self._wrap_page(result, op, pp, body, timeout, max_retries, set() if seen is None else seen)
 
     def _wrap_page(self, result, op, pp, body, timeout, max_retries, seen):
@@ -272,7 +341,8 @@ class _AsyncBase(_Base):
             if plan[0] == "op":
                 return await self._page(op, pp, plan[1], body, timeout, max_retries, seen)
             req = self._engine().submit_raw(self._c, "GET", plan[1], plan[2], None, timeout, max_retries)
-            return self._wrap_page(await self._await(req), op, pp, body, timeout, max_retries, seen)
+            return self._wrap_page(await _alogged("GET", plan[1], self._await(req)), op, pp, body, timeout,
+                                   max_retries, seen)
         return wrap_page(AsyncPage, result, fetch, self._c.base_url, _op_path(op, pp), seen)
 
     async def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
@@ -280,7 +350,7 @@ class _AsyncBase(_Base):
         """Raw escape hatch (see Client.request)."""
         method, path = _check_method_path(method, path)
         req = self._engine().submit_raw(self._c, method, path, params, json, timeout, max_retries)
-        return _result(await self._await(req))
+        return _result(await _alogged(method, path, self._await(req)))
 
     def with_options(self, *, timeout: float | None = None, max_retries: int | None = None,
                      connect_timeout: float | None = None, app_info: Mapping[str, str] | None = None):
