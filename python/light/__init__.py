@@ -15,7 +15,7 @@ from __future__ import annotations
 # Lets `light._light` come from a build directory on sys.path during development.
 __path__ = __import__("pkgutil").extend_path(__path__, __name__)
 
-from . import _light, events, webhooks  # noqa: E402
+from . import _light, events, models, webhooks  # noqa: E402
 from ._client import AccountClient, AsyncAccountClient, AsyncClient, Client  # noqa: E402
 from ._object import Headers, LightList, LightObject, LightResponse  # noqa: E402
 from ._pagination import AsyncPage, AsyncPager, Page  # noqa: E402
@@ -41,7 +41,7 @@ core_version = _light.version()
 
 __all__ = [
     "Client", "AccountClient", "AsyncClient", "AsyncAccountClient", "LightObject", "LightList", "LightResponse",
-    "Headers", "Page", "AsyncPage",
+    "Headers", "Page", "AsyncPage", "models",
     "AsyncPager", "webhooks", "events", "LightError", "APIError", "BadRequestError", "AuthenticationError",
     "PermissionDeniedError", "NotFoundError", "ConflictError", "UnprocessableEntityError", "RateLimitError",
     "InternalServerError", "APIResponseValidationError", "APIConnectionError", "APITimeoutError",

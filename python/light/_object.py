@@ -19,7 +19,7 @@ that returned it (not a key: not in ``to_dict()``, JSON or ``repr``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, List, TypeVar
 
 __all__ = ["LightObject", "LightList", "LightResponse", "Headers"]
 
@@ -232,7 +232,10 @@ class LightObject(dict):
         return type(self)(self.to_dict())
 
 
-class LightList(list):
+_T = TypeVar("_T")
+
+
+class LightList(List[_T]):
     """A JSON array: a list whose objects are LightObjects; a top-level one
     (address searches) has the call's ``last_response``."""
 

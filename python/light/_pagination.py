@@ -33,7 +33,7 @@ class _PageBase:
         self._fetch = fetch
 
     @property
-    def data(self) -> list:
+    def data(self) -> list[Any]:
         """Items of this page only."""
         d = self._envelope.get("data")
         return d if isinstance(d, list) else []
@@ -83,6 +83,12 @@ class Page(_PageBase, Generic[T]):
 
     __slots__ = ()
 
+    @property
+    def data(self) -> list[T]:
+        """Items of this page only."""
+        d = self._envelope.get("data")
+        return d if isinstance(d, list) else []
+
     def next_page(self) -> "Page[T] | None":
         plan = self._next_plan()
         return None if plan is None else self._fetch(plan)
@@ -105,6 +111,12 @@ class AsyncPage(_PageBase, Generic[T]):
     """One page of a paginated list. ``async for item in page`` walks every page."""
 
     __slots__ = ()
+
+    @property
+    def data(self) -> list[T]:
+        """Items of this page only."""
+        d = self._envelope.get("data")
+        return d if isinstance(d, list) else []
 
     async def next_page(self) -> "AsyncPage[T] | None":
         plan = self._next_plan()

@@ -142,3 +142,43 @@ def test_tests_read_only_the_repository():
                 if re.search(r"shared\W{0,6}light-api", text):
                     offenders.append(str(f.relative_to(ROOT)))
     assert not offenders, offenders
+
+
+def test_models_file_matches_the_docs(spec):
+    """docs/api/models.json (the typed stubs' source): every response it maps is an
+    operation, every type it names exists, every webhook event of the core has a
+    shape, and a field is 'promised' only when the docs' example response shows it."""
+    models = json.loads((ROOT / "docs" / "api" / "models.json").read_text())
+    ids = {e["id"]: e for e in spec}
+    names = set(models["models"])
+
+    def check_type(t, where):
+        for part in t.split("|"):
+            base = part[:-2] if part.endswith("[]") else part
+            assert base in names | {"string", "integer", "number", "boolean", "any", "null"}, (where, t)
+
+    for m_name, m in models["models"].items():
+        for f_name, f in m["fields"].items():
+            assert FIELD_NAME.match(f_name), (m_name, f_name)
+            check_type(f["type"], f"{m_name}.{f_name}")
+    for op_id, t in models["responses"].items():
+        assert op_id in ids, op_id
+        check_type(t[5:-1] if t.startswith("page<") else t, op_id)
+        e = ids[op_id]
+        example = e["response"].get("example")
+        model = models["models"][t[5:-1] if t.startswith("page<") else t.rstrip("[]")]
+        promised = {k for k, f in model["fields"].items() if f.get("promised")}
+        if isinstance(example, list):
+            example = example[0] if example else {}
+        if isinstance(example, dict):
+            assert promised <= set(example), (op_id, promised - set(example))
+        # every documented response field with a plain name is in the model
+        documented = {f["name"] for f in e["response"]["fields"] if FIELD_NAME.match(f["name"])}
+        assert documented <= set(model["fields"]) | {"data", "has_more", "limit", "offset", "next_page_url"}, \
+            (op_id, documented - set(model["fields"]))
+    source = (ROOT / "core" / "include" / "light" / "webhook.h").read_text()
+    core_events = set(re.findall(r'#define LIGHT_EVENT_\w+ "([a-z_]+\.[a-z_]+)"', source))
+    assert len(core_events) == 18
+    assert set(models["events"]) == core_events, set(models["events"]) ^ core_events
+    for ev, data in models["events"].items():
+        assert data in names, ev
