@@ -197,7 +197,8 @@ local function each_for(op)
           done = true
           return false, err
         end
-        items, i = page.data or {}, 0
+        -- a list answered as a bare JSON array is its only page
+        items, i = page.data or (page[1] ~= nil and page) or {}, 0
         if meta.next_query then query = meta.next_query else done = true end
       end
     end

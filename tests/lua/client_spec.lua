@@ -215,6 +215,24 @@ describe("pagination", function()
     assert.are.equal(1, H.count(H.journal(), "GET", "^/v1/account/billing/invoices$"))
   end)
 
+  it("a list answered as a bare JSON array is one page; meta describes the response", function()
+    finally(function() H.admin("DELETE", "config") end)
+    H.config{ page_style = "array" }
+    local page, err, meta = ac.billing.invoices:list{ limit = 3 }
+    assert(page, tostring(err))
+    assert.are.equal(3, #page)
+    assert.are.equal(200, meta.status)
+    assert.truthy(meta.request_id)
+    assert.are.equal(meta.request_id, meta.headers["x-request-id"])
+    assert.is_nil(meta.next_query)
+    local n = 0
+    for inv, e in ac.billing.invoices:each{ limit = 3 } do
+      assert(inv, tostring(e))
+      n = n + 1
+    end
+    assert.are.equal(3, n)
+  end)
+
   it("each() over the app's accounts", function()
     for _ = 1, 3 do assert(app.accounts:create{ email = H.email("page") }) end
     local n = 0
