@@ -45,6 +45,15 @@ async def g(c: light.AsyncClient) -> None:
 
 def h(e: models.LocationServiceActiveEvent, u: models.UsageProfileFailedEvent) -> None:
     print(e.data.location.uuid, u.data.usage_profile.error_message, e.event)
+
+
+def w(body: bytes, header: str) -> None:
+    ev = light.webhooks.verify(body, header, "whsec")
+    print(ev.uuid, ev.created_at)
+    if ev.event == "location.service_active":  # narrows the union of event classes
+        print(ev.data.location.service_start_date)
+    elif ev.event == "usage_profile.failed":
+        print(ev.data.usage_profile.error_message)
 '''
 
 BAD = {
@@ -53,6 +62,9 @@ BAD = {
     "page item": ('for i in c.for_account("u").billing.invoices.list():\n        print(i.totl)', '"totl"'),
     "nested": ('me = c.for_account("u").retrieve()\n    print(me.app.nmae)', '"nmae"'),
     "type": ('a = c.accounts.create(email="x@example.com")\n    n: int = a.uuid', "Incompatible types"),
+    "event": ('ev = light.webhooks.verify(b"", "", "s")\n    if ev.event == "usage_profile.failed":\n'
+              '        print(ev.data.usage_profile.eror_message)', '"eror_message"'),
+    "event unnarrowed": ('print(light.webhooks.verify(b"", "", "s").data.usage_profile)', '"usage_profile"'),
 }
 
 
