@@ -208,7 +208,7 @@ class LightObject(dict):
     @property
     def last_response(self) -> LightResponse | None:
         """The HTTP response of the call that returned this object (None for nested objects)."""
-        return self._last_response
+        return _response_of(self)
 
     # -- conversions ----------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -243,17 +243,26 @@ class LightList(List[_T]):
 
     @property
     def last_response(self) -> LightResponse | None:
-        return getattr(self, "_last_response", None)
+        return _response_of(self)
 
     def __reduce__(self):
-        return (list, (list(self),))
+        return (LightList, (list(self),))
+
+
+def _response_of(obj: Any) -> LightResponse | None:
+    """obj's last_response: kept as the binding's meta tuple until first asked for."""
+    r = getattr(obj, "_last_response", None)
+    if type(r) is tuple:
+        r = LightResponse._from_meta(r)
+        object.__setattr__(obj, "_last_response", r)
+    return r
 
 
 def _with_response(value: Any, meta: tuple | None) -> Any:
-    """The wrapped result of a call with its last_response."""
+    """The wrapped result of a call with its last_response (built lazily from meta)."""
     obj = _wrap(value)
     if meta is not None and isinstance(obj, (LightObject, LightList)):
-        object.__setattr__(obj, "_last_response", LightResponse._from_meta(meta))
+        object.__setattr__(obj, "_last_response", meta)
     return obj
 
 

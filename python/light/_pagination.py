@@ -192,7 +192,7 @@ def wrap_page(cls: type, result: tuple, fetch: Callable, base_url: str, op_path:
         value = {"data": value, "has_more": False}
     envelope = _wrap(value) if isinstance(value, dict) else LightObject()
     if meta is not None:
-        object.__setattr__(envelope, "_last_response", LightResponse._from_meta(meta))
+        object.__setattr__(envelope, "_last_response", meta)  # LightResponse built on first use
     try:
         plan, error = _plan(value, next_query, base_url, op_path, seen), None
     except _light.APIResponseValidationError as e:
