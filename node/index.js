@@ -10,6 +10,7 @@
 // the query for the others, `{ file, filename, contentType }` for uploads;
 // then an options object `{ timeout, maxRetries, signal, query, body }`.
 
+const { EventEmitter } = require('node:events');
 const native = require('./native');
 const errors = require('./errors');
 const webhooks = require('./webhooks');
@@ -24,6 +25,10 @@ const USER_AGENT_RUNTIME = `node/${process.versions.node}`;
 const OPTIONS = Object.freeze(native.options().filter((o) => !o.internal).map((o) => Object.freeze(o)));
 const INTERNAL_OPTIONS = new Set(native.options().filter((o) => o.internal).map((o) => o.js_name));
 
+// Constructor key for wrapping an existing native client (forAccount, withOptions).
+const NATIVE = Symbol('light.native');
+const PARENT = Symbol('light.parent');
+
 function camel(s) {
   return s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 }
@@ -32,8 +37,156 @@ function rejectType(message) {
   return Promise.reject(new TypeError(message));
 }
 
+// ---- response metadata -----------------------------------------------------------
+
+/** "Name: value\r\n" lines → {lower-case name: value}; repeats joined with ", ". */
+function parseHeaders(block) {
+  const out = {};
+  for (const line of block.split('\n')) {
+    const i = line.indexOf(':');
+    if (i <= 0 || line.startsWith('HTTP/')) continue;
+    const name = line.slice(0, i).trim().toLowerCase();
+    const value = line.slice(i + 1).trim();
+    out[name] = Object.prototype.hasOwnProperty.call(out, name) ? `${out[name]}, ${value}` : value;
+  }
+  return out;
+}
+
+/**
+ * The HTTP response behind a result: `result.lastResponse` (non-enumerable,
+ * so JSON.stringify and console.log leave it out), as stripe-node names it.
+ */
+class LightResponse {
+  constructor(statusCode, rawHeaders, requestId, retries) {
+    /** HTTP status of the final attempt. */
+    this.statusCode = statusCode;
+    /** Server request id (X-Request-Id), or null. */
+    this.requestId = requestId === undefined ? null : requestId;
+    /** Retries performed before this response. */
+    this.retries = retries || 0;
+    Object.defineProperty(this, '_raw', { value: rawHeaders || '', writable: true });
+    Object.defineProperty(this, '_headers', { value: null, writable: true });
+  }
+
+  /** Response headers, lower-case names (parsed on first use). */
+  get headers() {
+    if (!this._headers) this._headers = Object.freeze(parseHeaders(this._raw));
+    return this._headers;
+  }
+
+  toJSON() {
+    return { statusCode: this.statusCode, requestId: this.requestId, retries: this.retries, headers: this.headers };
+  }
+}
+
+function responseOf(meta) {
+  return new LightResponse(meta[0], meta[1], meta[2], meta[3]);
+}
+
+function attachResponse(value, response) {
+  if (value !== null && typeof value === 'object' && Object.isExtensible(value)) {
+    Object.defineProperty(value, 'lastResponse', { value: response, enumerable: false, configurable: true, writable: true });
+  }
+  return value;
+}
+
+// A native result [json, next, meta] → json with its lastResponse.
+function unwrapResult(triple) {
+  return attachResponse(triple[0], responseOf(triple[2]));
+}
+
+// Errors carry the same: APIError#lastResponse built from status/headers/requestId.
+Object.defineProperty(errors.APIError.prototype, 'lastResponse', {
+  configurable: true,
+  enumerable: false,
+  get() {
+    if (this.status === null || this.status === undefined) return null;
+    const r = new LightResponse(this.status, '', this.requestId, this.retries);
+    r._headers = Object.freeze({ ...(this.headers || {}) });
+    return r;
+  },
+});
+
 function isBinary(v) {
   return typeof v === 'string' || v instanceof Uint8Array;
+}
+
+// ---- logger and events -------------------------------------------------------------
+// Each client emits 'request' before a call, 'retry' once a call that needed
+// retries completes, and 'response' when it completes (with `error` when it
+// failed); clients derived with forAccount/withOptions emit on their parents
+// too. The `logger` option (console-like: info, debug) gets one info line per
+// call and, at debug, the response headers with credentials redacted.
+
+const REDACT_HEADERS = new Set(['authorization', 'cookie', 'set-cookie', 'proxy-authorization']);
+
+function redactHeaders(h) {
+  const out = {};
+  for (const [k, v] of Object.entries(h || {})) {
+    const secret = REDACT_HEADERS.has(k) || /token|secret|key|signature/.test(k);
+    out[k] = secret ? '[redacted]' : v;
+  }
+  return out;
+}
+
+function checkLogger(logger) {
+  if (logger === undefined || logger === null) return null;
+  if (typeof logger !== 'object' && typeof logger !== 'function') throw new TypeError('logger must be an object with info/debug methods');
+  if (typeof logger.info !== 'function') throw new TypeError('logger.info must be a function');
+  return logger;
+}
+
+function expandPath(op, values) {
+  let p = op.path;
+  op.pathParams.forEach((name, i) => {
+    p = p.replace(`{${name}}`, encodeURIComponent(String(values[i])));
+  });
+  return p;
+}
+
+function emitAll(owner, name, event) {
+  for (const c of owner._observers) if (c.listenerCount(name) > 0) c.emit(name, event);
+}
+
+function watched(owner) {
+  if (owner._logger) return true;
+  for (const c of owner._observers) {
+    if (c.listenerCount('request') + c.listenerCount('response') + c.listenerCount('retry') > 0) return true;
+  }
+  return false;
+}
+
+// Run start() → Promise<[json, next, meta]> with events and logging around it.
+function observe(owner, method, path, operation, start) {
+  if (!owner._observers || !watched(owner)) return start();
+  const logger = owner._logger;
+  const t0 = process.hrtime.bigint();
+  emitAll(owner, 'request', { method, path, operation });
+  if (logger && typeof logger.debug === 'function') logger.debug(`light: ${method} ${path}`);
+  const done = (statusCode, retries, requestId, headers, error) => {
+    const durationMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const event = { method, path, operation, statusCode, requestId, retries, durationMs };
+    if (retries > 0) emitAll(owner, 'retry', { method, path, operation, statusCode, retries });
+    emitAll(owner, 'response', error ? { ...event, headers, error } : { ...event, headers });
+    if (logger) {
+      const outcome = error ? `${statusCode === null ? '' : `${statusCode} `}${error.name}` : String(statusCode);
+      logger.info(`light: ${method} ${path} ${outcome} in ${Math.round(durationMs)} ms, ${retries} retries, request_id=${requestId}`);
+      if (typeof logger.debug === 'function') logger.debug(`light: ${method} ${path} response headers`, redactHeaders(headers));
+    }
+  };
+  return start().then(
+    (triple) => {
+      const r = responseOf(triple[2]);
+      done(r.statusCode, r.retries, r.requestId, r.headers, null);
+      return triple;
+    },
+    (e) => {
+      if (!(e instanceof errors.LightError)) throw e; // refused before I/O (TypeError...): nothing was sent
+      const status = e.status !== undefined ? e.status : null;
+      done(status, e.retries || 0, e.requestId || null, e.headers || {}, e);
+      throw e;
+    },
+  );
 }
 
 // ---- calls ---------------------------------------------------------------------
@@ -129,14 +282,22 @@ function invoke(owner, op, path, params, options, queryOverride) {
   }
   const timeout = opts && opts.timeout !== undefined ? opts.timeout : 0;
   const retries = opts && opts.maxRetries !== undefined ? opts.maxRetries : -1;
-  return settle(withSignal(nc, opts, (ticket) => nc.call(op.id, path, query, body, file, timeout, retries, ticket)));
+  return settle(
+    observe(owner, op.method, expandPath(op, path), op.id, () =>
+      withSignal(nc, opts, (ticket) => nc.call(op.id, path, query, body, file, timeout, retries, ticket)),
+    ),
+  );
 }
 
 /**
  * What a paginated `list()` returns: awaitable (the first page's envelope
- * {data, has_more, limit, offset, next_page_url}) and async-iterable over
- * every item of every page, fetched lazily; the core decides the next page
- * (light_page_next_query).
+ * {data, has_more, limit, offset, next_page_url}, with its lastResponse) and
+ * async-iterable over every item of every page, fetched lazily.
+ *
+ * Next page: the envelope's `next_page_url` when it has one (resolved against
+ * the base URL; another scheme, host or base path is refused with an
+ * APIResponseValidationError), else offset paging as the core computes it
+ * (light_page_next_query). A bare JSON array is one page: {data: array, has_more: false}.
  */
 class PagePromise {
   constructor(owner, op, path, params, options) {
@@ -148,13 +309,13 @@ class PagePromise {
     this._first = null;
   }
 
-  _firstPair() {
+  _firstTriple() {
     if (!this._first) this._first = invoke(this._owner, this._op, this._path, this._params, this._options);
     return this._first;
   }
 
   then(onFulfilled, onRejected) {
-    return this._firstPair().then((pair) => pair[0]).then(onFulfilled, onRejected);
+    return this._firstTriple().then(pageOf).then(onFulfilled, onRejected);
   }
 
   catch(onRejected) {
@@ -165,27 +326,91 @@ class PagePromise {
     return this.then().finally(onFinally);
   }
 
-  /** Async iterator over the pages (envelopes). */
+  // The triple of the page after `triple`'s, or null at the end.
+  _next(triple, seen) {
+    const env = triple[0];
+    const data = pageData(env);
+    if (Array.isArray(env) || data.length === 0) return null;
+    const url = typeof env.next_page_url === 'string' && env.next_page_url !== '' ? env.next_page_url : null;
+    if (url) {
+      if (seen.has(url)) return null; // a server repeating itself cannot loop us
+      seen.add(url);
+      return this._follow(url, triple);
+    }
+    if (!triple[1]) return null;
+    return invoke(this._owner, this._op, this._path, null, this._options, triple[1]);
+  }
+
+  _follow(url, triple) {
+    const target = resolvePageUrl(this._owner.baseURL, url, triple[2]);
+    let opPath = this._op.path;
+    this._op.pathParams.forEach((name, i) => {
+      opPath = opPath.replace(`{${name}}`, encodeURIComponent(String(this._path[i])));
+    });
+    if (target.path === opPath) return invoke(this._owner, this._op, this._path, null, this._options, target.query);
+    const nc = this._owner._native;
+    const o = this._options || {};
+    const timeout = o.timeout !== undefined ? o.timeout : 0;
+    const retries = o.maxRetries !== undefined ? o.maxRetries : -1;
+    return observe(this._owner, 'GET', target.path, null, () =>
+      withSignal(nc, o, (ticket) => nc.request('GET', target.path, target.query, null, timeout, retries, ticket)),
+    );
+  }
+
+  /** Async iterator over the pages (envelopes, each with its lastResponse). */
   async *pages() {
-    let pair = await this._firstPair();
+    let triple = await this._firstTriple();
+    const seen = new Set();
     for (;;) {
-      yield pair[0];
-      const next = pair[1];
+      yield pageOf(triple);
+      const next = this._next(triple, seen);
       if (!next) return;
-      pair = await invoke(this._owner, this._op, this._path, null, this._options, next);
+      triple = await next;
     }
   }
 
   async *[Symbol.asyncIterator]() {
     for await (const page of this.pages()) {
-      const data = page && Array.isArray(page.data) ? page.data : [];
-      for (const item of data) yield item;
+      for (const item of page.data) yield item;
     }
   }
 
   get [Symbol.toStringTag]() {
     return 'PagePromise';
   }
+}
+
+function pageData(env) {
+  if (Array.isArray(env)) return env;
+  return env && Array.isArray(env.data) ? env.data : [];
+}
+
+// A page triple → the envelope the user sees (a bare array becomes {data, has_more: false}).
+function pageOf(triple) {
+  const env = Array.isArray(triple[0]) ? { data: triple[0], has_more: false } : triple[0];
+  return attachResponse(env, responseOf(triple[2]));
+}
+
+// next_page_url → {path (relative to the base URL), query}; never another scheme, host or base path.
+function resolvePageUrl(baseURL, url, meta) {
+  const base = new URL(baseURL.endsWith('/') ? baseURL : `${baseURL}/`);
+  let u = null;
+  try {
+    u = new URL(url, base);
+  } catch (_) {
+    u = null;
+  }
+  const basePath = base.pathname.replace(/\/$/, '');
+  if (!u || u.protocol !== base.protocol || u.host !== base.host || !u.pathname.startsWith(`${basePath}/`)) {
+    const where = u ? `${u.protocol}//${u.host}` : 'an unparsable URL';
+    throw new errors.APIResponseValidationError(
+      `next_page_url points to ${where}, outside the base URL ${base.protocol}//${base.host}${basePath}; refusing to follow it`,
+      { status: meta ? meta[0] : null, requestId: meta ? meta[2] : null },
+    );
+  }
+  const query = {};
+  for (const [k, v] of u.searchParams) query[k] = v;
+  return { path: u.pathname.slice(basePath.length), query };
 }
 
 // ---- resources: namespaces and methods from the operation table ------------------
@@ -199,7 +424,7 @@ function makeMethod(op) {
       path[i] = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
     }
     if (op.paginated) return new PagePromise(this._owner, op, path, args[nPath], args[nPath + 1]);
-    return invoke(this._owner, op, path, args[nPath], args[nPath + 1]);
+    return invoke(this._owner, op, path, args[nPath], args[nPath + 1]).then(unwrapResult);
   };
   Object.defineProperty(method, 'name', { value: camel(op.name) });
   return method;
@@ -246,7 +471,69 @@ function nativeOptions(o) {
   return opts;
 }
 
-class BaseClient {
+// appInfo {name, version, url} → "name/version (url)", appended to the User-Agent as stripe-node does.
+function formatAppInfo(info) {
+  if (info === null || typeof info !== 'object' || Array.isArray(info)) {
+    throw new TypeError('appInfo must be an object { name, version?, url? }');
+  }
+  for (const k of Object.keys(info)) {
+    if (!['name', 'version', 'url'].includes(k)) throw new TypeError(`appInfo: unknown key ${k}`);
+  }
+  if (typeof info.name !== 'string' || info.name === '') throw new TypeError('appInfo.name must be a non-empty string');
+  for (const k of ['version', 'url']) {
+    if (info[k] !== undefined && info[k] !== null && typeof info[k] !== 'string') {
+      throw new TypeError(`appInfo.${k} must be a string`);
+    }
+  }
+  return `${info.name}${info.version ? `/${info.version}` : ''}${info.url ? ` (${info.url})` : ''}`;
+}
+
+// (a logger given to withOptions replaces the parent's for the derived client)
+const WITH_OPTIONS_KEYS = ['timeout', 'connectTimeout', 'maxRetries', 'appInfo', 'logger'];
+
+// Checked withOptions() settings → the addon's {timeout, connectTimeout, maxRetries, appInfo (string)}.
+function derivedOptions(o) {
+  if (o === undefined || o === null) return {};
+  if (typeof o !== 'object' || Array.isArray(o)) throw new TypeError('withOptions(options): options must be an object');
+  for (const k of Object.keys(o)) {
+    if (!WITH_OPTIONS_KEYS.includes(k)) throw new TypeError(`withOptions: unknown option ${k}`);
+  }
+  for (const k of ['timeout', 'connectTimeout']) {
+    if (o[k] !== undefined && (typeof o[k] !== 'number' || !(o[k] > 0) || !Number.isFinite(o[k]))) {
+      throw new TypeError(`${k} must be a positive number of milliseconds`);
+    }
+  }
+  if (o.maxRetries !== undefined && (!Number.isInteger(o.maxRetries) || o.maxRetries < 0)) {
+    throw new TypeError('maxRetries must be a non-negative integer');
+  }
+  return {
+    timeout: o.timeout,
+    connectTimeout: o.connectTimeout,
+    maxRetries: o.maxRetries,
+    appInfo: o.appInfo === undefined || o.appInfo === null ? undefined : formatAppInfo(o.appInfo),
+  };
+}
+
+class BaseClient extends EventEmitter {
+  // Logger and event parents: the options' logger, else the parent's.
+  _observeInit(o) {
+    const parent = o[PARENT];
+    const logger = o.logger !== undefined ? checkLogger(o.logger) : parent ? parent._logger : null;
+    Object.defineProperty(this, '_logger', { value: logger });
+    Object.defineProperty(this, '_observers', { value: parent ? [this, ...parent._observers] : [this] });
+  }
+
+  /**
+   * A client of the same kind sharing this one's connection pool and token
+   * cache, with { timeout, connectTimeout, maxRetries, appInfo, logger } changed.
+   */
+  withOptions(options) {
+    const nc = this._native.withOptions(derivedOptions(options));
+    const o = { [NATIVE]: nc, [PARENT]: this };
+    if (options && options.logger !== undefined) o.logger = options.logger;
+    return new this.constructor(o);
+  }
+
   /** The base URL requests go to. */
   get baseURL() {
     return this._native.baseURL;
@@ -268,7 +555,12 @@ class BaseClient {
     const body = opts && opts.body !== undefined ? opts.body : null;
     const timeout = opts && opts.timeout !== undefined ? opts.timeout : 0;
     const retries = opts && opts.maxRetries !== undefined ? opts.maxRetries : -1;
-    return settle(withSignal(nc, opts, (ticket) => nc.request(method, path, query, body, timeout, retries, ticket)));
+    const m = typeof method === 'string' ? method.toUpperCase() : method;
+    return settle(
+      observe(this, m, path, null, () =>
+        withSignal(nc, opts, (ticket) => nc.request(method, path, query, body, timeout, retries, ticket)),
+      ).then(unwrapResult),
+    );
   }
 
   /** Cancel this client's pending calls and release it. Idempotent. */
@@ -286,16 +578,24 @@ class BaseClient {
 class Light extends BaseClient {
   constructor(options) {
     super();
-    Object.defineProperty(this, '_native', { value: new native.Client(nativeOptions(options)) });
+    const o = options || {};
+    let nc = o[NATIVE];
+    if (!nc) {
+      const { appInfo: info, logger, ...core } = o; // appInfo and logger are the package's, not the core's
+      const appInfo = info === undefined || info === null ? undefined : formatAppInfo(info);
+      nc = new native.Client(nativeOptions(core));
+      if (appInfo !== undefined) nc = nc.withOptions({ appInfo });
+    }
+    Object.defineProperty(this, '_native', { value: nc });
+    this._observeInit(o);
     attachNamespaces(this, this, TREES.app);
   }
 
   /** An account client whose token the core mints, caches and refreshes. */
   forAccount(accountUuid) {
-    const ac = AccountClient._wrap(this._native.forAccount(accountUuid));
-    // Closing (or collecting) the app client closes its account clients: keep it alive with them.
-    Object.defineProperty(ac, '_parent', { value: this });
-    return ac;
+    // Closing (or collecting) the app client closes its account clients: the
+    // account client keeps it alive (PARENT: events and logger go up to it too).
+    return new AccountClient({ [NATIVE]: this._native.forAccount(accountUuid), [PARENT]: this });
   }
 }
 Object.assign(Light.prototype, TREES.app.proto);
@@ -311,9 +611,13 @@ class AccountClient extends BaseClient {
         throw new TypeError('AccountClient needs { accountToken } (or use light.forAccount(uuid))');
       }
       if (o.appToken !== undefined) throw new TypeError("unknown option 'appToken' (AccountClient takes accountToken)");
-      nc = new native.Client(nativeOptions(options));
+      const { appInfo: info, logger, ...core } = o; // appInfo and logger are the package's, not the core's
+      const appInfo = info === undefined || info === null ? undefined : formatAppInfo(info);
+      nc = new native.Client(nativeOptions(core));
+      if (appInfo !== undefined) nc = nc.withOptions({ appInfo });
     }
     Object.defineProperty(this, '_native', { value: nc });
+    this._observeInit(o);
     attachNamespaces(this, this, TREES.account);
   }
 
@@ -326,7 +630,6 @@ class AccountClient extends BaseClient {
     return this._native.accountUuid;
   }
 }
-const NATIVE = Symbol('light.native');
 Object.assign(AccountClient.prototype, TREES.account.proto);
 // methods on the client root use `this._owner`
 Object.defineProperty(Light.prototype, '_owner', {
@@ -344,6 +647,7 @@ module.exports = {
   Light,
   AccountClient,
   PagePromise,
+  LightResponse,
   webhooks,
   events: webhooks.events,
   OPERATIONS,

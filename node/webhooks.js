@@ -3,6 +3,7 @@
 // and parse the event; sign payloads (tests, local tools). The work is done by
 // the C core (light_webhook_construct_event / light_webhook_sign).
 const native = require('./native');
+const { SignatureVerificationError } = require('./errors');
 
 const SIGNATURE_HEADER = 'Light-Signature-v1';
 const DEFAULT_TOLERANCE = 3600;
@@ -19,10 +20,23 @@ function secretList(secret) {
   throw new TypeError('secret must be a string or an array of strings (rotation)');
 }
 
+// The header as Node's IncomingHttpHeaders gives it: string | string[] | undefined.
+function headerValue(signature) {
+  if (typeof signature === 'string') return signature;
+  if (Array.isArray(signature)) {
+    if (signature.length === 1 && typeof signature[0] === 'string') return signature[0];
+    throw new SignatureVerificationError(
+      `expected one ${SIGNATURE_HEADER} header, got ${signature.length}`,
+      { reason: 'malformed_header', kind: 'SignatureVerificationError' },
+    );
+  }
+  return ''; // undefined/missing: the core reports malformed_header
+}
+
 /**
  * Verify and parse a webhook.
  * @param {Buffer|Uint8Array|string} payload the raw request body, exactly as received
- * @param {string} signature the Light-Signature-v1 header value
+ * @param {string|string[]|undefined} signature the Light-Signature-v1 header as req.headers gives it
  * @param {string|string[]} secret the webhook secret (several during rotation)
  * @param {{tolerance?: number, now?: number|Date}} [options] tolerance in seconds (default 3600, both ways)
  * @returns {object} the event envelope {uuid, created_at, api_version, event, data, ...}
@@ -36,7 +50,7 @@ function verify(payload, signature, secret, options) {
   }
   return native.webhookVerify(
     payload,
-    typeof signature === 'string' ? signature : '',
+    headerValue(signature),
     secretList(secret),
     tolerance,
     toSeconds(o.now),

@@ -137,7 +137,7 @@ def test_unknown_operation_is_reported(tmp_path):
 def test_rows_are_the_api_operations():
     """One row per operation of endpoints.json (the core's operation table and the
     emulator's routes carry the same ids; tests/core/test_operation_table.py checks the core)."""
-    endpoints = json.loads((ROOT.parent / "shared" / "light-api" / "endpoints.json").read_text())
+    endpoints = json.loads((ROOT / "docs" / "api" / "endpoints.json").read_text())
     assert [e["id"] for e in endpoints] == OPS
     assert len(OPS) == len(set(OPS)) == 49
 

@@ -3,14 +3,15 @@
  *
  *   new Client(options)                      app and/or account token client
  *   client.forAccount(uuid) → Client         account scope, tokens managed by the core
+ *   client.withOptions({timeout, connectTimeout, maxRetries, appInfo}) → Client sharing pool and tokens
  *   client.call(opId, pathParams, query, body, file, timeoutMs, maxRetries, ticket) → Promise
  *   client.request(method, path, query, body, timeoutMs, maxRetries, ticket) → Promise
  *   client.cancel(id) → bool                 AbortSignal support (ticket.id)
  *   client.close()                           cancel pending calls, free the core client
  *
- * A call resolves with the response JSON ({} for an empty body); for a
- * paginated operation with [json, nextQuery | null] where nextQuery comes
- * from light_page_next_query(). Failures reject with the classes of
+ * A call resolves with [json ({} for an empty body), nextQuery | null,
+ * [status, headers, requestId, retries]]; nextQuery comes from
+ * light_page_next_query() for a paginated operation, else is null. Failures reject with the classes of
  * node/errors.js; argument errors reject with a TypeError before any I/O.
  * While a call is pending the client's JS object is strongly referenced
  * (the core requires the light_client to outlive its requests). */
@@ -139,6 +140,28 @@ static void pump(light_node_env *e);
 
 /* ---- completion ----------------------------------------------------------- */
 
+/* [status, raw header block, request id | null, retries]: node/index.js turns
+ * it into the result's non-enumerable lastResponse (headers parsed lazily). */
+static napi_value response_meta(napi_env env, const light_response *resp) {
+  napi_value meta, x;
+  napi_create_array_with_length(env, 4, &meta);
+  napi_create_int32(env, light_response_status(resp), &x);
+  napi_set_element(env, meta, 0, x);
+  size_t hlen = 0;
+  const char *h = light_response_headers(resp, &hlen);
+  napi_create_string_utf8(env, h ? h : "", h ? hlen : 0, &x);
+  napi_set_element(env, meta, 1, x);
+  const char *rid = light_response_request_id(resp);
+  if (rid)
+    napi_create_string_utf8(env, rid, NAPI_AUTO_LENGTH, &x);
+  else
+    napi_get_null(env, &x);
+  napi_set_element(env, meta, 2, x);
+  napi_create_int32(env, light_response_retries(resp), &x);
+  napi_set_element(env, meta, 3, x);
+  return meta;
+}
+
 static void on_done(void *ud, light_status st, light_response *resp, const light_error *err) {
   light_node_call *k = ud;
   ln_client *c = k->c;
@@ -156,6 +179,8 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
   napi_env env = e->env;
   napi_value v = NULL;
   if (st == LIGHT_OK) {
+    napi_value nq;
+    napi_get_null(env, &nq);
     const cJSON *j = light_response_json(resp);
     if (j)
       v = light_node__from_json(env, j);
@@ -173,19 +198,17 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
         pump(e);
         return;
       }
-      napi_value pair, nq;
-      napi_create_array_with_length(env, 2, &pair);
-      napi_set_element(env, pair, 0, v);
       if (more == 1 && next)
         nq = light_node__from_json(env, next);
-      else
-        napi_get_null(env, &nq);
-      napi_set_element(env, pair, 1, nq);
       cJSON_Delete(next);
-      v = pair;
     }
+    napi_value triple;
+    napi_create_array_with_length(env, 3, &triple);
+    napi_set_element(env, triple, 0, v);
+    napi_set_element(env, triple, 1, nq);
+    napi_set_element(env, triple, 2, response_meta(env, resp));
     light_response_free(resp);
-    napi_resolve_deferred(env, k->deferred, v);
+    napi_resolve_deferred(env, k->deferred, triple);
   } else {
     light_response_free(resp);
     v = light_node__error_value(env, err);
@@ -852,6 +875,54 @@ static napi_value js_for_account(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* withOptions({timeout, connectTimeout, maxRetries, appInfo}) → Client sharing
+ * this one's pool and token cache (light_client_with_options). node/index.js
+ * checks the types and formats appInfo; the core checks the values. */
+static napi_value js_with_options(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self, v;
+  LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  ln_client *c = unwrap(env, self);
+  if (!c || !c->client) {
+    napi_throw_error(env, NULL, "client is closed");
+    return NULL;
+  }
+  light_client_overrides o;
+  light_client_overrides_init(&o);
+  char *app_info = NULL;
+  napi_valuetype t = napi_undefined;
+  if (argc >= 1) napi_typeof(env, argv[0], &t);
+  if (t == napi_object) {
+    napi_get_named_property(env, argv[0], "timeout", &v);
+    o.timeout_ms = (long)opt_number(env, v, 0);
+    napi_get_named_property(env, argv[0], "connectTimeout", &v);
+    o.connect_timeout_ms = (long)opt_number(env, v, 0);
+    napi_get_named_property(env, argv[0], "maxRetries", &v);
+    o.max_retries = (int)opt_number(env, v, -1);
+    if (light_node__get_string_prop(env, argv[0], "appInfo", &app_info) != 0) return NULL;
+    o.app_info = app_info;
+  }
+  light_client *lc = NULL;
+  light_error err = LIGHT_ERROR_INIT;
+  light_status st = light_client_with_options(c->client, &o, &lc, &err);
+  free(app_info);
+  if (st != LIGHT_OK) {
+    light_node__throw_error(env, &err);
+    light_error_clear(&err);
+    return NULL;
+  }
+  light_node_env *e = light_node__env(env);
+  napi_value ctor, ext, out;
+  if (napi_get_reference_value(env, e->client_ctor, &ctor) != napi_ok ||
+      napi_create_external(env, lc, NULL, NULL, &ext) != napi_ok ||
+      napi_new_instance(env, ctor, 1, &ext, &out) != napi_ok) {
+    light_client_free(lc);
+    light_node__throw_last(env, "withOptions");
+    return NULL;
+  }
+  return out;
+}
+
 napi_value light_node__define_client(napi_env env) {
   napi_property_descriptor methods[] = {
       {"call", NULL, js_call, NULL, NULL, NULL, napi_default, NULL},
@@ -859,6 +930,7 @@ napi_value light_node__define_client(napi_env env) {
       {"cancel", NULL, js_cancel, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"forAccount", NULL, js_for_account, NULL, NULL, NULL, napi_default, NULL},
+      {"withOptions", NULL, js_with_options, NULL, NULL, NULL, napi_default, NULL},
       {"can", NULL, js_can, NULL, NULL, NULL, napi_default, NULL},
       {"pending", NULL, NULL, js_pending, NULL, NULL, napi_default, NULL},
       {"baseURL", NULL, NULL, js_base_url, NULL, NULL, napi_default, NULL},

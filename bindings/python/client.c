@@ -348,27 +348,47 @@ void lpy_params_clear(lpy_params *p) {
   memset(p, 0, sizeof *p);
 }
 
+/* (status, raw header block (latin-1), request id | None, retries): the
+ * package turns it into the result's last_response. */
+static PyObject *response_meta(const light_response *resp) {
+  size_t hlen = 0;
+  const char *h = light_response_headers(resp, &hlen);
+  const char *rid = light_response_request_id(resp);
+  PyObject *headers = PyUnicode_DecodeLatin1(h ? h : "", h ? (Py_ssize_t)hlen : 0, "replace");
+  PyObject *id = rid ? PyUnicode_DecodeLatin1(rid, (Py_ssize_t)strlen(rid), "replace") : Py_NewRef(Py_None);
+  PyObject *meta = headers && id ? Py_BuildValue("(iOOi)", light_response_status(resp), headers, id,
+                                                 light_response_retries(resp))
+                                 : NULL;
+  Py_XDECREF(headers);
+  Py_XDECREF(id);
+  return meta;
+}
+
+/* (value, next query | None, meta): next query only for paginated operations. */
 PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_query, int paginated) {
   PyObject *obj = lpy_from_json(light_response_json(resp));
-  if (!obj || !paginated) return obj;
-  cJSON *next = NULL;
-  light_error e = LIGHT_ERROR_INIT;
-  int more = light_page_next_query(resp, prev_query, &next, &e);
-  if (more < 0) {
-    Py_DECREF(obj);
-    lpy_raise(st, (light_status)more, &e);
-    light_error_clear(&e);
-    return NULL;
+  if (!obj) return NULL;
+  PyObject *nq = NULL;
+  if (paginated) {
+    cJSON *next = NULL;
+    light_error e = LIGHT_ERROR_INIT;
+    int more = light_page_next_query(resp, prev_query, &next, &e);
+    if (more < 0) {
+      Py_DECREF(obj);
+      lpy_raise(st, (light_status)more, &e);
+      light_error_clear(&e);
+      return NULL;
+    }
+    nq = more ? lpy_from_json(next) : Py_NewRef(Py_None);
+    cJSON_Delete(next);
+  } else {
+    nq = Py_NewRef(Py_None);
   }
-  PyObject *nq = more ? lpy_from_json(next) : Py_NewRef(Py_None);
-  cJSON_Delete(next);
-  if (!nq) {
-    Py_DECREF(obj);
-    return NULL;
-  }
-  PyObject *t = PyTuple_Pack(2, obj, nq);
+  PyObject *meta = nq ? response_meta(resp) : NULL;
+  PyObject *t = meta ? PyTuple_Pack(3, obj, nq, meta) : NULL;
   Py_DECREF(obj);
-  Py_DECREF(nq);
+  Py_XDECREF(nq);
+  Py_XDECREF(meta);
   return t;
 }
 
@@ -476,6 +496,43 @@ PyObject *lpy_options(PyObject *module, PyObject *unused) {
   return o;
 }
 
+/* with_options(*, timeout=None, connect_timeout=None, max_retries=None, app_info=None) -> Client
+ * sharing this client's pool and token cache (light_client_with_options). */
+static PyObject *client_with_options(lpy_client *self, PyObject *args, PyObject *kwds) {
+  static char *kwlist[] = {"timeout", "connect_timeout", "max_retries", "app_info", NULL};
+  PyObject *timeout = NULL, *ctimeout = NULL, *retries = NULL, *app_info = NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$OOOO:with_options", kwlist, &timeout, &ctimeout, &retries,
+                                   &app_info))
+    return NULL;
+  light_client_overrides o;
+  light_client_overrides_init(&o);
+  if (opt_ms(timeout, "timeout", &o.timeout_ms) < 0 || opt_ms(ctimeout, "connect_timeout", &o.connect_timeout_ms) < 0 ||
+      opt_int(retries, "max_retries", &o.max_retries, 0) < 0 || opt_str(app_info, "app_info", &o.app_info) < 0)
+    return NULL;
+  light_client *cl = lpy_client_acquire(self);
+  if (!cl) return NULL;
+  PyTypeObject *tp = Py_TYPE(self);
+  lpy_client *child = (lpy_client *)PyType_GenericAlloc(tp, 0);
+  if (!child) {
+    lpy_client_release(self);
+    return NULL;
+  }
+  light_error err = LIGHT_ERROR_INIT;
+  light_status rc = light_client_with_options(cl, &o, &child->client, &err);
+  lpy_client_release(self);
+  if (rc != LIGHT_OK) {
+    lpy_raise(lpy_state_from_type(tp), rc, &err);
+    light_error_clear(&err);
+    Py_DECREF(child);
+    return NULL;
+  }
+  child->parent = Py_NewRef((PyObject *)self);
+  child->clock = self->clock;
+  child->has_app = light_client_can(child->client, LIGHT_AUTH_APP);
+  child->has_account = light_client_can(child->client, LIGHT_AUTH_ACCOUNT);
+  return (PyObject *)child;
+}
+
 static PyObject *client_close(lpy_client *self, PyObject *unused) {
   self->closing = 1;
   if (self->inflight == 0) free_core(self);
@@ -510,6 +567,9 @@ static PyMethodDef client_methods[] = {
     {"request", (PyCFunction)(void (*)(void))client_request, METH_VARARGS | METH_KEYWORDS,
      "request(method, path, query=None, body=None, timeout=None, max_retries=None)\nRaw escape hatch."},
     {"for_account", (PyCFunction)client_for_account, METH_O, "for_account(account_uuid) -> Client (account scope)"},
+    {"with_options", (PyCFunction)(void (*)(void))client_with_options, METH_VARARGS | METH_KEYWORDS,
+     "with_options(*, timeout=None, connect_timeout=None, max_retries=None, app_info=None) -> Client\n"
+     "A client sharing this one's connection pool and token cache with changed settings."},
     {"close", (PyCFunction)client_close, METH_NOARGS, "Free the connection pool (idempotent)."},
     {"_advance_clock", (PyCFunction)client_advance_clock, METH_O, "Tests: move the fake clock by N seconds."},
     {NULL, NULL, 0, NULL}};

@@ -91,8 +91,9 @@ int lpy_params_build(lpy_state *st, lpy_params *out, PyObject *path_params, PyOb
                      PyObject *file, PyObject *timeout, PyObject *max_retries);
 void lpy_params_clear(lpy_params *p);
 
-/* Result of a successful response: converted JSON, or the tuple
- * (json, next_query or None) when @p paginated. Takes nothing from @p resp (caller frees it). */
+/* Result of a successful response: the tuple (json, next_query or None,
+ * (status, raw headers, request_id or None, retries)); next_query only when
+ * @p paginated. Takes nothing from @p resp (caller frees it). */
 PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_query, int paginated);
 
 /* ---- errors.c ---------------------------------------------------------- */

@@ -254,6 +254,7 @@ light_status light_client_new(light_client **out, const light_client_options *op
     return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
   }
   handle_attach(c, sh);
+  c->max_retries = -1;
   *out = c;
   return LIGHT_OK;
 }
@@ -266,7 +267,29 @@ void light_client_free(light_client *client) {
   shared_release(client->sh);
   free(client->account_uuid);
   light__secret_free(client->account_token);
+  free(client->user_agent);
   free(client);
+}
+
+/* A new handle on @p from's shared state with @p from's overrides (no credentials copied). */
+static light_client *handle_like(const light_client *from) {
+  light_client *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->timeout_ms = from->timeout_ms;
+  c->connect_timeout_ms = from->connect_timeout_ms;
+  c->max_retries = from->max_retries;
+  if (from->user_agent && !(c->user_agent = light__strdup(from->user_agent))) {
+    free(c);
+    return NULL;
+  }
+  return c;
+}
+
+static void share(light_client *c, light__shared *sh) {
+  pthread_mutex_lock(&sh->ref_mu);
+  sh->refs++;
+  pthread_mutex_unlock(&sh->ref_mu);
+  handle_attach(c, sh);
 }
 
 light_status light_client_for_account(light_client *app, const char *account_uuid, light_client **out,
@@ -282,17 +305,73 @@ light_status light_client_for_account(light_client *app, const char *account_uui
     return invalid(err, "account_uuid", "account_uuid must not be \".\" or \"..\"");
   for (const unsigned char *p = (const unsigned char *)account_uuid; *p; p++)
     if (*p < 0x20 || *p == 0x7f) return invalid(err, "account_uuid", "account_uuid contains control characters");
-  light_client *c = calloc(1, sizeof *c);
+  light_client *c = handle_like(app);
   if (!c || !(c->account_uuid = light__strdup(account_uuid))) {
+    if (c) free(c->user_agent);
     free(c);
     return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
   }
-  pthread_mutex_lock(&app->sh->ref_mu);
-  app->sh->refs++;
-  pthread_mutex_unlock(&app->sh->ref_mu);
-  handle_attach(c, app->sh);
+  share(c, app->sh);
   *out = c;
   return LIGHT_OK;
+}
+
+void light_client_overrides_init(light_client_overrides *o) {
+  if (!o) return;
+  memset(o, 0, sizeof *o);
+  o->version = LIGHT_CLIENT_OVERRIDES_VERSION;
+  o->max_retries = -1;
+}
+
+light_status light_client_with_options(const light_client *base, const light_client_overrides *o, light_client **out,
+                                       light_error *err) {
+  if (!out) return invalid(err, "out", "out is NULL");
+  *out = NULL;
+  if (!base) return invalid(err, "client", "client is NULL");
+  light_client_overrides none;
+  if (!o) {
+    light_client_overrides_init(&none);
+    o = &none;
+  }
+  if (o->version == 0 || o->version > LIGHT_CLIENT_OVERRIDES_VERSION)
+    return invalid(err, "version", "light_client_overrides.version is not one this library knows");
+  if (o->timeout_ms < 0 || o->connect_timeout_ms < 0) return invalid(err, "timeout_ms", "timeouts must not be negative");
+  if (o->max_retries < -1) return invalid(err, "max_retries", "max_retries must be -1 (keep) or >= 0");
+  if (o->app_info) {
+    size_t n = strlen(o->app_info);
+    if (n == 0 || n > 512) return invalid(err, "app_info", "app_info must be 1 to 512 characters");
+    for (const unsigned char *p = (const unsigned char *)o->app_info; *p; p++)
+      if (*p < 0x20 || *p > 0x7e)
+        return invalid(err, "app_info", "app_info must be printable ASCII (no CR, LF or control characters)");
+  }
+  light_status st = light__client_check_usable(base, err);
+  if (st != LIGHT_OK) return st;
+  light_client *c = handle_like(base);
+  if (!c) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
+  if ((base->account_uuid && !(c->account_uuid = light__strdup(base->account_uuid))) ||
+      dup_opt(&c->account_token, base->account_token) != 0)
+    goto nomem;
+  if (o->timeout_ms > 0) c->timeout_ms = o->timeout_ms;
+  if (o->connect_timeout_ms > 0) c->connect_timeout_ms = o->connect_timeout_ms;
+  if (o->max_retries >= 0) c->max_retries = o->max_retries;
+  if (o->app_info) {
+    light__buf ua = {0};
+    if (light__buf_appendf(&ua, "%s %s", light__client_user_agent(base), o->app_info) != 0) {
+      light__buf_free(&ua);
+      goto nomem;
+    }
+    free(c->user_agent);
+    c->user_agent = ua.data;
+  }
+  share(c, base->sh);
+  *out = c;
+  return LIGHT_OK;
+nomem:
+  free(c->account_uuid);
+  light__secret_free(c->account_token);
+  free(c->user_agent);
+  free(c);
+  return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
 }
 
 int light_client_can(const light_client *client, light_auth_kind auth) {
@@ -313,6 +392,16 @@ const char *light_client_base_url(const light_client *client) { return client ? 
 const char *light_client_account_uuid(const light_client *client) { return client ? client->account_uuid : NULL; }
 
 /* ---- internal ---------------------------------------------------------- */
+
+long light__client_timeout_ms(const light_client *c) { return c->timeout_ms > 0 ? c->timeout_ms : c->opt->timeout_ms; }
+
+long light__client_connect_timeout_ms(const light_client *c) {
+  return c->connect_timeout_ms > 0 ? c->connect_timeout_ms : c->opt->connect_timeout_ms;
+}
+
+int light__client_max_retries(const light_client *c) { return c->max_retries >= 0 ? c->max_retries : c->opt->max_retries; }
+
+const char *light__client_user_agent(const light_client *c) { return c->user_agent ? c->user_agent : c->opt->user_agent; }
 
 int64_t light__mono_ms(void) {
   struct timespec ts;

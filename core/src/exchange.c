@@ -135,7 +135,7 @@ static int build_headers(light_exchange *x, const char *token, const char *conte
   headers_clear(x);
   light__buf auth = {.wipe = 1};
   int rc = light__buf_appendf(&auth, "Bearer %s", token ? token : "");
-  rc = rc || header_add(x, "Authorization", auth.data) || header_add(x, "User-Agent", x->client->opt->user_agent) ||
+  rc = rc || header_add(x, "Authorization", auth.data) || header_add(x, "User-Agent", light__client_user_agent(x->client)) ||
        header_add(x, "Accept", "application/json");
   if (!rc && content_type) rc = header_add(x, "Content-Type", content_type);
   if (!rc && retry_count > 0) {
@@ -155,9 +155,9 @@ static light_status common_init(light_exchange *x, light_client *client, const l
   const light__options *sh = client->opt;
   x->client = client;
   x->err = (light_error)LIGHT_ERROR_INIT;
-  x->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : sh->timeout_ms;
+  x->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : light__client_timeout_ms(client);
   if (p->timeout_ms < 0) return invalid(err, "timeout_ms", "timeout_ms must not be negative%s", NULL);
-  x->policy.max_retries = p->max_retries < 0 ? sh->max_retries : p->max_retries;
+  x->policy.max_retries = p->max_retries < 0 ? light__client_max_retries(client) : p->max_retries;
   x->policy.base_s = sh->retry_base_s;
   x->policy.max_s = sh->retry_max_s;
   x->policy.retry_after_cap_s = sh->retry_after_cap_s;
@@ -379,7 +379,7 @@ static void fill_request(light_exchange *x, light_http_request *req, const char 
     req->body_len = 0;
   }
   req->timeout_ms = x->timeout_ms;
-  req->connect_timeout_ms = x->client->opt->connect_timeout_ms;
+  req->connect_timeout_ms = light__client_connect_timeout_ms(x->client);
   req->max_response_bytes = x->client->opt->max_response_bytes;
   req->attempt = attempt;
   req->is_token_mint = mint;
@@ -486,6 +486,21 @@ static void mint_error_prefix(light_exchange *x) {
   }
 }
 
+/* A 404 from an operation whose path is a guess says so: the path may be
+ * what is wrong, not the id in it. */
+static void inferred_path_suffix(light_exchange *x, int status) {
+  if (status != 404 || !x->op || !x->op->inferred) return;
+  light__buf b = {0};
+  if (light__buf_appendf(&b, "%s (path inferred: %s %s is a guess from the docs; if Light's API uses another path, "
+                         "call it with the raw request)", x->err.message ? x->err.message : "not found",
+                         x->op->method, x->op->path) == 0) {
+    free(x->err.message);
+    x->err.message = b.data;
+  } else {
+    light__buf_free(&b);
+  }
+}
+
 static void schedule_retry(light_exchange *x, long delay) {
   x->pending_delay = delay;
   x->pending_wait = delay > 0;
@@ -572,7 +587,10 @@ void light_exchange_feed_response(light_exchange *x, int status, const char *hea
   }
   if (mint) mint_release(x);
   light__codec_api_error(&x->err, status, headers, headers_len, body, body_len, x->retries, now);
-  if (mint) mint_error_prefix(x);
+  if (mint)
+    mint_error_prefix(x);
+  else
+    inferred_path_suffix(x, status);
   finish_with(x, LIGHT_E_API);
 }
 

@@ -82,9 +82,21 @@ struct light_client {
   light__blocking *blocking;     /* borrowed from sh: the blocking transport's state */
   char *account_uuid;            /* set for clients derived with light_client_for_account */
   char *account_token;           /* bare account token given to light_client_new, or NULL */
+  /* light_client_with_options overrides of this handle (inherited by
+   * for_account and with_options): 0 / -1 / NULL = the shared option. */
+  long timeout_ms;
+  long connect_timeout_ms;
+  int max_retries;  /* -1 = shared */
+  char *user_agent; /* owned; full value once app_info was added, else NULL */
 };
 
 /* ---- client.c ------------------------------------------------------------ */
+
+/* Effective settings of a handle: its with_options override, else the shared option. */
+long light__client_timeout_ms(const light_client *c);
+long light__client_connect_timeout_ms(const light_client *c);
+int light__client_max_retries(const light_client *c);
+const char *light__client_user_agent(const light_client *c);
 
 /* Wall clock of the client (the injected clock when given), ms since epoch. */
 int64_t light__client_now_ms(const light_client *c);

@@ -210,10 +210,12 @@ int light_page_next_query(const light_response *resp, const cJSON *prev_query, c
   if (prev_query && !cJSON_IsObject(prev_query))
     return page_error(err, NULL, LIGHT_E_INVALID_ARGUMENT, "the previous query is not an object");
   const cJSON *j = resp->json;
+  if (cJSON_IsArray(j)) return 0; /* a bare JSON array is the one and only page */
   const cJSON *data = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
   if (!cJSON_IsArray(data))
     return page_error(err, resp, LIGHT_E_DECODE,
-                      "the response of a paginated operation is not a list envelope {data: [...], has_more, ...}");
+                      "the response of a paginated operation is neither a list envelope {data: [...], has_more, ...} "
+                      "nor an array");
   const cJSON *has_more = cJSON_GetObjectItemCaseSensitive(j, "has_more");
   int n = cJSON_GetArraySize(data);
   /* has_more absent: fall back on next_page_url; an empty page always ends

@@ -136,7 +136,7 @@ function light_app_accounts:create_token(account_uuid, params, opts) end
 
 --- Create a login link for an embedded flow. `POST /v1/app/accounts/{account_uuid}/flow-login`
 ---@param account_uuid string|number
----@param params table JSON body (required: scope)
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err
@@ -154,7 +154,7 @@ function light_app_accounts:record_client_agent(account_uuid, params, opts) end
 
 --- Request priced plans for an account. `POST /v1/app/accounts/{account_uuid}/enroll/plans/request`
 ---@param account_uuid string|number
----@param params table JSON body (required: esi_id)
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err
@@ -165,7 +165,7 @@ function light_app_accounts:request_plans(account_uuid, params, opts) end
 local light_app_enroll = {}
 
 --- Check retail-choice eligibility of a postal code. `POST /v1/app/accounts/enroll/eligibility`
----@param params table JSON body (required: postal_code)
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err
@@ -173,7 +173,7 @@ local light_app_enroll = {}
 function light_app_enroll:eligibility(params, opts) end
 
 --- Type-ahead service address search. `POST /v1/app/accounts/enroll/address-search`
----@param params table JSON body (required: query)
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err
@@ -181,7 +181,7 @@ function light_app_enroll:eligibility(params, opts) end
 function light_app_enroll:address_search(params, opts) end
 
 --- Exact service address search. `POST /v1/app/accounts/enroll/full-address-search`
----@param params table JSON body (required: address_1, postal_code)
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err
@@ -219,7 +219,7 @@ function light_app_plan_groups:list(params, opts) end
 local light_app_usage_profiles = {}
 
 --- Start fetching a Smart Meter Texas usage profile. `POST /v1/app/usage-profiles/fetch`
----@param params table JSON body (required: comparison_invoice_uuid, user_authorizes_usage_fetch)
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err
@@ -265,7 +265,7 @@ local light_account_billing = {}
 function light_account_billing:create_payment_session(params, opts) end
 
 --- Sync a Stripe payment method to the account. `POST /v1/account/billing/ensure-payment-method-added`
----@param params table JSON body (required: payment_method_id)
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err
@@ -364,7 +364,7 @@ function light_account_comparison_invoice:annual_compare(params, opts) end
 local light_account_enroll = {}
 
 --- Type-ahead address search with the account token. `POST /v1/account/enroll/address-search`
----@param params table JSON body (required: query)
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err
@@ -372,7 +372,7 @@ local light_account_enroll = {}
 function light_account_enroll:address_search(params, opts) end
 
 --- Look a service point up by ESI ID. `POST /v1/account/enroll/esi-id-search`
----@param params table JSON body (required: esi_id)
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err
@@ -380,15 +380,15 @@ function light_account_enroll:address_search(params, opts) end
 function light_account_enroll:esi_id_search(params, opts) end
 
 --- Request priced plans with the account token (path inferred). `POST /v1/account/enroll/plans/request` (path inferred)
----@param params table JSON body (required: esi_id)
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err
 ---@return light.Meta|nil meta
 function light_account_enroll:request_plans(params, opts) end
 
---- Accept a plan; creates the location and contract. `POST /v1/account/enroll/plans/accept`
----@param params table JSON body (required: plan_uuid, esi_id, service_start_date, terms_accepted)
+--- Accept a plan; creates the location and contract. Pass service_start_date (the name in the client-agent sample and the renewal route; the basic guide's prose says start_date): fields are sent as given, never renamed. `POST /v1/account/enroll/plans/accept`
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err
@@ -404,7 +404,7 @@ function light_account_enroll:accept_plan(params, opts) end
 function light_account_enroll:update_identity(params, opts) end
 
 --- Submit SSN and consent for the soft credit check. `POST /v1/account/enroll/credit-check`
----@param params table JSON body (required: ssn)
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err
@@ -501,7 +501,7 @@ function light_account_locations_renewal_plans:request(location_uuid, params, op
 
 --- Accept a renewal plan. `POST /v1/account/locations/{location_uuid}/renewal-plans/accept`
 ---@param location_uuid string|number
----@param params table JSON body (required: plan_uuid, service_start_date, terms_accepted)
+---@param params? table JSON body
 ---@param opts? light.CallOpts
 ---@return table|nil value
 ---@return light.Error|nil err

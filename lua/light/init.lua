@@ -172,9 +172,48 @@ local function method_for(op)
   end
 end
 
--- ns:each(params, opts) → iterator over every item of every page. The core
--- decides what the next page is (meta.next_query). On failure the iterator
--- yields `false, err` once and stops.
+-- next_page_url → (path relative to the base URL, query table), or nil, err
+-- (APIResponseValidationError) for another scheme, host or base path.
+local function unescape(s)
+  return (s:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+local function resolve_page_url(base_url, url)
+  local bscheme, bhost, bpath = base_url:match("^(%a[%w+.-]*)://([^/?#]+)(.*)$")
+  bpath = (bpath or ""):gsub("/+$", "")
+  local scheme, host, rest = url:match("^(%a[%w+.-]*)://([^/?#]*)(.*)$")
+  if not scheme then
+    if url:sub(1, 2) == "//" then
+      scheme, host, rest = bscheme, url:match("^//([^/?#]*)(.*)$")
+    elseif url:sub(1, 1) == "/" then
+      scheme, host, rest = bscheme, bhost, url
+    else
+      scheme, host, rest = bscheme, bhost, bpath .. "/" .. url
+    end
+  end
+  local path, q = rest:match("^([^?#]*)%??([^#]*)")
+  if scheme:lower() ~= (bscheme or ""):lower() or host:lower() ~= (bhost or ""):lower()
+      or path:sub(1, #bpath + 1) ~= bpath .. "/" then
+    return nil, core.error("APIResponseValidationError", string.format(
+      "next_page_url points to %s://%s, outside the base URL %s://%s%s; refusing to follow it",
+      scheme, host, bscheme or "", bhost or "", bpath))
+  end
+  local query = {}
+  for k, v in (q or ""):gmatch("([^&=]+)=?([^&]*)") do query[unescape(k)] = unescape(v) end
+  return path:sub(#bpath + 1), query
+end
+M._resolve_page_url = resolve_page_url
+
+local function expand_path(op, pv)
+  local p = op.path
+  for i, name in ipairs(op.path_params) do p = p:gsub("{" .. name .. "}", function() return tostring(pv[i]) end) end
+  return p
+end
+
+-- ns:each(params, opts) → iterator over every item of every page. The next
+-- page is the envelope's next_page_url when it has one (never off the base
+-- URL), else offset paging as the core computes it (meta.next_query). On
+-- failure the iterator yields `false, err` once and stops.
 local function each_for(op)
   return function(self, ...)
     if not is_self(self) then
@@ -192,20 +231,52 @@ local function each_for(op)
     end
     local client = self._client
     local items, i, done = nil, 0, false
+    local raw_path, seen, pending = nil, {}, nil
     return function()
       while true do
         if items and i < #items then
           i = i + 1
           return items[i]
         end
+        if pending then -- after this page's items: the next_page_url refused
+          local e = pending
+          pending = nil
+          return false, e
+        end
         if done then return nil end
-        local page, err, meta = dispatch(client, op.id, pv, query, body, file, timeout, retries)
+        local page, err, meta
+        if raw_path then
+          page, err, meta = dispatch_raw(client, "GET", raw_path, query, nil, timeout, retries)
+        else
+          page, err, meta = dispatch(client, op.id, pv, query, body, file, timeout, retries)
+        end
         if not page then
           done = true
           return false, err
         end
-        items, i = page.data or {}, 0
-        if meta.next_query then query = meta.next_query else done = true end
+        -- a list answered as a bare JSON array is its only page
+        items, i = page.data or (page[1] ~= nil and page) or {}, 0
+        local url = page.next_page_url
+        if #items == 0 then
+          done = true
+        elseif type(url) == "string" and url ~= "" then
+          if seen[url] then
+            done = true
+          else
+            seen[url] = true
+            local path, q = resolve_page_url(client._core:base_url(), url)
+            if not path then
+              done, pending = true, q
+            else
+              query = q
+              raw_path = unescape(path) ~= expand_path(op, pv) and path or nil
+            end
+          end
+        elseif meta.next_query and not raw_path then
+          query = meta.next_query
+        else
+          done = true
+        end
       end
     end
   end

@@ -15,9 +15,9 @@ from __future__ import annotations
 # Lets `light._light` come from a build directory on sys.path during development.
 __path__ = __import__("pkgutil").extend_path(__path__, __name__)
 
-from . import _light, events, webhooks  # noqa: E402
+from . import _light, events, models, webhooks  # noqa: E402
 from ._client import AccountClient, AsyncAccountClient, AsyncClient, Client  # noqa: E402
-from ._object import LightObject  # noqa: E402
+from ._object import Headers, LightList, LightObject, LightResponse  # noqa: E402
 from ._pagination import AsyncPage, AsyncPager, Page  # noqa: E402
 from . import errors as _errors  # noqa: E402
 from .errors import *  # noqa: E402,F401,F403  (the core's error kinds: LightError, APIError, ...)
@@ -29,6 +29,7 @@ __version__ = _light.__version__
 core_version = _light.version()
 
 __all__ = [
-    "Client", "AccountClient", "AsyncClient", "AsyncAccountClient", "LightObject", "Page", "AsyncPage",
+    "Client", "AccountClient", "AsyncClient", "AsyncAccountClient", "LightObject", "LightList", "LightResponse",
+    "Headers", "Page", "AsyncPage", "models",
     "AsyncPager", "webhooks", "events", "OPTIONS", "__version__", *_errors.__all__,
 ]

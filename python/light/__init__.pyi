@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, BinaryIO, Literal
 
 from typing_extensions import Self
 
-from . import events as events, webhooks as webhooks
-from ._object import LightObject as LightObject
+from . import events as events, models as models, webhooks as webhooks
+from ._object import Headers as Headers, LightList as LightList, LightObject as LightObject
+from ._object import LightResponse as LightResponse
+from .models import Account as Account, WebhookEvent as WebhookEvent
 from ._pagination import AsyncPage as AsyncPage, AsyncPager as AsyncPager, Page as Page
 from .errors import (
     APIConnectionError as APIConnectionError,
@@ -34,42 +37,42 @@ OPTIONS: tuple[dict[str, Any], ...]
 
 
 class _AppAccountsResource:
-    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Page[LightObject]:
+    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Page[models.Account]:
         """List the app's accounts (paginated)."""
         ...
-    def create(self, *, email: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def create(self, *, email: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Create a customer account."""
         ...
-    def retrieve(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Retrieve an account with the app token."""
         ...
-    def update(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def update(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Update an account's profile fields (identity, renewals_url)."""
         ...
-    def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AccountToken:
         """Mint a 60-minute account token."""
         ...
-    def flow_login(self, account_uuid: str | int, *, scope: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def flow_login(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.FlowLogin:
         """Create a login link for an embedded flow."""
         ...
     def record_client_agent(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Record the partner's power of attorney (client agent)."""
         ...
-    def request_plans(self, account_uuid: str | int, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def request_plans(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request priced plans for an account."""
         ...
 
 class _AppEnrollResource:
-    def eligibility(self, *, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def eligibility(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Eligibility:
         """Check retail-choice eligibility of a postal code."""
         ...
-    def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
         """Type-ahead service address search."""
         ...
-    def full_address_search(self, *, address_1: Any, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def full_address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
         """Exact service address search."""
         ...
-    def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request priced plans (optionally custom rates)."""
         ...
     def plan_benchmarks(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -82,10 +85,10 @@ class _AppPlanGroupsResource:
         ...
 
 class _AppUsageProfilesResource:
-    def fetch(self, *, comparison_invoice_uuid: Any, user_authorizes_usage_fetch: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def fetch(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageProfile:
         """Start fetching a Smart Meter Texas usage profile."""
         ...
-    def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageProfile:
         """Retrieve a usage profile."""
         ...
 
@@ -94,11 +97,12 @@ class Client:
     enroll: _AppEnrollResource
     plan_groups: _AppPlanGroupsResource
     usage_profiles: _AppUsageProfilesResource
-    def __init__(self, app_token: str | None = ..., *, account_token: str | None = ..., base_url: str | None = ..., timeout: float | None = ..., connect_timeout: float | None = ..., max_retries: int | None = ..., retry_base: float | int | None = ..., retry_max: float | int | None = ..., retry_after_cap: float | int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., insecure_skip_verify: bool | None = ..., max_response_bytes: int | None = ..., rate_limit: bool | None = ..., app_rate_per_s: int | None = ..., account_rate_per_s: int | None = ..., token_refresh_margin: int | None = ..., log_level: Literal['off', 'error', 'info', 'debug'] | None = ...) -> None: ...
+    def __init__(self, app_token: str | None = ..., *, account_token: str | None = ..., base_url: str | None = ..., timeout: float | None = ..., connect_timeout: float | None = ..., max_retries: int | None = ..., retry_base: float | int | None = ..., retry_max: float | int | None = ..., retry_after_cap: float | int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., insecure_skip_verify: bool | None = ..., max_response_bytes: int | None = ..., rate_limit: bool | None = ..., app_rate_per_s: int | None = ..., account_rate_per_s: int | None = ..., token_refresh_margin: int | None = ..., log_level: Literal['off', 'error', 'info', 'debug'] | None = ..., app_info: Mapping[str, str] | None = ...) -> None: ...
     @property
     def base_url(self) -> str: ...
     @property
     def closed(self) -> bool: ...
+    def with_options(self, *, timeout: float | None = ..., max_retries: int | None = ..., connect_timeout: float | None = ..., app_info: Mapping[str, str] | None = ...) -> Self: ...
     def for_account(self, account_uuid: str) -> AccountClient: ...
     def request(self, method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
     def close(self) -> None: ...
@@ -106,22 +110,22 @@ class Client:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 class _AccountEnrollResource:
-    def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
         """Type-ahead address search with the account token."""
         ...
-    def esi_id_search(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def esi_id_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AddressHit:
         """Look a service point up by ESI ID."""
         ...
-    def request_plans(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request priced plans with the account token (path inferred)."""
         ...
-    def accept_plan(self, *, plan_uuid: Any, esi_id: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
-        """Accept a plan; creates the location and contract."""
+    def accept_plan(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+        """Accept a plan; creates the location and contract. Pass service_start_date (the name in the client-agent sample and the renewal route; the basic guide's prose says start_date): fields are sent as given, never renamed."""
         ...
     def update_identity(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit identity details."""
         ...
-    def credit_check(self, *, ssn: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def credit_check(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit SSN and consent for the soft credit check."""
         ...
     def finalize(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -129,39 +133,39 @@ class _AccountEnrollResource:
         ...
 
 class _AccountBillingInvoicesResource:
-    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Page[LightObject]:
+    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Page[models.Invoice]:
         """List invoices (paginated)."""
         ...
-    def retrieve(self, invoice_number: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, invoice_number: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.InvoiceDetail:
         """Retrieve one invoice with its charges."""
         ...
 
 class _AccountBillingAddressResource:
-    def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.BillingAddress:
         """The billing address."""
         ...
-    def update(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def update(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.BillingAddress:
         """Replace the billing address."""
         ...
 
 class _AccountBillingResource:
     invoices: _AccountBillingInvoicesResource
     address: _AccountBillingAddressResource
-    def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PaymentSession:
         """Create a Stripe payment session."""
         ...
-    def ensure_payment_method_added(self, *, payment_method_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def ensure_payment_method_added(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sync a Stripe payment method to the account."""
         ...
-    def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PaymentMethod:
         """The account's payment method."""
         ...
 
 class _AccountLocationsUsageResource:
-    def monthly(self, location_uuid: str | int, *, year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def monthly(self, location_uuid: str | int, *, year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageMonthly:
         """Monthly usage for a year."""
         ...
-    def daily(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def daily(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageDaily:
         """Daily usage for a month."""
         ...
     def intervals(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -169,23 +173,23 @@ class _AccountLocationsUsageResource:
         ...
 
 class _AccountLocationsRenewalPlansResource:
-    def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request renewal plans for an active location."""
         ...
-    def accept(self, location_uuid: str | int, *, plan_uuid: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def accept(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Accept a renewal plan."""
         ...
 
 class _AccountLocationsResource:
     usage: _AccountLocationsUsageResource
     renewal_plans: _AccountLocationsRenewalPlansResource
-    def retrieve(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Location:
         """Retrieve a location (path inferred)."""
         ...
-    def plan(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def plan(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.LocationPlan:
         """The location's current plan."""
         ...
-    def documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.LocationDocuments:
         """The location's active documents (EFL, TOS, YRAC)."""
         ...
     def all_documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -202,16 +206,16 @@ class _AccountLocationsResource:
         ...
 
 class _AccountComparisonInvoiceResource:
-    def upload(self, file: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, *, filename: str | None = ..., content_type: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def upload(self, file: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, *, filename: str | None = ..., content_type: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.ComparisonInvoice:
         """Upload a competitor bill (PDF) for comparison."""
         ...
-    def retrieve(self, *, uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, *, uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.ComparisonInvoice:
         """The latest (or given) comparison invoice."""
         ...
-    def simple_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def simple_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.SimpleCompare:
         """Compare the bill's period against a plan group."""
         ...
-    def annual_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def annual_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AnnualCompare:
         """Twelve-month comparison against a plan group."""
         ...
 
@@ -229,14 +233,15 @@ class AccountClient:
     locations: _AccountLocationsResource
     comparison_invoice: _AccountComparisonInvoiceResource
     sandbox: _AccountSandboxResource
-    def __init__(self, account_token: str, *, base_url: str | None = ..., timeout: float | None = ..., connect_timeout: float | None = ..., max_retries: int | None = ..., retry_base: float | int | None = ..., retry_max: float | int | None = ..., retry_after_cap: float | int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., insecure_skip_verify: bool | None = ..., max_response_bytes: int | None = ..., rate_limit: bool | None = ..., app_rate_per_s: int | None = ..., account_rate_per_s: int | None = ..., token_refresh_margin: int | None = ..., log_level: Literal['off', 'error', 'info', 'debug'] | None = ...) -> None: ...
+    def __init__(self, account_token: str, *, base_url: str | None = ..., timeout: float | None = ..., connect_timeout: float | None = ..., max_retries: int | None = ..., retry_base: float | int | None = ..., retry_max: float | int | None = ..., retry_after_cap: float | int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., insecure_skip_verify: bool | None = ..., max_response_bytes: int | None = ..., rate_limit: bool | None = ..., app_rate_per_s: int | None = ..., account_rate_per_s: int | None = ..., token_refresh_margin: int | None = ..., log_level: Literal['off', 'error', 'info', 'debug'] | None = ..., app_info: Mapping[str, str] | None = ...) -> None: ...
     @property
     def base_url(self) -> str: ...
     @property
     def closed(self) -> bool: ...
+    def with_options(self, *, timeout: float | None = ..., max_retries: int | None = ..., connect_timeout: float | None = ..., app_info: Mapping[str, str] | None = ...) -> Self: ...
     @property
     def account_uuid(self) -> str | None: ...
-    def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Retrieve the token's account."""
         ...
     def request(self, method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
@@ -245,42 +250,42 @@ class AccountClient:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 class _AsyncAppAccountsResource:
-    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> AsyncPager[LightObject]:
+    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> AsyncPager[models.Account]:
         """List the app's accounts (paginated)."""
         ...
-    async def create(self, *, email: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def create(self, *, email: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Create a customer account."""
         ...
-    async def retrieve(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Retrieve an account with the app token."""
         ...
-    async def update(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def update(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Update an account's profile fields (identity, renewals_url)."""
         ...
-    async def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AccountToken:
         """Mint a 60-minute account token."""
         ...
-    async def flow_login(self, account_uuid: str | int, *, scope: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def flow_login(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.FlowLogin:
         """Create a login link for an embedded flow."""
         ...
     async def record_client_agent(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Record the partner's power of attorney (client agent)."""
         ...
-    async def request_plans(self, account_uuid: str | int, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def request_plans(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request priced plans for an account."""
         ...
 
 class _AsyncAppEnrollResource:
-    async def eligibility(self, *, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def eligibility(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Eligibility:
         """Check retail-choice eligibility of a postal code."""
         ...
-    async def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
         """Type-ahead service address search."""
         ...
-    async def full_address_search(self, *, address_1: Any, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def full_address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
         """Exact service address search."""
         ...
-    async def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request priced plans (optionally custom rates)."""
         ...
     async def plan_benchmarks(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -293,10 +298,10 @@ class _AsyncAppPlanGroupsResource:
         ...
 
 class _AsyncAppUsageProfilesResource:
-    async def fetch(self, *, comparison_invoice_uuid: Any, user_authorizes_usage_fetch: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def fetch(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageProfile:
         """Start fetching a Smart Meter Texas usage profile."""
         ...
-    async def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageProfile:
         """Retrieve a usage profile."""
         ...
 
@@ -305,11 +310,12 @@ class AsyncClient:
     enroll: _AsyncAppEnrollResource
     plan_groups: _AsyncAppPlanGroupsResource
     usage_profiles: _AsyncAppUsageProfilesResource
-    def __init__(self, app_token: str | None = ..., *, account_token: str | None = ..., base_url: str | None = ..., timeout: float | None = ..., connect_timeout: float | None = ..., max_retries: int | None = ..., retry_base: float | int | None = ..., retry_max: float | int | None = ..., retry_after_cap: float | int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., insecure_skip_verify: bool | None = ..., max_response_bytes: int | None = ..., rate_limit: bool | None = ..., app_rate_per_s: int | None = ..., account_rate_per_s: int | None = ..., token_refresh_margin: int | None = ..., log_level: Literal['off', 'error', 'info', 'debug'] | None = ...) -> None: ...
+    def __init__(self, app_token: str | None = ..., *, account_token: str | None = ..., base_url: str | None = ..., timeout: float | None = ..., connect_timeout: float | None = ..., max_retries: int | None = ..., retry_base: float | int | None = ..., retry_max: float | int | None = ..., retry_after_cap: float | int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., insecure_skip_verify: bool | None = ..., max_response_bytes: int | None = ..., rate_limit: bool | None = ..., app_rate_per_s: int | None = ..., account_rate_per_s: int | None = ..., token_refresh_margin: int | None = ..., log_level: Literal['off', 'error', 'info', 'debug'] | None = ..., app_info: Mapping[str, str] | None = ...) -> None: ...
     @property
     def base_url(self) -> str: ...
     @property
     def closed(self) -> bool: ...
+    def with_options(self, *, timeout: float | None = ..., max_retries: int | None = ..., connect_timeout: float | None = ..., app_info: Mapping[str, str] | None = ...) -> Self: ...
     def for_account(self, account_uuid: str) -> AsyncAccountClient: ...
     async def request(self, method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
     async def close(self) -> None: ...
@@ -317,22 +323,22 @@ class AsyncClient:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 class _AsyncAccountEnrollResource:
-    async def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
         """Type-ahead address search with the account token."""
         ...
-    async def esi_id_search(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def esi_id_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AddressHit:
         """Look a service point up by ESI ID."""
         ...
-    async def request_plans(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request priced plans with the account token (path inferred)."""
         ...
-    async def accept_plan(self, *, plan_uuid: Any, esi_id: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
-        """Accept a plan; creates the location and contract."""
+    async def accept_plan(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+        """Accept a plan; creates the location and contract. Pass service_start_date (the name in the client-agent sample and the renewal route; the basic guide's prose says start_date): fields are sent as given, never renamed."""
         ...
     async def update_identity(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit identity details."""
         ...
-    async def credit_check(self, *, ssn: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def credit_check(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit SSN and consent for the soft credit check."""
         ...
     async def finalize(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -340,39 +346,39 @@ class _AsyncAccountEnrollResource:
         ...
 
 class _AsyncAccountBillingInvoicesResource:
-    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> AsyncPager[LightObject]:
+    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> AsyncPager[models.Invoice]:
         """List invoices (paginated)."""
         ...
-    async def retrieve(self, invoice_number: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, invoice_number: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.InvoiceDetail:
         """Retrieve one invoice with its charges."""
         ...
 
 class _AsyncAccountBillingAddressResource:
-    async def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.BillingAddress:
         """The billing address."""
         ...
-    async def update(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def update(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.BillingAddress:
         """Replace the billing address."""
         ...
 
 class _AsyncAccountBillingResource:
     invoices: _AsyncAccountBillingInvoicesResource
     address: _AsyncAccountBillingAddressResource
-    async def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PaymentSession:
         """Create a Stripe payment session."""
         ...
-    async def ensure_payment_method_added(self, *, payment_method_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def ensure_payment_method_added(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sync a Stripe payment method to the account."""
         ...
-    async def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PaymentMethod:
         """The account's payment method."""
         ...
 
 class _AsyncAccountLocationsUsageResource:
-    async def monthly(self, location_uuid: str | int, *, year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def monthly(self, location_uuid: str | int, *, year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageMonthly:
         """Monthly usage for a year."""
         ...
-    async def daily(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def daily(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageDaily:
         """Daily usage for a month."""
         ...
     async def intervals(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -380,23 +386,23 @@ class _AsyncAccountLocationsUsageResource:
         ...
 
 class _AsyncAccountLocationsRenewalPlansResource:
-    async def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request renewal plans for an active location."""
         ...
-    async def accept(self, location_uuid: str | int, *, plan_uuid: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def accept(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Accept a renewal plan."""
         ...
 
 class _AsyncAccountLocationsResource:
     usage: _AsyncAccountLocationsUsageResource
     renewal_plans: _AsyncAccountLocationsRenewalPlansResource
-    async def retrieve(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Location:
         """Retrieve a location (path inferred)."""
         ...
-    async def plan(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def plan(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.LocationPlan:
         """The location's current plan."""
         ...
-    async def documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.LocationDocuments:
         """The location's active documents (EFL, TOS, YRAC)."""
         ...
     async def all_documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
@@ -413,16 +419,16 @@ class _AsyncAccountLocationsResource:
         ...
 
 class _AsyncAccountComparisonInvoiceResource:
-    async def upload(self, file: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, *, filename: str | None = ..., content_type: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def upload(self, file: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, *, filename: str | None = ..., content_type: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.ComparisonInvoice:
         """Upload a competitor bill (PDF) for comparison."""
         ...
-    async def retrieve(self, *, uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, *, uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.ComparisonInvoice:
         """The latest (or given) comparison invoice."""
         ...
-    async def simple_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def simple_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.SimpleCompare:
         """Compare the bill's period against a plan group."""
         ...
-    async def annual_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def annual_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AnnualCompare:
         """Twelve-month comparison against a plan group."""
         ...
 
@@ -440,14 +446,15 @@ class AsyncAccountClient:
     locations: _AsyncAccountLocationsResource
     comparison_invoice: _AsyncAccountComparisonInvoiceResource
     sandbox: _AsyncAccountSandboxResource
-    def __init__(self, account_token: str, *, base_url: str | None = ..., timeout: float | None = ..., connect_timeout: float | None = ..., max_retries: int | None = ..., retry_base: float | int | None = ..., retry_max: float | int | None = ..., retry_after_cap: float | int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., insecure_skip_verify: bool | None = ..., max_response_bytes: int | None = ..., rate_limit: bool | None = ..., app_rate_per_s: int | None = ..., account_rate_per_s: int | None = ..., token_refresh_margin: int | None = ..., log_level: Literal['off', 'error', 'info', 'debug'] | None = ...) -> None: ...
+    def __init__(self, account_token: str, *, base_url: str | None = ..., timeout: float | None = ..., connect_timeout: float | None = ..., max_retries: int | None = ..., retry_base: float | int | None = ..., retry_max: float | int | None = ..., retry_after_cap: float | int | None = ..., ca_file: str | os.PathLike[str] | None = ..., proxy: str | None = ..., insecure_skip_verify: bool | None = ..., max_response_bytes: int | None = ..., rate_limit: bool | None = ..., app_rate_per_s: int | None = ..., account_rate_per_s: int | None = ..., token_refresh_margin: int | None = ..., log_level: Literal['off', 'error', 'info', 'debug'] | None = ..., app_info: Mapping[str, str] | None = ...) -> None: ...
     @property
     def base_url(self) -> str: ...
     @property
     def closed(self) -> bool: ...
+    def with_options(self, *, timeout: float | None = ..., max_retries: int | None = ..., connect_timeout: float | None = ..., app_info: Mapping[str, str] | None = ...) -> Self: ...
     @property
     def account_uuid(self) -> str | None: ...
-    async def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Retrieve the token's account."""
         ...
     async def request(self, method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...

@@ -4,10 +4,14 @@ live in the C core; this file only shapes arguments and results."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import time
+from collections.abc import Mapping
 from typing import Any
 
 from . import _light
-from ._object import _wrap
+from ._object import _result
 from ._pagination import AsyncPage, AsyncPager, Page, wrap_page
 from ._resources import build_roots
 
@@ -24,12 +28,110 @@ def _core(app_token: Any, account_token: Any, options: dict) -> Any:
     return _light.Client(**{"app_token": app_token, "account_token": account_token, **options})
 
 
+def _format_app_info(app_info: Any) -> str:
+    """{"name", "version", "url"} → "name/version (url)", appended to the User-Agent as Stripe does."""
+    if not isinstance(app_info, Mapping):
+        raise TypeError("app_info must be a mapping with 'name' and optional 'version', 'url'")
+    unknown = set(app_info) - {"name", "version", "url"}
+    if unknown:
+        raise TypeError(f"app_info: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    name, version, url = app_info.get("name"), app_info.get("version"), app_info.get("url")
+    if not isinstance(name, str) or not name:
+        raise TypeError("app_info['name'] must be a non-empty str")
+    for key, value in (("version", version), ("url", url)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"app_info[{key!r}] must be a str")
+    text = name + (f"/{version}" if version else "") + (f" ({url})" if url else "")
+    return text
+
+
+def _derive(core: Any, timeout: Any = None, max_retries: Any = None, connect_timeout: Any = None,
+            app_info: Any = None) -> Any:
+    """A core client sharing ``core``'s pool and token cache with changed settings."""
+    return core.with_options(timeout=timeout, max_retries=max_retries, connect_timeout=connect_timeout,
+                             app_info=None if app_info is None else _format_app_info(app_info))
+
+
 def _check_method_path(method: Any, path: Any) -> tuple:
     if not isinstance(method, str) or not method:
         raise TypeError("method must be a non-empty str")
     if not isinstance(path, str) or not path.startswith("/"):
         raise ValueError("path must be a str starting with '/' (e.g. '/v1/app/accounts')")
     return method.upper(), path
+
+
+# ---- logging: one record per call on logging.getLogger("light") ----------------
+# INFO: method, path (no query), status, duration, retries, request id; DEBUG adds
+# the response headers with credentials redacted. The core's own LIGHT_LOG lines
+# (one per attempt, stderr) are independent of this.
+_log = logging.getLogger("light")
+_REDACT_HEADERS = ("authorization", "cookie", "set-cookie", "proxy-authorization")
+
+
+def _redacted_headers(raw: Any) -> dict:
+    from ._object import Headers
+    h = raw if isinstance(raw, Headers) else Headers(raw or "")
+    out = {}
+    for name, value in h.items():
+        low = name.lower()
+        secret = low in _REDACT_HEADERS or any(w in low for w in ("token", "secret", "key", "signature"))
+        out[name] = "[redacted]" if secret else value
+    return out
+
+
+def _log_result(method: str, path: str, t0: float, meta: tuple | None, error: BaseException | None) -> None:
+    ms = (time.monotonic() - t0) * 1000.0
+    if meta is not None:
+        status, raw, request_id, retries = meta
+        outcome = str(status)
+    else:
+        status = getattr(error, "status", None)
+        raw = getattr(error, "headers", None)
+        request_id = getattr(error, "request_id", None)
+        retries = getattr(error, "retries", 0) or 0
+        outcome = f"{status} {type(error).__name__}" if status is not None else type(error).__name__
+    extra = {"light_method": method, "light_path": path, "light_status": status, "light_duration_ms": round(ms, 1),
+             "light_retries": retries, "light_request_id": request_id}
+    _log.info("%s %s %s in %.0f ms, %d retries, request_id=%s", method, path, outcome, ms, retries, request_id,
+              extra=extra)
+    if _log.isEnabledFor(logging.DEBUG):
+        _log.debug("%s %s response headers %s", method, path, _redacted_headers(raw), extra=extra)
+
+
+def _logged(method: str, path: str, fn) -> Any:
+    """Run the binding call ``fn()`` (→ (value, next, meta)) and log it."""
+    if not _log.isEnabledFor(logging.INFO):
+        return fn()
+    t0 = time.monotonic()
+    try:
+        t = fn()
+    except _light.LightError as e:
+        _log_result(method, path, t0, None, e)
+        raise
+    _log_result(method, path, t0, t[2], None)
+    return t
+
+
+async def _alogged(method: str, path: str, aw) -> Any:
+    if not _log.isEnabledFor(logging.INFO):
+        return await aw
+    t0 = time.monotonic()
+    try:
+        t = await aw
+    except _light.LightError as e:
+        _log_result(method, path, t0, None, e)
+        raise
+    _log_result(method, path, t0, t[2], None)
+    return t
+
+
+def _op_path(op, pp: tuple) -> str:
+    """The operation's path with its parameters filled in (unencoded), to tell
+    a next_page_url of the same operation from one elsewhere."""
+    path = op.path
+    for name, value in zip(op.path_params, pp):
+        path = path.replace("{" + name + "}", value)
+    return path
 
 
 class _Base:
@@ -62,18 +164,35 @@ class _SyncBase(_Base):
     def _invoke(self, op, pp, query, body, file, timeout, max_retries):
         if op.paginated:
             return self._page(op, pp, query, body, timeout, max_retries)
-        return _wrap(self._c.call(op.id, pp, query, body, file, timeout, max_retries))
+        return _result(_logged(op.method, _op_path(op, pp),
+                               lambda: self._c.call(op.id, pp, query, body, file, timeout, max_retries)))
 
-    def _page(self, op, pp, query, body, timeout, max_retries):
-        result = self._c.call(op.id, pp, query, body, None, timeout, max_retries, True)
-        return wrap_page(Page, result, lambda q: self._page(op, pp, q, body, timeout, max_retries))
+    def _page(self, op, pp, query, body, timeout, max_retries, seen=None):
+        result = _logged(op.method, _op_path(op, pp),
+                         lambda: self._c.call(op.id, pp, query, body, None, timeout, max_retries, True))
+        return self._wrap_page(result, op, pp, body, timeout, max_retries, set() if seen is None else seen)
+
+    def _wrap_page(self, result, op, pp, body, timeout, max_retries, seen):
+        def fetch(plan):
+            if plan[0] == "op":
+                return self._page(op, pp, plan[1], body, timeout, max_retries, seen)
+            raw = _logged("GET", plan[1], lambda: self._c.request("GET", plan[1], plan[2], None, timeout, max_retries))
+            return self._wrap_page(raw, op, pp, body, timeout, max_retries, seen)
+        return wrap_page(Page, result, fetch, self._c.base_url, _op_path(op, pp), seen)
 
     def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
                 timeout: float | None = None, max_retries: int | None = None) -> Any:
         """Raw escape hatch: any method and path (``/v1/app/...`` uses the app token,
         ``/v1/account...`` the account token), JSON in, JSON out, same retries and errors."""
         method, path = _check_method_path(method, path)
-        return _wrap(self._c.request(method, path, params, json, timeout, max_retries))
+        return _result(_logged(method, path, lambda: self._c.request(method, path, params, json, timeout, max_retries)))
+
+    def with_options(self, *, timeout: float | None = None, max_retries: int | None = None,
+                     connect_timeout: float | None = None, app_info: Mapping[str, str] | None = None):
+        """A client of the same kind sharing this one's connection pool and token
+        cache, with the given settings changed (None keeps the current one).
+        ``app_info={"name", "version", "url"}`` is appended to the User-Agent."""
+        return type(self)._from_core(_derive(self._c, timeout, max_retries, connect_timeout, app_info))
 
     def close(self) -> None:
         """Release the connection pool. Idempotent; calls after close raise LightError."""
@@ -100,11 +219,23 @@ class Client(_SyncBase):
     ``base_url`` to ``$LIGHT_BASE_URL`` then ``https://api.light.dev``. Durations are
     seconds (timeout 60, connect_timeout 10); ``max_retries`` defaults to 2. An
     unknown option name is a TypeError, a bad value a ValueError.
+    ``app_info={"name": ..., "version": ..., "url": ...}`` is appended to the User-Agent
+    (``name/version (url)``). ``with_options(...)`` derives a client sharing the pool and tokens.
     """
 
-    def __init__(self, app_token: str | None = None, **options: Any) -> None:
+    def __init__(self, app_token: str | None = None, *, app_info: Mapping[str, str] | None = None,
+                 **options: Any) -> None:
         self._c = _core(app_token, None, options)
+        if app_info is not None:
+            self._c = _derive(self._c, app_info=app_info)
         self._init_namespaces(_app_tops)
+
+    @classmethod
+    def _from_core(cls, core: Any) -> "Client":
+        self = cls.__new__(cls)
+        self._c = core
+        self._init_namespaces(_app_tops)
+        return self
 
     def for_account(self, account_uuid: str) -> "AccountClient":
         """An account client whose token the core mints, caches and refreshes. No I/O here."""
@@ -121,12 +252,15 @@ class AccountClient(_SyncBase):
     """Account-token client: ``AccountClient(account_token=...)`` for a bare token, or
     ``Client.for_account(uuid)`` for a token managed by the core."""
 
-    def __init__(self, account_token: str | None = None, **options: Any) -> None:
+    def __init__(self, account_token: str | None = None, *, app_info: Mapping[str, str] | None = None,
+                 **options: Any) -> None:
         if not isinstance(account_token, str) or not account_token:
             raise TypeError("account_token must be a non-empty str")
         if "app_token" in options:
             raise TypeError("unknown option 'app_token' (AccountClient takes account_token)")
         self._c = _core(None, account_token, options)
+        if app_info is not None:
+            self._c = _derive(self._c, app_info=app_info)
         self._init_namespaces(_acct_tops)
 
     @classmethod
@@ -168,24 +302,40 @@ class _AsyncBase(_Base):
 
     async def _call(self, op, pp, query, body, file, timeout, max_retries):
         req = self._engine().submit(self._c, op.id, pp, query, body, file, timeout, max_retries)
-        return _wrap(await self._await(req))
+        return _result(await _alogged(op.method, _op_path(op, pp), self._await(req)))
 
     def _invoke(self, op, pp, query, body, file, timeout, max_retries):
         if op.paginated:
             return AsyncPager(lambda: self._page(op, pp, query, body, timeout, max_retries))
         return self._call(op, pp, query, body, file, timeout, max_retries)
 
-    async def _page(self, op, pp, query, body, timeout, max_retries):
+    async def _page(self, op, pp, query, body, timeout, max_retries, seen=None):
         req = self._engine().submit(self._c, op.id, pp, query, body, None, timeout, max_retries, True)
-        result = await self._await(req)
-        return wrap_page(AsyncPage, result, lambda q: self._page(op, pp, q, body, timeout, max_retries))
+        result = await _alogged(op.method, _op_path(op, pp), self._await(req))
+        return self._wrap_page(result, op, pp, body, timeout, max_retries, set() if seen is None else seen)
+
+    def _wrap_page(self, result, op, pp, body, timeout, max_retries, seen):
+        async def fetch(plan):
+            if plan[0] == "op":
+                return await self._page(op, pp, plan[1], body, timeout, max_retries, seen)
+            req = self._engine().submit_raw(self._c, "GET", plan[1], plan[2], None, timeout, max_retries)
+            return self._wrap_page(await _alogged("GET", plan[1], self._await(req)), op, pp, body, timeout,
+                                   max_retries, seen)
+        return wrap_page(AsyncPage, result, fetch, self._c.base_url, _op_path(op, pp), seen)
 
     async def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
                       timeout: float | None = None, max_retries: int | None = None) -> Any:
         """Raw escape hatch (see Client.request)."""
         method, path = _check_method_path(method, path)
         req = self._engine().submit_raw(self._c, method, path, params, json, timeout, max_retries)
-        return _wrap(await self._await(req))
+        return _result(await _alogged(method, path, self._await(req)))
+
+    def with_options(self, *, timeout: float | None = None, max_retries: int | None = None,
+                     connect_timeout: float | None = None, app_info: Mapping[str, str] | None = None):
+        """A client of the same kind sharing this one's connection pool, token cache
+        and engines, with the given settings changed (see Client.with_options)."""
+        return type(self)._from_core(_derive(self._c, timeout, max_retries, connect_timeout, app_info),
+                                     self._engines)
 
     async def close(self) -> None:
         """Cancel pending requests of this client's engines and release the pool."""
@@ -216,11 +366,23 @@ class AsyncClient(_AsyncBase):
     (add_reader/add_writer/call_later): no threads. One engine per loop.
     """
 
-    def __init__(self, app_token: str | None = None, **options: Any) -> None:
+    def __init__(self, app_token: str | None = None, *, app_info: Mapping[str, str] | None = None,
+                 **options: Any) -> None:
         self._c = _core(app_token, None, options)
+        if app_info is not None:
+            self._c = _derive(self._c, app_info=app_info)
         self._engines = {}
         self._owns_engines = True
         self._init_namespaces(_aapp_tops)
+
+    @classmethod
+    def _from_core(cls, core: Any, engines: dict) -> "AsyncClient":
+        self = cls.__new__(cls)
+        self._c = core
+        self._engines = engines  # shared with the client it came from: one engine per loop
+        self._owns_engines = False
+        self._init_namespaces(_aapp_tops)
+        return self
 
     def for_account(self, account_uuid: str) -> "AsyncAccountClient":
         if not isinstance(account_uuid, str):
@@ -235,12 +397,15 @@ for _n, _f in _aapp_root.items():
 class AsyncAccountClient(_AsyncBase):
     """Account-token client for asyncio (see AccountClient)."""
 
-    def __init__(self, account_token: str | None = None, **options: Any) -> None:
+    def __init__(self, account_token: str | None = None, *, app_info: Mapping[str, str] | None = None,
+                 **options: Any) -> None:
         if not isinstance(account_token, str) or not account_token:
             raise TypeError("account_token must be a non-empty str")
         if "app_token" in options:
             raise TypeError("unknown option 'app_token' (AccountClient takes account_token)")
         self._c = _core(None, account_token, options)
+        if app_info is not None:
+            self._c = _derive(self._c, app_info=app_info)
         self._engines = {}
         self._owns_engines = True
         self._init_namespaces(_aacct_tops)

@@ -16,6 +16,7 @@ from typing import Any, Sequence, Union
 
 from . import _light
 from ._object import LightObject
+from .models import WebhookEvent
 
 __all__ = ["verify", "verify_signature", "sign", "SIGNATURE_HEADER", "DEFAULT_TOLERANCE"]
 
@@ -40,7 +41,7 @@ def _secrets(secret: Any) -> Any:
 
 
 def verify(payload: Payload, signature: str | None, secret: Secret | None, tolerance: int = DEFAULT_TOLERANCE,
-           now: int | None = None) -> LightObject:
+           now: int | None = None) -> WebhookEvent:
     """Verify ``signature`` (the Light-Signature-v1 header value) over the raw
     ``payload`` with ``secret`` (or any of a list of secrets, for rotation) and
     return the parsed event ``{uuid, created_at, api_version, event, data}``.

@@ -455,6 +455,13 @@ class Api:
             "account_token_ttl": 3600,
             "comparison_processing_delay": 0.5,
             "usage_profile_delay": 1.0,
+            # How list pages link to the next one (SDK pagination tests):
+            # "offset" absolute next_page_url with limit/offset (default);
+            # "cursor" next_page_url with an opaque cursor only the URL carries;
+            # "relative" next_page_url as a path; "foreign" next_page_url on another
+            # host; "none" no next_page_url key (has_more + offset only);
+            # "array" the list answers a bare JSON array of one page.
+            "page_style": "offset",
         }
         self._default_config = dict(self.config)
         self.wipe(app_name)
@@ -587,13 +594,33 @@ class Api:
         raise ApiError(404, "Location not found")
 
     def _page(self, ctx, rows):
+        style = self.config.get("page_style", "offset")
         limit = ctx.q_int("limit", 10, lo=1)
         limit = min(limit, 100)
-        offset = ctx.q_int("offset", 0, lo=0)
+        cursor = ctx.q("cursor")
+        if cursor is not None:
+            if not re.fullmatch(r"c_[0-9a-f]+", cursor):
+                raise ApiError(422, "cursor: unknown cursor")
+            offset = int(cursor[2:], 16)
+        else:
+            offset = ctx.q_int("offset", 0, lo=0)
         page = rows[offset:offset + limit]
         more = offset + limit < len(rows)
-        nxt = f"{ctx.base_url}{ctx.path}?limit={limit}&offset={offset + limit}" if more else None
-        return {"data": page, "has_more": more, "limit": limit, "offset": offset, "next_page_url": nxt}
+        env = {"data": page, "has_more": more, "limit": limit, "offset": offset}
+        if style == "none":
+            return env
+        nxt = None
+        if more:
+            query = f"limit={limit}&cursor=c_{offset + limit:x}" if style == "cursor" else \
+                f"limit={limit}&offset={offset + limit}"
+            base = {"relative": "", "foreign": "http://elsewhere.invalid"}.get(style, ctx.base_url)
+            nxt = f"{base}{ctx.path}?{query}"
+        env["next_page_url"] = nxt
+        return env
+
+    def _list_body(self, env):
+        """The list answer: the envelope, or under page_style "array" its rows alone."""
+        return env["data"] if self.config.get("page_style") == "array" else env
 
     def _acct(self, acct):
         return acct.public(self.clock)
@@ -838,7 +865,7 @@ class Api:
         rows = [self.accounts[u] for u in self.account_order if self.accounts[u].app is ctx.app]
         env = self._page(ctx, rows)
         env["data"] = [self._acct(a) for a in env["data"]]
-        return env
+        return self._list_body(env)
 
     def op_create_account(self, ctx):
         b = ctx.json()
@@ -1280,7 +1307,7 @@ class Api:
         rows = sorted(ctx.account.invoices, key=lambda i: i["invoice_date"], reverse=True)
         env = self._page(ctx, rows)
         env["data"] = [self._invoice_row(i) for i in env["data"]]
-        return env
+        return self._list_body(env)
 
     _INVOICE_ROW = ("number", "invoice_date", "payment_due_date", "billing_period_start", "billing_period_end",
                     "total_cents", "total", "total_kwh", "avg_cents_per_kwh", "pdf", "paid_at", "voided_at")

@@ -222,7 +222,7 @@ class SandboxProcess:
 
     def config(self, **kw):
         """Change settings (rate_limit, webhook_url, webhook_retry_delays, webhook_timeout,
-        account_token_ttl, error_key, comparison_processing_delay, usage_profile_delay);
+        account_token_ttl, error_key, comparison_processing_delay, usage_profile_delay, page_style);
         with no arguments, return the current settings."""
         return self.admin("POST", "config", kw) if kw else self.admin("GET", "config")
 

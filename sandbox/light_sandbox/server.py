@@ -236,6 +236,9 @@ class Sandbox:
             elif k in ("webhook_timeout", "account_token_ttl", "comparison_processing_delay", "usage_profile_delay"):
                 if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
                     raise ApiError(422, f"{k}: must be a non-negative number")
+            elif k == "page_style":
+                if v not in ("offset", "cursor", "relative", "foreign", "none", "array"):
+                    raise ApiError(422, "page_style: must be offset, cursor, relative, foreign, none or array")
             elif k == "error_key":
                 if not isinstance(v, str) or not v:
                     raise ApiError(422, "error_key: must be a non-empty string")

@@ -1,6 +1,6 @@
 /* Prints the operation table as JSON (one array) for
  * tests/core/test_operation_table.py, which compares it with
- * shared/light-api/endpoints.json. Public API only. */
+ * docs/api/endpoints.json. Public API only. */
 #include <stdio.h>
 
 #include "light/operation.h"

@@ -651,6 +651,10 @@ static void test_page_next_query_unit(void) {
   CHECK_INT(light_page_next_query(r, prev, &next, NULL), 0); /* empty page never loops */
   light_response_free(r);
   r = light__response_new(200, h, strlen(h), "", 0, obj("[1,2]"), 0);
+  CHECK_INT(light_page_next_query(r, prev, &next, NULL), 0); /* a bare array is one page */
+  CHECK(next == NULL);
+  light_response_free(r);
+  r = light__response_new(200, h, strlen(h), "", 0, obj("\"text\""), 0);
   CHECK_INT(light_page_next_query(r, prev, &next, NULL), LIGHT_E_DECODE);
   light_response_free(r);
   cJSON_Delete(prev);
@@ -751,6 +755,104 @@ static void test_fork(void) {
   light_client_free(app);
 }
 
+/* ---- with_options: changed settings, shared pool and token cache ---------- */
+
+static int count_path(const cJSON *journal, const char *suffix) {
+  int n = 0;
+  const cJSON *e;
+  cJSON_ArrayForEach(e, journal) {
+    const char *path = th_str(e, "path");
+    size_t pl = path ? strlen(path) : 0, sl = strlen(suffix);
+    if (path && pl >= sl && strcmp(path + pl - sl, suffix) == 0) n++;
+  }
+  return n;
+}
+
+static void test_with_options(void) {
+  light_client *app = th_client(NULL, NULL);
+  light_client *derived = NULL;
+  light_error err = LIGHT_ERROR_INIT;
+  light_client_overrides o;
+  light_client_overrides_init(&o);
+  CHECK_INT(o.max_retries, -1);
+  /* bad input before anything */
+  o.app_info = "Bad\r\nX-Evil: 1";
+  CHECK_INT(light_client_with_options(app, &o, &derived, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK(derived == NULL && err.param && strcmp(err.param, "app_info") == 0);
+  light_error_clear(&err);
+  o.app_info = "";
+  CHECK_INT(light_client_with_options(app, &o, &derived, &err), LIGHT_E_INVALID_ARGUMENT);
+  light_error_clear(&err);
+  o.app_info = NULL;
+  o.max_retries = -2;
+  CHECK_INT(light_client_with_options(app, &o, &derived, &err), LIGHT_E_INVALID_ARGUMENT);
+  light_error_clear(&err);
+  CHECK_INT(light_client_with_options(NULL, NULL, &derived, &err), LIGHT_E_INVALID_ARGUMENT);
+  light_error_clear(&err);
+
+  light_client_overrides_init(&o);
+  o.app_info = "MyApp/1.2 (https://my.app)";
+  o.max_retries = 0;
+  CHECK_INT(light_client_with_options(app, &o, &derived, &err), LIGHT_OK);
+  CHECK(light_client_can(derived, LIGHT_AUTH_APP));
+  CHECK_STR(light_client_base_url(derived), light_client_base_url(app));
+
+  /* the derived client's User-Agent ends with the app info; the base's does not */
+  light_response *r = NULL;
+  th_clear_journal();
+  CHECK_INT(light_request(derived, "GET", "/v1/app/accounts", NULL, &r, &err), LIGHT_OK);
+  light_response_free(r);
+  CHECK_INT(light_request(app, "GET", "/v1/app/accounts", NULL, &r, &err), LIGHT_OK);
+  light_response_free(r);
+  cJSON *j = th_journal();
+  const char *ua1 = th_entry_header(cJSON_GetArrayItem(j, 0), "User-Agent");
+  const char *ua2 = th_entry_header(cJSON_GetArrayItem(j, 1), "User-Agent");
+  CHECK(ua1 && ua2);
+  if (ua1 && ua2) {
+    size_t l1 = strlen(ua1), l2 = strlen(ua2);
+    CHECK(l1 > l2 && strncmp(ua1, ua2, l2) == 0 && strcmp(ua1 + l2, " MyApp/1.2 (https://my.app)") == 0);
+  }
+  cJSON_Delete(j);
+
+  /* max_retries 0 on the derived client: a 500 is not retried; the base retries */
+  CHECK(th_fault("{\"method\":\"GET\",\"path\":\"/v1/app/accounts\",\"kind\":\"status\",\"status\":500,\"times\":1}") == 200);
+  CHECK_INT(light_request(derived, "GET", "/v1/app/accounts", NULL, &r, &err), LIGHT_E_API);
+  CHECK_INT(err.retries, 0);
+  light_error_clear(&err);
+  th_clear_faults();
+
+  /* token cache shared: an account token minted through app serves derived's account client */
+  cJSON *b = obj("{\"email\":\"with-options@example.com\"}");
+  r = call_op(app, "create_account", NULL, 0, b, NULL, NULL);
+  cJSON_Delete(b);
+  CHECK(r != NULL);
+  const char *uuid = r ? th_str(light_response_json(r), "uuid") : NULL;
+  CHECK(uuid != NULL);
+  if (uuid) {
+    light_client *a1 = NULL, *a2 = NULL;
+    CHECK_INT(light_client_for_account(app, uuid, &a1, &err), LIGHT_OK);
+    CHECK_INT(light_client_for_account(derived, uuid, &a2, &err), LIGHT_OK);
+    th_clear_journal();
+    light_response *r1 = NULL, *r2 = NULL;
+    CHECK_INT(light_call(a1, "get_account", NULL, &r1, &err), LIGHT_OK);
+    light_client_free(app); /* the derived clients keep the shared state alive */
+    app = NULL;
+    CHECK_INT(light_call(a2, "get_account", NULL, &r2, &err), LIGHT_OK);
+    light_response_free(r1);
+    light_response_free(r2);
+    j = th_journal();
+    CHECK_INT(count_path(j, "/token"), 1);
+    const char *ua = th_entry_header(th_last(j), "User-Agent");
+    CHECK(ua && strstr(ua, " MyApp/1.2 (https://my.app)") != NULL); /* inherited by for_account */
+    cJSON_Delete(j);
+    light_client_free(a1);
+    light_client_free(a2);
+  }
+  light_response_free(r);
+  light_client_free(derived);
+  light_client_free(app);
+}
+
 int main(void) {
   test_options_init();
   test_validation();
@@ -761,6 +863,7 @@ int main(void) {
   test_raw_request();
   test_all_operations();
   test_pagination();
+  test_with_options();
   test_log_redaction();
   test_fork();
   TEST_MAIN_END();

@@ -1,5 +1,5 @@
 /* Invariants of the operation table (core/src/operation_table.c). The row by
- * row comparison with shared/light-api/endpoints.json is in
+ * row comparison with docs/api/endpoints.json is in
  * tests/core/test_operation_table.py (via tests/core/dump_operations.c). */
 #include <string.h>
 

@@ -215,6 +215,65 @@ describe("pagination", function()
     assert.are.equal(1, H.count(H.journal(), "GET", "^/v1/account/billing/invoices$"))
   end)
 
+  it("a list answered as a bare JSON array is one page; meta describes the response", function()
+    finally(function() H.admin("DELETE", "config") end)
+    H.config{ page_style = "array" }
+    local page, err, meta = ac.billing.invoices:list{ limit = 3 }
+    assert(page, tostring(err))
+    assert.are.equal(3, #page)
+    assert.are.equal(200, meta.status)
+    assert.truthy(meta.request_id)
+    assert.are.equal(meta.request_id, meta.headers["x-request-id"])
+    assert.is_nil(meta.next_query)
+    local n = 0
+    for inv, e in ac.billing.invoices:each{ limit = 3 } do
+      assert(inv, tostring(e))
+      n = n + 1
+    end
+    assert.are.equal(3, n)
+  end)
+
+  it("each() follows next_page_url (cursor, relative), falls back to offset, refuses another host", function()
+    finally(function() H.admin("DELETE", "config") end)
+    for _ = 1, 4 do assert(app.accounts:create{ email = H.email("cursor") }) end
+    local function walk(style)
+      H.config{ page_style = style }
+      H.clear_journal()
+      local uuids = {}
+      for a, err in app.accounts:each{ limit = 2 } do
+        if not a then return uuids, err end
+        uuids[#uuids + 1] = a.uuid
+      end
+      return uuids
+    end
+    local want = walk("offset")
+    assert.is_true(#want >= 4)
+    for _, style in ipairs{ "cursor", "relative", "none" } do
+      local got, err = walk(style)
+      assert.is_nil(err)
+      assert.are.same(want, got)
+      local calls = {}
+      for _, e in ipairs(H.journal()) do
+        if e.path == "/v1/app/accounts" then calls[#calls + 1] = e end
+      end
+      assert.are.equal(math.ceil(#want / 2), #calls)
+      if style == "cursor" then
+        assert.truthy(tostring(calls[2].query.cursor):match("c_"))
+        assert.is_nil(calls[2].query.offset)
+      end
+    end
+    local got, err = walk("foreign")
+    assert.are.equal(2, #got) -- the first page's items, then the refusal
+    assert.are.equal("APIResponseValidationError", err.kind)
+    assert.truthy(err.message:match("next_page_url points to http://elsewhere%.invalid"))
+    local path, q = light._resolve_page_url("https://api.light.dev/p", "/p/v1/x?a=1&b=%41")
+    assert.are.equal("/v1/x", path)
+    assert.are.same({ a = "1", b = "A" }, q)
+    assert.is_nil((light._resolve_page_url("https://api.light.dev/p", "https://evil.example/p/v1/x")))
+    assert.is_nil((light._resolve_page_url("https://api.light.dev/p", "//evil.example/p/v1/x")))
+    assert.is_nil((light._resolve_page_url("https://api.light.dev/p", "/other/v1/x")))
+  end)
+
   it("each() over the app's accounts", function()
     for _ = 1, 3 do assert(app.accounts:create{ email = H.email("page") }) end
     local n = 0

@@ -1,6 +1,8 @@
 // Secret-scan journey in Node (tests/secrets/test_secret_scan.py runs it with
 // LIGHT_LOG=debug): the same steps as driver.py, printing util.inspect (and
-// String()) of every client, response and error, and console.error of the errors.
+// String()) of every client, response and error, and console.error of the errors;
+// every client has a debug logger and listens to its request/retry/response
+// events, all printed to stderr with util.inspect (hidden fields included).
 'use strict';
 const util = require('util');
 const path = require('path');
@@ -29,9 +31,21 @@ async function expectError(label, cls, fn) {
   }
 }
 
+const logger = {
+  info: (m) => console.error(`logger info: ${m}`),
+  debug: (m, extra) => console.error(`logger debug: ${m} ${util.inspect(extra, { depth: 8, showHidden: true })}`),
+};
+
+function listen(c) {
+  for (const name of ['request', 'retry', 'response']) {
+    c.on(name, (e) => console.error(`event ${name}: ${util.inspect(e, { depth: 8, showHidden: true })}`));
+  }
+  return c;
+}
+
 async function main() {
   let failures = 0;
-  const client = new Light();
+  const client = listen(new Light({ logger }));
   show('app client', client);
   const acct = await client.accounts.create({ email: `secretscan+js${Date.now()}@example.com`, first_name: 'Ada',
     last_name: 'Lovelace', phone_number: '214-555-0100', date_of_birth: '1985-12-10' });
@@ -45,10 +59,11 @@ async function main() {
   show('credit_check digits', await ac.enroll.creditCheck({ ssn: SSN_DIGITS, consent: true }));
   failures += await expectError('422 error', UnprocessableEntityError,
     () => ac.enroll.creditCheck({ ssn: SSN_DIGITS, consent: false }));
-  const badApp = new Light({ appToken: process.env.SECRETSCAN_WRONG_APP_TOKEN, maxRetries: 0 });
+  const badApp = listen(new Light({ appToken: process.env.SECRETSCAN_WRONG_APP_TOKEN, maxRetries: 0, logger }));
   show('wrong app client', badApp);
   failures += await expectError('401 app error', AuthenticationError, () => badApp.accounts.list());
-  const badAcct = new AccountClient({ accountToken: process.env.SECRETSCAN_WRONG_ACCOUNT_TOKEN, maxRetries: 0 });
+  const badAcct = listen(new AccountClient({ accountToken: process.env.SECRETSCAN_WRONG_ACCOUNT_TOKEN, maxRetries: 0,
+    logger }));
   show('wrong account client', badAcct);
   failures += await expectError('401 account error', AuthenticationError, () => badAcct.retrieve());
   failures += await expectError('crlf token error', Error,

@@ -4,10 +4,12 @@ Creates an account, mints its token (for_account), updates identity, runs
 credit_check with the SSN dashed and digits-only, triggers a 422 and a 401
 (wrong app token and wrong account token), signs and verifies a webhook and
 fails one with a wrong secret, and prints repr/str of every client, response
-and error. Reads LIGHT_APP_TOKEN, LIGHT_BASE_URL, LIGHT_WEBHOOK_SECRET,
+and error. Every record of logging.getLogger("light") (DEBUG: with response
+headers), with all its attributes, goes to stderr. Reads LIGHT_APP_TOKEN, LIGHT_BASE_URL, LIGHT_WEBHOOK_SECRET,
 SECRETSCAN_SSN, SECRETSCAN_WRONG_APP_TOKEN, SECRETSCAN_WRONG_ACCOUNT_TOKEN.
 """
 import json
+import logging
 import os
 import sys
 import time
@@ -31,12 +33,21 @@ def show_error(label, e):
             print(f"{label}: {attr}={getattr(e, attr)!r}")
 
 
+class DumpHandler(logging.Handler):
+    def emit(self, record):
+        print(f"log {record.levelname}: {record.getMessage()} {record.__dict__!r}", file=sys.stderr)
+
+
 def main():
+    logging.getLogger("light").addHandler(DumpHandler())
+    logging.getLogger("light").setLevel(logging.DEBUG)
     client = light.Client()
     show("app client", client)
     acct = client.accounts.create(email=f"secretscan+py{time.time_ns()}@example.com", first_name="Ada",
                                   last_name="Lovelace", phone_number="214-555-0100", date_of_birth="1985-12-10")
     show("account", acct)
+    show("account last_response", acct.last_response)
+    print("account headers:", dict(acct.last_response.headers))
     print("account uuid:", acct.uuid)
     ac = client.for_account(acct.uuid)
     show("account client", ac)

@@ -147,6 +147,12 @@ def test_no_secret_in_output_or_journal(lang, sb, c_driver):
         assert f"{label}:" in out, (label, out)
     assert "Authorization: Bearer [redacted]" in err, err
     assert "(account token mint)" in err, err
+    if lang == "python":  # logging.getLogger("light") records were scanned too
+        assert "log INFO: POST /v1/app/accounts 200" in err and "response headers" in err, err
+        assert "log INFO: POST /v1/account/enroll/credit-check 422 UnprocessableEntityError" in err, err
+    if lang == "node":  # the logger and the request/retry/response events were scanned too
+        assert "logger info: light: POST /v1/app/accounts 200" in err and "event response:" in err, err
+        assert "event request:" in err and "401 AuthenticationError" in err, err
     uuid = re.search(r"account uuid: ([0-9a-f-]{36})", out)[1]
     issued = sb.issued_tokens()
     mine = [t["token"] for t in issued if t["account_uuid"] == uuid]

@@ -158,6 +158,41 @@ LIGHT_EXTERN(void) light_client_free(light_client *client);
 LIGHT_EXTERN(light_status) light_client_for_account(light_client *app, const char *account_uuid, light_client **out,
                                       light_error *err);
 
+#define LIGHT_CLIENT_OVERRIDES_VERSION 1
+
+/**
+ * Settings a derived client changes (light_client_with_options()). Initialise
+ * with light_client_overrides_init(); zero / -1 / NULL keeps the base's value.
+ * Strings are copied.
+ */
+typedef struct light_client_overrides {
+  unsigned version;        /**< ::LIGHT_CLIENT_OVERRIDES_VERSION */
+  long timeout_ms;         /**< total per attempt; 0 = keep */
+  long connect_timeout_ms; /**< 0 = keep */
+  int max_retries;         /**< -1 = keep; 0 disables retries */
+  const char *app_info;    /**< appended to the User-Agent after a space, e.g. "MyApp/1.2 (https://my.app)";
+                                printable ASCII, at most 512 characters; NULL = keep */
+} light_client_overrides;
+
+/** @brief Fill @p o with "keep everything". NULL-safe. */
+void light_client_overrides_init(light_client_overrides *o);
+
+/**
+ * @brief A client like @p base with some settings changed, sharing its
+ * connection pool, account-token cache and rate limiter.
+ *
+ * The new handle has @p base's credentials and scope (app, bare account
+ * token, or account derived with light_client_for_account()) and @p base's
+ * own overrides, then those of @p o. Clients derived from it (for_account,
+ * with_options) inherit them. No I/O here.
+ * @param[out] out caller owns; free with light_client_free() (in any order with @p base).
+ * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (negative timeout, max_retries < -1,
+ *         app_info empty, too long or not printable ASCII), LIGHT_E_STATE (after fork), LIGHT_E_NOMEM.
+ * Thread safety: any thread; @p base may be in use by other threads.
+ */
+light_status light_client_with_options(const light_client *base, const light_client_overrides *o, light_client **out,
+                                       light_error *err);
+
 /** @brief 1 when the client can call @p auth operations (has that kind of credential). */
 LIGHT_EXTERN(int) light_client_can(const light_client *client, light_auth_kind auth);
 
@@ -293,14 +328,17 @@ LIGHT_EXTERN(void) light_response_free(light_response *resp);
  * builds the next request's query by copying @p prev_query (may be NULL) with
  * offset advanced.
  * @param[out] next_query caller owns (cJSON_Delete) when 1 is returned.
+ * A body that is a bare JSON array is one page with no next (0). Following
+ * the envelope's next_page_url, when the host prefers it, is the language
+ * package's job (it needs the base URL to refuse another host).
  * @param err  filled when a negative status is returned (may be NULL): for
  *             LIGHT_E_DECODE the kind is LIGHT_ERR_DECODE (the class
  *             APIResponseValidationError) with the response's HTTP status,
  *             retries and request id, so bindings raise it as it is.
  * @return 1 when there is a next page, 0 when this was the last, or a negative
- *         light_status: LIGHT_E_DECODE (the body is not a list envelope),
- *         LIGHT_E_INVALID_ARGUMENT (NULL resp/next_query, prev_query not an
- *         object), LIGHT_E_NOMEM.
+ *         light_status: LIGHT_E_DECODE (the body is neither a list envelope
+ *         nor an array), LIGHT_E_INVALID_ARGUMENT (NULL resp/next_query,
+ *         prev_query not an object), LIGHT_E_NOMEM.
  */
 LIGHT_EXTERN(int) light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query,
                                         light_error *err);
