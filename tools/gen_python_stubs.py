@@ -293,6 +293,13 @@ def _exception_order(classes: dict) -> list:
     return sorted(classes, key=lambda n: (len(classes[n].__mro__), n))
 
 
+def render_errors(classes) -> str:
+    """light/errors.pyi: errors.py builds its names at run time from the core's kinds; type
+    checkers need them spelled out."""
+    names = "".join(f"    {k} as {k},\n" for k in _exception_order(classes))
+    return (HEADER + "from ._light import (\n" + names + ")\n\n__all__: list[str]\n")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.environ.get("LIGHT_BUILD_DIR", str(REPO / "build")))
@@ -307,6 +314,7 @@ def main() -> int:
         PKG / "__init__.pyi": render_init(OPERATIONS, _light.options(), classes),
         PKG / "events.pyi": render_events(_light.event_names()),
         PKG / "_light.pyi": render_ext(_exception_order(classes), classes),
+        PKG / "errors.pyi": render_errors(classes),
         PKG / "models.py": render_models_py(),
         PKG / "models.pyi": render_models_pyi(),
         PKG / "py.typed": "",
