@@ -14,13 +14,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
+// What a source build needs (Debian/Ubuntu names): the one line printed when it cannot run.
 const SOURCE_NEEDS =
-  'to build light-sdk from source install cmake (>= 3.20), a C compiler, pkg-config and the development files of ' +
-  'libcurl (>= 7.80), OpenSSL 3 and cJSON (Debian/Ubuntu: apt-get install cmake build-essential pkg-config ' +
-  'libcurl4-openssl-dev libssl-dev libcjson-dev), then run `npm rebuild light-sdk`';
+  'building from source needs cmake (>= 3.20), a C compiler, pkg-config, the Node-API headers and the ' +
+  'development files of libcurl (>= 7.80), OpenSSL 3 and cJSON (Debian/Ubuntu: apt-get install cmake ' +
+  'build-essential pkg-config libnode-dev libcurl4-openssl-dev libssl-dev libcjson-dev), then `npm rebuild light-sdk`';
 
-// "linux-x64-glibc", "linux-arm64-musl", "darwin-arm64": the prebuilds/ directory naming.
-// libc from the node executable's ELF interpreter (cheap: no process.report).
 function platformTag() {
   let libc = '';
   if (process.platform === 'linux') {
@@ -57,6 +56,18 @@ function missingForSource() {
   const miss = [];
   if (!has('cmake', ['--version'])) miss.push('cmake');
   if (!has('cc', ['--version']) && !has('gcc', ['--version']) && !has('clang', ['--version'])) miss.push('a C compiler');
+  const inc = [
+    path.resolve(path.dirname(process.execPath), '..', 'include', 'node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ];
+  let napi = inc.some((d) => fs.existsSync(path.join(d, 'node_api.h')));
+  try {
+    napi = napi || !!require.resolve('node-api-headers/package.json', { paths: [path.join(__dirname, '..')] });
+  } catch (_) {
+    /* not installed */
+  }
+  if (!napi) miss.push('Node-API headers');
   if (!has('pkg-config', ['--version'])) miss.push('pkg-config');
   else
     for (const [mod, what] of [['libcurl', 'libcurl'], ['libcrypto', 'OpenSSL 3'], ['libcjson', 'cJSON']])
@@ -80,7 +91,7 @@ function main() {
   }
   const miss = missingForSource();
   if (miss.length) {
-    log(`no prebuilt addon for ${platformTag()} and ${miss.join(', ')} missing: ${SOURCE_NEEDS}`);
+    log(`no prebuilt addon for ${platformTag()} and ${miss.join(', ')} missing here; ${SOURCE_NEEDS}`);
     return 1;
   }
   const r = spawnSync(process.execPath, [path.join(__dirname, 'build-addon.js')], { stdio: 'inherit' });
