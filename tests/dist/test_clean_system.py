@@ -92,6 +92,19 @@ class Root:
         return r
 
 
+def apt_cache_dir():
+    """Where apt's downloads and lists persist: the machine cache of tools/dist/rootfs.sh when
+    writable (survives `make clean` and serves every checkout), else the build directory."""
+    machine = pathlib.Path(os.environ.get("LIGHT_ROOTFS_CACHE", "/var/cache/light-sdk"))
+    try:
+        machine.mkdir(parents=True, exist_ok=True)
+        if os.access(machine, os.W_OK):
+            return machine
+    except OSError:
+        pass
+    return BUILD / "dist"
+
+
 @pytest.fixture(scope="module")
 def dist():
     """The artifacts of the current tree (incremental: reuses $BUILD/dist-work)."""
@@ -124,8 +137,9 @@ def root(dist):
         r.mount("-t", "proc", "proc", target="/proc")
         r.mount("--bind", str(dist[0]), target="/dist")
         # apt's downloads and lists persist between runs (the .deb test installs gcc and -dev packages)
+        cache = apt_cache_dir()
         for sub, target in (("apt-archives", "/var/cache/apt/archives"), ("apt-lists", "/var/lib/apt/lists")):
-            d = BUILD / "dist" / sub
+            d = cache / sub
             (d / "partial").mkdir(parents=True, exist_ok=True)
             r.mount("--bind", str(d), target=target)
         shutil.copy("/etc/resolv.conf", path / "etc/resolv.conf")
