@@ -1,7 +1,7 @@
 """The binary packages install and work on a clean Debian system.
 
-`make dist`'s artifacts (built here into $LIGHT_BUILD_DIR/dist-test by
-tools/dist/make_dist.py, from the current tree) are installed into a fresh
+`make dist`'s artifacts (built once per session from the current tree by
+tests/dist/conftest.py) are installed into a fresh
 copy of a `debootstrap --variant=minbase` bookworm root file system holding
 only python3, python3-venv, nodejs and ca-certificates (tools/dist/rootfs.sh,
 cached: no compiler, no cmake, no libcurl, no libcjson, no -dev package), and
@@ -106,19 +106,8 @@ def apt_cache_dir():
 
 
 @pytest.fixture(scope="module")
-def dist():
-    """The artifacts of the current tree (incremental: reuses $BUILD/dist-work)."""
-    out = WORK / "dist"
-    t0 = time.monotonic()
-    sh([sys.executable, str(REPO / "tools/dist/make_dist.py"), "--build", str(BUILD), "--out", str(out),
-        "--only", "wheel,npm,deb"], timeout=1800)
-    TIMINGS["make_dist_wheel_npm_deb_s"] = round(time.monotonic() - t0, 2)
-    manifest = json.loads((out / "MANIFEST.json").read_text())
-    return out, manifest
-
-
-@pytest.fixture(scope="module")
 def root(dist):
+    TIMINGS["make_dist_s"] = dist[2]
     assert os.geteuid() == 0, "tests/dist/test_clean_system.py needs root (chroot, mount)"
     t0 = time.monotonic()
     sh([str(REPO / "tools/dist/rootfs.sh"), str(ROOTFS_TAR)], timeout=1800)

@@ -18,18 +18,10 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("LIGHT_BUILD_DIR", REPO / "build")).resolve()
-OUT = BUILD / "dist-test" / "dist-other"
 
 
-def make(step):
-    r = subprocess.run([sys.executable, str(REPO / "tools/dist/make_dist.py"), "--build", str(BUILD), "--out", str(OUT),
-                        "--only", step], capture_output=True, text=True, timeout=1200)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-
-
-def test_binary_rock_installs_without_building_and_loads(tmp_path):
-    make("rock")
-    (rock,) = OUT.glob("light-sdk-*.linux-x86_64.rock")
+def test_binary_rock_installs_without_building_and_loads(dist, tmp_path):
+    (rock,) = dist[0].glob("light-sdk-*.linux-x86_64.rock")
     names = zipfile.ZipFile(rock).namelist()
     assert "lib/light/core.so" in names and "lua/light/init.lua" in names, names
     tree = tmp_path / "tree"
@@ -44,9 +36,8 @@ def test_binary_rock_installs_without_building_and_loads(tmp_path):
     assert r.stdout.split()[0] == "49" and str(tree) in r.stdout, r.stdout
 
 
-def test_sdist_builds_from_source_and_works(sandbox, tmp_path):
-    make("sdist")
-    (sd,) = OUT.glob("light_sdk-*.tar.gz")
+def test_sdist_builds_from_source_and_works(dist, sandbox, tmp_path):
+    (sd,) = dist[0].glob("light_sdk-*.tar.gz")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
     py = venv / "bin" / "python"
@@ -66,10 +57,9 @@ def control(deb):
     return subprocess.run(["dpkg-deb", "-f", str(deb)], capture_output=True, text=True, check=True).stdout
 
 
-def test_deb_pair_names_debians_runtime_packages():
-    make("deb")
-    (runtime,) = OUT.glob("liblight0_*_amd64.deb")
-    (dev,) = OUT.glob("liblight-dev_*_amd64.deb")
+def test_deb_pair_names_debians_runtime_packages(dist):
+    (runtime,) = dist[0].glob("liblight0_*_amd64.deb")
+    (dev,) = dist[0].glob("liblight-dev_*_amd64.deb")
     c = control(runtime)
     for dep in ("libcurl4 (>= 7.80.0)", "libcjson1", "libssl3"):
         assert dep in c, c
