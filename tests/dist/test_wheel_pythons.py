@@ -45,6 +45,8 @@ a = c.accounts.create(email="abi3@example.com")
 assert c.for_account(a.uuid).retrieve().uuid == a.uuid
 body = b'{"uuid":"evt_1","created_at":"2026-01-01T00:00:00Z","api_version":"v1","event":"enrollment.finalized","data":{}}'
 assert light.webhooks.verify(bytearray(body), light.webhooks.sign(memoryview(body), "s"), "s").event == "enrollment.finalized"
+import datetime, decimal
+assert light._light._roundtrip({"d": decimal.Decimal("1.10"), "t": datetime.date(2026, 1, 2)}) == {"d": "1.10", "t": "2026-01-02"}
 print("ok", sys.version.split()[0])
 """
 
