@@ -9,9 +9,9 @@ used there through chroot. Loopback is shared, so the emulator started here
 serves the programs running inside.
 
 - the wheel: `pip install --no-index` into a venv, then README's Python
-  quickstart;
+  programs (the quickstart and the AsyncClient one);
 - the npm tarball: `npm install --offline` into an empty app (also with
-  --ignore-scripts), then README's Node quickstart;
+  --ignore-scripts), then README's Node programs;
 - the .deb pair: `dpkg -i` + `apt-get -f install` (libcurl4, libcjson1,
   libssl3 and the -dev packages from Debian), gcc, then examples/c/quickstart.c
   built with `pkg-config light`;
@@ -44,10 +44,12 @@ ROOTFS_TAR = BUILD / "dist" / "rootfs-bookworm.tar"
 TIMINGS = {}
 
 
-def readme_program(tag):
-    """(body, expected output) of README's first `tag` program (its quickstart)."""
-    body, expected = next((b[2], b[4]) for b in BLOCKS if b[1] == tag and b[3] is None)
-    return body, expected
+def readme_programs(tag):
+    """[(body, expected output)] of README's `tag` programs that use the package alone (the quickstart
+    first; not the emulator's own sample, which needs the source tree's light_sandbox)."""
+    progs = [(b[2], b[4]) for b in BLOCKS if b[1] == tag and b[3] is None and "light_sandbox" not in b[2]]
+    assert progs, f"README has no {tag} program"
+    return progs
 
 
 def sh(cmd, **kw):
@@ -152,10 +154,10 @@ def test_wheel_installs_without_a_compiler_and_runs_the_python_quickstart(root, 
     assert "-cp310-abi3-manylinux_" in wheel, wheel
     root.run("rm -rf /opt/venv && python3 -m venv /opt/venv")
     root.timed("pip_install_wheel_s", f"/opt/venv/bin/pip install -q --no-index /dist/{wheel}")
-    body, expected = readme_program("python")
-    (root.path / "tmp/quickstart.py").write_text(body)
-    r = root.run("cd /tmp && /opt/venv/bin/python quickstart.py", env=program_env(clean_sandbox))
-    check_output(expected, r.stdout)
+    for i, (body, expected) in enumerate(readme_programs("python")):
+        (root.path / f"tmp/readme{i}.py").write_text(body)
+        r = root.run(f"cd /tmp && /opt/venv/bin/python readme{i}.py", env=program_env(clean_sandbox))
+        check_output(expected, r.stdout)
     r = root.run("/opt/venv/bin/python -c 'import light, light._light as L; print(L.__file__)'")
     assert "/opt/venv/lib/python3.11/site-packages/light/_light.abi3.so" in r.stdout, r.stdout
 
@@ -198,16 +200,17 @@ def test_npm_tarball_installs_offline_and_runs_the_node_quickstart(root, dist, c
     if not (root.path / "opt/npm").exists():
         shutil.copytree(host_npm, root.path / "opt/npm", symlinks=True)
     tgz = dist[1]["npm"]
-    body, expected = readme_program("js")
+    progs = readme_programs("js")
     for app, flags in (("/app", ""), ("/app-noscripts", "--ignore-scripts")):
         root.run(f"rm -rf {app} && mkdir -p {app} && cd {app} && "
                  "printf '{\"name\":\"app\",\"version\":\"1.0.0\",\"private\":true}' > package.json")
         t0 = time.monotonic()
         npm(root, f"install --offline --no-audit --no-fund {flags} /dist/{tgz}", app)
         TIMINGS[f"npm_install{flags.replace('--', '_').replace('-', '_')}_s"] = round(time.monotonic() - t0, 2)
-        (root.path / app.lstrip("/") / "quickstart.js").write_text(body)
-        r = root.run(f"cd {app} && node quickstart.js", env=program_env(clean_sandbox))
-        check_output(expected, r.stdout)
+        for i, (body, expected) in enumerate(progs):
+            (root.path / app.lstrip("/") / f"readme{i}.js").write_text(body)
+            r = root.run(f"cd {app} && node readme{i}.js", env=program_env(clean_sandbox))
+            check_output(expected, r.stdout)
     # the prebuilt addon is what loaded, and no build happened
     pre = "/app/node_modules/light-sdk/node/prebuilds/linux-x64-glibc"
     assert root.run(f"ls /app/node_modules/light-sdk/node/build 2>/dev/null || true").stdout == ""
