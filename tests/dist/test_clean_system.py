@@ -195,8 +195,10 @@ def npm(root, args, cwd, **kw):
 
 
 def test_npm_tarball_installs_offline_and_runs_the_node_quickstart(root, dist, clean_sandbox):
-    host_npm = pathlib.Path(subprocess.run(["npm", "root", "-g"], capture_output=True, text=True,
-                                           check=True).stdout.strip()) / "npm"
+    # the npm package directory behind the `npm` command (…/npm/bin/npm-cli.js), wherever it is installed
+    cli = pathlib.Path(shutil.which("npm") or "npm").resolve()
+    host_npm = cli.parents[1]
+    assert (host_npm / "bin/npm-cli.js").is_file(), f"npm CLI not found from {cli}"
     if not (root.path / "opt/npm").exists():
         shutil.copytree(host_npm, root.path / "opt/npm", symlinks=True)
     tgz = dist[1]["npm"]
