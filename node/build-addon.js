@@ -13,7 +13,9 @@
 // Environment: LIGHT_NODE_BUILD_DIR (default build-node-addon), LIGHT_NODE_BUILD_TYPE
 // (default Release), LIGHT_WERROR (ON/OFF, default OFF), JOBS (default 2),
 // LIGHT_NODE_SKIP_BUILD=1 to skip (e.g. when a prebuilt addon is provided
-// through LIGHT_NODE_ADDON).
+// through LIGHT_NODE_ADDON), LIGHT_NODE_OUTPUT_DIR (default node/build; `make
+// dist` builds the prebuilt addon elsewhere). node/install.js (the install
+// script) checks the tools first and runs this only when no prebuilt fits.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -23,7 +25,7 @@ const root = path.resolve(__dirname, '..');
 // CMake's tree goes to build-node-addon/ (git-ignored as /build-*/); only
 // light.node lands in node/build/, where node/native.js looks for it.
 const buildDir = path.resolve(process.env.LIGHT_NODE_BUILD_DIR || path.join(root, 'build-node-addon'));
-const outDir = path.join(root, 'node', 'build');
+const outDir = path.resolve(process.env.LIGHT_NODE_OUTPUT_DIR || path.join(root, 'node', 'build'));
 
 function log(msg) {
   process.stderr.write(`light-sdk: ${msg}\n`);
@@ -94,6 +96,6 @@ try {
   main();
 } catch (e) {
   log(`addon build failed: ${e.message}`);
-  log('needs cmake, a C compiler, libcurl4-openssl-dev, libcjson-dev, libssl-dev (tools/install-deps.sh)');
+  log(require('./install.js').SOURCE_NEEDS);
   process.exit(1);
 }

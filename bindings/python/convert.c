@@ -261,10 +261,20 @@ static cJSON *str_of(PyObject *obj, const char *method) {
   return j;
 }
 
-/* The C decimal.Decimal (tp_name "decimal.Decimal"), as the full API's tp_name test matched it. */
+/* decimal.Decimal: its type's __module__ is "decimal" and __name__ "Decimal" (a static type up to
+ * CPython 3.12, a heap type from 3.13 on, so tp_name cannot tell). Reached only for values that are
+ * none of the built-in JSON types. Errors are cleared: "not a Decimal". */
 static int is_decimal(PyObject *obj) {
-  char tn[96];
-  return strcmp(lpy_type_name(obj, tn), "decimal.Decimal") == 0;
+  PyObject *tp = (PyObject *)Py_TYPE(obj);
+  PyObject *name = PyObject_GetAttrString(tp, "__name__");
+  PyObject *mod = name ? PyObject_GetAttrString(tp, "__module__") : NULL;
+  int yes = name && mod && PyUnicode_Check(name) && PyUnicode_Check(mod) &&
+            PyUnicode_CompareWithASCIIString(name, "Decimal") == 0 &&
+            PyUnicode_CompareWithASCIIString(mod, "decimal") == 0;
+  Py_XDECREF(name);
+  Py_XDECREF(mod);
+  if (PyErr_Occurred()) PyErr_Clear();
+  return yes;
 }
 
 static cJSON *to_item(PyObject *obj, const char *what, int depth) {

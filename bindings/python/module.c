@@ -11,7 +11,8 @@ static struct PyModuleDef light_module;
 const char *lpy_type_name(PyObject *o, char buf[96]) {
   PyTypeObject *tp = Py_TYPE(o);
   PyObject *name = PyObject_GetAttrString((PyObject *)tp, "__name__"), *mod = NULL, *full = NULL;
-  /* tp_name of a static (C) type is "module.Name" unless the module is builtins; of a heap type, the bare name. */
+  /* tp_name of a static (C) type is "module.Name" unless the module is builtins; of a class, the bare
+   * name. (A C heap type, e.g. 3.13's decimal.Decimal, is named bare here: only messages use this.) */
   if (name && !(PyType_GetFlags(tp) & Py_TPFLAGS_HEAPTYPE)) {
     mod = PyObject_GetAttrString((PyObject *)tp, "__module__");
     if (mod && PyUnicode_Check(mod) && PyUnicode_CompareWithASCIIString(mod, "builtins") != 0)
