@@ -569,6 +569,9 @@ static light_status write_json(light_args *a, const val *v) {
     return put(a, num, strlen(num)) == 0 ? LIGHT_OK : a->st;
   case V_DBL:
     if (!isfinite(v->d)) return fail(a, "body", "body field '%s': NaN and Infinity cannot be sent as JSON", a->top_key);
+    if ((a->flags & LIGHT_ARGS_NUMBERS_ARE_DOUBLES) && v->d == floor(v->d) && fabs(v->d) > TWO53)
+      return fail(a, "body", "body field '%s': integer beyond +-2^53 cannot be sent exactly in JSON (pass it as a string)",
+                  a->top_key);
     format_double(v->d, num, sizeof num);
     return put(a, num, strlen(num)) == 0 ? LIGHT_OK : a->st;
   case V_BOOL: return put(a, v->b ? "true" : "false", v->b ? 4 : 5) == 0 ? LIGHT_OK : a->st;

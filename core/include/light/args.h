@@ -95,6 +95,12 @@ extern "C" {
 
 /** light_args_new() flag: a per-call `timeout` is in milliseconds (Node), not seconds. */
 #define LIGHT_ARGS_TIMEOUT_MS 1u
+/**
+ * light_args_new() flag: the runtime has one number type (JavaScript, LuaJIT):
+ * an integral light_args_double() beyond +-2^53 is refused in a body like an
+ * integer (it cannot be an exact integer on the wire).
+ */
+#define LIGHT_ARGS_NUMBERS_ARE_DOUBLES 2u
 
 typedef struct light_args light_args;
 
