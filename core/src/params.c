@@ -78,6 +78,7 @@ struct light_args {
   unsigned flags;
   light_status st;
   light_error err;
+  int type_err; /* the error is about a value's kind (or a missing/unknown argument) */
   int finished;
   light_args_section_kind section;
   int internal; /* 1: light_params conversion (keys go where the C caller put them) */
@@ -131,16 +132,37 @@ struct light_args {
 
 /* ---- errors -------------------------------------------------------------- */
 
-static light_status fail(light_args *a, const char *param, const char *fmt, ...) {
+static light_status vfail(light_args *a, int type, const char *param, const char *fmt, va_list ap) {
   if (a->st != LIGHT_OK) return a->st;
   char buf[512];
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
   light__error_set(&a->err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "%s", buf);
   a->err.param = param;
+  a->type_err = type;
   return a->st = LIGHT_E_INVALID_ARGUMENT;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static light_status fail(light_args *a, const char *param, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  light_status st = vfail(a, 0, param, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+/* As fail(), for a misuse of kind rather than value (Python raises TypeError for these). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static light_status failt(light_args *a, const char *param, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  light_status st = vfail(a, 1, param, fmt, ap);
+  va_end(ap);
+  return st;
 }
 
 static light_status nomem(light_args *a) {
@@ -351,7 +373,7 @@ light_status light_args_section(light_args *a, light_args_section_kind s) {
   if (st != LIGHT_OK) return st;
   if (a->depth != 0 || a->have_key) return fail(a, NULL, "section changed inside an open value");
   if (s > LIGHT_ARGS_OPTIONS) return fail(a, NULL, "unknown section");
-  if (!a->op && s == LIGHT_ARGS_PATH) return fail(a, "path_params", "raw requests take no path parameters");
+  if (!a->op && s == LIGHT_ARGS_PATH) return failt(a, "path_params", "raw requests take no path parameters");
   a->section = s;
   return LIGHT_OK;
 }
@@ -360,6 +382,8 @@ light_status light_args_fail(light_args *a, const char *param, const char *messa
   if (!a) return LIGHT_E_INVALID_ARGUMENT;
   return fail(a, param, "%s", message ? message : "invalid argument");
 }
+
+int light_args_error_is_type(const light_args *a) { return a && a->st == LIGHT_E_INVALID_ARGUMENT && a->type_err; }
 
 light_status light_args_error(const light_args *a, light_error *err) {
   if (!a) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
@@ -406,12 +430,12 @@ static light_status top_key(light_args *a, const char *k, size_t n) {
     else if (is(k, n, "extra_query")) a->tgt = T_XQUERY;
     else if (is(k, n, "extra_body")) a->tgt = T_XBODY;
     else
-      return fail(a, "options", "request(): unknown argument '%s' (expected query, body, headers, timeout, max_retries)",
+      return failt(a, "options", "request(): unknown argument '%s' (expected query, body, headers, timeout, max_retries)",
                   a->top_key);
   } else if (a->section == LIGHT_ARGS_OPTIONS) {
     a->tgt = option_target(k, n, 1);
     if (a->tgt == T_NONE)
-      return fail(a, "options",
+      return failt(a, "options",
                   "unknown per-call option '%s' (expected timeout, max_retries, extra_headers, extra_query, extra_body)",
                   a->top_key);
   } else {
@@ -560,7 +584,7 @@ static light_status write_json(light_args *a, const val *v) {
     if (!utf8_valid((const unsigned char *)v->s, v->n))
       return fail(a, "body", "body field '%s': string is not valid UTF-8", a->top_key);
     return put_json_string(a, v->s, v->n) == 0 ? LIGHT_OK : a->st;
-  case V_BIN: return fail(a, "body", "body field '%s': binary data cannot be sent as JSON", a->top_key);
+  case V_BIN: return failt(a, "body", "body field '%s': binary data cannot be sent as JSON", a->top_key);
   case V_INT:
     if (v->i > (int64_t)TWO53 || v->i < -(int64_t)TWO53)
       return fail(a, "body", "body field '%s': integer beyond +-2^53 cannot be sent exactly in JSON (pass it as a string)",
@@ -612,13 +636,13 @@ static light_status path_value(light_args *a, size_t i, const val *v, const char
   char buf[40];
   const char *s;
   size_t n;
-  if (a->path[i]) return fail(a, "path_params", "got multiple values for path parameter '%s'", name);
+  if (a->path[i]) return failt(a, "path_params", "got multiple values for path parameter '%s'", name);
   if (v->k == V_DBL && isfinite(v->d) && v->d == floor(v->d) && fabs(v->d) <= TWO53) {
     val iv = {.k = V_INT, .i = (int64_t)v->d};
     return path_value(a, i, &iv, name);
   }
   if ((v->k != V_STR && v->k != V_INT) || scalar_text(v, buf, sizeof buf, &s, &n) != 0)
-    return fail(a, "path_params", "path parameter '%s' must be a string, not %s%s", name,
+    return failt(a, "path_params", "path parameter '%s' must be a string, not %s%s", name,
                 v->k == V_DBL ? "a non-integral number" : kind_name(v->k),
                 v->k == V_DBL && !isfinite(v->d) ? " (NaN or Infinity)" : "");
   if (memchr(s, '\0', n)) return fail(a, "path_params", "path parameter '%s' contains a NUL byte", name);
@@ -634,7 +658,7 @@ static light_status path_value(light_args *a, size_t i, const val *v, const char
 
 static light_status copy_str(light_args *a, char **dst, const val *v, const char *param) {
   if (v->k == V_NULL) return LIGHT_OK;
-  if (v->k != V_STR) return fail(a, param, "%s must be a string, not %s", param, kind_name(v->k));
+  if (v->k != V_STR) return failt(a, param, "%s must be a string, not %s", param, kind_name(v->k));
   if (memchr(v->s, '\0', v->n)) return fail(a, param, "%s contains a NUL byte", param);
   if (v->n > LIGHT_ARGS_MAX_PARAM_BYTES) return fail(a, param, "%s is longer than %d bytes", param, LIGHT_ARGS_MAX_PARAM_BYTES);
   free(*dst);
@@ -663,7 +687,7 @@ static light_status header_add(light_args *a, const val *v) {
   for (const char *const *r = refused; *r; r++)
     if (strlen(*r) == a->pkey_len && strncasecmp(*r, a->pkey, a->pkey_len) == 0)
       return fail(a, "headers", "header '%s' cannot be set per call (the SDK sets it)", *r);
-  if (v->k != V_STR) return fail(a, "headers", "header '%s' value must be a string, not %s", name, kind_name(v->k));
+  if (v->k != V_STR) return failt(a, "headers", "header '%s' value must be a string, not %s", name, kind_name(v->k));
   for (size_t i = 0; i < v->n; i++) {
     unsigned char c = (unsigned char)v->s[i];
     if (c == '\r' || c == '\n' || c == 0 || (c < 0x20 && c != '\t') || c == 0x7f)
@@ -709,7 +733,7 @@ static light_status top_value(light_args *a, const val *v) {
     if (v->k == V_NULL) return LIGHT_OK;
     int r = scalar_text(v, buf, sizeof buf, &s, &n);
     if (r == -2) return fail(a, "query", "query parameter '%s' is NaN or Infinity", a->top_key);
-    if (r != 0) return fail(a, "query", "query parameter '%s' must be a string, number or boolean, not %s", a->top_key, kind_name(v->k));
+    if (r != 0) return failt(a, "query", "query parameter '%s' must be a string, number or boolean, not %s", a->top_key, kind_name(v->k));
     return query_add(a, s, n, 0);
   }
   case T_BODY: {
@@ -719,7 +743,7 @@ static light_status top_value(light_args *a, const val *v) {
   }
   case T_FILE_DATA:
     if (v->k == V_NULL) return LIGHT_OK;
-    if (v->k != V_STR && v->k != V_BIN) return fail(a, "file", "file must be a string or binary data, not %s", kind_name(v->k));
+    if (v->k != V_STR && v->k != V_BIN) return failt(a, "file", "file must be a string or binary data, not %s", kind_name(v->k));
     free(a->file_data);
     if (!(a->file_data = malloc(v->n ? v->n : 1))) return nomem(a);
     if (v->n) memcpy(a->file_data, v->s, v->n);
@@ -736,7 +760,7 @@ static light_status top_value(light_args *a, const val *v) {
     double d = v->k == V_INT ? (double)v->i : v->k == V_DBL ? v->d : NAN;
     double lim = ms ? 7 * 86400e3 : 7 * 86400.0;
     if (v->k != V_INT && v->k != V_DBL)
-      return fail(a, "timeout", "timeout must be a number of %s, not %s", ms ? "milliseconds" : "seconds", kind_name(v->k));
+      return failt(a, "timeout", "timeout must be a number of %s, not %s", ms ? "milliseconds" : "seconds", kind_name(v->k));
     if (!(d > 0) || !(d <= lim))
       return fail(a, "timeout", "timeout must be a positive finite number of %s (at most 7 days)",
                   ms ? "milliseconds" : "seconds");
@@ -747,24 +771,26 @@ static light_status top_value(light_args *a, const val *v) {
   case T_RETRIES: {
     if (v->k == V_NULL) return LIGHT_OK;
     double d = v->k == V_INT ? (double)v->i : v->k == V_DBL ? v->d : NAN;
-    if ((v->k != V_INT && v->k != V_DBL) || !(d >= 0 && d <= 100) || d != floor(d))
+    if (v->k != V_INT && v->k != V_DBL)
+      return failt(a, "max_retries", "max_retries must be an integer, not %s", kind_name(v->k));
+    if (!(d >= 0 && d <= 100) || d != floor(d))
       return fail(a, "max_retries", "max_retries must be an integer from 0 to 100");
     a->max_retries = (int)d;
     return LIGHT_OK;
   }
   case T_HEADERS:
     if (v->k == V_NULL) return LIGHT_OK;
-    if (v->k != V_OBJ) return fail(a, "headers", "%s must be an object (a mapping of header names to strings), not %s",
+    if (v->k != V_OBJ) return failt(a, "headers", "%s must be an object (a mapping of header names to strings), not %s",
                                    a->top_key, kind_name(v->k));
     return push(a, R_HEADERS, 0);
   case T_XQUERY:
   case T_RAWQUERY:
     if (v->k == V_NULL) return LIGHT_OK;
-    if (v->k != V_OBJ) return fail(a, "query", "%s must be an object (a mapping), not %s", a->top_key, kind_name(v->k));
+    if (v->k != V_OBJ) return failt(a, "query", "%s must be an object (a mapping), not %s", a->top_key, kind_name(v->k));
     return push(a, R_QUERY, a->tgt == T_XQUERY);
   case T_XBODY:
     if (v->k == V_NULL) return LIGHT_OK;
-    if (v->k != V_OBJ) return fail(a, "body", "%s must be an object (a mapping), not %s", a->top_key, kind_name(v->k));
+    if (v->k != V_OBJ) return failt(a, "body", "%s must be an object (a mapping), not %s", a->top_key, kind_name(v->k));
     a->xbody_given = 1;
     return push(a, R_MEMBERS, 1);
   case T_RAWBODY:
@@ -779,7 +805,7 @@ static light_status top_value(light_args *a, const val *v) {
       if (st == LIGHT_OK && v->k != V_ARR) seg_close(a);
       return st;
     }
-  default: return fail(a, NULL, "light_args: value without a key");
+  default: return failt(a, NULL, "light_args: value without a key");
   }
 }
 
@@ -796,15 +822,15 @@ static light_status on_value(light_args *a, const val *v) {
       size_t npp = 0;
       while (a->op->path_params[npp]) npp++;
       if (a->n_pos >= npp)
-        return fail(a, "path_params", "%s() takes %zu path parameter%s (%zu given)", op_label(a, label, sizeof label), npp,
+        return failt(a, "path_params", "%s() takes %zu path parameter%s (%zu given)", op_label(a, label, sizeof label), npp,
                     npp == 1 ? "" : "s", a->n_pos + 1);
       size_t i = a->n_pos++;
       return path_value(a, i, v, a->op->path_params[i]);
     }
-    if (!a->have_key) return fail(a, NULL, "light_args: value without a key");
+    if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
     return top_value(a, v);
   case R_JSON_OBJ:
-    if (!a->have_key) return fail(a, NULL, "light_args: value without a key");
+    if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
     a->have_key = 0;
     f->count++;
     st = write_json(a, v);
@@ -813,7 +839,7 @@ static light_status on_value(light_args *a, const val *v) {
     if (f->count++ && put(a, ",", 1) != 0) return a->st;
     return write_json(a, v);
   case R_MEMBERS:
-    if (!a->have_key) return fail(a, NULL, "light_args: value without a key");
+    if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
     a->have_key = 0;
     st = write_json(a, v);
     if (st == LIGHT_OK && v->k != V_OBJ && v->k != V_ARR) seg_close(a);
@@ -823,17 +849,17 @@ static light_status on_value(light_args *a, const val *v) {
     const char *s;
     size_t n;
     char name[72];
-    if (!a->have_key) return fail(a, NULL, "light_args: value without a key");
+    if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
     a->have_key = 0;
     printable(name, sizeof name, a->pkey, a->pkey_len);
     if (v->k == V_NULL) return LIGHT_OK;
     int r = scalar_text(v, buf, sizeof buf, &s, &n);
     if (r == -2) return fail(a, "query", "query parameter '%s' is NaN or Infinity", name);
-    if (r != 0) return fail(a, "query", "query parameter '%s' must be a string, number or boolean, not %s", name, kind_name(v->k));
+    if (r != 0) return failt(a, "query", "query parameter '%s' must be a string, number or boolean, not %s", name, kind_name(v->k));
     return query_add(a, s, n, f->extra);
   }
   case R_HEADERS:
-    if (!a->have_key) return fail(a, NULL, "light_args: value without a key");
+    if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
     a->have_key = 0;
     return header_add(a, v);
   }
@@ -1046,7 +1072,7 @@ light_status light_args_finish(light_args *a) {
   if (a->op) {
     for (size_t i = 0; a->op->path_params[i]; i++)
       if (!a->path[i])
-        return fail(a, "path_params", "%s() missing path parameter '%s'", op_label(a, label, sizeof label),
+        return failt(a, "path_params", "%s() missing path parameter '%s'", op_label(a, label, sizeof label),
                     a->op->path_params[i]);
   }
   if (resolve_segments(a) != LIGHT_OK || resolve_query(a) != LIGHT_OK) return a->st;
@@ -1054,15 +1080,15 @@ light_status light_args_finish(light_args *a) {
   for (size_t i = 0; i < a->nseg; i++) whole |= a->seg[i].key_len == (size_t)-1;
   light_body_kind kind = a->op ? a->op->body : (a->has_file ? LIGHT_BODY_MULTIPART : LIGHT_BODY_JSON);
   if (a->op && kind != LIGHT_BODY_JSON && (a->body_given || a->xbody_given))
-    return fail(a, "body", "operation '%s' takes no JSON body (extra_body)", a->op->id);
+    return failt(a, "body", "operation '%s' takes no JSON body (extra_body)", a->op->id);
   if (kind == LIGHT_BODY_MULTIPART && !a->has_file)
-    return fail(a, "file", "%s() needs a file (the content as a string or bytes)", op_label(a, label, sizeof label));
+    return failt(a, "file", "%s() needs a file (the content as a string or bytes)", op_label(a, label, sizeof label));
   if (!a->op && a->has_file && a->body_given) return fail(a, "body", "give a JSON body or a file, not both");
   if (whole && a->xbody_given) return fail(a, "body", "extra_body needs the body to be an object");
   if (a->op && kind == LIGHT_BODY_JSON) {
     for (const char *const *r = a->op->required; r && *r; r++)
       if (!has_member(a, *r))
-        return fail(a, "body", "%s() missing required body field '%s' (operation '%s')", op_label(a, label, sizeof label),
+        return failt(a, "body", "%s() missing required body field '%s' (operation '%s')", op_label(a, label, sizeof label),
                     *r, a->op->id);
   }
   if ((a->op && kind == LIGHT_BODY_JSON) || (!a->op && (a->body_given || a->xbody_given))) {
@@ -1099,6 +1125,13 @@ light_status light_args_finish(light_args *a) {
   return LIGHT_OK;
 }
 
+const char *light_args_body(const light_args *a, size_t *len) {
+  if (len) *len = 0;
+  if (!a || !a->finished || !a->has_body) return NULL;
+  if (len) *len = a->out_body.len;
+  return a->out_body.data;
+}
+
 const cJSON *light_args_query(const light_args *a) { return a && a->finished ? a->query : NULL; }
 
 light_status light_args_set_query(light_args *a, const cJSON *query) {
@@ -1110,7 +1143,7 @@ light_status light_args_set_query(light_args *a, const cJSON *query) {
     free(a->q[i].val);
   }
   a->nq = 0;
-  if (query && !cJSON_IsObject(query)) return fail(a, "query", "query must be an object");
+  if (query && !cJSON_IsObject(query)) return failt(a, "query", "query must be an object");
   for (const cJSON *it = query ? query->child : NULL; it; it = it->next) {
     const char *k = it->string ? it->string : "";
     a->pkey_len = strlen(k);
@@ -1121,7 +1154,7 @@ light_status light_args_set_query(light_args *a, const cJSON *query) {
     if (cJSON_IsString(it)) v.k = V_STR, v.s = it->valuestring ? it->valuestring : "", v.n = strlen(v.s);
     else if (cJSON_IsBool(it)) v.k = V_BOOL, v.b = cJSON_IsTrue(it);
     else if (cJSON_IsNumber(it)) v.k = V_DBL, v.d = it->valuedouble;
-    else if (!cJSON_IsNull(it)) return fail(a, "query", "query parameter '%s' must be a string, number or boolean", k);
+    else if (!cJSON_IsNull(it)) return failt(a, "query", "query parameter '%s' must be a string, number or boolean", k);
     if (v.k == V_NULL) continue;
     char buf[40];
     const char *s;
@@ -1197,7 +1230,7 @@ light_status light__args_from_params(light_args **out, const char *op_id, const 
     size_t npp = 0;
     while (a->op->path_params[npp]) npp++;
     if (p->n_path_params != npp)
-      return fail(a, "path_params", "operation '%s' takes %zu path parameter(s), %zu given", a->op->id, npp,
+      return failt(a, "path_params", "operation '%s' takes %zu path parameter(s), %zu given", a->op->id, npp,
                   p->n_path_params);
     for (size_t i = 0; i < p->n_path_params; i++) {
       const char *v = p->path_params ? p->path_params[i] : NULL;
@@ -1205,18 +1238,18 @@ light_status light__args_from_params(light_args **out, const char *op_id, const 
       if (light_args_string(a, v, strlen(v)) != LIGHT_OK) return a->st;
     }
   } else if (p->n_path_params) {
-    return fail(a, "path_params", "raw requests take no path parameters");
+    return failt(a, "path_params", "raw requests take no path parameters");
   }
   a->section = LIGHT_ARGS_PARAMS;
   a->internal = 1;
   if (p->query) {
-    if (!cJSON_IsObject(p->query)) return fail(a, "query", "query must be an object");
+    if (!cJSON_IsObject(p->query)) return failt(a, "query", "query must be an object");
     a->forced = T_QUERY;
     for (const cJSON *c = p->query->child; c && a->st == LIGHT_OK; c = c->next) {
       const char *k = c->string ? c->string : "";
       if (light_args_key(a, k, strlen(k)) != LIGHT_OK) break;
       if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
-        fail(a, "query", "query parameter '%s' must be a string, number or boolean", k);
+        failt(a, "query", "query parameter '%s' must be a string, number or boolean", k);
         break;
       }
       stream_cjson(a, c, 1);

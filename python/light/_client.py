@@ -32,12 +32,9 @@ def _core_kwargs(app_token: Any, account_token: Any, base_url: Any, timeout: Any
     return kw
 
 
-def _check_method_path(method: Any, path: Any) -> tuple:
-    if not isinstance(method, str) or not method:
-        raise TypeError("method must be a non-empty str")
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise ValueError("path must be a str starting with '/' (e.g. '/v1/app/accounts')")
-    return method.upper(), path
+def _raw_options(query: Any, body: Any, headers: Any, timeout: Any, max_retries: Any) -> dict:
+    """The one raw-request shape handed to the core: {query, body, headers, timeout, max_retries}."""
+    return {"query": query, "body": body, "headers": headers, "timeout": timeout, "max_retries": max_retries}
 
 
 class _Base:
@@ -67,21 +64,20 @@ class _Base:
 # ---------------------------------------------------------------- blocking ---
 
 class _SyncBase(_Base):
-    def _invoke(self, op, pp, query, body, file, timeout, max_retries):
+    def _invoke(self, op, pp, params):
         if op.paginated:
-            return self._page(op, pp, query, body, timeout, max_retries)
-        return _wrap(self._c.call(op.id, pp, query, body, file, timeout, max_retries))
+            return self._page(op, pp, params)
+        return _wrap(self._c.call(op.id, pp, params))
 
-    def _page(self, op, pp, query, body, timeout, max_retries):
-        result = self._c.call(op.id, pp, query, body, None, timeout, max_retries, True)
-        return wrap_page(Page, result, lambda q: self._page(op, pp, q, body, timeout, max_retries))
+    def _page(self, op, pp, params):
+        result = self._c.call(op.id, pp, params, True)
+        return wrap_page(Page, result, lambda q: self._page(op, pp, {**params, **q}))
 
-    def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
-                timeout: float | None = None, max_retries: int | None = None) -> Any:
+    def request(self, method: str, path: str, *, query: dict | None = None, body: Any = None,
+                headers: dict | None = None, timeout: float | None = None, max_retries: int | None = None) -> Any:
         """Raw escape hatch: any method and path (``/v1/app/...`` uses the app token,
         ``/v1/account...`` the account token), JSON in, JSON out, same retries and errors."""
-        method, path = _check_method_path(method, path)
-        return _wrap(self._c.request(method, path, params, json, timeout, max_retries))
+        return _wrap(self._c.request(method, path, _raw_options(query, body, headers, timeout, max_retries)))
 
     def close(self) -> None:
         """Release the connection pool. Idempotent; calls after close raise LightError."""
@@ -190,25 +186,25 @@ class _AsyncBase(_Base):
             req.cancel()
             raise
 
-    async def _call(self, op, pp, query, body, file, timeout, max_retries):
-        req = self._engine().submit(self._c, op.id, pp, query, body, file, timeout, max_retries)
+    async def _call(self, op, pp, params):
+        req = self._engine().submit(self._c, op.id, pp, params)
         return _wrap(await self._await(req))
 
-    def _invoke(self, op, pp, query, body, file, timeout, max_retries):
+    def _invoke(self, op, pp, params):
         if op.paginated:
-            return AsyncPager(lambda: self._page(op, pp, query, body, timeout, max_retries))
-        return self._call(op, pp, query, body, file, timeout, max_retries)
+            return AsyncPager(lambda: self._page(op, pp, params))
+        return self._call(op, pp, params)
 
-    async def _page(self, op, pp, query, body, timeout, max_retries):
-        req = self._engine().submit(self._c, op.id, pp, query, body, None, timeout, max_retries, True)
+    async def _page(self, op, pp, params):
+        req = self._engine().submit(self._c, op.id, pp, params, True)
         result = await self._await(req)
-        return wrap_page(AsyncPage, result, lambda q: self._page(op, pp, q, body, timeout, max_retries))
+        return wrap_page(AsyncPage, result, lambda q: self._page(op, pp, {**params, **q}))
 
-    async def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
-                      timeout: float | None = None, max_retries: int | None = None) -> Any:
+    async def request(self, method: str, path: str, *, query: dict | None = None, body: Any = None,
+                      headers: dict | None = None, timeout: float | None = None,
+                      max_retries: int | None = None) -> Any:
         """Raw escape hatch (see Client.request)."""
-        method, path = _check_method_path(method, path)
-        req = self._engine().submit_raw(self._c, method, path, params, json, timeout, max_retries)
+        req = self._engine().submit_raw(self._c, method, path, _raw_options(query, body, headers, timeout, max_retries))
         return _wrap(await self._await(req))
 
     async def close(self) -> None:

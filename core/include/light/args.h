@@ -175,8 +175,18 @@ light_status light_args_finish(light_args *a);
  */
 light_status light_args_error(const light_args *a, light_error *err);
 
+/**
+ * @brief 1 when the sticky error is about an argument's kind or presence (a
+ * missing, unknown or wrongly typed argument: Python raises TypeError), 0 for
+ * a bad value (NUL, NaN, too long, out of range: ValueError) or no error.
+ */
+int light_args_error_is_type(const light_args *a);
+
 /** @brief The query as an object of strings (after finish; borrowed; NULL when empty). For pagination. */
 const cJSON *light_args_query(const light_args *a);
+
+/** @brief The JSON body text (after finish; borrowed), length in @p len; NULL when the request has none. */
+const char *light_args_body(const light_args *a, size_t *len);
 
 /**
  * @brief Replace the query by @p query (an object of scalars, e.g. the next
