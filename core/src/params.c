@@ -65,8 +65,10 @@ typedef struct segment {
 } segment;
 
 typedef struct qentry {
-  char *key, *val; /* NUL-terminated copies (NUL refused) */
+  char *key, *val; /* NUL-terminated copies (NUL refused): the text sent */
   size_t klen;
+  unsigned char kind; /* 's' string, 'n' number (num), 'b' boolean: for light_args_query() */
+  double num;
   unsigned char extra, dead;
   size_t order;
 } qentry;
@@ -507,9 +509,20 @@ static void seg_close(light_args *a) {
   a->open_seg = -1;
 }
 
+typedef enum vkind { V_STR, V_BIN, V_INT, V_DBL, V_BOOL, V_NULL, V_OBJ, V_ARR } vkind;
+
+typedef struct val {
+  vkind k;
+  const char *s;
+  size_t n;
+  int64_t i;
+  double d;
+  int b;
+} val;
+
 /* ---- query ----------------------------------------------------------------- */
 
-static light_status query_add(light_args *a, const char *v, size_t vn, int extra) {
+static light_status query_add(light_args *a, const char *v, size_t vn, int extra, const val *typed) {
   char name[72];
   printable(name, sizeof name, a->pkey ? a->pkey : "", a->pkey_len);
   if (memchr(a->pkey, '\0', a->pkey_len)) return fail(a, "query", "query key '%s' contains a NUL byte", name);
@@ -532,22 +545,16 @@ static light_status query_add(light_args *a, const char *v, size_t vn, int extra
   e->klen = a->pkey_len;
   a->pkey = NULL;
   e->extra = (unsigned char)extra;
+  e->kind = 's';
+  if (typed && typed->k == V_BOOL) e->kind = 'b', e->num = typed->b;
+  if (typed && typed->k == V_DBL) e->kind = 'n', e->num = typed->d;
+  if (typed && typed->k == V_INT && typed->i <= (int64_t)TWO53 && typed->i >= -(int64_t)TWO53)
+    e->kind = 'n', e->num = (double)typed->i;
   e->order = a->nq++;
   return LIGHT_OK;
 }
 
 /* ---- values ---------------------------------------------------------------- */
-
-typedef enum vkind { V_STR, V_BIN, V_INT, V_DBL, V_BOOL, V_NULL, V_OBJ, V_ARR } vkind;
-
-typedef struct val {
-  vkind k;
-  const char *s;
-  size_t n;
-  int64_t i;
-  double d;
-  int b;
-} val;
 
 static const char *kind_name(vkind k) {
   switch (k) {
@@ -734,7 +741,7 @@ static light_status top_value(light_args *a, const val *v) {
     int r = scalar_text(v, buf, sizeof buf, &s, &n);
     if (r == -2) return fail(a, "query", "query parameter '%s' is NaN or Infinity", a->top_key);
     if (r != 0) return failt(a, "query", "query parameter '%s' must be a string, number or boolean, not %s", a->top_key, kind_name(v->k));
-    return query_add(a, s, n, 0);
+    return query_add(a, s, n, 0, v);
   }
   case T_BODY: {
     light_status st = write_json(a, v);
@@ -856,7 +863,7 @@ static light_status on_value(light_args *a, const val *v) {
     int r = scalar_text(v, buf, sizeof buf, &s, &n);
     if (r == -2) return fail(a, "query", "query parameter '%s' is NaN or Infinity", name);
     if (r != 0) return failt(a, "query", "query parameter '%s' must be a string, number or boolean, not %s", name, kind_name(v->k));
-    return query_add(a, s, n, f->extra);
+    return query_add(a, s, n, f->extra, v);
   }
   case R_HEADERS:
     if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
@@ -1032,10 +1039,23 @@ static light_status build_query_and_url(light_args *a) {
   a->query = NULL;
   size_t live = 0;
   for (size_t i = 0; i < a->nq; i++) live += !a->q[i].dead;
+  cJSON *text = NULL; /* what is sent: every value as its text */
   if (live) {
-    if (!(a->query = cJSON_CreateObject())) return nomem(a);
-    for (size_t i = 0; i < a->nq; i++)
-      if (!a->q[i].dead && !cJSON_AddStringToObject(a->query, a->q[i].key, a->q[i].val)) return nomem(a);
+    if (!(a->query = cJSON_CreateObject()) || !(text = cJSON_CreateObject())) {
+      cJSON_Delete(text);
+      return nomem(a);
+    }
+    for (size_t i = 0; i < a->nq; i++) {
+      const qentry *e = &a->q[i];
+      if (e->dead) continue;
+      cJSON *typed = e->kind == 'b'   ? cJSON_AddBoolToObject(a->query, e->key, e->num != 0)
+                     : e->kind == 'n' ? cJSON_AddNumberToObject(a->query, e->key, e->num)
+                                      : cJSON_AddStringToObject(a->query, e->key, e->val);
+      if (!typed || !cJSON_AddStringToObject(text, e->key, e->val)) {
+        cJSON_Delete(text);
+        return nomem(a);
+      }
+    }
   }
   light__buf_free(&a->path_query);
   light_error e = LIGHT_ERROR_INIT;
@@ -1051,7 +1071,8 @@ static light_status build_query_and_url(light_args *a) {
   } else {
     st = light__buf_appends(&a->path_query, a->raw_path) == 0 ? LIGHT_OK : LIGHT_E_NOMEM;
   }
-  if (st == LIGHT_OK) st = light__codec_query(a->query, &a->path_query, &e);
+  if (st == LIGHT_OK) st = light__codec_query(text, &a->path_query, &e);
+  cJSON_Delete(text);
   if (st != LIGHT_OK) {
     if (st == LIGHT_E_NOMEM) {
       light_error_clear(&e);
@@ -1160,7 +1181,7 @@ light_status light_args_set_query(light_args *a, const cJSON *query) {
     const char *s;
     size_t n;
     if (scalar_text(&v, buf, sizeof buf, &s, &n) != 0) return fail(a, "query", "query parameter '%s' is NaN or Infinity", k);
-    if (query_add(a, s, n, 0) != LIGHT_OK) return a->st;
+    if (query_add(a, s, n, 0, &v) != LIGHT_OK) return a->st;
   }
   return build_query_and_url(a);
 }
