@@ -33,58 +33,58 @@ core_version: str
 
 
 class _AppAccountsResource:
-    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Page[LightObject]:
+    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Page[LightObject]:
         """List the app's accounts (paginated)."""
         ...
-    def create(self, *, email: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def create(self, *, email: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Create a customer account."""
         ...
-    def retrieve(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Retrieve an account with the app token."""
         ...
-    def update(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def update(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Update an account's profile fields (identity, renewals_url)."""
         ...
-    def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Mint a 60-minute account token."""
         ...
-    def flow_login(self, account_uuid: str | int, *, scope: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def flow_login(self, account_uuid: str | int, *, scope: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Create a login link for an embedded flow."""
         ...
-    def record_client_agent(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def record_client_agent(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Record the partner's power of attorney (client agent)."""
         ...
-    def request_plans(self, account_uuid: str | int, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def request_plans(self, account_uuid: str | int, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request priced plans for an account."""
         ...
 
 class _AppEnrollResource:
-    def eligibility(self, *, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def eligibility(self, *, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Check retail-choice eligibility of a postal code."""
         ...
-    def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Type-ahead service address search."""
         ...
-    def full_address_search(self, *, address_1: Any, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def full_address_search(self, *, address_1: Any, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Exact service address search."""
         ...
-    def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request priced plans (optionally custom rates)."""
         ...
-    def plan_benchmarks(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def plan_benchmarks(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Plan benchmark prices (path inferred)."""
         ...
 
 class _AppPlanGroupsResource:
-    def list(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def list(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """List the app's plan groups (path inferred)."""
         ...
 
 class _AppUsageProfilesResource:
-    def fetch(self, *, comparison_invoice_uuid: Any, user_authorizes_usage_fetch: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def fetch(self, *, comparison_invoice_uuid: Any, user_authorizes_usage_fetch: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Start fetching a Smart Meter Texas usage profile."""
         ...
-    def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Retrieve a usage profile."""
         ...
 
@@ -99,126 +99,126 @@ class Client:
     @property
     def closed(self) -> bool: ...
     def for_account(self, account_uuid: str) -> AccountClient: ...
-    def request(self, method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
+    def request(self, method: str, path: str, *, query: dict[str, Any] | None = ..., body: Any = ..., headers: dict[str, str] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 class _AccountEnrollResource:
-    def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Type-ahead address search with the account token."""
         ...
-    def esi_id_search(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def esi_id_search(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Look a service point up by ESI ID."""
         ...
-    def request_plans(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def request_plans(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request priced plans with the account token (path inferred)."""
         ...
-    def accept_plan(self, *, plan_uuid: Any, esi_id: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def accept_plan(self, *, plan_uuid: Any, esi_id: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Accept a plan; creates the location and contract."""
         ...
-    def update_identity(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def update_identity(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit identity details."""
         ...
-    def credit_check(self, *, ssn: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def credit_check(self, *, ssn: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit SSN and consent for the soft credit check."""
         ...
-    def finalize(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def finalize(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Finalize the enrollment (422 unless can_finalize_enrollment)."""
         ...
 
 class _AccountBillingInvoicesResource:
-    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Page[LightObject]:
+    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Page[LightObject]:
         """List invoices (paginated)."""
         ...
-    def retrieve(self, invoice_number: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, invoice_number: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Retrieve one invoice with its charges."""
         ...
 
 class _AccountBillingAddressResource:
-    def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """The billing address."""
         ...
-    def update(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def update(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Replace the billing address."""
         ...
 
 class _AccountBillingResource:
     invoices: _AccountBillingInvoicesResource
     address: _AccountBillingAddressResource
-    def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Create a Stripe payment session."""
         ...
-    def ensure_payment_method_added(self, *, payment_method_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def ensure_payment_method_added(self, *, payment_method_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sync a Stripe payment method to the account."""
         ...
-    def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """The account's payment method."""
         ...
 
 class _AccountLocationsUsageResource:
-    def monthly(self, location_uuid: str | int, *, year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def monthly(self, location_uuid: str | int, *, year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Monthly usage for a year."""
         ...
-    def daily(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def daily(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Daily usage for a month."""
         ...
-    def intervals(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def intervals(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """15-minute interval usage for a month."""
         ...
 
 class _AccountLocationsRenewalPlansResource:
-    def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request renewal plans for an active location."""
         ...
-    def accept(self, location_uuid: str | int, *, plan_uuid: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def accept(self, location_uuid: str | int, *, plan_uuid: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Accept a renewal plan."""
         ...
 
 class _AccountLocationsResource:
     usage: _AccountLocationsUsageResource
     renewal_plans: _AccountLocationsRenewalPlansResource
-    def retrieve(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Retrieve a location (path inferred)."""
         ...
-    def plan(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def plan(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """The location's current plan."""
         ...
-    def documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """The location's active documents (EFL, TOS, YRAC)."""
         ...
-    def all_documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def all_documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Every document of the location."""
         ...
-    def support_info(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def support_info(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Support information for the location."""
         ...
-    def cancel(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def cancel(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Cancel service at the location (path inferred)."""
         ...
-    def meter_reads(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def meter_reads(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Meter reads (path inferred)."""
         ...
 
 class _AccountComparisonInvoiceResource:
-    def upload(self, file: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, *, filename: str | None = ..., content_type: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def upload(self, file: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, *, filename: str | None = ..., content_type: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Upload a competitor bill (PDF) for comparison."""
         ...
-    def retrieve(self, *, uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, *, uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """The latest (or given) comparison invoice."""
         ...
-    def simple_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def simple_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Compare the bill's period against a plan group."""
         ...
-    def annual_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def annual_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Twelve-month comparison against a plan group."""
         ...
 
 class _AccountSandboxResource:
-    def delete_enrollment(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def delete_enrollment(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sandbox: reset the account's enrollment."""
         ...
-    def seed_demo_data(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def seed_demo_data(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sandbox: start service and seed usage, invoices, documents."""
         ...
 
@@ -235,67 +235,67 @@ class AccountClient:
     def closed(self) -> bool: ...
     @property
     def account_uuid(self) -> str | None: ...
-    def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Retrieve the token's account."""
         ...
-    def request(self, method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
+    def request(self, method: str, path: str, *, query: dict[str, Any] | None = ..., body: Any = ..., headers: dict[str, str] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 class _AsyncAppAccountsResource:
-    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> AsyncPager[LightObject]:
+    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> AsyncPager[LightObject]:
         """List the app's accounts (paginated)."""
         ...
-    async def create(self, *, email: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def create(self, *, email: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Create a customer account."""
         ...
-    async def retrieve(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Retrieve an account with the app token."""
         ...
-    async def update(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def update(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Update an account's profile fields (identity, renewals_url)."""
         ...
-    async def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Mint a 60-minute account token."""
         ...
-    async def flow_login(self, account_uuid: str | int, *, scope: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def flow_login(self, account_uuid: str | int, *, scope: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Create a login link for an embedded flow."""
         ...
-    async def record_client_agent(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def record_client_agent(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Record the partner's power of attorney (client agent)."""
         ...
-    async def request_plans(self, account_uuid: str | int, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def request_plans(self, account_uuid: str | int, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request priced plans for an account."""
         ...
 
 class _AsyncAppEnrollResource:
-    async def eligibility(self, *, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def eligibility(self, *, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Check retail-choice eligibility of a postal code."""
         ...
-    async def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Type-ahead service address search."""
         ...
-    async def full_address_search(self, *, address_1: Any, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def full_address_search(self, *, address_1: Any, postal_code: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Exact service address search."""
         ...
-    async def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request priced plans (optionally custom rates)."""
         ...
-    async def plan_benchmarks(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def plan_benchmarks(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Plan benchmark prices (path inferred)."""
         ...
 
 class _AsyncAppPlanGroupsResource:
-    async def list(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def list(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """List the app's plan groups (path inferred)."""
         ...
 
 class _AsyncAppUsageProfilesResource:
-    async def fetch(self, *, comparison_invoice_uuid: Any, user_authorizes_usage_fetch: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def fetch(self, *, comparison_invoice_uuid: Any, user_authorizes_usage_fetch: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Start fetching a Smart Meter Texas usage profile."""
         ...
-    async def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Retrieve a usage profile."""
         ...
 
@@ -310,126 +310,126 @@ class AsyncClient:
     @property
     def closed(self) -> bool: ...
     def for_account(self, account_uuid: str) -> AsyncAccountClient: ...
-    async def request(self, method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
+    async def request(self, method: str, path: str, *, query: dict[str, Any] | None = ..., body: Any = ..., headers: dict[str, str] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
     async def close(self) -> None: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 class _AsyncAccountEnrollResource:
-    async def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def address_search(self, *, query: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Type-ahead address search with the account token."""
         ...
-    async def esi_id_search(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def esi_id_search(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Look a service point up by ESI ID."""
         ...
-    async def request_plans(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def request_plans(self, *, esi_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request priced plans with the account token (path inferred)."""
         ...
-    async def accept_plan(self, *, plan_uuid: Any, esi_id: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def accept_plan(self, *, plan_uuid: Any, esi_id: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Accept a plan; creates the location and contract."""
         ...
-    async def update_identity(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def update_identity(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit identity details."""
         ...
-    async def credit_check(self, *, ssn: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def credit_check(self, *, ssn: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit SSN and consent for the soft credit check."""
         ...
-    async def finalize(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def finalize(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Finalize the enrollment (422 unless can_finalize_enrollment)."""
         ...
 
 class _AsyncAccountBillingInvoicesResource:
-    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> AsyncPager[LightObject]:
+    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> AsyncPager[LightObject]:
         """List invoices (paginated)."""
         ...
-    async def retrieve(self, invoice_number: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, invoice_number: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Retrieve one invoice with its charges."""
         ...
 
 class _AsyncAccountBillingAddressResource:
-    async def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """The billing address."""
         ...
-    async def update(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def update(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Replace the billing address."""
         ...
 
 class _AsyncAccountBillingResource:
     invoices: _AsyncAccountBillingInvoicesResource
     address: _AsyncAccountBillingAddressResource
-    async def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Create a Stripe payment session."""
         ...
-    async def ensure_payment_method_added(self, *, payment_method_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def ensure_payment_method_added(self, *, payment_method_id: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sync a Stripe payment method to the account."""
         ...
-    async def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """The account's payment method."""
         ...
 
 class _AsyncAccountLocationsUsageResource:
-    async def monthly(self, location_uuid: str | int, *, year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def monthly(self, location_uuid: str | int, *, year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Monthly usage for a year."""
         ...
-    async def daily(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def daily(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Daily usage for a month."""
         ...
-    async def intervals(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def intervals(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """15-minute interval usage for a month."""
         ...
 
 class _AsyncAccountLocationsRenewalPlansResource:
-    async def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Request renewal plans for an active location."""
         ...
-    async def accept(self, location_uuid: str | int, *, plan_uuid: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def accept(self, location_uuid: str | int, *, plan_uuid: Any, service_start_date: Any, terms_accepted: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Accept a renewal plan."""
         ...
 
 class _AsyncAccountLocationsResource:
     usage: _AsyncAccountLocationsUsageResource
     renewal_plans: _AsyncAccountLocationsRenewalPlansResource
-    async def retrieve(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Retrieve a location (path inferred)."""
         ...
-    async def plan(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def plan(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """The location's current plan."""
         ...
-    async def documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """The location's active documents (EFL, TOS, YRAC)."""
         ...
-    async def all_documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def all_documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Every document of the location."""
         ...
-    async def support_info(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def support_info(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Support information for the location."""
         ...
-    async def cancel(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def cancel(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Cancel service at the location (path inferred)."""
         ...
-    async def meter_reads(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def meter_reads(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Meter reads (path inferred)."""
         ...
 
 class _AsyncAccountComparisonInvoiceResource:
-    async def upload(self, file: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, *, filename: str | None = ..., content_type: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def upload(self, file: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, *, filename: str | None = ..., content_type: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Upload a competitor bill (PDF) for comparison."""
         ...
-    async def retrieve(self, *, uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, *, uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """The latest (or given) comparison invoice."""
         ...
-    async def simple_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def simple_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Compare the bill's period against a plan group."""
         ...
-    async def annual_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def annual_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Twelve-month comparison against a plan group."""
         ...
 
 class _AsyncAccountSandboxResource:
-    async def delete_enrollment(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def delete_enrollment(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sandbox: reset the account's enrollment."""
         ...
-    async def seed_demo_data(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def seed_demo_data(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sandbox: start service and seed usage, invoices, documents."""
         ...
 
@@ -446,10 +446,10 @@ class AsyncAccountClient:
     def closed(self) -> bool: ...
     @property
     def account_uuid(self) -> str | None: ...
-    async def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Retrieve the token's account."""
         ...
-    async def request(self, method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
+    async def request(self, method: str, path: str, *, query: dict[str, Any] | None = ..., body: Any = ..., headers: dict[str, str] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
     async def close(self) -> None: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
