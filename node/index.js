@@ -31,7 +31,12 @@ function camel(s) {
 // Run start(ticket) → Promise with AbortSignal support: an abort cancels the
 // request in the engine (light_engine_cancel) and rejects with signal.reason.
 function withSignal(nc, options, start) {
-  const signal = options !== null && typeof options === 'object' ? options.signal : undefined;
+  let signal;
+  try {
+    signal = options !== null && typeof options === 'object' ? options.signal : undefined;
+  } catch (e) {
+    return Promise.reject(e); // a throwing getter: the call rejects, it never throws
+  }
   if (!signal) return start(undefined);
   if (typeof signal.addEventListener !== 'function') return Promise.reject(new TypeError('signal must be an AbortSignal'));
   if (signal.aborted) return Promise.reject(signal.reason);

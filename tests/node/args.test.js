@@ -55,6 +55,20 @@ test('refused arguments reject before any I/O, with the core messages', async ()
     },
   });
   await refused(c.accounts.create(getter), /getter threw: getter boom/);
+  const badOptions = {};
+  Object.defineProperty(badOptions, 'timeout', {
+    enumerable: true,
+    get() {
+      throw new Error('option getter');
+    },
+  });
+  await refused(c.accounts.list({}, badOptions), /getter threw: option getter/);
+  const trap = new Proxy({}, {
+    ownKeys() {
+      throw new Error('ownKeys trap');
+    },
+  });
+  await refused(c.accounts.create(trap), /enumerating the object's keys threw: ownKeys trap/);
   await refused(c.accounts.create({ email: 'a@b.c', s: 'lone \ud800 surrogate' }), /lone UTF-16 surrogate/);
   const sparse = [];
   sparse.length = 1e8;
