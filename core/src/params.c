@@ -91,7 +91,9 @@ struct light_args {
   size_t n_pos; /* positional values given */
 
   /* walker */
-  frame fr[MAX_FRAMES];
+  frame fr_inline[8]; /* most arguments nest no deeper; fr points here or to a heap array */
+  frame *fr;
+  size_t fr_cap;
   size_t depth; /* fr[0] is R_TOP */
   int have_key;
   target tgt;
@@ -122,8 +124,8 @@ struct light_args {
   char *file_data, *file_name, *file_ctype, *file_field;
 
   /* headers */
-  char *hname[LIGHT_ARGS_MAX_HEADERS];
-  char *hline[LIGHT_ARGS_MAX_HEADERS];
+  char **hname; /* LIGHT_ARGS_MAX_HEADERS slots, allocated with the first header */
+  char **hline;
   size_t nh;
 
   long timeout_ms;
@@ -224,6 +226,13 @@ static int utf8_valid(const unsigned char *s, size_t n) {
 }
 
 static int put(light_args *a, const void *p, size_t n) {
+  light__buf *b = &a->body;
+  if (b->data && b->len + n < b->cap) { /* the common case: room left */
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+  }
   if (a->body.len + n > LIGHT_ARGS_MAX_BODY_BYTES) {
     fail(a, "body", "body is larger than %u bytes", (unsigned)LIGHT_ARGS_MAX_BODY_BYTES);
     return -1;
@@ -288,6 +297,8 @@ static light_args *alloc_args(unsigned flags) {
   a->out_body.wipe = 1;
   a->open_seg = -1;
   a->max_retries = -1;
+  a->fr = a->fr_inline;
+  a->fr_cap = sizeof a->fr_inline / sizeof a->fr_inline[0];
   a->fr[0].role = R_TOP;
   a->fr[0].seg = -1;
   return a;
@@ -299,7 +310,8 @@ light_status light_args_new(light_args **out, const char *op_id, unsigned flags)
   if (!a) return LIGHT_E_NOMEM;
   a->op = light_operation_find(op_id);
   if (!a->op) return fail(a, "op", "unknown operation '%s'", op_id ? op_id : "(null)");
-  snprintf(a->method, sizeof a->method, "%s", a->op->method);
+  size_t ml = strlen(a->op->method);
+  memcpy(a->method, a->op->method, ml < sizeof a->method ? ml + 1 : 0);
   size_t n = 0;
   while (a->op->path_params[n]) n++;
   if (n > MAX_PATH) return fail(a, "op", "operation has too many path parameters");
@@ -357,6 +369,9 @@ void light_args_free(light_args *a) {
     free(a->hname[i]);
     light__secret_free(a->hline[i]); /* a caller's header may carry a credential */
   }
+  free(a->hname);
+  free(a->hline);
+  if (a->fr != a->fr_inline) free(a->fr);
   light__buf_free(&a->path_query);
   free(a->raw_path);
   light_error_clear(&a->err);
@@ -479,6 +494,12 @@ static light_status top_key(light_args *a, const char *k, size_t n) {
 /* ---- body segments -------------------------------------------------------- */
 
 static long seg_open(light_args *a, const char *k, size_t n, int extra) {
+  if (!a->body.data) { /* one allocation for a typical body */
+    if (!(a->body.data = malloc(512))) return nomem(a), -1;
+    a->body.cap = 512;
+    a->body.len = 0;
+    a->body.data[0] = '\0';
+  }
   if (a->nseg == a->capseg) {
     size_t cap = a->capseg ? a->capseg * 2 : 16;
     segment *s = realloc(a->seg, cap * sizeof *s);
@@ -574,6 +595,14 @@ static frame *top(light_args *a) { return &a->fr[a->depth]; }
 static light_status push(light_args *a, role r, int extra) {
   if (a->depth + 1 >= MAX_FRAMES)
     return fail(a, "body", "arguments nested deeper than %d levels (or cyclic)", LIGHT_ARGS_MAX_DEPTH);
+  if (a->depth + 1 >= a->fr_cap) {
+    frame *nf = malloc(MAX_FRAMES * sizeof *nf);
+    if (!nf) return nomem(a);
+    memcpy(nf, a->fr, (a->depth + 1) * sizeof *nf);
+    if (a->fr != a->fr_inline) free(a->fr);
+    a->fr = nf;
+    a->fr_cap = MAX_FRAMES;
+  }
   frame *f = &a->fr[++a->depth];
   f->role = (unsigned char)r;
   f->extra = (unsigned char)extra;
@@ -703,6 +732,11 @@ static light_status header_add(light_args *a, const val *v) {
   if (v->n == 0) return fail(a, "headers", "header '%s' value must not be empty", name);
   if (v->n > LIGHT_ARGS_MAX_PARAM_BYTES)
     return fail(a, "headers", "header '%s' value is longer than %d bytes", name, LIGHT_ARGS_MAX_PARAM_BYTES);
+  if (!a->hname) {
+    a->hname = calloc(LIGHT_ARGS_MAX_HEADERS, sizeof *a->hname);
+    a->hline = calloc(LIGHT_ARGS_MAX_HEADERS, sizeof *a->hline);
+    if (!a->hname || !a->hline) return nomem(a);
+  }
   size_t slot = a->nh;
   for (size_t i = 0; i < a->nh; i++)
     if (strcasecmp(a->hname[i], a->pkey) == 0) slot = i;
@@ -1121,6 +1155,15 @@ light_status light_args_finish(light_args *a) {
           return nomem(a);
     } else {
       int first = 1;
+      size_t total = 2;
+      for (size_t i = 0; i < a->nseg; i++)
+        if (!a->seg[i].dead) total += a->seg[i].end - a->seg[i].start + 1;
+      if (!o->data) { /* one allocation of the final size */
+        if (!(o->data = malloc(total + 1))) return nomem(a);
+        o->cap = total + 1;
+        o->len = 0;
+        o->data[0] = '\0';
+      }
       if (light__buf_append(o, "{", 1) != 0) return nomem(a);
       for (size_t i = 0; i < a->nseg; i++) {
         const segment *s = &a->seg[i];
