@@ -13,21 +13,21 @@ typedef struct light__args_view {
   const char *raw_path;      /* raw: the path as given (NUL-terminated); op: NULL */
   const char *path_query;    /* encoded path (op) or raw path, then "?query"; NUL-terminated */
   size_t path_query_len;
-  const char *body;          /* JSON text (NUL-terminated) or NULL when no JSON body */
+  const char *body; /* JSON text (NUL-terminated) or NULL when no JSON body */
   size_t body_len;
-  const light_file *file;    /* multipart file or NULL */
+  const light_file *file;     /* multipart file or NULL */
   const char *const *headers; /* "Name: value" lines */
   const char *const *header_names;
   size_t n_headers;
-  long timeout_ms;           /* 0 = client's */
-  int max_retries;           /* -1 = client's */
+  long timeout_ms; /* 0 = client's */
+  int max_retries; /* -1 = client's */
 } light__args_view;
 
 /* The view of a finished, error-free @p a (borrowed from it). Returns the sticky status otherwise. */
 light_status light__args_view_get(const light_args *a, light__args_view *v);
 
 /* Build finished arguments from the C API's light_params (op_id, or method+path for raw). */
-light_status light__args_from_params(light_args **out, const char *op_id, const char *method, const char *path,
-                                     const light_params *p);
+light_status light__args_from_params(light_args **out, const char *op_id, const char *method,
+                                     const char *path, const light_params *p);
 
 #endif

@@ -106,9 +106,9 @@ typedef struct light_args light_args;
 
 /** What the next top-level values are (light_args_section()). */
 typedef enum light_args_section_kind {
-  LIGHT_ARGS_PATH = 0,    /**< each top-level value is the next positional path value (the initial section) */
-  LIGHT_ARGS_PARAMS = 1,  /**< key/value pairs of the params object */
-  LIGHT_ARGS_OPTIONS = 2  /**< key/value pairs of a per-call options object */
+  LIGHT_ARGS_PATH = 0,   /**< each top-level value is the next positional path value (the initial section) */
+  LIGHT_ARGS_PARAMS = 1, /**< key/value pairs of the params object */
+  LIGHT_ARGS_OPTIONS = 2 /**< key/value pairs of a per-call options object */
 } light_args_section_kind;
 
 /**
@@ -198,7 +198,8 @@ light_status light_args_set_query(light_args *a, const cJSON *query);
  * @brief light_call() with finished arguments (reusable: @p args is only read).
  * @return as light_call(); the sticky argument error when @p args holds one.
  */
-light_status light_call_args(light_client *client, const light_args *args, light_response **out, light_error *err);
+light_status light_call_args(light_client *client, const light_args *args, light_response **out,
+                             light_error *err);
 
 /**
  * @brief light_exchange_new() with finished arguments (copied: @p args may be freed afterwards).
@@ -212,7 +213,8 @@ light_status light_exchange_new_args(light_client *client, const light_args *arg
  * @return as light_engine_submit().
  */
 light_status light_engine_submit_args(light_engine *engine, light_client *client, const light_args *args,
-                                      light_done_cb done, void *ud, light_async_request **handle, light_error *err);
+                                      light_done_cb done, void *ud, light_async_request **handle,
+                                      light_error *err);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop
