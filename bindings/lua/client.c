@@ -191,9 +191,9 @@ static int l_for_account(lua_State *L) {
 /* ---- per-call arguments -------------------------------------------------- */
 
 #if LIGHT_LUA_HAS_INTEGERS
-#define ARGS_FLAGS 0u
+#define ARGS_FLAGS LIGHT_ARGS_SEPARATE_OPTIONS
 #else
-#define ARGS_FLAGS LIGHT_ARGS_NUMBERS_ARE_DOUBLES
+#define ARGS_FLAGS (LIGHT_ARGS_NUMBERS_ARE_DOUBLES | LIGHT_ARGS_SEPARATE_OPTIONS)
 #endif
 
 light_args *light_lua__build_args(lua_State *L, const char *op_id, int method_idx, int path_idx, int first, int *nret) {

@@ -266,7 +266,7 @@ static int is_binary(napi_env env, napi_value v) {
 static light_args *build_args(napi_env env, const char *op_id, const char *method, size_t ml, const char *path,
                               size_t pl, napi_value pathv, napi_value params, napi_value options) {
   light_args *a = NULL;
-  unsigned flags = LIGHT_ARGS_TIMEOUT_MS | LIGHT_ARGS_NUMBERS_ARE_DOUBLES;
+  unsigned flags = LIGHT_ARGS_TIMEOUT_MS | LIGHT_ARGS_NUMBERS_ARE_DOUBLES | LIGHT_ARGS_SEPARATE_OPTIONS;
   light_status st = op_id ? light_args_new(&a, op_id, flags) : light_args_new_raw(&a, method, ml, path, pl, flags);
   if (!a) return NULL;
   if (st != LIGHT_OK) return a;

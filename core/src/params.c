@@ -493,12 +493,13 @@ static light_status top_key(light_args *a, const char *k, size_t n) {
                    "extra_body)",
                    a->top_key);
   } else {
-    for (size_t i = 0; a->op->path_params[i]; i++)
+    int data_only = (a->flags & LIGHT_ARGS_SEPARATE_OPTIONS) != 0;
+    for (size_t i = 0; !data_only && a->op->path_params[i]; i++)
       if (is(k, n, a->op->path_params[i])) {
         a->tgt = T_PATH;
         a->path_index = i;
       }
-    if (a->tgt == T_NONE) a->tgt = option_target(k, n, 0);
+    if (a->tgt == T_NONE && !data_only) a->tgt = option_target(k, n, 0);
     if (a->tgt == T_NONE && a->op->body == LIGHT_BODY_MULTIPART) {
       if (is(k, n, "file"))
         a->tgt = T_FILE_DATA;

@@ -50,7 +50,7 @@ static uint64_t u64(rd *r) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   rd r = {data, size};
   light_args *a = NULL;
-  unsigned pick = byte(&r), flags = byte(&r) & 3u;
+  unsigned pick = byte(&r), flags = byte(&r) & 7u;
   size_t nops = light_operation_count();
   if (pick % (nops + 1) == nops) {
     size_t ml, pl;

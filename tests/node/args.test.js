@@ -111,6 +111,12 @@ test('what reaches the wire: toJSON, NUL in body strings, options, headers, raw 
   e = await last();
   assert.match(e.body, /be\\u0000fore/);
 
+  // params are data: a field named like an option or a path parameter is sent as a field
+  await c.accounts.update(acct.uuid, { timeout: 'a field', account_uuid: 'also a field' });
+  e = await last();
+  assert.equal(e.path, `/v1/app/accounts/${acct.uuid}`);
+  assert.deepEqual(JSON.parse(e.body), { timeout: 'a field', account_uuid: 'also a field' });
+
   await c.accounts.retrieve(acct.uuid, {}, { query: { expand: 'x' } });
   e = await last();
   assert.equal(e.path, `/v1/app/accounts/${acct.uuid}`);

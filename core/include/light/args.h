@@ -12,6 +12,7 @@
  * - a path parameter's name → that path value (when not given positionally);
  * - `timeout`, `max_retries`, `extra_headers`, `extra_query`, `extra_body`
  *   → per-call options (below);
+ *   (neither of these two with ::LIGHT_ARGS_SEPARATE_OPTIONS: then they are data)
  * - multipart operations: `file` (string or binary), `filename`,
  *   `content_type` (or `contentType`), `field` → the file part;
  * - everything else → the JSON body for operations with a JSON body, else
@@ -101,6 +102,14 @@ extern "C" {
  * integer (it cannot be an exact integer on the wire).
  */
 #define LIGHT_ARGS_NUMBERS_ARE_DOUBLES 2u
+/**
+ * light_args_new() flag: per-call options come in their own object
+ * (::LIGHT_ARGS_OPTIONS: Node's RequestOptions, Lua's opts table), so every
+ * key of the params object is data — `timeout` or a path parameter's name
+ * there is a body or query field. Without it (Python keyword arguments) those
+ * keys are options and named path parameters.
+ */
+#define LIGHT_ARGS_SEPARATE_OPTIONS 4u
 
 typedef struct light_args light_args;
 
