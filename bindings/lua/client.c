@@ -177,6 +177,9 @@ static int l_for_account(lua_State *L) {
   light_lua_client *c = light_lua__check_client(L, 1);
   if (!c) return 2;
   if (lua_type(L, 2) != LUA_TSTRING) return light_lua__push_invalid(L, "account_uuid", "account_uuid must be a string");
+  size_t ulen;
+  const char *u = lua_tolstring(L, 2, &ulen);
+  if (strlen(u) != ulen) return light_lua__push_invalid(L, "account_uuid", "account_uuid contains a NUL byte");
   light_lua_client *child = push_client(L);
   light_error err = LIGHT_ERROR_INIT;
   light_status st = light_client_for_account(c->client, lua_tostring(L, 2), &child->client, &err);

@@ -654,10 +654,16 @@ static napi_value js_for_account(napi_env env, napi_callback_info info) {
   ln_client *c = unwrap(env, self);
   light_error err = LIGHT_ERROR_INIT;
   char *uuid = NULL;
+  size_t ulen = 0;
   napi_valuetype t = napi_undefined;
   if (argc >= 1) napi_typeof(env, argv[0], &t);
-  if (t != napi_string || !(uuid = light_node__string(env, argv[0], NULL))) {
+  if (t != napi_string || !(uuid = light_node__string(env, argv[0], &ulen))) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "forAccount(accountUuid): accountUuid must be a string");
+    return NULL;
+  }
+  if (strlen(uuid) != ulen) { /* the core takes a C string: a NUL would cut the uuid */
+    free(uuid);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "account_uuid contains a NUL byte");
     return NULL;
   }
   if (!c || !c->client) {

@@ -313,8 +313,10 @@ static PyObject *client_request(lpy_client *self, PyObject *args, PyObject *kwds
 
 static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
   if (!PyUnicode_Check(arg)) return PyErr_Format(PyExc_TypeError, "account_uuid must be a str");
-  const char *uuid = PyUnicode_AsUTF8AndSize(arg, NULL);
+  Py_ssize_t ulen;
+  const char *uuid = PyUnicode_AsUTF8AndSize(arg, &ulen);
   if (!uuid) return NULL;
+  if (strlen(uuid) != (size_t)ulen) return PyErr_Format(PyExc_ValueError, "account_uuid contains a NUL byte");
   light_client *cl = lpy_client_acquire(self);
   if (!cl) return NULL;
   PyTypeObject *tp = Py_TYPE(self);

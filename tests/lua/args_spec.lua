@@ -51,6 +51,7 @@ describe("arguments", function()
     local big = {}
     for i = 1, 1000001 do big[i] = 0 end
     refused("over the limit", c.accounts:create{ email = "a@b.c", big = big })
+    refused("account_uuid contains a NUL byte", c:for_account("abc\0def"))
     assert.are.same({}, H.journal())
   end)
 

@@ -86,6 +86,7 @@ test('refused arguments reject before any I/O, with the core messages', async ()
   // raw request: one shape, unknown keys refused
   await refused(c.request('GET', '/v1/app/accounts', { params: {} }), /unknown argument 'params'/);
   await refused(c.request('GET', '/v1/app/accounts\0x'), /path contains/);
+  assert.throws(() => c.forAccount('abc\0def'), /account_uuid contains a NUL byte/);
   assert.deepEqual(await sandbox.journal(), [], 'nothing reached the emulator');
   c.close();
 });

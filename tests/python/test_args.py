@@ -54,6 +54,13 @@ def test_refused_before_io(sb, client):
     assert sb.journal() == []  # nothing reached the server
 
 
+def test_for_account_refuses_nul(sb, client):
+    sb.clear_journal()
+    with pytest.raises(ValueError, match="account_uuid contains a NUL byte"):
+        client.for_account("abc\x00def")
+    assert sb.journal() == []
+
+
 def test_wire(sb, client):
     sb.clear_journal()
     acct = client.accounts.create(
