@@ -44,6 +44,7 @@ build = {
         "bindings/lua/convert.c",
         "core/src/client.c",
         "core/src/codec.c",
+        "core/src/params.c",
         "core/src/curl_request.c",
         "core/src/engine.c",
         "core/src/error.c",

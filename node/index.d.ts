@@ -415,8 +415,19 @@ export interface RequestOptions {
   query?: { [key: string]: QueryValue };
   /** Extra JSON body fields. */
   body?: { [key: string]: JSONValue };
+  /** Extra request headers (Authorization, Host, Content-Length and CR/LF are refused). */
+  headers?: { [name: string]: string };
 }
-export interface RawRequestOptions extends RequestOptions {}
+/** request(method, path, options): the query, the JSON body, headers and the per-call options. */
+export interface RawRequestOptions {
+  query?: { [key: string]: QueryValue };
+  body?: JSONValue;
+  headers?: { [name: string]: string };
+  /** Per-call total timeout, milliseconds. */
+  timeout?: number;
+  maxRetries?: number;
+  signal?: AbortSignal;
+}
 export type UploadInput =
   | Buffer
   | Uint8Array

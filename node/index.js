@@ -5,10 +5,13 @@
 // `acct.billing.invoices.list()`. Calls return Promises completed by the
 // core's async engine on Node's own libuv loop (no worker threads).
 //
-// Argument rule (same in every language): path parameters are positional;
-// then one params object — the JSON body for operations with a JSON body,
-// the query for the others, `{ file, filename, contentType }` for uploads;
-// then an options object `{ timeout, maxRetries, signal, query, body }`.
+// Argument rule (the core's, light/args.h — the same in every language): path
+// parameters are positional; then one params object — the JSON body for
+// operations with a JSON body, the query for the others,
+// `{ file, filename, contentType }` (or the content itself) for uploads; then
+// RequestOptions `{ timeout (ms), maxRetries, headers, query, body, signal }`.
+// Nothing here checks or routes an argument: the native call walks the values
+// into the core, and every refusal rejects the returned Promise.
 
 const { EventEmitter } = require('node:events');
 const native = require('./native');
@@ -208,9 +211,14 @@ async function settle(p) {
 // Run start(ticket) → Promise with AbortSignal support: an abort cancels the
 // request in the engine (light_engine_cancel) and rejects with signal.reason.
 function withSignal(nc, options, start) {
-  const signal = options && options.signal;
+  let signal;
+  try {
+    signal = options !== null && typeof options === 'object' ? options.signal : undefined;
+  } catch (e) {
+    return Promise.reject(e); // a throwing getter: the call rejects, it never throws
+  }
   if (!signal) return start(undefined);
-  if (typeof signal.addEventListener !== 'function') return rejectType('signal must be an AbortSignal');
+  if (typeof signal.addEventListener !== 'function') return Promise.reject(new TypeError('signal must be an AbortSignal'));
   if (signal.aborted) return Promise.reject(signal.reason);
   const ticket = {};
   const p = start(ticket);
@@ -228,63 +236,12 @@ function withSignal(nc, options, start) {
   );
 }
 
-function callOptions(options) {
-  if (options === undefined || options === null) return null;
-  if (typeof options !== 'object') throw new TypeError('options must be an object');
-  const { timeout, maxRetries } = options;
-  // the same checks as the constructor's (the core's option table): no NaN,
-  // Infinity, negative, fraction or out-of-range value reaches the core
-  if (timeout !== undefined) native.checkOption('timeout', timeout);
-  if (maxRetries !== undefined) native.checkOption('maxRetries', maxRetries);
-  return options;
-}
-
-function merge(base, extra, what) {
-  if (extra === undefined || extra === null) return base;
-  if (typeof extra !== 'object') throw new TypeError(`${what} must be an object`);
-  return base ? Object.assign({}, base, extra) : extra;
-}
-
-function fileArg(params) {
-  if (params === undefined || params === null) return null;
-  if (isBinary(params)) return { data: params };
-  if (typeof params !== 'object') throw new TypeError('upload(file): file must be a Buffer, Uint8Array or string');
-  const data = params.file !== undefined ? params.file : params.data;
-  if (!isBinary(data)) throw new TypeError('upload({ file }): file must be a Buffer, Uint8Array or string');
-  return {
-    data,
-    filename: params.filename,
-    contentType: params.contentType !== undefined ? params.contentType : params.content_type,
-  };
-}
-
 // One operation call. Returns the native Promise ([json, next] for paginated ops).
-function invoke(owner, op, path, params, options, queryOverride) {
+function invoke(owner, op, path, params, options) {
   const nc = owner._native;
-  let query = null;
-  let body = null;
-  let file = null;
-  let opts;
-  try {
-    opts = callOptions(options);
-    if (op.body === 'multipart') {
-      file = fileArg(params);
-    } else if (params !== undefined && params !== null) {
-      if (typeof params !== 'object' || Array.isArray(params)) throw new TypeError('params must be an object');
-      if (op.body === 'json') body = params;
-      else query = params;
-    }
-    if (queryOverride) query = queryOverride;
-    else if (opts) query = merge(query, opts.query, 'options.query');
-    if (opts) body = merge(body, opts.body, 'options.body');
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  const timeout = opts && opts.timeout !== undefined ? opts.timeout : 0;
-  const retries = opts && opts.maxRetries !== undefined ? opts.maxRetries : -1;
   return settle(
     observe(owner, op.method, expandPath(op, path), op.id, () =>
-      withSignal(nc, opts, (ticket) => nc.call(op.id, path, query, body, file, timeout, retries, ticket)),
+      withSignal(nc, options, (ticket) => nc.call(op.id, path, params, options, ticket)),
     ),
   );
 }
@@ -338,7 +295,7 @@ class PagePromise {
       return this._follow(url, triple);
     }
     if (!triple[1]) return null;
-    return invoke(this._owner, this._op, this._path, null, this._options, triple[1]);
+    return invoke(this._owner, this._op, this._path, Object.assign({}, this._params, triple[1]), this._options);
   }
 
   _follow(url, triple) {
@@ -347,13 +304,16 @@ class PagePromise {
     this._op.pathParams.forEach((name, i) => {
       opPath = opPath.replace(`{${name}}`, encodeURIComponent(String(this._path[i])));
     });
-    if (target.path === opPath) return invoke(this._owner, this._op, this._path, null, this._options, target.query);
+    // the URL's query is the whole query of the next page
+    if (target.path === opPath) return invoke(this._owner, this._op, this._path, target.query, this._options);
     const nc = this._owner._native;
     const o = this._options || {};
-    const timeout = o.timeout !== undefined ? o.timeout : 0;
-    const retries = o.maxRetries !== undefined ? o.maxRetries : -1;
-    return observe(this._owner, 'GET', target.path, null, () =>
-      withSignal(nc, o, (ticket) => nc.request('GET', target.path, target.query, null, timeout, retries, ticket)),
+    const raw = { query: target.query };
+    for (const k of ['headers', 'timeout', 'maxRetries']) if (o[k] !== undefined) raw[k] = o[k];
+    return settle(
+      observe(this._owner, 'GET', target.path, null, () =>
+        withSignal(nc, o, (ticket) => nc.request('GET', target.path, raw, ticket)),
+      ),
     );
   }
 
@@ -418,11 +378,7 @@ function resolvePageUrl(baseURL, url, meta) {
 function makeMethod(op) {
   const nPath = op.pathParams.length;
   const method = function (...args) {
-    const path = new Array(nPath);
-    for (let i = 0; i < nPath; i++) {
-      const v = args[i];
-      path[i] = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
-    }
+    const path = nPath ? args.slice(0, nPath) : null;
     if (op.paginated) return new PagePromise(this._owner, op, path, args[nPath], args[nPath + 1]);
     return invoke(this._owner, op, path, args[nPath], args[nPath + 1]).then(unwrapResult);
   };
@@ -542,24 +498,15 @@ class BaseClient extends EventEmitter {
   /**
    * Raw escape hatch: any method and path ("/v1/app/..." uses the app token,
    * "/v1/account..." the account token), JSON in, JSON out, same retries and errors.
+   * options: `{ query, body, headers, timeout (ms), maxRetries, signal }`.
    */
   request(method, path, options) {
-    let opts;
-    try {
-      opts = callOptions(options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
     const nc = this._native;
-    const query = opts && opts.query !== undefined ? opts.query : null;
-    const body = opts && opts.body !== undefined ? opts.body : null;
-    const timeout = opts && opts.timeout !== undefined ? opts.timeout : 0;
-    const retries = opts && opts.maxRetries !== undefined ? opts.maxRetries : -1;
     const m = typeof method === 'string' ? method.toUpperCase() : method;
     return settle(
-      observe(this, m, path, null, () =>
-        withSignal(nc, opts, (ticket) => nc.request(method, path, query, body, timeout, retries, ticket)),
-      ).then(unwrapResult),
+      observe(this, m, path, null, () => withSignal(nc, options, (ticket) => nc.request(method, path, options, ticket))).then(
+        unwrapResult,
+      ),
     );
   }
 

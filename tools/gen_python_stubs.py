@@ -115,7 +115,7 @@ def render_models_py() -> str:
     return "\n".join(out) + "\n"
 
 QUERY_T = "str | int | float | bool | None"
-OPTS = ("timeout: float | None = ..., max_retries: int | None = ..., "
+OPTS = ("timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., "
         "extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ...")
 
 
@@ -195,8 +195,8 @@ def client_kw(options, skip: tuple) -> str:
 
 WITH_OPTIONS = ("*, timeout: float | None = ..., max_retries: int | None = ..., connect_timeout: float | None = ..., "
                 "app_info: Mapping[str, str] | None = ...")
-RAW = ("method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., "
-       "timeout: float | None = ..., max_retries: int | None = ...")
+RAW = ("method: str, path: str, *, query: dict[str, Any] | None = ..., body: Any = ..., "
+       "headers: dict[str, str] | None = ..., timeout: float | None = ..., max_retries: int | None = ...")
 
 
 def render_init(ops, options, kinds) -> str:

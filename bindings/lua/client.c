@@ -220,116 +220,59 @@ static int l_for_account(lua_State *L) {
 
 /* ---- per-call arguments -------------------------------------------------- */
 
-void light_lua__args_free(light_lua_args *a) {
-  for (size_t i = 0; i < a->params.n_path_params; i++) free((char *)a->path_values[i]);
-  a->params.n_path_params = 0;
-  cJSON_Delete(a->query);
-  light_json_delete_wiped(a->body); /* credit_check bodies carry an SSN */
-  a->query = a->body = NULL;
-}
+#if LIGHT_LUA_HAS_INTEGERS
+#define ARGS_FLAGS LIGHT_ARGS_SEPARATE_OPTIONS
+#else
+#define ARGS_FLAGS (LIGHT_ARGS_NUMBERS_ARE_DOUBLES | LIGHT_ARGS_SEPARATE_OPTIONS)
+#endif
 
-static int file_field(lua_State *L, int t, const char *k, const char **out) {
-  lua_getfield(L, t, k);
-  int ty = lua_type(L, -1);
-  if (ty == LUA_TSTRING) *out = lua_tostring(L, -1); /* kept alive by the file table */
-  lua_pop(L, 1);
-  return ty == LUA_TNIL || ty == LUA_TSTRING ? 0 : -1;
-}
-
-int light_lua__read_args(lua_State *L, int first, light_lua_args *a) {
-  light_params init = LIGHT_PARAMS_INIT;
-  memset(a, 0, sizeof *a);
-  a->params = init;
-  light_error err = LIGHT_ERROR_INIT;
-  int pp = first, q = first + 1, b = first + 2, f = first + 3, to = first + 4, mr = first + 5;
-
-  if (!lua_isnoneornil(L, pp)) {
-    if (!lua_istable(L, pp)) return light_lua__push_invalid(L, "path_params", "path parameters must be a list");
-    size_t n = light_lua_rawlen(L, pp);
-    if (n > sizeof a->path_values / sizeof a->path_values[0])
-      return light_lua__push_invalid(L, "path_params", "too many path parameters");
-    for (size_t i = 0; i < n; i++) {
-      lua_rawgeti(L, pp, (int)i + 1);
-      int t = lua_type(L, -1);
-      if (t != LUA_TSTRING && t != LUA_TNUMBER) {
-        lua_pop(L, 1);
-        light_lua__args_free(a);
-        return light_lua__push_invalid(L, "path_params", "path parameters must be strings (or numbers)");
-      }
-      size_t len;
-      const char *s = lua_tolstring(L, -1, &len); /* converts the stack copy only */
-      char *copy = malloc(len + 1);
-      if (copy) memcpy(copy, s, len + 1);
-      lua_pop(L, 1);
-      if (!copy) {
-        light_lua__args_free(a);
-        return luaL_error(L, "light: out of memory");
-      }
-      a->path_values[i] = copy;
-      a->params.n_path_params = i + 1;
-    }
-    a->params.path_params = a->path_values;
+light_args *light_lua__build_args(lua_State *L, const char *op_id, int method_idx, int path_idx, int first, int *nret) {
+  light_args *a = NULL;
+  int top = lua_gettop(L);
+  light_status st;
+  if (op_id) {
+    st = light_args_new(&a, op_id, ARGS_FLAGS);
+  } else {
+    size_t ml = 0, pl = 0;
+    const char *m = lua_type(L, method_idx) == LUA_TSTRING ? lua_tolstring(L, method_idx, &ml) : NULL;
+    const char *p = lua_type(L, path_idx) == LUA_TSTRING ? lua_tolstring(L, path_idx, &pl) : NULL;
+    st = light_args_new_raw(&a, m ? m : "", ml, p ? p : "", pl, ARGS_FLAGS);
+    if (a && st == LIGHT_OK && (!m || !p)) light_args_fail(a, m ? "path" : "method", m ? "path must be a string" : "method must be a string");
   }
-  if (!lua_isnoneornil(L, q)) {
-    if (!lua_istable(L, q)) {
-      light_lua__args_free(a);
-      return light_lua__push_invalid(L, "query", "query must be a table");
-    }
-    if (!(a->query = light_lua__to_json(L, q, "query", &err))) goto bad;
-    a->params.query = a->query;
+  if (!a) {
+    luaL_error(L, "light: out of memory");
+    return NULL;
   }
-  if (!lua_isnoneornil(L, b)) {
-    if (!lua_istable(L, b)) {
-      light_lua__args_free(a);
-      return light_lua__push_invalid(L, "body", "body must be a table");
+  if (st == LIGHT_OK && op_id) {
+    const light_operation *op = light_operation_find(op_id);
+    int npp = 0;
+    while (op->path_params[npp]) npp++;
+    int nargs = top - first + 1;
+    for (int i = 0; i < npp && i < nargs && st == LIGHT_OK; i++) st = light_lua__args_value(L, first + i, a);
+    if (st == LIGHT_OK) st = light_args_section(a, LIGHT_ARGS_PARAMS);
+    if (st == LIGHT_OK && nargs > npp + 2) {
+      char m[160];
+      snprintf(m, sizeof m, "%s: too many arguments (path parameters %d, then params, opts)", op->name, npp);
+      st = light_args_fail(a, "params", m);
     }
-    if (!(a->body = light_lua__to_json(L, b, "body", &err))) goto bad;
-    a->params.body = a->body;
+    if (st == LIGHT_OK && nargs > npp && !lua_isnil(L, first + npp)) st = light_lua__args_members(L, first + npp, a, "params");
+    if (st == LIGHT_OK && nargs > npp + 1 && !lua_isnil(L, first + npp + 1)) {
+      st = light_args_section(a, LIGHT_ARGS_OPTIONS);
+      if (st == LIGHT_OK) st = light_lua__args_members(L, first + npp + 1, a, "opts");
+    }
+  } else if (st == LIGHT_OK && first <= top && !lua_isnil(L, first)) {
+    st = light_lua__args_members(L, first, a, "opts");
   }
-  if (!lua_isnoneornil(L, f)) {
-    if (!lua_istable(L, f)) {
-      light_lua__args_free(a);
-      return light_lua__push_invalid(L, "file", "file must be a table {data=, filename=, content_type=}");
-    }
-    const char *data = NULL;
-    lua_getfield(L, f, "data");
-    if (lua_type(L, -1) != LUA_TSTRING) {
-      lua_pop(L, 1);
-      light_lua__args_free(a);
-      return light_lua__push_invalid(L, "file", "file content must be a string");
-    }
-    data = lua_tolstring(L, -1, &a->file.len);
-    lua_pop(L, 1);
-    a->file.data = data;
-    if (file_field(L, f, "filename", &a->file.filename) || file_field(L, f, "content_type", &a->file.content_type) ||
-        file_field(L, f, "field", &a->file.field)) {
-      light_lua__args_free(a);
-      return light_lua__push_invalid(L, "file", "filename, content_type and field must be strings");
-    }
-    a->has_file = 1;
-    a->params.file = &a->file;
+  light_args_finish(a);
+  if (light_args_error(a, NULL) != LIGHT_OK) {
+    light_error err = LIGHT_ERROR_INIT;
+    light_args_error(a, &err);
+    light_args_free(a);
+    *nret = light_lua__push_error(L, &err);
+    light_error_clear(&err);
+    return NULL;
   }
-  if (!lua_isnoneornil(L, to)) {
-    if (lua_type(L, to) != LUA_TNUMBER || lua_tonumber(L, to) <= 0) {
-      light_lua__args_free(a);
-      return light_lua__push_invalid(L, "timeout", "timeout must be a positive number of seconds");
-    }
-    a->params.timeout_ms = (long)(lua_tonumber(L, to) * 1000.0 + 0.5);
-  }
-  if (!lua_isnoneornil(L, mr)) {
-    if (lua_type(L, mr) != LUA_TNUMBER || lua_tonumber(L, mr) < 0) {
-      light_lua__args_free(a);
-      return light_lua__push_invalid(L, "max_retries", "max_retries must be a number >= 0");
-    }
-    a->params.max_retries = (int)lua_tonumber(L, mr);
-  }
-  return 0;
-bad: {
-  light_lua__args_free(a);
-  int n = light_lua__push_error(L, &err);
-  light_error_clear(&err);
-  return n;
-}
+  return a;
 }
 
 int light_lua__push_response(lua_State *L, light_response *resp, const light_operation *op, const cJSON *query) {
@@ -374,56 +317,51 @@ int light_lua__push_response(lua_State *L, light_response *resp, const light_ope
 
 /* ---- blocking calls ------------------------------------------------------ */
 
-/* c:call(op_id, path_params, query, body, file, timeout_s, max_retries) */
+/* c:call(op_id, path values..., params, opts) */
 static int l_call(lua_State *L) {
   light_lua_client *c = light_lua__check_client(L, 1);
   if (!c) return 2;
   if (lua_type(L, 2) != LUA_TSTRING) return light_lua__push_invalid(L, "op", "operation id must be a string");
-  const light_operation *op = light_operation_find(lua_tostring(L, 2));
-  light_lua_args a;
-  int n = light_lua__read_args(L, 3, &a);
-  if (n) return n;
+  const char *op_id = lua_tostring(L, 2);
+  const light_operation *op = light_operation_find(op_id);
+  if (!op) return light_lua__push_invalid(L, "op", "unknown operation");
+  int n = 0;
+  light_args *a = light_lua__build_args(L, op_id, 0, 0, 3, &n);
+  if (!a) return n;
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   int armed = interrupt_arm(L);
-  light_status st = light_call(c->client, lua_tostring(L, 2), &a.params, &resp, &err);
+  light_status st = light_call_args(c->client, a, &resp, &err);
   if (interrupt_disarm(armed)) {
     light_response_free(resp);
     light_error_clear(&err);
-    light_lua__args_free(&a);
+    light_args_free(a);
     return raise_interrupted(L);
   }
   if (st != LIGHT_OK) {
-    light_lua__args_free(&a);
+    light_args_free(a);
     n = light_lua__push_error(L, &err);
     light_error_clear(&err);
     return n;
   }
-  n = light_lua__push_response(L, resp, op, a.query);
-  light_lua__args_free(&a);
+  n = light_lua__push_response(L, resp, op, light_args_query(a));
+  light_args_free(a);
   return n;
 }
 
-/* c:request(method, path, query, body, timeout_s, max_retries) */
+/* c:request(method, path, opts) with opts = {query, body, headers, timeout, max_retries} */
 static int l_request(lua_State *L) {
   light_lua_client *c = light_lua__check_client(L, 1);
   if (!c) return 2;
-  if (lua_type(L, 2) != LUA_TSTRING) return light_lua__push_invalid(L, "method", "method must be a string");
-  if (lua_type(L, 3) != LUA_TSTRING) return light_lua__push_invalid(L, "path", "path must be a string");
-  /* reuse the reader: (nil path params, query, body, nil file, timeout, retries) */
-  lua_settop(L, 7);
-  lua_pushnil(L);
-  lua_insert(L, 4); /* path_params slot */
-  lua_pushnil(L);
-  lua_insert(L, 7); /* file slot */
-  light_lua_args a;
-  int n = light_lua__read_args(L, 4, &a);
-  if (n) return n;
+  lua_settop(L, 4);
+  int n = 0;
+  light_args *a = light_lua__build_args(L, NULL, 2, 3, 4, &n);
+  if (!a) return n;
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   int armed = interrupt_arm(L);
-  light_status st = light_request(c->client, lua_tostring(L, 2), lua_tostring(L, 3), &a.params, &resp, &err);
-  light_lua__args_free(&a);
+  light_status st = light_call_args(c->client, a, &resp, &err);
+  light_args_free(a);
   if (interrupt_disarm(armed)) {
     light_response_free(resp);
     light_error_clear(&err);

@@ -54,20 +54,12 @@ static int closed_error(lua_State *L) {
 static int new_exchange(lua_State *L, int raw) {
   light_lua_client *c = light_lua__check_client(L, 1);
   if (!c) return 2;
-  if (lua_type(L, 2) != LUA_TSTRING)
-    return light_lua__push_invalid(L, raw ? "method" : "op", raw ? "method must be a string" : "operation id must be a string");
-  if (raw && lua_type(L, 3) != LUA_TSTRING) return light_lua__push_invalid(L, "path", "path must be a string");
-  if (raw) {
-    /* (client, method, path, query, body, timeout, retries) → reader layout */
-    lua_settop(L, 7);
-    lua_pushnil(L);
-    lua_insert(L, 4);
-    lua_pushnil(L);
-    lua_insert(L, 7);
-  }
-  light_lua_args a;
-  int n = light_lua__read_args(L, raw ? 4 : 3, &a);
-  if (n) return n;
+  if (!raw && lua_type(L, 2) != LUA_TSTRING) return light_lua__push_invalid(L, "op", "operation id must be a string");
+  if (!raw && !light_operation_find(lua_tostring(L, 2))) return light_lua__push_invalid(L, "op", "unknown operation");
+  if (raw) lua_settop(L, 4);
+  int n = 0;
+  light_args *a = light_lua__build_args(L, raw ? NULL : lua_tostring(L, 2), 2, 3, raw ? 4 : 3, &n);
+  if (!a) return n;
 
   light_lua_exchange *e = light_lua_newuserdata(L, sizeof *e);
   memset(e, 0, sizeof *e);
@@ -76,10 +68,9 @@ static int new_exchange(lua_State *L, int raw) {
   light_lua_setref(L, -1, 1); /* keep the client userdata alive */
 
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = raw ? light_exchange_new_raw(c->client, lua_tostring(L, 2), lua_tostring(L, 3), &a.params, &e->x, &err)
-                        : light_exchange_new(c->client, lua_tostring(L, 2), &a.params, &e->x, &err);
+  light_status st = light_exchange_new_args(c->client, a, &e->x, &err);
   if (st != LIGHT_OK) {
-    light_lua__args_free(&a);
+    light_args_free(a);
     n = light_lua__push_error(L, &err);
     light_error_clear(&err);
     return n;
@@ -87,9 +78,9 @@ static int new_exchange(lua_State *L, int raw) {
   e->owner = c;
   c->exchanges++;
   e->op = light_exchange_operation(e->x);
-  e->query = a.query; /* keep it: the page walk needs it */
-  a.query = NULL;
-  light_lua__args_free(&a);
+  /* keep the query: the page walk needs it */
+  e->query = light_args_query(a) ? cJSON_Duplicate(light_args_query(a), 1) : NULL;
+  light_args_free(a);
   return 1;
 }
 

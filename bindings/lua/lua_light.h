@@ -27,11 +27,12 @@
  * Lua >= 5.3, JSON null becomes light.null. Raises only on memory errors. */
 void light_lua__push_json(lua_State *L, const cJSON *j);
 
-/* Convert the Lua value at @p idx into a new cJSON tree (caller owns it).
- * On a value JSON cannot hold (function, cycle, mixed table, NaN, string
- * with NUL) returns NULL and fills @p err with LIGHT_E_INVALID_ARGUMENT
- * naming @p what. */
-cJSON *light_lua__to_json(lua_State *L, int idx, const char *what, light_error *err);
+/* Request direction: stream the Lua value at @p idx into @p a (raw table
+ * access only: no Lua code runs). Returns the args' sticky status. */
+light_status light_lua__args_value(lua_State *L, int idx, light_args *a);
+/* The string-keyed members of the table at @p idx as key/value pairs of the
+ * current section (@p what names the table in errors: "params", "opts"). */
+light_status light_lua__args_members(lua_State *L, int idx, light_args *a, const char *what);
 
 /* Push light.null (a NULL light userdata, equal to ngx.null and cjson.null). */
 void light_lua__push_null(lua_State *L);
@@ -72,24 +73,16 @@ typedef struct light_lua_client {
 /* An exchange finished with its client: frees it when close() was deferred. */
 void light_lua__client_release(light_lua_client *c);
 
-/* Per-call arguments gathered from Lua: owns everything it points to. */
-typedef struct light_lua_args {
-  light_params params;
-  const char *path_values[8];
-  cJSON *query;
-  cJSON *body;
-  light_file file;
-  int has_file;
-} light_lua_args;
-
 /* The open client at @p idx; raises on a non-client (programmer misuse).
  * Returns NULL (with nil, err pushed: 2 values) when the client is closed. */
 light_lua_client *light_lua__check_client(lua_State *L, int idx);
 
-/* Read (path_params, query, body, file, timeout_s, max_retries) starting at
- * stack index @p first into @p a. Returns 0, or 2 after pushing nil, err. */
-int light_lua__read_args(lua_State *L, int first, light_lua_args *a);
-void light_lua__args_free(light_lua_args *a);
+/* The finished arguments of a call from the Lua stack: for an operation
+ * (@p op_id) the values at @p first .. top are (path values..., params,
+ * opts); for a raw request (@p op_id NULL, @p method/@p path at stack
+ * indices) the value at @p first is {query, body, headers, timeout,
+ * max_retries}. Returns the args, or NULL after pushing nil, err (*nret = 2). */
+light_args *light_lua__build_args(lua_State *L, const char *op_id, int method_idx, int path_idx, int first, int *nret);
 
 /* Push the result of a successful call: value (JSON → Lua, {} for an empty
  * body), nil, meta = {status, request_id, headers, retries[, next_query]}.

@@ -106,19 +106,29 @@ static int l_is_array(lua_State *L) {
 /* json_encode(value) → compact JSON text | nil, err (for callers' own
  * output, e.g. an nginx handler answering in JSON). */
 static int l_json_encode(lua_State *L) {
-  light_error err = LIGHT_ERROR_INIT;
   lua_settop(L, 1);
-  cJSON *j = light_lua__to_json(L, 1, "value", &err);
-  if (!j) {
+  if (lua_isnil(L, 1)) {
+    lua_pushliteral(L, "null");
+    return 1;
+  }
+  light_args *a = NULL;
+  light_args_new_raw(&a, "POST", 4, "/", 1, 0);
+  if (!a) return luaL_error(L, "light: out of memory");
+  if (light_args_key(a, "body", 4) == LIGHT_OK) light_lua__args_value(L, 1, a);
+  light_args_finish(a);
+  if (light_args_error(a, NULL) != LIGHT_OK) {
+    light_error err = LIGHT_ERROR_INIT;
+    light_args_error(a, &err);
+    light_args_free(a);
     int n = light_lua__push_error(L, &err);
     light_error_clear(&err);
     return n;
   }
-  char *text = cJSON_PrintUnformatted(j);
-  cJSON_Delete(j);
-  if (!text) return luaL_error(L, "light: out of memory");
-  lua_pushstring(L, text);
-  cJSON_free(text);
+  size_t len = 0;
+  const char *text = light_args_body(a, &len);
+  if (text) lua_pushlstring(L, text, len);
+  else lua_pushliteral(L, "null");
+  light_args_free(a);
   return 1;
 }
 

@@ -33,18 +33,8 @@ typedef struct ln_client {
 
 /* ---- per-call arguments ------------------------------------------------- */
 
-typedef struct call_args {
-  light_params params;
-  char **path_values;
-  size_t n_path;
-  cJSON *query;
-  cJSON *body;
-  light_file file;
-  char *file_copy;   /* string content copied to UTF-8 */
-  char *filename;
-  char *content_type;
-  char *field;
-} call_args;
+/* A call's arguments are a light_args (light/args.h): the core's argument
+ * rule routes, validates and copies them; this file only walks JS values. */
 
 /* A call: pending in its client's list from submit to completion; while
  * the environment has LN_MAX_INFLIGHT calls in the engine it waits in the
@@ -53,7 +43,7 @@ struct light_node_call {
   ln_client *c;
   napi_deferred deferred;
   light_async_request *handle; /* NULL while queued */
-  call_args a;                 /* owned while queued; released at submission */
+  light_args *args;            /* owned until submitted (the engine copies) */
   char op_id[64];              /* "" for a raw request */
   char *method, *path;         /* raw request */
   cJSON *query;                /* kept for paginated operations (next-page query) */
@@ -126,10 +116,8 @@ static void unlink_call(ln_client *c, light_node_call *k, int touch_js) {
   if (--c->pending == 0 && touch_js) napi_reference_unref(c->e->env, c->self, NULL);
 }
 
-static void args_free(call_args *a);
-
 static void call_free(light_node_call *k) {
-  args_free(&k->a);
+  light_args_free(k->args);
   cJSON_Delete(k->query);
   free(k->method);
   free(k->path);
@@ -230,20 +218,15 @@ static light_status start_call(light_node_call *k, light_error *err) {
   light_node_env *e = k->c->e;
   light_status st;
   if (!k->c->client) return light__error_closed(err);
-  if (k->op_id[0])
-    st = light_engine_submit(e->engine, k->c->client, k->op_id, &k->a.params, on_done, k, &k->handle, err);
-  else
-    st = light_engine_submit_raw(e->engine, k->c->client, k->method, k->path, &k->a.params, on_done, k, &k->handle,
-                                 err);
+  st = light_engine_submit_args(e->engine, k->c->client, k->args, on_done, k, &k->handle, err);
   if (st != LIGHT_OK) return st;
   e->inflight++;
   k->queued = 0;
-  if (k->paginated) {
-    k->query = k->a.query; /* light_page_next_query() copies it forward */
-    k->a.query = NULL;
+  if (k->paginated && light_args_query(k->args)) {
+    k->query = cJSON_Duplicate(light_args_query(k->args), 1); /* light_page_next_query() copies it forward */
   }
-  args_free(&k->a); /* the engine copied what it needs */
-  memset(&k->a, 0, sizeof k->a);
+  light_args_free(k->args); /* the engine copied what it needs */
+  k->args = NULL;
   return LIGHT_OK;
 }
 
@@ -309,137 +292,93 @@ void light_node__drop_queue(light_node_env *e) {
   }
 }
 
-static void args_free(call_args *a) {
-  for (size_t i = 0; i < a->n_path; i++) free(a->path_values[i]);
-  free(a->path_values);
-  cJSON_Delete(a->query);
-  light_json_delete_wiped(a->body); /* credit_check bodies carry an SSN */
-  free(a->file_copy);
-  free(a->filename);
-  free(a->content_type);
-  free(a->field);
-}
-
-static light_status read_file(napi_env env, napi_value v, call_args *a, light_error *err) {
-  napi_value data;
+static int is_binary(napi_env env, napi_value v) {
   bool is = false;
   napi_valuetype t;
-  if (napi_get_named_property(env, v, "data", &data) != napi_ok) return set_invalid(err, "file", "bad file");
-  napi_typeof(env, data, &t);
-  if (t == napi_string) {
-    size_t n = 0;
-    a->file_copy = light_node__string(env, data, &n);
-    if (!a->file_copy) return set_invalid(err, "file", "out of memory");
-    a->file.data = a->file_copy;
-    a->file.len = n;
-  } else if ((napi_is_buffer(env, data, &is) == napi_ok && is)) {
-    void *d = NULL;
-    size_t n = 0;
-    napi_get_buffer_info(env, data, &d, &n);
-    a->file.data = d ? d : "";
-    a->file.len = n;
-  } else if (napi_is_typedarray(env, data, &is) == napi_ok && is) {
-    napi_typedarray_type tt;
-    size_t n = 0, off = 0;
-    void *d = NULL;
-    napi_value ab;
-    napi_get_typedarray_info(env, data, &tt, &n, &d, &ab, &off);
-    if (tt != napi_uint8_array) return set_invalid(err, "file", "file must be a Buffer, Uint8Array or string");
-    a->file.data = d ? d : "";
-    a->file.len = n;
-  } else {
-    return set_invalid(err, "file", "file must be a Buffer, Uint8Array or string");
-  }
-  if (light_node__get_string_prop(env, v, "filename", &a->filename) != 0 ||
-      light_node__get_string_prop(env, v, "contentType", &a->content_type) != 0 ||
-      light_node__get_string_prop(env, v, "field", &a->field) != 0) {
-    napi_value ex;
-    napi_get_and_clear_last_exception(env, &ex);
-    return set_invalid(err, "file", "filename, contentType and field must be strings");
-  }
-  a->file.filename = a->filename;
-  a->file.content_type = a->content_type;
-  a->file.field = a->field;
-  a->params.file = &a->file;
-  return LIGHT_OK;
+  if (napi_typeof(env, v, &t) == napi_ok && t == napi_string) return 1;
+  return (napi_is_buffer(env, v, &is) == napi_ok && is) || (napi_is_typedarray(env, v, &is) == napi_ok && is);
 }
 
-/* argv: pathParams, query, body, file, timeoutMs, maxRetries */
-static light_status read_args(napi_env env, napi_value *argv, int with_path_params, call_args *a, light_error *err) {
-  light_params init = LIGHT_PARAMS_INIT;
-  a->params = init;
-  if (with_path_params && !is_nullish(env, argv[0])) {
+/* Walk (path values, params, options) into a new light_args: op call when
+ * @p op_id, else raw (then @p params is the request options object). */
+static light_args *build_args(napi_env env, const char *op_id, const char *method, size_t ml, const char *path,
+                              size_t pl, napi_value pathv, napi_value params, napi_value options) {
+  light_args *a = NULL;
+  unsigned flags = LIGHT_ARGS_TIMEOUT_MS | LIGHT_ARGS_NUMBERS_ARE_DOUBLES | LIGHT_ARGS_SEPARATE_OPTIONS;
+  light_status st = op_id ? light_args_new(&a, op_id, flags) : light_args_new_raw(&a, method, ml, path, pl, flags);
+  if (!a) return NULL;
+  if (st != LIGHT_OK) return a;
+  napi_valuetype t;
+  if (op_id && !is_nullish(env, pathv)) {
     bool is = false;
     uint32_t n = 0;
-    napi_is_array(env, argv[0], &is);
-    if (!is) return set_invalid(err, "path_params", "path parameters must be an array of strings");
-    napi_get_array_length(env, argv[0], &n);
-    a->path_values = calloc(n ? n : 1, sizeof *a->path_values);
-    if (!a->path_values) return set_invalid(err, "path_params", "out of memory");
-    for (uint32_t i = 0; i < n; i++) {
-      napi_value el;
-      napi_valuetype t;
-      napi_get_element(env, argv[0], i, &el);
-      napi_typeof(env, el, &t);
-      if (t != napi_string) return set_invalid(err, "path_params", "path parameters must be strings");
-      a->path_values[i] = light_node__string(env, el, NULL);
-      if (!a->path_values[i]) return set_invalid(err, "path_params", "out of memory");
-      a->n_path++;
+    if (napi_is_array(env, pathv, &is) != napi_ok || !is) {
+      light_args_fail(a, "path_params", "path parameters must be an array");
+      return a;
     }
-    a->params.path_params = (const char *const *)a->path_values;
-    a->params.n_path_params = a->n_path;
+    napi_get_array_length(env, pathv, &n);
+    for (uint32_t i = 0; i < n && st == LIGHT_OK; i++) {
+      napi_value el;
+      napi_get_element(env, pathv, i, &el);
+      napi_typeof(env, el, &t);
+      if (t == napi_undefined && i + 1 == n) break; /* fewer positional values than slots */
+      st = light_node__args_value(env, a, el);
+    }
   }
-  napi_valuetype t;
-  if (!is_nullish(env, argv[1])) {
-    napi_typeof(env, argv[1], &t);
-    if (t != napi_object) return set_invalid(err, "query", "query must be an object");
-    if (!(a->query = light_node__to_json(env, argv[1], "query", err))) return err->code;
-    a->params.query = a->query;
+  if (st == LIGHT_OK) st = light_args_section(a, LIGHT_ARGS_PARAMS);
+  if (st == LIGHT_OK && !is_nullish(env, params)) {
+    const light_operation *op = op_id ? light_operation_find(op_id) : NULL;
+    bool is = false;
+    napi_typeof(env, params, &t);
+    if (op && op->body == LIGHT_BODY_MULTIPART && is_binary(env, params)) {
+      /* upload(file) sugar: the content itself */
+      if (light_args_key(a, "file", 4) == LIGHT_OK) light_node__args_value(env, a, params);
+    } else if (t != napi_object || (napi_is_array(env, params, &is) == napi_ok && is)) {
+      light_args_fail(a, "params", op ? "params must be an object" : "request options must be an object");
+    } else {
+      light_node__args_members(env, a, params, op ? NULL : "signal");
+    }
   }
-  if (!is_nullish(env, argv[2])) {
-    napi_typeof(env, argv[2], &t);
-    if (t != napi_object) return set_invalid(err, "body", "body must be an object");
-    if (!(a->body = light_node__to_json(env, argv[2], "body", err))) return err->code;
-    a->params.body = a->body;
+  if (light_args_error(a, NULL) == LIGHT_OK && !is_nullish(env, options)) {
+    napi_typeof(env, options, &t);
+    if (t != napi_object) {
+      light_args_fail(a, "options", "options must be an object");
+    } else if (light_args_section(a, LIGHT_ARGS_OPTIONS) == LIGHT_OK) {
+      light_node__args_members(env, a, options, "signal");
+    }
   }
-  if (!is_nullish(env, argv[3])) {
-    napi_typeof(env, argv[3], &t);
-    if (t != napi_object) return set_invalid(err, "file", "file must be an object {data, filename, contentType}");
-    light_status st = read_file(env, argv[3], a, err);
-    if (st != LIGHT_OK) return st;
-  }
-  double timeout = opt_number(env, argv[4], 0);
-  if (timeout < 0) return set_invalid(err, "timeout", "timeout must be a non-negative number of milliseconds");
-  a->params.timeout_ms = (long)timeout;
-  double retries = opt_number(env, argv[5], -1);
-  a->params.max_retries = retries < 0 ? -1 : (int)retries;
-  return LIGHT_OK;
+  light_args_finish(a);
+  return a;
 }
 
 /* Shared by call() and request(): the returned Promise is rejected at once
- * (before any I/O) on argument errors. */
-static napi_value submit(napi_env env, napi_value self, const char *op_id, const char *method, const char *path,
-                         napi_value *argv, napi_value ticket) {
+ * (before any I/O) on argument errors; nothing here throws. */
+static napi_value submit(napi_env env, napi_value self, const char *op_id, light_args *args, napi_value ticket) {
   ln_client *c = unwrap(env, self);
   napi_value promise;
   napi_deferred deferred;
-  LN_CALL(env, napi_create_promise(env, &deferred, &promise));
   light_error err = LIGHT_ERROR_INIT;
-  call_args a;
-  memset(&a, 0, sizeof a);
   light_status st = LIGHT_OK;
-  const light_operation *op = NULL;
-  if (!c || !c->client) st = light__error_closed(&err);
-  if (st == LIGHT_OK && op_id && !(op = light_operation_find(op_id)))
-    st = set_invalid(&err, "operation", "unknown operation");
-  if (st == LIGHT_OK) st = read_args(env, argv, op_id != NULL, &a, &err);
+  if (napi_create_promise(env, &deferred, &promise) != napi_ok) {
+    light_args_free(args);
+    return NULL;
+  }
+  const light_operation *op = op_id ? light_operation_find(op_id) : NULL;
+  if (!args) {
+    err.code = st = LIGHT_E_NOMEM;
+    err.kind = LIGHT_ERR_LIGHT;
+  } else if (!c || !c->client) {
+    st = light__error_closed(&err);
+  } else {
+    st = light_args_error(args, &err);
+  }
   light_engine *engine = NULL;
   if (st == LIGHT_OK) {
     engine = light_node__engine(c->e);
     if (!engine) {
       napi_value ex;
       napi_get_and_clear_last_exception(env, &ex);
-      args_free(&a);
+      light_args_free(args);
       napi_reject_deferred(env, deferred, ex);
       return promise;
     }
@@ -449,12 +388,8 @@ static napi_value submit(napi_env env, napi_value self, const char *op_id, const
     err.code = st = LIGHT_E_NOMEM;
     err.kind = LIGHT_ERR_LIGHT;
   }
-  if (st == LIGHT_OK && !op_id && (!(k->method = strdup(method)) || !(k->path = strdup(path)))) {
-    err.code = st = LIGHT_E_NOMEM;
-    err.kind = LIGHT_ERR_LIGHT;
-  }
   if (st != LIGHT_OK) {
-    args_free(&a);
+    light_args_free(args);
     if (k) call_free(k);
     napi_reject_deferred(env, deferred, light_node__error_value(env, &err));
     light_error_clear(&err);
@@ -466,12 +401,9 @@ static napi_value submit(napi_env env, napi_value self, const char *op_id, const
   k->paginated = op && op->paginated;
   k->id = ++e->next_call_id;
   if (op_id) snprintf(k->op_id, sizeof k->op_id, "%s", op_id);
-  /* the call owns the arguments from here on */
-  k->a = a;
-  memset(&a, 0, sizeof a);
-  if (k->a.params.file) k->a.params.file = &k->a.file;
+  k->args = args; /* the call owns its (copied) arguments from here on */
   if (!e->q_head && e->inflight < LN_MAX_INFLIGHT) {
-    /* the common case: straight to the engine, which validates now */
+    /* the common case: straight to the engine */
     st = start_call(k, &err);
     if (st != LIGHT_OK) {
       call_free(k);
@@ -480,21 +412,7 @@ static napi_value submit(napi_env env, napi_value self, const char *op_id, const
       return promise;
     }
   } else {
-    /* Admission queue: the engine already has LN_MAX_INFLIGHT calls. A
-     * Buffer file is borrowed only for this JS call, so copy it. */
-    if (k->a.params.file && !k->a.file_copy && k->a.file.len) {
-      k->a.file_copy = malloc(k->a.file.len);
-      if (!k->a.file_copy) {
-        call_free(k);
-        err.code = LIGHT_E_NOMEM;
-        err.kind = LIGHT_ERR_LIGHT;
-        napi_reject_deferred(env, deferred, light_node__error_value(env, &err));
-        return promise;
-      }
-      memcpy(k->a.file_copy, k->a.file.data, k->a.file.len);
-      k->a.file.data = k->a.file_copy;
-    }
-    k->queued = 1;
+    k->queued = 1; /* admission queue: the engine already has LN_MAX_INFLIGHT calls */
     if (e->q_tail)
       e->q_tail->qnext = k;
     else
@@ -513,55 +431,50 @@ static napi_value submit(napi_env env, napi_value self, const char *op_id, const
 
 /* ---- JS methods ------------------------------------------------------------- */
 
+/* client.call(opId, pathParams, params, options, ticket) → Promise */
 static napi_value js_call(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8], self, undef;
+  size_t argc = 5;
+  napi_value argv[5], self, undef;
   LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
   napi_get_undefined(env, &undef);
-  for (size_t i = argc; i < 8; i++) argv[i] = undef;
+  for (size_t i = argc; i < 5; i++) argv[i] = undef;
   napi_valuetype t;
   napi_typeof(env, argv[0], &t);
-  if (t != napi_string) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "operation id must be a string");
-    return NULL;
-  }
-  char op_id[64];
+  char op_id[64] = "";
   size_t n = 0;
-  napi_get_value_string_utf8(env, argv[0], op_id, sizeof op_id, &n);
-  return submit(env, self, op_id, NULL, NULL, argv + 1, argv[7]);
+  if (t == napi_string) napi_get_value_string_utf8(env, argv[0], op_id, sizeof op_id, &n);
+  light_args *a = build_args(env, op_id, NULL, 0, NULL, 0, argv[1], argv[2], argv[3]);
+  return submit(env, self, op_id, a, argv[4]);
 }
 
+/* client.request(method, path, options, ticket) → Promise; options = {query, body, headers, timeout, maxRetries} */
 static napi_value js_request(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7], self, undef;
+  size_t argc = 4;
+  napi_value argv[4], self, undef;
   LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
   napi_get_undefined(env, &undef);
-  for (size_t i = argc; i < 7; i++) argv[i] = undef;
+  for (size_t i = argc; i < 4; i++) argv[i] = undef;
   napi_valuetype t1, t2;
   napi_typeof(env, argv[0], &t1);
   napi_typeof(env, argv[1], &t2);
+  light_args *a = NULL;
   if (t1 != napi_string || t2 != napi_string) {
-    napi_value promise, errv, msg;
-    napi_deferred d;
-    LN_CALL(env, napi_create_promise(env, &d, &promise));
-    napi_create_string_utf8(env, "request(method, path): method and path must be strings", NAPI_AUTO_LENGTH, &msg);
-    napi_create_type_error(env, NULL, msg, &errv);
-    napi_reject_deferred(env, d, errv);
-    return promise;
+    if (light_args_new_raw(&a, "GET", 3, "/", 1, 0) == LIGHT_OK || a)
+      light_args_fail(a, "path", "request(method, path): method and path must be strings");
+  } else {
+    char method[16];
+    size_t ml = 0, pl = 0;
+    napi_get_value_string_utf8(env, argv[0], method, sizeof method, &ml);
+    size_t full = 0;
+    napi_get_value_string_utf8(env, argv[0], NULL, 0, &full);
+    char *path = light_node__string(env, argv[1], &pl);
+    if (path) {
+      /* a method longer than the buffer is passed whole-length so the core refuses it */
+      a = build_args(env, NULL, method, full, path, pl, undef, argv[2], undef);
+      free(path);
+    }
   }
-  char method[16];
-  size_t n = 0;
-  napi_get_value_string_utf8(env, argv[0], method, sizeof method, &n);
-  char *path = light_node__string(env, argv[1], NULL);
-  if (!path) {
-    napi_throw_error(env, NULL, "light-sdk: out of memory");
-    return NULL;
-  }
-  /* request() has no path params: shift so argv[1..5] = query, body, file, timeout, retries */
-  napi_value shifted[6] = {undef, argv[2], argv[3], undef, argv[4], argv[5]};
-  napi_value r = submit(env, self, NULL, method, path, shifted, argv[6]);
-  free(path);
-  return r;
+  return submit(env, self, NULL, a, argv[3]);
 }
 
 static napi_value js_cancel(napi_env env, napi_callback_info info) {
@@ -836,9 +749,9 @@ static napi_value js_for_account(napi_env env, napi_callback_info info) {
   ln_client *c = unwrap(env, self);
   light_error err = LIGHT_ERROR_INIT;
   char *uuid = NULL;
+  size_t ulen = 0;
   napi_valuetype t = napi_undefined;
   if (argc >= 1) napi_typeof(env, argv[0], &t);
-  size_t ulen = 0;
   if (t != napi_string || !(uuid = light_node__string(env, argv[0], &ulen))) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "forAccount(accountUuid): accountUuid must be a string");
     return NULL;

@@ -67,127 +67,305 @@ napi_value light_node__parse_body(napi_env env, const char *text, size_t len) {
   return v;
 }
 
-static cJSON *invalid(light_error *err, const char *what, const char *why) {
-  if (err) {
-    light_error_clear(err);
-    err->code = LIGHT_E_INVALID_ARGUMENT;
-    err->kind = LIGHT_ERR_INVALID_ARGUMENT;
-    size_t n = strlen(what) + strlen(why) + 4;
-    err->message = malloc(n);
-    if (err->message) {
-      strcpy(err->message, what);
-      strcat(err->message, ": ");
-      strcat(err->message, why);
-    }
+/* ---- request direction: JS values streamed into light_args ---------------
+ *
+ * As JSON.stringify: toJSON() is honoured (called once with the key), holes
+ * and undefined/function/symbol array elements become null, such object
+ * members are skipped. Refused (the promise rejects, nothing is sent): Map,
+ * Set, an invalid Date, a toJSON() or getter that throws, lone surrogates,
+ * BigInt, NaN/Infinity (the core), arrays longer than the core's item budget
+ * (checked from .length before any element is read). Strings cross with
+ * their length (NUL kept, for the core to refuse or escape). */
+
+typedef struct walk {
+  napi_env env;
+  light_args *a;
+  napi_value map_ctor, set_ctor;
+  char *buf; /* scratch UTF-8 (wiped: a body string may be an SSN) */
+  size_t cap;
+  uint16_t *u16;
+  size_t u16cap;
+} walk;
+
+static light_status js_fail(walk *w, const char *what) {
+  napi_value ex = NULL, msg = NULL;
+  bool pending = false;
+  char text[300];
+  napi_is_exception_pending(w->env, &pending);
+  if (pending && napi_get_and_clear_last_exception(w->env, &ex) == napi_ok && ex) {
+    napi_value m;
+    napi_valuetype t;
+    if (napi_get_named_property(w->env, ex, "message", &m) == napi_ok &&
+        napi_typeof(w->env, m, &t) == napi_ok && t == napi_string)
+      msg = m;
   }
-  return NULL;
+  char detail[200] = "";
+  if (msg) {
+    size_t n = 0;
+    napi_get_value_string_utf8(w->env, msg, detail, sizeof detail, &n);
+  }
+  snprintf(text, sizeof text, "%s%s%s", what, detail[0] ? ": " : "", detail);
+  return light_args_fail(w->a, "body", text);
 }
 
-static cJSON *to_json(napi_env env, napi_value v, int depth, const char *what, light_error *err);
+/* UTF-16 → UTF-8 into w->buf; lone surrogates refused. */
+static light_status js_string(walk *w, napi_value v, const char **out, size_t *len) {
+  size_t n = 0;
+  if (napi_get_value_string_utf16(w->env, v, NULL, 0, &n) != napi_ok) return js_fail(w, "unreadable string");
+  if (n + 1 > w->u16cap) {
+    uint16_t *u = realloc(w->u16, (n + 1) * sizeof *u);
+    if (!u) return light_args_fail(w->a, NULL, "out of memory");
+    w->u16 = u;
+    w->u16cap = n + 1;
+  }
+  napi_get_value_string_utf16(w->env, v, (char16_t *)w->u16, n + 1, &n);
+  if (n * 3 + 1 > w->cap) {
+    if (w->buf) OPENSSL_cleanse(w->buf, w->cap);
+    free(w->buf);
+    w->cap = n * 3 + 1;
+    if (!(w->buf = malloc(w->cap))) {
+      w->cap = 0;
+      return light_args_fail(w->a, NULL, "out of memory");
+    }
+  }
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t c = w->u16[i];
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && w->u16[i + 1] >= 0xdc00 && w->u16[i + 1] <= 0xdfff) {
+      c = 0x10000 + ((c - 0xd800) << 10) + (w->u16[++i] - 0xdc00);
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      OPENSSL_cleanse(w->u16, n * sizeof *w->u16);
+      return light_args_fail(w->a, "body", "string contains a lone UTF-16 surrogate (not valid Unicode)");
+    }
+    if (c < 0x80) {
+      w->buf[o++] = (char)c;
+    } else if (c < 0x800) {
+      w->buf[o++] = (char)(0xc0 | (c >> 6));
+      w->buf[o++] = (char)(0x80 | (c & 0x3f));
+    } else if (c < 0x10000) {
+      w->buf[o++] = (char)(0xe0 | (c >> 12));
+      w->buf[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+      w->buf[o++] = (char)(0x80 | (c & 0x3f));
+    } else {
+      w->buf[o++] = (char)(0xf0 | (c >> 18));
+      w->buf[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
+      w->buf[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+      w->buf[o++] = (char)(0x80 | (c & 0x3f));
+    }
+  }
+  OPENSSL_cleanse(w->u16, n * sizeof *w->u16);
+  *out = w->buf;
+  *len = o;
+  return LIGHT_OK;
+}
 
-static cJSON *object_to_json(napi_env env, napi_value v, int depth, const char *what, light_error *err) {
+static light_status put_string(walk *w, napi_value v, int as_key) {
+  const char *s = NULL;
+  size_t n = 0;
+  light_status st = js_string(w, v, &s, &n);
+  if (st != LIGHT_OK) return st;
+  st = as_key ? light_args_key(w->a, s, n) : light_args_string(w->a, s, n);
+  OPENSSL_cleanse(w->buf, n);
+  return st;
+}
+
+static light_status put_number(walk *w, double d) {
+  if (d == floor(d) && fabs(d) <= 9007199254740992.0) return light_args_int(w->a, (int64_t)d);
+  return light_args_double(w->a, d); /* NaN, Infinity, fractions, beyond 2^53: the core decides */
+}
+
+static int instance_of(walk *w, napi_value v, napi_value ctor) {
+  bool r = false;
+  return ctor && napi_instanceof(w->env, v, ctor, &r) == napi_ok && r;
+}
+
+static light_status put_value(walk *w, napi_value v, napi_value key, int depth);
+
+/* A member or element value after toJSON; *skip = 1 when JSON.stringify would omit it. */
+static light_status resolve(walk *w, napi_value v, napi_value key, napi_value *out, int *skip) {
+  napi_env env = w->env;
+  napi_valuetype t;
+  *skip = 0;
+  *out = v;
+  if (napi_typeof(env, v, &t) != napi_ok) return js_fail(w, "unreadable value");
+  if (t == napi_object) {
+    bool is = false;
+    /* binary data is sent as bytes where allowed (a file), never via Buffer#toJSON */
+    if ((napi_is_buffer(env, v, &is) == napi_ok && is) || (napi_is_typedarray(env, v, &is) == napi_ok && is))
+      return LIGHT_OK;
+    if (napi_is_date(env, v, &is) == napi_ok && is) {
+      double ms = 0;
+      napi_get_date_value(env, v, &ms);
+      if (!isfinite(ms)) return light_args_fail(w->a, "body", "an invalid Date (NaN) cannot be sent as JSON");
+    }
+    napi_value fn;
+    napi_valuetype ft;
+    if (napi_get_named_property(env, v, "toJSON", &fn) != napi_ok) return js_fail(w, "reading toJSON threw");
+    if (napi_typeof(env, fn, &ft) == napi_ok && ft == napi_function) {
+      napi_value r, k = key;
+      if (!k) napi_create_string_utf8(env, "", 0, &k);
+      if (napi_call_function(env, v, fn, 1, &k, &r) != napi_ok) return js_fail(w, "toJSON() threw");
+      *out = r;
+      if (napi_typeof(env, r, &t) != napi_ok) return js_fail(w, "unreadable value");
+    }
+  }
+  if (t == napi_undefined || t == napi_function || t == napi_symbol) *skip = 1;
+  return LIGHT_OK;
+}
+
+static light_status put_object(walk *w, napi_value v, int depth) {
+  napi_env env = w->env;
   bool is = false;
   if (napi_is_array(env, v, &is) == napi_ok && is) {
     uint32_t n = 0;
     napi_get_array_length(env, v, &n);
-    cJSON *arr = cJSON_CreateArray();
-    if (!arr) return invalid(err, what, "out of memory");
-    for (uint32_t i = 0; i < n; i++) {
-      napi_value el;
-      napi_get_element(env, v, i, &el);
-      napi_valuetype t;
-      napi_typeof(env, el, &t);
-      /* JSON.stringify writes undefined array slots as null */
-      cJSON *c = t == napi_undefined ? cJSON_CreateNull() : to_json(env, el, depth + 1, what, err);
-      if (!c) {
-        cJSON_Delete(arr);
-        return NULL;
-      }
-      cJSON_AddItemToArray(arr, c);
+    light_status st = light_args_begin_array(w->a, n); /* refused here when too long: never walked */
+    for (uint32_t i = 0; st == LIGHT_OK && i < n; i++) {
+      napi_value el, k, r;
+      int skip;
+      if (napi_get_element(env, v, i, &el) != napi_ok) return js_fail(w, "reading an array element threw");
+      napi_create_uint32(env, i, &k);
+      if ((st = resolve(w, el, k, &r, &skip)) != LIGHT_OK) return st;
+      st = skip ? light_args_null(w->a) : put_value(w, r, k, depth + 1);
     }
-    return arr;
+    return st == LIGHT_OK ? light_args_end(w->a) : st;
   }
-  if (napi_is_date(env, v, &is) == napi_ok && is) {
-    napi_value fn, s;
-    if (napi_get_named_property(env, v, "toISOString", &fn) != napi_ok ||
-        napi_call_function(env, v, fn, 0, NULL, &s) != napi_ok)
-      return invalid(err, what, "invalid Date");
-    size_t len = 0;
-    char *str = light_node__string(env, s, &len);
-    if (!str) return invalid(err, what, "invalid Date");
-    cJSON *c = cJSON_CreateString(str);
-    free(str);
-    return c;
+  if ((napi_is_buffer(env, v, &is) == napi_ok && is) || (napi_is_typedarray(env, v, &is) == napi_ok && is) ||
+      (napi_is_arraybuffer(env, v, &is) == napi_ok && is) ||
+      (napi_is_dataview(env, v, &is) == napi_ok && is)) {
+    void *d = NULL;
+    size_t n = 0;
+    if (napi_is_buffer(env, v, &is) == napi_ok && is) {
+      napi_get_buffer_info(env, v, &d, &n);
+    } else if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
+      napi_typedarray_type tt;
+      size_t len = 0, off = 0;
+      napi_value ab;
+      napi_get_typedarray_info(env, v, &tt, &len, &d, &ab, &off);
+      if (tt != napi_uint8_array)
+        return light_args_fail(w->a, "body", "typed arrays other than Uint8Array cannot be sent");
+      n = len;
+    } else {
+      return light_args_fail(w->a, "body",
+                             "ArrayBuffer/DataView cannot be sent (use a Buffer or Uint8Array)");
+    }
+    return light_args_binary(w->a, d, n);
   }
-  if ((napi_is_buffer(env, v, &is) == napi_ok && is) || (napi_is_typedarray(env, v, &is) == napi_ok && is))
-    return invalid(err, what, "binary data cannot be sent as JSON");
+  if (instance_of(w, v, w->map_ctor) || instance_of(w, v, w->set_ctor))
+    return light_args_fail(w->a, "body",
+                           "Map and Set cannot be sent as JSON (convert to an object or array)");
   napi_value keys;
   if (napi_get_all_property_names(env, v, napi_key_own_only, napi_key_enumerable | napi_key_skip_symbols,
                                   napi_key_numbers_to_strings, &keys) != napi_ok)
-    return invalid(err, what, "cannot enumerate object keys");
+    return js_fail(w, "enumerating the object's keys threw");
   uint32_t n = 0;
   napi_get_array_length(env, keys, &n);
-  cJSON *obj = cJSON_CreateObject();
-  if (!obj) return invalid(err, what, "out of memory");
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value k, val;
+  light_status st = light_args_begin_object(w->a);
+  for (uint32_t i = 0; st == LIGHT_OK && i < n; i++) {
+    napi_value k, val, r;
+    int skip;
     napi_get_element(env, keys, i, &k);
-    if (napi_get_property(env, v, k, &val) != napi_ok) {
-      cJSON_Delete(obj);
-      return invalid(err, what, "cannot read a property");
-    }
-    napi_valuetype t;
-    napi_typeof(env, val, &t);
-    if (t == napi_undefined || t == napi_function || t == napi_symbol) continue; /* as JSON.stringify */
-    char *name = light_node__string(env, k, NULL);
-    if (!name) {
-      cJSON_Delete(obj);
-      return invalid(err, what, "out of memory");
-    }
-    cJSON *c = to_json(env, val, depth + 1, what, err);
-    if (!c) {
-      free(name);
-      cJSON_Delete(obj);
-      return NULL;
-    }
-    cJSON_AddItemToObject(obj, name, c);
-    free(name);
+    if (napi_get_property(env, v, k, &val) != napi_ok) return js_fail(w, "a property getter threw");
+    if ((st = resolve(w, val, k, &r, &skip)) != LIGHT_OK) return st;
+    if (skip) continue;
+    if ((st = put_string(w, k, 1)) != LIGHT_OK) return st;
+    st = put_value(w, r, k, depth + 1);
   }
-  return obj;
+  return st == LIGHT_OK ? light_args_end(w->a) : st;
 }
 
-static cJSON *to_json(napi_env env, napi_value v, int depth, const char *what, light_error *err) {
-  if (depth > LN_MAX_DEPTH) return invalid(err, what, "nested too deeply (or cyclic)");
+/* @p v already resolved (toJSON applied). */
+static light_status put_value(walk *w, napi_value v, napi_value key, int depth) {
+  (void)key;
+  if (depth > LIGHT_ARGS_MAX_DEPTH + 2)
+    return light_args_fail(w->a, "body", "arguments nested deeper than 64 levels (or cyclic)");
   napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok) return invalid(err, what, "unreadable value");
+  if (napi_typeof(w->env, v, &t) != napi_ok) return js_fail(w, "unreadable value");
   switch (t) {
-  case napi_undefined:
-  case napi_null: return cJSON_CreateNull();
-  case napi_boolean: {
-    bool b = false;
-    napi_get_value_bool(env, v, &b);
-    return cJSON_CreateBool(b);
-  }
-  case napi_number: {
-    double d = 0;
-    napi_get_value_double(env, v, &d);
-    if (!isfinite(d)) return cJSON_CreateNull(); /* as JSON.stringify */
-    return cJSON_CreateNumber(d);
-  }
-  case napi_string: {
-    char *s = light_node__string(env, v, NULL);
-    if (!s) return invalid(err, what, "out of memory");
-    cJSON *c = cJSON_CreateString(s);
-    OPENSSL_cleanse(s, strlen(s)); /* a body string may be an SSN */
-    free(s);
-    return c;
-  }
-  case napi_object: return object_to_json(env, v, depth, what, err);
-  case napi_bigint: return invalid(err, what, "BigInt values cannot be sent as JSON");
-  default: return invalid(err, what, "functions and symbols cannot be sent as JSON");
+    case napi_undefined:
+    case napi_null:
+      return light_args_null(w->a);
+    case napi_boolean: {
+      bool b = false;
+      napi_get_value_bool(w->env, v, &b);
+      return light_args_bool(w->a, b);
+    }
+    case napi_number: {
+      double d = 0;
+      napi_get_value_double(w->env, v, &d);
+      return put_number(w, d);
+    }
+    case napi_string:
+      return put_string(w, v, 0);
+    case napi_object:
+      return put_object(w, v, depth);
+    case napi_bigint:
+      return light_args_fail(w->a, "body", "BigInt values cannot be sent as JSON (pass a string)");
+    default:
+      return light_args_fail(w->a, "body", "functions and symbols cannot be sent as JSON");
   }
 }
 
-cJSON *light_node__to_json(napi_env env, napi_value v, const char *what, light_error *err) {
-  return to_json(env, v, 0, what, err);
+static void walk_init(walk *w, napi_env env, light_args *a) {
+  memset(w, 0, sizeof *w);
+  w->env = env;
+  w->a = a;
+  napi_value g;
+  if (napi_get_global(env, &g) == napi_ok) {
+    napi_get_named_property(env, g, "Map", &w->map_ctor);
+    napi_get_named_property(env, g, "Set", &w->set_ctor);
+  }
+}
+
+static void walk_done(walk *w) {
+  if (w->buf) OPENSSL_cleanse(w->buf, w->cap);
+  free(w->buf);
+  free(w->u16);
+}
+
+light_status light_node__args_value(napi_env env, light_args *a, napi_value v) {
+  walk w;
+  walk_init(&w, env, a);
+  napi_value r;
+  int skip;
+  light_status st = resolve(&w, v, NULL, &r, &skip);
+  if (st == LIGHT_OK) st = skip ? light_args_null(a) : put_value(&w, r, NULL, 0);
+  walk_done(&w);
+  return st;
+}
+
+light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key) {
+  walk w;
+  walk_init(&w, env, a);
+  napi_value keys;
+  light_status st = LIGHT_OK;
+  if (napi_get_all_property_names(env, obj, napi_key_own_only, napi_key_enumerable | napi_key_skip_symbols,
+                                  napi_key_numbers_to_strings, &keys) != napi_ok) {
+    st = js_fail(&w, "enumerating the object's keys threw");
+    walk_done(&w);
+    return st;
+  }
+  uint32_t n = 0;
+  napi_get_array_length(env, keys, &n);
+  for (uint32_t i = 0; st == LIGHT_OK && i < n; i++) {
+    napi_value k, val, r;
+    int skip;
+    napi_get_element(env, keys, i, &k);
+    if (skip_key) {
+      char name[16];
+      size_t kl = 0;
+      napi_get_value_string_utf8(env, k, name, sizeof name, &kl);
+      if (strlen(skip_key) == kl && strcmp(name, skip_key) == 0) continue;
+    }
+    if (napi_get_property(env, obj, k, &val) != napi_ok) {
+      st = js_fail(&w, "a property getter threw");
+      break;
+    }
+    if ((st = resolve(&w, val, k, &r, &skip)) != LIGHT_OK) break;
+    if (skip) continue;
+    if ((st = put_string(&w, k, 1)) != LIGHT_OK) break;
+    st = put_value(&w, r, k, 1);
+  }
+  walk_done(&w);
+  return st;
 }

@@ -88,11 +88,14 @@ char *light_node__string(napi_env env, napi_value v, size_t *len);
 /* The JS value of @p j (NULL → null): objects, arrays, strings, numbers,
  * booleans, null. Walks the tree once. */
 napi_value light_node__from_json(napi_env env, const cJSON *j);
-/* A new cJSON tree for @p v (caller owns: cJSON_Delete). Undefined members
- * are skipped as JSON.stringify does; Dates become ISO strings. Returns NULL
- * and fills @p err (LIGHT_E_INVALID_ARGUMENT naming @p what) for values JSON
- * cannot hold (functions, symbols, bigints, cycles/over-deep nesting). */
-cJSON *light_node__to_json(napi_env env, napi_value v, const char *what, light_error *err);
+/* Request direction: stream the JS value @p v into @p a (toJSON honoured as
+ * JSON.stringify; Map/Set/invalid Date/throwing toJSON or getter/lone
+ * surrogates refused). Returns the args' sticky status; no JS exception is
+ * left pending. */
+light_status light_node__args_value(napi_env env, light_args *a, napi_value v);
+/* Stream the own enumerable members of @p obj as key/value pairs of the
+ * current section, skipping the member named @p skip_key (NULL: none). */
+light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key);
 /* Parse @p len bytes of JSON text (an error body) into a JS value; falls back
  * to the text as a string when it is not JSON. */
 napi_value light_node__parse_body(napi_env env, const char *text, size_t len);

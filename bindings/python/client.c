@@ -267,85 +267,48 @@ static void client_dealloc(lpy_client *self) {
 
 /* ---- parameters ---------------------------------------------------------- */
 
-int lpy_params_build(lpy_state *st, lpy_params *out, PyObject *path_params, PyObject *query, PyObject *body,
-                     PyObject *file, PyObject *timeout, PyObject *max_retries) {
-  (void)st;
-  memset(out, 0, sizeof *out);
-  light_params init = LIGHT_PARAMS_INIT;
-  out->p = init;
-  if (path_params && path_params != Py_None) {
+light_args *lpy_args_build(lpy_state *st, const char *op_id, const char *method, Py_ssize_t method_len,
+                           const char *path, Py_ssize_t path_len, PyObject *path_params, PyObject *params) {
+  light_args *a = NULL;
+  light_status rc = op_id ? light_args_new(&a, op_id, 0)
+                          : light_args_new_raw(&a, method, (size_t)method_len, path, (size_t)path_len, 0);
+  if (!a) return (light_args *)PyErr_NoMemory();
+  int prc = 0;
+  if (rc == LIGHT_OK && op_id && path_params && path_params != Py_None) {
     if (!PyTuple_Check(path_params)) {
       PyErr_SetString(PyExc_TypeError, "path_params must be a tuple");
-      goto fail;
+      prc = -1;
     }
-    Py_ssize_t n = PyTuple_Size(path_params);
-    if (n > 0) {
-      out->path_values = PyMem_Calloc((size_t)n, sizeof(char *));
-      if (!out->path_values) {
-        PyErr_NoMemory();
-        goto fail;
+    for (Py_ssize_t i = 0; prc == 0 && i < PyTuple_Size(path_params); i++) {
+      PyObject *v = PyTuple_GetItem(path_params, i); /* borrowed from the tuple, which the caller holds */
+      if (!v) prc = -1;
+      else if (PyFloat_Check(v) || PyBool_Check(v)) { /* 1.0 and True are not identifiers */
+        char tn[96];
+        PyErr_Format(PyExc_TypeError, "path parameter %zd must be a str or int, not %s", i + 1, lpy_type_name(v, tn));
+        prc = -1;
+      } else {
+        prc = lpy_args_value(a, v);
       }
-      for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *v = PyTuple_GetItem(path_params, i); /* borrowed; the tuple is the caller's */
-        if (!v) goto fail;
-        if (!PyUnicode_Check(v)) {
-          char tn[96];
-          PyErr_Format(PyExc_TypeError, "path parameter %zd must be a str, not %s", i + 1, lpy_type_name(v, tn));
-          goto fail;
-        }
-        Py_ssize_t len;
-        out->path_values[i] = PyUnicode_AsUTF8AndSize(v, &len);
-        if (!out->path_values[i]) goto fail;
-        if (len == 0 || (size_t)len != strlen(out->path_values[i])) {
-          PyErr_Format(PyExc_ValueError, "path parameter %zd must be a non-empty string without NUL", i + 1);
-          goto fail;
-        }
-      }
-      out->p.path_params = out->path_values;
-      out->p.n_path_params = (size_t)n;
     }
   }
-  if (query && query != Py_None) {
-    if (!(out->query = lpy_to_query(query))) goto fail;
-    out->p.query = out->query;
+  if (prc == 0 && light_args_section(a, LIGHT_ARGS_PARAMS) == LIGHT_OK && params && params != Py_None)
+    prc = lpy_args_members(a, params);
+  if (prc == 0 && PyErr_Occurred()) prc = -1;
+  if (prc == 0) light_args_finish(a);
+  if (!PyErr_Occurred() && light_args_error(a, NULL) != LIGHT_OK) {
+    light_error err = LIGHT_ERROR_INIT;
+    light_status code = light_args_error(a, &err);
+    if (light_args_error_is_type(a))
+      PyErr_SetString(PyExc_TypeError, err.message ? err.message : "invalid argument"); /* Python's idiom */
+    else
+      lpy_raise(st, code, &err);
+    light_error_clear(&err);
   }
-  if (body && body != Py_None) {
-    if (!(out->body = lpy_to_json(body, "body"))) goto fail;
-    out->p.body = out->body;
+  if (PyErr_Occurred()) {
+    light_args_free(a);
+    return NULL;
   }
-  if (file && file != Py_None) {
-    /* (data: bytes, filename: str|None, content_type: str|None) */
-    PyObject *data = NULL, *fname = Py_None, *ctype = Py_None;
-    if (!PyArg_ParseTuple(file, "O|OO:file", &data, &fname, &ctype)) goto fail;
-    if (!PyBytes_Check(data)) {
-      PyErr_SetString(PyExc_TypeError, "file content must be bytes");
-      goto fail;
-    }
-    out->keep = Py_NewRef(file);
-    char *fd;
-    Py_ssize_t fl;
-    if (PyBytes_AsStringAndSize(data, &fd, &fl) < 0) goto fail;
-    out->file.data = fd;
-    out->file.len = (size_t)fl;
-    if (opt_str(fname, "filename", &out->file.filename) < 0 || opt_str(ctype, "content_type", &out->file.content_type) < 0)
-      goto fail;
-    out->p.file = &out->file;
-  }
-  if (timeout && timeout != Py_None && opt_ms(timeout, "timeout", &out->p.timeout_ms) < 0) goto fail;
-  if (max_retries && max_retries != Py_None && opt_int(max_retries, "max_retries", &out->p.max_retries, 0) < 0)
-    goto fail;
-  return 0;
-fail:
-  lpy_params_clear(out);
-  return -1;
-}
-
-void lpy_params_clear(lpy_params *p) {
-  PyMem_Free(p->path_values);
-  cJSON_Delete(p->query);
-  light_json_delete_wiped(p->body); /* credit_check bodies carry an SSN */
-  Py_CLEAR(p->keep);
-  memset(p, 0, sizeof *p);
+  return a;
 }
 
 /* (status, raw header block (latin-1), request id | None, retries): the
@@ -394,65 +357,50 @@ PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_quer
 
 /* ---- blocking calls -------------------------------------------------------- */
 
-/* call(op_id, path_params=(), query=None, body=None, file=None, timeout=None, max_retries=None, paginated=False) */
-static PyObject *client_call(lpy_client *self, PyObject *args, PyObject *kwds) {
-  static char *kwlist[] = {"op_id", "path_params", "query", "body", "file", "timeout", "max_retries", "paginated", NULL};
-  const char *op_id;
-  PyObject *path = NULL, *query = NULL, *body = NULL, *file = NULL, *timeout = NULL, *retries = NULL;
-  int paginated = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "s|OOOOOOp:call", kwlist, &op_id, &path, &query, &body, &file,
-                                   &timeout, &retries, &paginated))
-    return NULL;
-  lpy_state *st = lpy_state_from_type(Py_TYPE(self));
-  lpy_params p;
-  if (lpy_params_build(st, &p, path, query, body, file, timeout, retries) < 0) return NULL;
+/* One blocking call of finished arguments (consumed). */
+static PyObject *run_call(lpy_client *self, lpy_state *st, light_args *a, int paginated) {
   light_client *cl = lpy_client_acquire(self);
   if (!cl) {
-    lpy_params_clear(&p);
+    light_args_free(a);
     return NULL;
   }
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   light_status rc;
   Py_BEGIN_ALLOW_THREADS
-  rc = light_call(cl, op_id, &p.p, &resp, &err);
+  rc = light_call_args(cl, a, &resp, &err);
   Py_END_ALLOW_THREADS
   lpy_client_release(self);
-  PyObject *out = call_outcome(st, rc, resp, &err, p.query, paginated);
+  PyObject *out = call_outcome(st, rc, resp, &err, light_args_query(a), paginated);
   light_response_free(resp);
   light_error_clear(&err);
-  lpy_params_clear(&p);
+  light_args_free(a);
   return out;
 }
 
-/* request(method, path, query=None, body=None, timeout=None, max_retries=None) */
+/* call(op_id, path_params=(), params=None, paginated=False): params holds the keyword arguments */
+static PyObject *client_call(lpy_client *self, PyObject *args, PyObject *kwds) {
+  static char *kwlist[] = {"op_id", "path_params", "params", "paginated", NULL};
+  const char *op_id;
+  PyObject *path = NULL, *params = NULL;
+  int paginated = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "s|OOp:call", kwlist, &op_id, &path, &params, &paginated)) return NULL;
+  lpy_state *st = lpy_state_from_type(Py_TYPE(self));
+  light_args *a = lpy_args_build(st, op_id, NULL, 0, NULL, 0, path, params);
+  return a ? run_call(self, st, a, paginated) : NULL;
+}
+
+/* request(method, path, options=None): options = {query, body, headers, timeout, max_retries} */
 static PyObject *client_request(lpy_client *self, PyObject *args, PyObject *kwds) {
-  static char *kwlist[] = {"method", "path", "query", "body", "timeout", "max_retries", NULL};
+  static char *kwlist[] = {"method", "path", "options", NULL};
   const char *method, *path;
-  PyObject *query = NULL, *body = NULL, *timeout = NULL, *retries = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "ss|OOOO:request", kwlist, &method, &path, &query, &body, &timeout,
-                                   &retries))
+  Py_ssize_t ml, pl;
+  PyObject *options = NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "s#s#|O:request", kwlist, &method, &ml, &path, &pl, &options))
     return NULL;
   lpy_state *st = lpy_state_from_type(Py_TYPE(self));
-  lpy_params p;
-  if (lpy_params_build(st, &p, NULL, query, body, NULL, timeout, retries) < 0) return NULL;
-  light_client *cl = lpy_client_acquire(self);
-  if (!cl) {
-    lpy_params_clear(&p);
-    return NULL;
-  }
-  light_response *resp = NULL;
-  light_error err = LIGHT_ERROR_INIT;
-  light_status rc;
-  Py_BEGIN_ALLOW_THREADS
-  rc = light_request(cl, method, path, &p.p, &resp, &err);
-  Py_END_ALLOW_THREADS
-  lpy_client_release(self);
-  PyObject *out = call_outcome(st, rc, resp, &err, NULL, 0);
-  light_response_free(resp);
-  light_error_clear(&err);
-  lpy_params_clear(&p);
-  return out;
+  light_args *a = lpy_args_build(st, NULL, method, ml, path, pl, NULL, options);
+  return a ? run_call(self, st, a, 0) : NULL;
 }
 
 static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
@@ -562,10 +510,10 @@ static PyObject *get_account_uuid(lpy_client *self, void *c) {
 
 static PyMethodDef client_methods[] = {
     {"call", (PyCFunction)(void (*)(void))client_call, METH_VARARGS | METH_KEYWORDS,
-     "call(op_id, path_params=(), query=None, body=None, file=None, timeout=None, max_retries=None, paginated=False)\n"
+     "call(op_id, path_params=(), params=None, paginated=False)\n"
      "Blocking call of an operation of the table (GIL released while waiting)."},
     {"request", (PyCFunction)(void (*)(void))client_request, METH_VARARGS | METH_KEYWORDS,
-     "request(method, path, query=None, body=None, timeout=None, max_retries=None)\nRaw escape hatch."},
+     "request(method, path, options=None)\nRaw escape hatch; options = {query, body, headers, timeout, max_retries}."},
     {"for_account", (PyCFunction)client_for_account, METH_O, "for_account(account_uuid) -> Client (account scope)"},
     {"with_options", (PyCFunction)(void (*)(void))client_with_options, METH_VARARGS | METH_KEYWORDS,
      "with_options(*, timeout=None, connect_timeout=None, max_retries=None, app_info=None) -> Client\n"

@@ -268,17 +268,12 @@ static void engine_dealloc(lpy_engine *e) {
   Py_DECREF(tp);
 }
 
-static PyObject *engine_submit_common(lpy_engine *e, lpy_client *client, const char *op_id, const char *method,
-                                      const char *path, PyObject *pp, PyObject *query, PyObject *body,
-                                      PyObject *file, PyObject *timeout, PyObject *retries, int paginated) {
+/* Submit finished arguments (consumed: the engine copies them). */
+static PyObject *engine_submit_common(lpy_engine *e, lpy_client *client, light_args *a, int paginated) {
   lpy_state *st = e->st;
-  if (!e->engine) return PyErr_Format(st->exc[LIGHT_ERR_LIGHT], "async engine is closed");
-  if (Py_TYPE(client) != st->client_type) return PyErr_Format(PyExc_TypeError, "expected a _light.Client");
-  lpy_params p;
-  if (lpy_params_build(st, &p, pp, query, body, file, timeout, retries) < 0) return NULL;
   light_client *cl = lpy_client_acquire(client);
   if (!cl) {
-    lpy_params_clear(&p);
+    light_args_free(a);
     return NULL;
   }
   lpy_request *r = PyObject_GC_New(lpy_request, st->request_type);
@@ -292,7 +287,7 @@ static PyObject *engine_submit_common(lpy_engine *e, lpy_client *client, const c
   r->future = PyObject_CallMethodObjArgs(e->loop, st->str_create_future, NULL);
   PyObject_GC_Track(r);
   if (!r->future) goto fail_r;
-  if (paginated && p.query && !(r->query = cJSON_Duplicate(p.query, 1))) {
+  if (paginated && light_args_query(a) && !(r->query = cJSON_Duplicate(light_args_query(a), 1))) {
     PyErr_NoMemory();
     goto fail_r;
   }
@@ -300,11 +295,8 @@ static PyObject *engine_submit_common(lpy_engine *e, lpy_client *client, const c
   light_status rc;
   Py_INCREF(r); /* the engine's reference, dropped in on_done */
   r->pending = 1;
-  if (op_id)
-    rc = light_engine_submit(e->engine, cl, op_id, &p.p, on_done, r, &r->handle, &err);
-  else
-    rc = light_engine_submit_raw(e->engine, cl, method, path, &p.p, on_done, r, &r->handle, &err);
-  lpy_params_clear(&p);
+  rc = light_engine_submit_args(e->engine, cl, a, on_done, r, &r->handle, &err);
+  light_args_free(a);
   if (rc != LIGHT_OK) {
     r->pending = 0;
     Py_DECREF(r);
@@ -317,40 +309,46 @@ static PyObject *engine_submit_common(lpy_engine *e, lpy_client *client, const c
   return (PyObject *)r;
 fail_r:
   Py_DECREF(r);
-  lpy_params_clear(&p);
+  light_args_free(a);
   lpy_client_release(client);
   return NULL;
 fail_release:
-  lpy_params_clear(&p);
+  light_args_free(a);
   lpy_client_release(client);
   return NULL;
 }
 
-/* submit(client, op_id, path_params=(), query=None, body=None, file=None, timeout=None, max_retries=None,
- *        paginated=False) -> AsyncRequest */
-static PyObject *engine_submit(lpy_engine *e, PyObject *args, PyObject *kwds) {
-  static char *kwlist[] = {"client", "op_id", "path_params", "query", "body", "file", "timeout", "max_retries",
-                           "paginated", NULL};
-  PyObject *client, *pp = NULL, *query = NULL, *body = NULL, *file = NULL, *timeout = NULL, *retries = NULL;
-  const char *op_id;
-  int paginated = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "Os|OOOOOOp:submit", kwlist, &client, &op_id, &pp, &query, &body,
-                                   &file, &timeout, &retries, &paginated))
-    return NULL;
-  return engine_submit_common(e, (lpy_client *)client, op_id, NULL, NULL, pp, query, body, file, timeout, retries,
-                              paginated);
+static int submit_check(lpy_engine *e, PyObject *client) {
+  if (!e->engine) return PyErr_Format(e->st->exc[LIGHT_ERR_LIGHT], "async engine is closed"), -1;
+  if (Py_TYPE(client) != e->st->client_type) return PyErr_Format(PyExc_TypeError, "expected a _light.Client"), -1;
+  return 0;
 }
 
-/* submit_raw(client, method, path, query=None, body=None, timeout=None, max_retries=None) -> AsyncRequest */
-static PyObject *engine_submit_raw(lpy_engine *e, PyObject *args, PyObject *kwds) {
-  static char *kwlist[] = {"client", "method", "path", "query", "body", "timeout", "max_retries", NULL};
-  PyObject *client, *query = NULL, *body = NULL, *timeout = NULL, *retries = NULL;
-  const char *method, *path;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "Oss|OOOO:submit_raw", kwlist, &client, &method, &path, &query, &body,
-                                   &timeout, &retries))
+/* submit(client, op_id, path_params=(), params=None, paginated=False) -> AsyncRequest */
+static PyObject *engine_submit(lpy_engine *e, PyObject *args, PyObject *kwds) {
+  static char *kwlist[] = {"client", "op_id", "path_params", "params", "paginated", NULL};
+  PyObject *client, *pp = NULL, *params = NULL;
+  const char *op_id;
+  int paginated = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "Os|OOp:submit", kwlist, &client, &op_id, &pp, &params, &paginated))
     return NULL;
-  return engine_submit_common(e, (lpy_client *)client, NULL, method, path, NULL, query, body, NULL, timeout, retries,
-                              0);
+  if (submit_check(e, client) < 0) return NULL;
+  light_args *a = lpy_args_build(e->st, op_id, NULL, 0, NULL, 0, pp, params);
+  return a ? engine_submit_common(e, (lpy_client *)client, a, paginated) : NULL;
+}
+
+/* submit_raw(client, method, path, options=None) -> AsyncRequest; options = {query, body, headers, timeout, max_retries} */
+static PyObject *engine_submit_raw(lpy_engine *e, PyObject *args, PyObject *kwds) {
+  static char *kwlist[] = {"client", "method", "path", "options", NULL};
+  PyObject *client, *options = NULL;
+  const char *method, *path;
+  Py_ssize_t ml, pl;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "Os#s#|O:submit_raw", kwlist, &client, &method, &ml, &path, &pl,
+                                   &options))
+    return NULL;
+  if (submit_check(e, client) < 0) return NULL;
+  light_args *a = lpy_args_build(e->st, NULL, method, ml, path, pl, NULL, options);
+  return a ? engine_submit_common(e, (lpy_client *)client, a, 0) : NULL;
 }
 
 static PyObject *engine_close(lpy_engine *e, PyObject *unused) {
@@ -366,10 +364,9 @@ static PyObject *engine_closed(lpy_engine *e, void *c) { return PyBool_FromLong(
 
 static PyMethodDef engine_methods[] = {
     {"submit", (PyCFunction)(void (*)(void))engine_submit, METH_VARARGS | METH_KEYWORDS,
-     "submit(client, op_id, path_params=(), query=None, body=None, file=None, timeout=None, max_retries=None, "
-     "paginated=False) -> AsyncRequest"},
+     "submit(client, op_id, path_params=(), params=None, paginated=False) -> AsyncRequest"},
     {"submit_raw", (PyCFunction)(void (*)(void))engine_submit_raw, METH_VARARGS | METH_KEYWORDS,
-     "submit_raw(client, method, path, query=None, body=None, timeout=None, max_retries=None) -> AsyncRequest"},
+     "submit_raw(client, method, path, options=None) -> AsyncRequest"},
     {"close", (PyCFunction)engine_close, METH_NOARGS, "Cancel pending requests and free the engine (idempotent)."},
     {NULL, NULL, 0, NULL}};
 

@@ -76,20 +76,13 @@ light_client *lpy_client_acquire(lpy_client *c);
 /* Return a client borrowed with lpy_client_acquire() (frees it when closing). */
 void lpy_client_release(lpy_client *c);
 
-/* Shared argument parsing for blocking and async calls. On success fills
- * @p p and owns the cJSON trees / strings in @p hold; release with lpy_params_clear(). */
-typedef struct lpy_params {
-  light_params p;
-  const char **path_values; /* PyMem, borrowed UTF-8 of path_params items */
-  cJSON *query;
-  cJSON *body;
-  light_file file;
-  PyObject *keep; /* references keeping borrowed buffers alive */
-} lpy_params;
-
-int lpy_params_build(lpy_state *st, lpy_params *out, PyObject *path_params, PyObject *query, PyObject *body,
-                     PyObject *file, PyObject *timeout, PyObject *max_retries);
-void lpy_params_clear(lpy_params *p);
+/* A call's arguments as a finished light_args (light/args.h): @p path_params
+ * a tuple of positional path values (or NULL), @p params a mapping of
+ * keyword arguments (or NULL); for a raw request (@p op_id NULL) @p params
+ * is {query, body, headers, timeout, max_retries}. NULL with an exception
+ * set (TypeError from the walk, ValueError/... for what the core refuses). */
+light_args *lpy_args_build(lpy_state *st, const char *op_id, const char *method, Py_ssize_t method_len,
+                           const char *path, Py_ssize_t path_len, PyObject *path_params, PyObject *params);
 
 /* Result of a successful response: the tuple (json, next_query or None,
  * (status, raw headers, request_id or None, retries)); next_query only when
@@ -106,13 +99,11 @@ PyObject *lpy_exception(lpy_state *st, light_status code, const light_error *err
 /* ---- convert.c --------------------------------------------------------- */
 /* cJSON → Python (dict/list/str/int/float/bool/None). New reference or NULL. */
 PyObject *lpy_from_json(const cJSON *item);
-/* Python → cJSON. Mappings (including objects with a `to_dict`/`_data`
- * dict), lists/tuples, str, int, float, bool, None, and objects with
- * `isoformat()` (dates) as strings. @p what names the argument in errors.
- * Returns a new tree (caller frees) or NULL with TypeError/ValueError set. */
-cJSON *lpy_to_json(PyObject *obj, const char *what);
-/* Python dict of scalars → cJSON query object (lists are not allowed). */
-cJSON *lpy_to_query(PyObject *obj);
+/* Request direction (Python → the core's light_args). Stream one value, or
+ * the members of a mapping as key/value pairs of the current section.
+ * 0, or -1 with an exception set or the args' sticky error (check both). */
+int lpy_args_value(light_args *a, PyObject *obj);
+int lpy_args_members(light_args *a, PyObject *obj);
 
 /* ---- webhook.c --------------------------------------------------------- */
 extern PyMethodDef lpy_webhook_methods[];

@@ -163,10 +163,35 @@ static PyObject *mod_convert(PyObject *module, PyObject *cap) {
   return j ? lpy_from_json(j) : NULL;
 }
 
-/* _encode_roundtrip(obj) -> object: Python → cJSON → Python (tests of the converter). */
+/* The JSON text the core writes for @p arg as a request body (raw request args), or NULL with an exception. */
+static light_args *encode_args(PyObject *module, PyObject *arg) {
+  PyObject *opts = Py_BuildValue("{s:O}", "body", arg);
+  if (!opts) return NULL;
+  light_args *a = lpy_args_build(lpy_state_of(module), NULL, "POST", 4, "/", 1, NULL, opts);
+  Py_DECREF(opts);
+  return a;
+}
+
+/* _encode(obj) -> str: the JSON text of obj as a request body (tests of the request direction). */
+static PyObject *mod_encode(PyObject *module, PyObject *arg) {
+  light_args *a = encode_args(module, arg);
+  if (!a) return NULL;
+  size_t n = 0;
+  const char *t = light_args_body(a, &n);
+  PyObject *o = t ? PyUnicode_DecodeUTF8(t, (Py_ssize_t)n, "strict") : Py_NewRef(Py_None);
+  light_args_free(a);
+  return o;
+}
+
+/* _roundtrip(obj) -> object: Python → request JSON text → Python (tests of the converter). */
 static PyObject *mod_roundtrip(PyObject *module, PyObject *arg) {
-  cJSON *j = lpy_to_json(arg, "value");
-  if (!j) return NULL;
+  light_args *a = encode_args(module, arg);
+  if (!a) return NULL;
+  size_t n = 0;
+  const char *t = light_args_body(a, &n);
+  cJSON *j = t ? cJSON_ParseWithLength(t, n) : NULL;
+  light_args_free(a);
+  if (!j) return PyErr_Format(PyExc_ValueError, "the encoded body did not parse back");
   PyObject *o = lpy_from_json(j);
   cJSON_Delete(j);
   return o;
@@ -196,7 +221,8 @@ static PyMethodDef module_methods[] = {
     {"_decode", mod_decode, METH_O, "Parse JSON bytes with the core's parser and convert (benchmarks)."},
     {"_parse", mod_parse, METH_O, "Parse JSON bytes into a cJSON tree capsule (benchmarks)."},
     {"_convert", mod_convert, METH_O, "Convert a _parse() capsule to Python objects (benchmarks)."},
-    {"_roundtrip", mod_roundtrip, METH_O, "Python -> cJSON -> Python (tests)."},
+    {"_roundtrip", mod_roundtrip, METH_O, "Python -> request JSON -> Python (tests)."},
+    {"_encode", mod_encode, METH_O, "Python -> the request body's JSON text (tests)."},
     {NULL, NULL, 0, NULL}};
 
 static int intern(PyObject **slot, const char *s) {

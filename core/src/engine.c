@@ -14,6 +14,7 @@
  * requests: a nested engine_run() returns at once and the outer one picks
  * the new work up. */
 #include "light/engine.h"
+#include "light/args.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -518,6 +519,16 @@ light_status light_engine_submit_raw(light_engine *engine, light_client *client,
   if (handle) *handle = NULL;
   if ((st = submit_check(engine, client, done, err)) != LIGHT_OK) return st;
   if ((st = light_exchange_new_raw(client, method, path, params, &x, err)) != LIGHT_OK) return st;
+  return submit_common(engine, client, x, done, ud, handle, err);
+}
+
+light_status light_engine_submit_args(light_engine *engine, light_client *client, const light_args *args,
+                                      light_done_cb done, void *ud, light_async_request **handle, light_error *err) {
+  light_exchange *x = NULL;
+  light_status st;
+  if (handle) *handle = NULL;
+  if ((st = submit_check(engine, client, done, err)) != LIGHT_OK) return st;
+  if ((st = light_exchange_new_args(client, args, &x, err)) != LIGHT_OK) return st;
   return submit_common(engine, client, x, done, ud, handle, err);
 }
 

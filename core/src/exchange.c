@@ -21,13 +21,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "codec.h"
 #include "internal.h"
+#include "params.h"
 #include "token_cache.h"
 
 #define WAIT_TOKEN_DELAY_MS 5L
-#define MAX_HEADERS 8
+#define MAX_HEADERS (8 + LIGHT_ARGS_MAX_HEADERS)
+#define DEFAULT_TOKEN_TTL_MS (60LL * 60 * 1000)
 
 typedef enum phase {
   PH_READY = 0,     /* next() decides what to do */
@@ -64,6 +68,9 @@ struct light_exchange {
   const char *hdr_view[MAX_HEADERS];
   size_t n_hdr;
   light__buf mint_url;
+  char *xhdr[LIGHT_ARGS_MAX_HEADERS];       /* per-call header lines "Name: value" (wiped on free) */
+  size_t xhdr_name_len[LIGHT_ARGS_MAX_HEADERS];
+  size_t n_xhdr;
 
   light_status status;
   light_error err;
@@ -131,25 +138,32 @@ static double retry_after_s(const char *headers, size_t headers_len, int64_t now
 /* The header lines of an attempt: Authorization with `token`, User-Agent,
  * Accept, Content-Type when content_type is given, X-Light-Retry-Count when
  * retry_count > 0. 0, or -1 on OOM. */
-static int build_headers(light_exchange *x, const char *token, const char *content_type, int retry_count) {
+static int header_add_default(light_exchange *x, const char *name, const char *value);
+static int header_add_extras(light_exchange *x);
+
+/* The request's headers: Authorization, then User-Agent, Accept, Content-Type
+ * and X-Light-Retry-Count; for the caller's request (@p caller) a per-call
+ * header of the same name replaces a default, and the per-call headers
+ * follow. A mint never carries per-call headers. */
+static int build_headers(light_exchange *x, const char *token, const char *content_type, int retry_count, int caller) {
+  int (*add)(light_exchange *, const char *, const char *) = caller ? header_add_default : header_add;
   headers_clear(x);
   light__buf auth = {.wipe = 1};
   int rc = light__buf_appendf(&auth, "Bearer %s", token ? token : "");
-  rc = rc || header_add(x, "Authorization", auth.data) || header_add(x, "User-Agent", light__client_user_agent(x->client)) ||
-       header_add(x, "Accept", "application/json");
-  if (!rc && content_type) rc = header_add(x, "Content-Type", content_type);
+  rc = rc || header_add(x, "Authorization", auth.data) || add(x, "User-Agent", light__client_user_agent(x->client)) ||
+       add(x, "Accept", "application/json");
+  if (!rc && content_type) rc = add(x, "Content-Type", content_type);
   if (!rc && retry_count > 0) {
     char n[16];
     snprintf(n, sizeof n, "%d", retry_count);
-    rc = header_add(x, "X-Light-Retry-Count", n);
+    rc = add(x, "X-Light-Retry-Count", n);
   }
+  if (!rc && caller) rc = header_add_extras(x);
   light__buf_free(&auth);
   return rc ? -1 : 0;
 }
 
 /* ---- construction ------------------------------------------------------ */
-
-static const light_params default_params = LIGHT_PARAMS_INIT;
 
 static light_status common_init(light_exchange *x, light_client *client, const light_params *p, light_error *err) {
   const light__options *sh = client->opt;
@@ -163,29 +177,6 @@ static light_status common_init(light_exchange *x, light_client *client, const l
   x->policy.retry_after_cap_s = sh->retry_after_cap_s;
   if (light__buf_appends(&x->url, sh->base_url) != 0) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
   return LIGHT_OK;
-}
-
-/* Serialised straight into x->body (a wipe buffer): cJSON_PrintUnformatted
- * would grow its own buffer with realloc and free it unwiped, leaving copies
- * of an SSN in freed memory. cJSON_PrintPreallocated wants 5 spare bytes. */
-static light_status build_body_json(light_exchange *x, const cJSON *body, light_error *err) {
-  for (int cap = 256; cap <= (1 << 26); cap *= 2) {
-    char *d = malloc((size_t)cap);
-    if (!d) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory serialising the body");
-    if (cJSON_PrintPreallocated((cJSON *)body, d, cap, 0)) {
-      light__buf_free(&x->body);
-      x->body.data = d;
-      x->body.len = strlen(d);
-      x->body.cap = (size_t)cap;
-      if (!(x->content_type = light__strdup("application/json")))
-        return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
-      x->has_body = 1;
-      return LIGHT_OK;
-    }
-    light__secret_wipe(d, (size_t)cap);
-    free(d);
-  }
-  return invalid(err, "body", "body could not be serialised (invalid JSON item or over 64 MiB)%s", NULL);
 }
 
 static light_status build_body_multipart(light_exchange *x, const light_file *file, light_error *err) {
@@ -213,153 +204,121 @@ static light_status build_body_multipart(light_exchange *x, const light_file *fi
   return light__error_set(err, LIGHT_E_INTERNAL, LIGHT_ERR_LIGHT, "could not find a multipart boundary");
 }
 
-light_status light_exchange_new(light_client *client, const char *op_id, const light_params *params,
-                                light_exchange **out, light_error *err) {
+/* 1 when a per-call header replaces the default header @p name. */
+static int overridden(const light_exchange *x, const char *name) {
+  size_t n = strlen(name);
+  for (size_t i = 0; i < x->n_xhdr; i++)
+    if (x->xhdr_name_len[i] == n && strncasecmp(x->xhdr[i], name, n) == 0) return 1;
+  return 0;
+}
+
+static int header_add_default(light_exchange *x, const char *name, const char *value) {
+  return overridden(x, name) ? 0 : header_add(x, name, value);
+}
+
+static int header_add_extras(light_exchange *x) {
+  for (size_t i = 0; i < x->n_xhdr; i++) {
+    if (x->n_hdr >= MAX_HEADERS) return -1;
+    char *line = light__strdup(x->xhdr[i]);
+    if (!line) return -1;
+    x->hdr[x->n_hdr] = line;
+    x->hdr_view[x->n_hdr] = line;
+    x->n_hdr++;
+  }
+  return 0;
+}
+
+/* Auth kind of a raw path: /v1/app/ → app token, /v1/account → account token, else what the client has. */
+static light_auth_kind raw_auth(light_client *client, const char *path) {
+  if (strncmp(path, "/v1/app/", 8) == 0 || strcmp(path, "/v1/app") == 0 || strncmp(path, "/v1/app?", 8) == 0)
+    return LIGHT_AUTH_APP;
+  if (strncmp(path, "/v1/account", 11) == 0 && (path[11] == '\0' || path[11] == '/' || path[11] == '?'))
+    return LIGHT_AUTH_ACCOUNT;
+  return light_client_can(client, LIGHT_AUTH_APP) ? LIGHT_AUTH_APP : LIGHT_AUTH_ACCOUNT;
+}
+
+light_status light_exchange_new_args(light_client *client, const light_args *args, light_exchange **out,
+                                     light_error *err) {
   if (!out) return invalid(err, "out", "out is NULL%s", NULL);
   *out = NULL;
   if (!client) return invalid(err, "client", "client is NULL%s", NULL);
   light_status st = light__client_check_usable(client, err);
   if (st != LIGHT_OK) return st;
-  const light_operation *op = light_operation_find(op_id);
-  if (!op) return invalid(err, "op", "unknown operation '%s'", op_id ? op_id : "(null)");
-  if (!light_client_can(client, op->auth))
+  light__args_view v;
+  if (!args) return invalid(err, "args", "args is NULL%s", NULL);
+  if ((st = light__args_view_get(args, &v)) != LIGHT_OK) {
+    if (st == LIGHT_E_STATE) return invalid(err, "args", "arguments not finished (light_args_finish)%s", NULL);
+    return light_args_error(args, err);
+  }
+  light_auth_kind auth = v.op ? v.op->auth : raw_auth(client, v.raw_path);
+  if (!light_client_can(client, auth)) {
+    if (v.op)
+      return invalid(err, "client",
+                     auth == LIGHT_AUTH_APP ? "operation '%s' needs an app-token client"
+                                            : "operation '%s' needs an account client (for_account or an account token)",
+                     v.op->id);
     return invalid(err, "client",
-                   op->auth == LIGHT_AUTH_APP ? "operation '%s' needs an app-token client"
-                                              : "operation '%s' needs an account client (for_account or an account token)",
-                   op->id);
-  const light_params *p = params ? params : &default_params;
-
+                   auth == LIGHT_AUTH_APP ? "path '%s' needs an app-token client" : "path '%s' needs an account client",
+                   v.raw_path);
+  }
   light_exchange *x = calloc(1, sizeof *x);
   if (!x) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
   x->body.wipe = 1;
-  x->op = op;
-  snprintf(x->method, sizeof x->method, "%s", op->method);
-  x->auth = op->auth;
-  x->idempotent = op->idempotent || strcmp(op->method, "POST") != 0;
-  if ((st = common_init(x, client, p, err)) != LIGHT_OK) goto fail;
-
-  if ((st = light__codec_path(op->path, p->path_params, p->n_path_params, &x->url, err)) != LIGHT_OK) goto fail;
-  if ((st = light__codec_query(p->query, &x->url, err)) != LIGHT_OK) goto fail;
-
-  switch (op->body) {
-  case LIGHT_BODY_NONE:
-    if (p->body) {
-      st = invalid(err, "body", "operation '%s' takes no body (pass query parameters instead)", op->id);
-      goto fail;
-    }
-    if (p->file) {
-      st = invalid(err, "file", "operation '%s' takes no file", op->id);
-      goto fail;
-    }
-    break;
-  case LIGHT_BODY_JSON: {
-    if (p->file) {
-      st = invalid(err, "file", "operation '%s' takes a JSON body, not a file", op->id);
-      goto fail;
-    }
-    if (p->body && !cJSON_IsObject(p->body)) {
-      st = invalid(err, "body", "body of '%s' must be a JSON object", op->id);
-      goto fail;
-    }
-    for (const char *const *r = op->required; r && *r; r++) {
-      if (!p->body || !cJSON_GetObjectItemCaseSensitive(p->body, *r)) {
-        light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT,
-                         "operation '%s' requires body field '%s'", op->id, *r);
-        if (err) err->param = "body";
-        st = LIGHT_E_INVALID_ARGUMENT;
-        goto fail;
-      }
-    }
-    if (p->body) {
-      st = build_body_json(x, p->body, err);
-    } else {
-      cJSON *empty = cJSON_CreateObject();
-      st = empty ? build_body_json(x, empty, err) : light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
-      cJSON_Delete(empty);
-    }
-    if (st != LIGHT_OK) goto fail;
-    break;
+  x->op = v.op;
+  snprintf(x->method, sizeof x->method, "%s", v.method);
+  x->auth = auth;
+  x->idempotent = v.op ? (v.op->idempotent || strcmp(v.op->method, "POST") != 0) : strcmp(v.method, "POST") != 0;
+  light_params p = LIGHT_PARAMS_INIT;
+  p.timeout_ms = v.timeout_ms;
+  p.max_retries = v.max_retries;
+  if ((st = common_init(x, client, &p, err)) != LIGHT_OK) goto fail;
+  if (light__buf_append(&x->url, v.path_query, v.path_query_len) != 0) goto nomem;
+  for (size_t i = 0; i < v.n_headers; i++) {
+    if (!(x->xhdr[i] = light__strdup(v.headers[i]))) goto nomem;
+    x->xhdr_name_len[i] = strlen(v.header_names[i]);
+    x->n_xhdr++;
   }
-  case LIGHT_BODY_MULTIPART:
-    if (!p->file) {
-      st = invalid(err, "file", "operation '%s' needs a file (light_params.file)", op->id);
-      goto fail;
-    }
-    if (p->body) {
-      st = invalid(err, "body", "operation '%s' takes a file, not a JSON body", op->id);
-      goto fail;
-    }
-    if ((st = build_body_multipart(x, p->file, err)) != LIGHT_OK) goto fail;
-    break;
+  if (v.body) {
+    if (light__buf_append(&x->body, v.body, v.body_len) != 0 || !(x->content_type = light__strdup("application/json")))
+      goto nomem;
+    x->has_body = 1;
+  } else if (v.file) {
+    if ((st = build_body_multipart(x, v.file, err)) != LIGHT_OK) goto fail;
   }
   *out = x;
   return LIGHT_OK;
+nomem:
+  st = light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
 fail:
   light_exchange_free(x);
   return st;
 }
 
-light_status light_exchange_new_raw(light_client *client, const char *method, const char *path,
-                                    const light_params *params, light_exchange **out, light_error *err) {
+/* The C API's light_params go through the same argument rule (params.c). */
+static light_status exchange_from_params(light_client *client, const char *op_id, const char *method,
+                                         const char *path, const light_params *params, light_exchange **out,
+                                         light_error *err) {
   if (!out) return invalid(err, "out", "out is NULL%s", NULL);
   *out = NULL;
   if (!client) return invalid(err, "client", "client is NULL%s", NULL);
   light_status st = light__client_check_usable(client, err);
   if (st != LIGHT_OK) return st;
-  size_t ml = method ? strlen(method) : 0;
-  if (ml == 0 || ml >= 16) return invalid(err, "method", "method must be 1..15 letters%s", NULL);
-  char m[16];
-  for (size_t i = 0; i < ml; i++) {
-    if (!isalpha((unsigned char)method[i])) return invalid(err, "method", "method must be letters only%s", NULL);
-    m[i] = (char)toupper((unsigned char)method[i]);
-  }
-  m[ml] = '\0';
-  if (!path || path[0] != '/') return invalid(err, "path", "path must start with '/'%s", NULL);
-  for (const unsigned char *q = (const unsigned char *)path; *q; q++)
-    if (*q <= 0x20 || *q >= 0x7f || *q == '#')
-      return invalid(err, "path", "path contains spaces, CR/LF, control, non-ASCII or '#' characters%s", NULL);
-  size_t pl = strcspn(path, "?");
-  if (strstr(path, "/../") || strstr(path, "/./") || (pl >= 3 && strncmp(path + pl - 3, "/..", 3) == 0) ||
-      (pl >= 2 && strncmp(path + pl - 2, "/.", 2) == 0))
-    return invalid(err, "path", "path must not contain dot segments%s", NULL);
-
-  light_auth_kind auth;
-  if (strncmp(path, "/v1/app/", 8) == 0 || strcmp(path, "/v1/app") == 0)
-    auth = LIGHT_AUTH_APP;
-  else if (strncmp(path, "/v1/account", 11) == 0 && (path[11] == '\0' || path[11] == '/' || path[11] == '?'))
-    auth = LIGHT_AUTH_ACCOUNT;
-  else
-    auth = light_client_can(client, LIGHT_AUTH_APP) ? LIGHT_AUTH_APP : LIGHT_AUTH_ACCOUNT;
-  if (!light_client_can(client, auth))
-    return invalid(err, "client",
-                   auth == LIGHT_AUTH_APP ? "path '%s' needs an app-token client" : "path '%s' needs an account client",
-                   path);
-  const light_params *p = params ? params : &default_params;
-  if (p->n_path_params) return invalid(err, "path_params", "raw requests take no path parameters%s", NULL);
-
-  light_exchange *x = calloc(1, sizeof *x);
-  if (!x) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
-  x->body.wipe = 1;
-  memcpy(x->method, m, ml + 1);
-  x->auth = auth;
-  x->idempotent = strcmp(m, "POST") != 0;
-  if ((st = common_init(x, client, p, err)) != LIGHT_OK) goto fail;
-  if (light__buf_appends(&x->url, path) != 0) {
-    st = light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
-    goto fail;
-  }
-  if ((st = light__codec_query(p->query, &x->url, err)) != LIGHT_OK) goto fail;
-  if (p->body && p->file) {
-    st = invalid(err, "body", "give a JSON body or a file, not both%s", NULL);
-    goto fail;
-  }
-  if (p->body && (st = build_body_json(x, p->body, err)) != LIGHT_OK) goto fail;
-  if (p->file && (st = build_body_multipart(x, p->file, err)) != LIGHT_OK) goto fail;
-  *out = x;
-  return LIGHT_OK;
-fail:
-  light_exchange_free(x);
+  light_args *a = NULL;
+  st = light__args_from_params(&a, op_id, method, path, params);
+  if (!a) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
+  st = st == LIGHT_OK ? light_exchange_new_args(client, a, out, err) : light_args_error(a, err);
+  light_args_free(a);
   return st;
+}
+
+light_status light_exchange_new(light_client *client, const char *op_id, const light_params *params,
+                                light_exchange **out, light_error *err) {
+  return exchange_from_params(client, op_id ? op_id : "(null)", NULL, NULL, params, out, err);
+}
+
+light_status light_exchange_new_raw(light_client *client, const char *method, const char *path,
+                                    const light_params *params, light_exchange **out, light_error *err) {
+  return exchange_from_params(client, NULL, method ? method : "", path ? path : "", params, out, err);
 }
 
 /* ---- stepping ---------------------------------------------------------- */
@@ -409,7 +368,7 @@ static light_step send_mint(light_exchange *x, light_http_request *req) {
       return LIGHT_STEP_DONE;
     }
   }
-  if (build_headers(x, o->app_token, NULL, x->mint_retries) != 0) return fail_nomem(x);
+  if (build_headers(x, o->app_token, NULL, x->mint_retries, 0) != 0) return fail_nomem(x);
   fill_request(x, req, x->mint_url.data, 0, x->mint_retries, 1);
   x->ph = PH_SENT_MINT;
   return LIGHT_STEP_SEND;
@@ -469,7 +428,7 @@ light_step light_exchange_next(light_exchange *x, light_http_request *req, long 
     return LIGHT_STEP_WAIT;
   }
   const char *tok = x->auth == LIGHT_AUTH_APP ? o->app_token : (x->token ? x->token : x->client->account_token);
-  if (build_headers(x, tok, x->has_body ? x->content_type : NULL, x->retries) != 0) return fail_nomem(x);
+  if (build_headers(x, tok, x->has_body ? x->content_type : NULL, x->retries, 1) != 0) return fail_nomem(x);
   fill_request(x, req, x->url.data, 1, x->retries, 0);
   x->ph = PH_SENT_REQ;
   return LIGHT_STEP_SEND;
@@ -681,6 +640,7 @@ void light_exchange_free(light_exchange *x) {
   light__buf_free(&x->url);
   light__buf_free(&x->body);
   light__buf_free(&x->mint_url);
+  for (size_t i = 0; i < x->n_xhdr; i++) light__secret_free(x->xhdr[i]);
   free(x->content_type);
   light__secret_free(x->token);
   light_error_clear(&x->err);

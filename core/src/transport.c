@@ -21,6 +21,7 @@
 
 #include "curl_request.h"
 #include "internal.h"
+#include "light/args.h"
 #include "pool.h"
 
 #define POOL_MAX_IDLE 32
@@ -261,6 +262,18 @@ light_status light_request(light_client *client, const char *method, const char 
   if (!out) return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "out is NULL");
   light_exchange *x = NULL;
   light_status st = light_exchange_new_raw(client, method, path, params, &x, err);
+  if (st != LIGHT_OK) return st;
+  st = drive(client, x, out, err);
+  light_exchange_free(x);
+  return st;
+}
+
+light_status light_call_args(light_client *client, const light_args *args, light_response **out, light_error *err) {
+  if (out) *out = NULL;
+  if (!out)
+    return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "out is NULL");
+  light_exchange *x = NULL;
+  light_status st = light_exchange_new_args(client, args, &x, err);
   if (st != LIGHT_OK) return st;
   st = drive(client, x, out, err);
   light_exchange_free(x);

@@ -26,6 +26,8 @@ local M = {
   is_array = core.is_array,
 }
 
+local unpack_args = table.unpack or unpack
+
 local OPERATIONS = core.operations()
 M.operations = OPERATIONS
 
@@ -58,117 +60,44 @@ local function use_nginx(client)
   return nginx_transport.available()
 end
 
--- (client, op_id, path_values, query, body, file, timeout, retries)
-local function dispatch(client, op_id, pv, query, body, file, timeout, retries)
+-- (client, op_id, path values..., params, opts): the core routes them.
+local function dispatch(client, op_id, ...)
   if use_nginx(client) then
-    local x, err = client._core:exchange(op_id, pv, query, body, file, timeout, retries)
+    local x, err = client._core:exchange(op_id, ...)
     if not x then return nil, err end
     return nginx_transport.perform(x, client._location)
   end
-  return client._core:call(op_id, pv, query, body, file, timeout, retries)
+  return client._core:call(op_id, ...)
 end
 
-local function dispatch_raw(client, method, path, query, body, timeout, retries)
+local function dispatch_raw(client, method, path, opts)
   if use_nginx(client) then
-    local x, err = client._core:exchange_raw(method, path, query, body, timeout, retries)
+    local x, err = client._core:exchange_raw(method, path, opts)
     if not x then return nil, err end
     return nginx_transport.perform(x, client._location)
   end
-  return client._core:request(method, path, query, body, timeout, retries)
+  return client._core:request(method, path, opts)
 end
 
 ---------------------------------------------------------------------------
--- argument rule (identical in every language): path parameters are
--- positional; then one params table — the JSON body for operations with a
--- JSON body, the query for the others (multipart: file/filename/content_type
--- form the upload); then an opts table {timeout, max_retries, extra_query,
--- extra_body}.
-
-local function merge(into, from)
-  if from == nil then return into end
-  into = into or {}
-  for k, v in pairs(from) do into[k] = v end
-  return into
-end
-
-local function copy(t)
-  if t == nil then return nil end
-  local r = {}
-  for k, v in pairs(t) do r[k] = v end
-  return r
-end
-
-local function check_opts(opts)
-  if opts == nil then return true end
-  if type(opts) ~= "table" then return arg_error("opts must be a table") end
-  if opts.extra_query ~= nil and type(opts.extra_query) ~= "table" then
-    return arg_error("opts.extra_query must be a table", "extra_query")
-  end
-  if opts.extra_body ~= nil and type(opts.extra_body) ~= "table" then
-    return arg_error("opts.extra_body must be a table", "extra_body")
-  end
-  return true
-end
-
--- Returns path_values, query, body, file, timeout, retries  |  nil, err
-local function prepare(op, n, ...)
-  local npp = #op.path_params
-  local pv = {}
-  for i = 1, npp do
-    local v = select(i, ...)
-    local tv = type(v)
-    if tv ~= "string" and tv ~= "number" then
-      return arg_error(("%s.%s: path parameter '%s' must be a string, got %s"):format(
-        op.ns ~= "" and op.ns or "client", op.name, op.path_params[i], tv), op.path_params[i])
-    end
-    pv[i] = v
-  end
-  if n > npp + 2 then
-    return arg_error(("%s: too many arguments (path parameters %d, then params, opts)"):format(op.name, npp))
-  end
-  local params, opts = select(npp + 1, ...)
-  if params ~= nil and type(params) ~= "table" then
-    return arg_error(("%s: params must be a table, got %s"):format(op.name, type(params)), "params")
-  end
-  local ok, err = check_opts(opts)
-  if not ok then return nil, err end
-  opts = opts or {}
-  local query, body, file
-  if op.body == "json" then
-    body = params
-    if opts.extra_body then body = merge(copy(params) or {}, opts.extra_body) end
-  elseif op.body == "multipart" then
-    query = copy(params)
-    if query then
-      if query.file ~= nil then
-        if type(query.file) ~= "string" then
-          return arg_error(op.name .. ": file must be the file content as a string", "file")
-        end
-        file = { data = query.file, filename = query.filename, content_type = query.content_type, field = query.field }
-      end
-      query.file, query.filename, query.content_type, query.field = nil, nil, nil, nil
-      if next(query) == nil then query = nil end
-    end
-    if file == nil then return arg_error(op.name .. ": file (the content, a string) is required", "file") end
-  else
-    query = params
-  end
-  if opts.extra_query then query = merge(copy(query), opts.extra_query) end
-  return pv, query, body, file, opts.timeout, opts.max_retries
-end
+-- The argument rule is the core's (light/args.h), the same in every
+-- language: path parameters are positional; then one params table — the
+-- JSON body for operations with a JSON body, the query for the others
+-- (multipart: file/filename/content_type form the upload); then an opts
+-- table {timeout (seconds), max_retries, extra_headers, extra_query,
+-- extra_body}. Nothing here checks or routes an argument.
 
 local function is_self(self)
   return type(self) == "table" and rawget(self, "_client") ~= nil
 end
 
 local function method_for(op)
+  local id = op.id
   return function(self, ...)
     if not is_self(self) then
       return arg_error(op.name .. ": call methods with ':' (client.ns:method(...))")
     end
-    local pv, query, body, file, timeout, retries = prepare(op, select("#", ...), ...)
-    if pv == nil then return nil, query end
-    return dispatch(self._client, op.id, pv, query, body, file, timeout, retries)
+    return dispatch(self._client, id, ...)
   end
 end
 
@@ -215,23 +144,16 @@ end
 -- URL), else offset paging as the core computes it (meta.next_query). On
 -- failure the iterator yields `false, err` once and stops.
 local function each_for(op)
+  local npp = #op.path_params
   return function(self, ...)
     if not is_self(self) then
       return arg_error(op.name .. ": call methods with ':' (client.ns:each(...))")
     end
-    local pv, query, body, file, timeout, retries = prepare(op, select("#", ...), ...)
-    if pv == nil then
-      local err = query
-      local done = false
-      return function()
-        if done then return nil end
-        done = true
-        return false, err
-      end
-    end
     local client = self._client
+    local n = select("#", ...)
+    local args = { ... }
     local items, i, done = nil, 0, false
-    local raw_path, seen, pending = nil, {}, nil
+    local raw_path, raw_query, seen, pending = nil, nil, {}, nil
     return function()
       while true do
         if items and i < #items then
@@ -245,10 +167,14 @@ local function each_for(op)
         end
         if done then return nil end
         local page, err, meta
-        if raw_path then
-          page, err, meta = dispatch_raw(client, "GET", raw_path, query, nil, timeout, retries)
+        if raw_path then -- a next_page_url outside the operation's own path
+          local o, opts = { query = raw_query }, args[npp + 2]
+          if type(opts) == "table" then
+            o.timeout, o.max_retries, o.headers = opts.timeout, opts.max_retries, opts.extra_headers
+          end
+          page, err, meta = dispatch_raw(client, "GET", raw_path, o)
         else
-          page, err, meta = dispatch(client, op.id, pv, query, body, file, timeout, retries)
+          page, err, meta = dispatch(client, op.id, unpack_args(args, 1, n))
         end
         if not page then
           done = true
@@ -268,12 +194,23 @@ local function each_for(op)
             if not path then
               done, pending = true, q
             else
-              query = q
-              raw_path = unescape(path) ~= expand_path(op, pv) and path or nil
+              local pv = {}
+              for j = 1, npp do pv[j] = args[j] end
+              if unescape(path) ~= expand_path(op, pv) then
+                raw_path, raw_query = path, q
+              else -- the URL's query is the whole query of the next page
+                raw_path = nil
+                args[npp + 1] = q
+                if n < npp + 1 then n = npp + 1 end
+              end
             end
           end
-        elseif meta.next_query and not raw_path then
-          query = meta.next_query
+        elseif meta.next_query and not raw_path and type(args[npp + 1] or {}) == "table" then
+          local params = {}
+          for k, v in pairs(args[npp + 1] or {}) do params[k] = v end
+          for k, v in pairs(meta.next_query) do params[k] = v end
+          args[npp + 1] = params
+          if n < npp + 1 then n = npp + 1 end
         else
           done = true
         end
@@ -393,28 +330,11 @@ function Client:for_account(account_uuid)
   return child
 end
 
-local QUERY_METHODS = { GET = true, DELETE = true, HEAD = true }
-
---- client:request(method, path [, params [, opts]]) → raw escape hatch.
--- params is the query for GET/DELETE/HEAD and the JSON body otherwise;
--- opts = {timeout, max_retries, query (or extra_query), extra_body}.
-function Client:request(method, path, params, opts)
+--- client:request(method, path [, opts]) → raw escape hatch; the one shape
+-- of every language: opts = {query, body, headers, timeout (seconds), max_retries}.
+function Client:request(method, path, opts)
   if type(self) ~= "table" or not self._core then return arg_error("call as client:request(method, path, ...)") end
-  if type(method) ~= "string" then return arg_error("method must be a string", "method") end
-  if type(path) ~= "string" then return arg_error("path must be a string", "path") end
-  if params ~= nil and type(params) ~= "table" then return arg_error("params must be a table", "params") end
-  local ok, err = check_opts(opts)
-  if not ok then return nil, err end
-  if opts and opts.query ~= nil and type(opts.query) ~= "table" then
-    return arg_error("opts.query must be a table", "query")
-  end
-  opts = opts or {}
-  method = method:upper()
-  local query, body
-  if QUERY_METHODS[method] then query = params else body = params end
-  if opts.extra_body then body = merge(copy(body) or {}, opts.extra_body) end
-  if opts.query or opts.extra_query then query = merge(merge(copy(query), opts.query), opts.extra_query) end
-  return dispatch_raw(self, method, path, query, body, opts.timeout, opts.max_retries)
+  return dispatch_raw(self, method, path, opts)
 end
 
 function Client:close() self._core:close() end

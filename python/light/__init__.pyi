@@ -37,58 +37,58 @@ OPTIONS: tuple[dict[str, Any], ...]
 
 
 class _AppAccountsResource:
-    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Page[models.Account]:
+    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Page[models.Account]:
         """List the app's accounts (paginated)."""
         ...
-    def create(self, *, email: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
+    def create(self, *, email: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Create a customer account."""
         ...
-    def retrieve(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
+    def retrieve(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Retrieve an account with the app token."""
         ...
-    def update(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
+    def update(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Update an account's profile fields (identity, renewals_url)."""
         ...
-    def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AccountToken:
+    def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AccountToken:
         """Mint a 60-minute account token."""
         ...
-    def flow_login(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.FlowLogin:
+    def flow_login(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.FlowLogin:
         """Create a login link for an embedded flow."""
         ...
-    def record_client_agent(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def record_client_agent(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Record the partner's power of attorney (client agent)."""
         ...
-    def request_plans(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
+    def request_plans(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request priced plans for an account."""
         ...
 
 class _AppEnrollResource:
-    def eligibility(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Eligibility:
+    def eligibility(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Eligibility:
         """Check retail-choice eligibility of a postal code."""
         ...
-    def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
+    def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
         """Type-ahead service address search."""
         ...
-    def full_address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
+    def full_address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
         """Exact service address search."""
         ...
-    def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
+    def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request priced plans (optionally custom rates)."""
         ...
-    def plan_benchmarks(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def plan_benchmarks(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Plan benchmark prices (path inferred)."""
         ...
 
 class _AppPlanGroupsResource:
-    def list(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def list(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """List the app's plan groups (path inferred)."""
         ...
 
 class _AppUsageProfilesResource:
-    def fetch(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageProfile:
+    def fetch(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageProfile:
         """Start fetching a Smart Meter Texas usage profile."""
         ...
-    def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageProfile:
+    def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageProfile:
         """Retrieve a usage profile."""
         ...
 
@@ -104,126 +104,126 @@ class Client:
     def closed(self) -> bool: ...
     def with_options(self, *, timeout: float | None = ..., max_retries: int | None = ..., connect_timeout: float | None = ..., app_info: Mapping[str, str] | None = ...) -> Self: ...
     def for_account(self, account_uuid: str) -> AccountClient: ...
-    def request(self, method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
+    def request(self, method: str, path: str, *, query: dict[str, Any] | None = ..., body: Any = ..., headers: dict[str, str] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 class _AccountEnrollResource:
-    def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
+    def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
         """Type-ahead address search with the account token."""
         ...
-    def esi_id_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AddressHit:
+    def esi_id_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AddressHit:
         """Look a service point up by ESI ID."""
         ...
-    def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
+    def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request priced plans with the account token (path inferred)."""
         ...
-    def accept_plan(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def accept_plan(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Accept a plan; creates the location and contract. Pass service_start_date (the name in the client-agent sample and the renewal route; the basic guide's prose says start_date): fields are sent as given, never renamed."""
         ...
-    def update_identity(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def update_identity(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit identity details."""
         ...
-    def credit_check(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def credit_check(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit SSN and consent for the soft credit check."""
         ...
-    def finalize(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def finalize(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Finalize the enrollment (422 unless can_finalize_enrollment)."""
         ...
 
 class _AccountBillingInvoicesResource:
-    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Page[models.Invoice]:
+    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Page[models.Invoice]:
         """List invoices (paginated)."""
         ...
-    def retrieve(self, invoice_number: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.InvoiceDetail:
+    def retrieve(self, invoice_number: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.InvoiceDetail:
         """Retrieve one invoice with its charges."""
         ...
 
 class _AccountBillingAddressResource:
-    def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.BillingAddress:
+    def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.BillingAddress:
         """The billing address."""
         ...
-    def update(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.BillingAddress:
+    def update(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.BillingAddress:
         """Replace the billing address."""
         ...
 
 class _AccountBillingResource:
     invoices: _AccountBillingInvoicesResource
     address: _AccountBillingAddressResource
-    def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PaymentSession:
+    def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PaymentSession:
         """Create a Stripe payment session."""
         ...
-    def ensure_payment_method_added(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def ensure_payment_method_added(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sync a Stripe payment method to the account."""
         ...
-    def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PaymentMethod:
+    def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PaymentMethod:
         """The account's payment method."""
         ...
 
 class _AccountLocationsUsageResource:
-    def monthly(self, location_uuid: str | int, *, year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageMonthly:
+    def monthly(self, location_uuid: str | int, *, year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageMonthly:
         """Monthly usage for a year."""
         ...
-    def daily(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageDaily:
+    def daily(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageDaily:
         """Daily usage for a month."""
         ...
-    def intervals(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def intervals(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """15-minute interval usage for a month."""
         ...
 
 class _AccountLocationsRenewalPlansResource:
-    def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
+    def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request renewal plans for an active location."""
         ...
-    def accept(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def accept(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Accept a renewal plan."""
         ...
 
 class _AccountLocationsResource:
     usage: _AccountLocationsUsageResource
     renewal_plans: _AccountLocationsRenewalPlansResource
-    def retrieve(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Location:
+    def retrieve(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Location:
         """Retrieve a location (path inferred)."""
         ...
-    def plan(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.LocationPlan:
+    def plan(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.LocationPlan:
         """The location's current plan."""
         ...
-    def documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.LocationDocuments:
+    def documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.LocationDocuments:
         """The location's active documents (EFL, TOS, YRAC)."""
         ...
-    def all_documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def all_documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Every document of the location."""
         ...
-    def support_info(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def support_info(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Support information for the location."""
         ...
-    def cancel(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def cancel(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Cancel service at the location (path inferred)."""
         ...
-    def meter_reads(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def meter_reads(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Meter reads (path inferred)."""
         ...
 
 class _AccountComparisonInvoiceResource:
-    def upload(self, file: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, *, filename: str | None = ..., content_type: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.ComparisonInvoice:
+    def upload(self, file: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, *, filename: str | None = ..., content_type: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.ComparisonInvoice:
         """Upload a competitor bill (PDF) for comparison."""
         ...
-    def retrieve(self, *, uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.ComparisonInvoice:
+    def retrieve(self, *, uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.ComparisonInvoice:
         """The latest (or given) comparison invoice."""
         ...
-    def simple_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.SimpleCompare:
+    def simple_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.SimpleCompare:
         """Compare the bill's period against a plan group."""
         ...
-    def annual_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AnnualCompare:
+    def annual_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AnnualCompare:
         """Twelve-month comparison against a plan group."""
         ...
 
 class _AccountSandboxResource:
-    def delete_enrollment(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def delete_enrollment(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sandbox: reset the account's enrollment."""
         ...
-    def seed_demo_data(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    def seed_demo_data(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sandbox: start service and seed usage, invoices, documents."""
         ...
 
@@ -241,67 +241,67 @@ class AccountClient:
     def with_options(self, *, timeout: float | None = ..., max_retries: int | None = ..., connect_timeout: float | None = ..., app_info: Mapping[str, str] | None = ...) -> Self: ...
     @property
     def account_uuid(self) -> str | None: ...
-    def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
+    def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Retrieve the token's account."""
         ...
-    def request(self, method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
+    def request(self, method: str, path: str, *, query: dict[str, Any] | None = ..., body: Any = ..., headers: dict[str, str] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 class _AsyncAppAccountsResource:
-    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> AsyncPager[models.Account]:
+    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> AsyncPager[models.Account]:
         """List the app's accounts (paginated)."""
         ...
-    async def create(self, *, email: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
+    async def create(self, *, email: Any, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Create a customer account."""
         ...
-    async def retrieve(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
+    async def retrieve(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Retrieve an account with the app token."""
         ...
-    async def update(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
+    async def update(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Update an account's profile fields (identity, renewals_url)."""
         ...
-    async def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AccountToken:
+    async def create_token(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AccountToken:
         """Mint a 60-minute account token."""
         ...
-    async def flow_login(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.FlowLogin:
+    async def flow_login(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.FlowLogin:
         """Create a login link for an embedded flow."""
         ...
-    async def record_client_agent(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def record_client_agent(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Record the partner's power of attorney (client agent)."""
         ...
-    async def request_plans(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
+    async def request_plans(self, account_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request priced plans for an account."""
         ...
 
 class _AsyncAppEnrollResource:
-    async def eligibility(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Eligibility:
+    async def eligibility(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Eligibility:
         """Check retail-choice eligibility of a postal code."""
         ...
-    async def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
+    async def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
         """Type-ahead service address search."""
         ...
-    async def full_address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
+    async def full_address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
         """Exact service address search."""
         ...
-    async def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
+    async def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request priced plans (optionally custom rates)."""
         ...
-    async def plan_benchmarks(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def plan_benchmarks(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Plan benchmark prices (path inferred)."""
         ...
 
 class _AsyncAppPlanGroupsResource:
-    async def list(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def list(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """List the app's plan groups (path inferred)."""
         ...
 
 class _AsyncAppUsageProfilesResource:
-    async def fetch(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageProfile:
+    async def fetch(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageProfile:
         """Start fetching a Smart Meter Texas usage profile."""
         ...
-    async def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageProfile:
+    async def retrieve(self, usage_profile_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageProfile:
         """Retrieve a usage profile."""
         ...
 
@@ -317,126 +317,126 @@ class AsyncClient:
     def closed(self) -> bool: ...
     def with_options(self, *, timeout: float | None = ..., max_retries: int | None = ..., connect_timeout: float | None = ..., app_info: Mapping[str, str] | None = ...) -> Self: ...
     def for_account(self, account_uuid: str) -> AsyncAccountClient: ...
-    async def request(self, method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
+    async def request(self, method: str, path: str, *, query: dict[str, Any] | None = ..., body: Any = ..., headers: dict[str, str] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
     async def close(self) -> None: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
 class _AsyncAccountEnrollResource:
-    async def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
+    async def address_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> LightList[models.AddressHit]:
         """Type-ahead address search with the account token."""
         ...
-    async def esi_id_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AddressHit:
+    async def esi_id_search(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AddressHit:
         """Look a service point up by ESI ID."""
         ...
-    async def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
+    async def request_plans(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request priced plans with the account token (path inferred)."""
         ...
-    async def accept_plan(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def accept_plan(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Accept a plan; creates the location and contract. Pass service_start_date (the name in the client-agent sample and the renewal route; the basic guide's prose says start_date): fields are sent as given, never renamed."""
         ...
-    async def update_identity(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def update_identity(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit identity details."""
         ...
-    async def credit_check(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def credit_check(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Submit SSN and consent for the soft credit check."""
         ...
-    async def finalize(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def finalize(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Finalize the enrollment (422 unless can_finalize_enrollment)."""
         ...
 
 class _AsyncAccountBillingInvoicesResource:
-    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> AsyncPager[models.Invoice]:
+    def list(self, *, limit: str | int | float | bool | None = ..., offset: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> AsyncPager[models.Invoice]:
         """List invoices (paginated)."""
         ...
-    async def retrieve(self, invoice_number: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.InvoiceDetail:
+    async def retrieve(self, invoice_number: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.InvoiceDetail:
         """Retrieve one invoice with its charges."""
         ...
 
 class _AsyncAccountBillingAddressResource:
-    async def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.BillingAddress:
+    async def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.BillingAddress:
         """The billing address."""
         ...
-    async def update(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.BillingAddress:
+    async def update(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.BillingAddress:
         """Replace the billing address."""
         ...
 
 class _AsyncAccountBillingResource:
     invoices: _AsyncAccountBillingInvoicesResource
     address: _AsyncAccountBillingAddressResource
-    async def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PaymentSession:
+    async def create_payment_session(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PaymentSession:
         """Create a Stripe payment session."""
         ...
-    async def ensure_payment_method_added(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def ensure_payment_method_added(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sync a Stripe payment method to the account."""
         ...
-    async def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PaymentMethod:
+    async def payment_method(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PaymentMethod:
         """The account's payment method."""
         ...
 
 class _AsyncAccountLocationsUsageResource:
-    async def monthly(self, location_uuid: str | int, *, year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageMonthly:
+    async def monthly(self, location_uuid: str | int, *, year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageMonthly:
         """Monthly usage for a year."""
         ...
-    async def daily(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageDaily:
+    async def daily(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.UsageDaily:
         """Daily usage for a month."""
         ...
-    async def intervals(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def intervals(self, location_uuid: str | int, *, month: str | int | float | bool | None = ..., year: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """15-minute interval usage for a month."""
         ...
 
 class _AsyncAccountLocationsRenewalPlansResource:
-    async def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
+    async def request(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.PlanList:
         """Request renewal plans for an active location."""
         ...
-    async def accept(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def accept(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Accept a renewal plan."""
         ...
 
 class _AsyncAccountLocationsResource:
     usage: _AsyncAccountLocationsUsageResource
     renewal_plans: _AsyncAccountLocationsRenewalPlansResource
-    async def retrieve(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Location:
+    async def retrieve(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Location:
         """Retrieve a location (path inferred)."""
         ...
-    async def plan(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.LocationPlan:
+    async def plan(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.LocationPlan:
         """The location's current plan."""
         ...
-    async def documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.LocationDocuments:
+    async def documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.LocationDocuments:
         """The location's active documents (EFL, TOS, YRAC)."""
         ...
-    async def all_documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def all_documents(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Every document of the location."""
         ...
-    async def support_info(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def support_info(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Support information for the location."""
         ...
-    async def cancel(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def cancel(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Cancel service at the location (path inferred)."""
         ...
-    async def meter_reads(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def meter_reads(self, location_uuid: str | int, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Meter reads (path inferred)."""
         ...
 
 class _AsyncAccountComparisonInvoiceResource:
-    async def upload(self, file: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, *, filename: str | None = ..., content_type: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.ComparisonInvoice:
+    async def upload(self, file: bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO, *, filename: str | None = ..., content_type: str | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.ComparisonInvoice:
         """Upload a competitor bill (PDF) for comparison."""
         ...
-    async def retrieve(self, *, uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.ComparisonInvoice:
+    async def retrieve(self, *, uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.ComparisonInvoice:
         """The latest (or given) comparison invoice."""
         ...
-    async def simple_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.SimpleCompare:
+    async def simple_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.SimpleCompare:
         """Compare the bill's period against a plan group."""
         ...
-    async def annual_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AnnualCompare:
+    async def annual_compare(self, *, plan_group: str | int | float | bool | None = ..., uuid: str | int | float | bool | None = ..., timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.AnnualCompare:
         """Twelve-month comparison against a plan group."""
         ...
 
 class _AsyncAccountSandboxResource:
-    async def delete_enrollment(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def delete_enrollment(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sandbox: reset the account's enrollment."""
         ...
-    async def seed_demo_data(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
+    async def seed_demo_data(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> Any:
         """Sandbox: start service and seed usage, invoices, documents."""
         ...
 
@@ -454,10 +454,10 @@ class AsyncAccountClient:
     def with_options(self, *, timeout: float | None = ..., max_retries: int | None = ..., connect_timeout: float | None = ..., app_info: Mapping[str, str] | None = ...) -> Self: ...
     @property
     def account_uuid(self) -> str | None: ...
-    async def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
+    async def retrieve(self, *, timeout: float | None = ..., max_retries: int | None = ..., extra_headers: dict[str, str] | None = ..., extra_query: dict[str, Any] | None = ..., extra_body: dict[str, Any] | None = ..., **params: Any) -> models.Account:
         """Retrieve the token's account."""
         ...
-    async def request(self, method: str, path: str, *, json: Any = ..., params: dict[str, Any] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
+    async def request(self, method: str, path: str, *, query: dict[str, Any] | None = ..., body: Any = ..., headers: dict[str, str] | None = ..., timeout: float | None = ..., max_retries: int | None = ...) -> Any: ...
     async def close(self) -> None: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...

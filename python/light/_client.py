@@ -52,12 +52,9 @@ def _derive(core: Any, timeout: Any = None, max_retries: Any = None, connect_tim
                              app_info=None if app_info is None else _format_app_info(app_info))
 
 
-def _check_method_path(method: Any, path: Any) -> tuple:
-    if not isinstance(method, str) or not method:
-        raise TypeError("method must be a non-empty str")
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise ValueError("path must be a str starting with '/' (e.g. '/v1/app/accounts')")
-    return method.upper(), path
+def _raw_options(query: Any, body: Any, headers: Any, timeout: Any, max_retries: Any) -> dict:
+    """The one raw-request shape handed to the core: {query, body, headers, timeout, max_retries}."""
+    return {"query": query, "body": body, "headers": headers, "timeout": timeout, "max_retries": max_retries}
 
 
 # ---- logging: one record per call on logging.getLogger("light") ----------------
@@ -161,31 +158,30 @@ class _Base:
 # ---------------------------------------------------------------- blocking ---
 
 class _SyncBase(_Base):
-    def _invoke(self, op, pp, query, body, file, timeout, max_retries):
+    def _invoke(self, op, pp, params):
         if op.paginated:
-            return self._page(op, pp, query, body, timeout, max_retries)
-        return _result(_logged(op.method, _op_path(op, pp),
-                               lambda: self._c.call(op.id, pp, query, body, file, timeout, max_retries)))
+            return self._page(op, pp, params)
+        return _result(_logged(op.method, _op_path(op, pp), lambda: self._c.call(op.id, pp, params)))
 
-    def _page(self, op, pp, query, body, timeout, max_retries, seen=None):
-        result = _logged(op.method, _op_path(op, pp),
-                         lambda: self._c.call(op.id, pp, query, body, None, timeout, max_retries, True))
-        return self._wrap_page(result, op, pp, body, timeout, max_retries, set() if seen is None else seen)
+    def _page(self, op, pp, params, seen=None):
+        result = _logged(op.method, _op_path(op, pp), lambda: self._c.call(op.id, pp, params, True))
+        return self._wrap_page(result, op, pp, params, set() if seen is None else seen)
 
-    def _wrap_page(self, result, op, pp, body, timeout, max_retries, seen):
+    def _wrap_page(self, result, op, pp, params, seen):
         def fetch(plan):
             if plan[0] == "op":
-                return self._page(op, pp, plan[1], body, timeout, max_retries, seen)
-            raw = _logged("GET", plan[1], lambda: self._c.request("GET", plan[1], plan[2], None, timeout, max_retries))
-            return self._wrap_page(raw, op, pp, body, timeout, max_retries, seen)
+                return self._page(op, pp, {**params, **plan[1]}, seen)
+            raw = _logged("GET", plan[1], lambda: self._c.request("GET", plan[1], _raw_options(plan[2], None, params.get("extra_headers"), params.get("timeout"), params.get("max_retries"))))
+            return self._wrap_page(raw, op, pp, params, seen)
         return wrap_page(Page, result, fetch, self._c.base_url, _op_path(op, pp), seen)
 
-    def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
-                timeout: float | None = None, max_retries: int | None = None) -> Any:
+    def request(self, method: str, path: str, *, query: dict | None = None, body: Any = None,
+                headers: dict | None = None, timeout: float | None = None, max_retries: int | None = None) -> Any:
         """Raw escape hatch: any method and path (``/v1/app/...`` uses the app token,
         ``/v1/account...`` the account token), JSON in, JSON out, same retries and errors."""
-        method, path = _check_method_path(method, path)
-        return _result(_logged(method, path, lambda: self._c.request(method, path, params, json, timeout, max_retries)))
+        m = method.upper() if isinstance(method, str) else method
+        return _result(_logged(m, path, lambda: self._c.request(method, path, _raw_options(query, body, headers, timeout,
+                                                                                          max_retries))))
 
     def with_options(self, *, timeout: float | None = None, max_retries: int | None = None,
                      connect_timeout: float | None = None, app_info: Mapping[str, str] | None = None):
@@ -300,35 +296,35 @@ class _AsyncBase(_Base):
             req.cancel()
             raise
 
-    async def _call(self, op, pp, query, body, file, timeout, max_retries):
-        req = self._engine().submit(self._c, op.id, pp, query, body, file, timeout, max_retries)
+    async def _call(self, op, pp, params):
+        req = self._engine().submit(self._c, op.id, pp, params)
         return _result(await _alogged(op.method, _op_path(op, pp), self._await(req)))
 
-    def _invoke(self, op, pp, query, body, file, timeout, max_retries):
+    def _invoke(self, op, pp, params):
         if op.paginated:
-            return AsyncPager(lambda: self._page(op, pp, query, body, timeout, max_retries))
-        return self._call(op, pp, query, body, file, timeout, max_retries)
+            return AsyncPager(lambda: self._page(op, pp, params))
+        return self._call(op, pp, params)
 
-    async def _page(self, op, pp, query, body, timeout, max_retries, seen=None):
-        req = self._engine().submit(self._c, op.id, pp, query, body, None, timeout, max_retries, True)
+    async def _page(self, op, pp, params, seen=None):
+        req = self._engine().submit(self._c, op.id, pp, params, True)
         result = await _alogged(op.method, _op_path(op, pp), self._await(req))
-        return self._wrap_page(result, op, pp, body, timeout, max_retries, set() if seen is None else seen)
+        return self._wrap_page(result, op, pp, params, set() if seen is None else seen)
 
-    def _wrap_page(self, result, op, pp, body, timeout, max_retries, seen):
+    def _wrap_page(self, result, op, pp, params, seen):
         async def fetch(plan):
             if plan[0] == "op":
-                return await self._page(op, pp, plan[1], body, timeout, max_retries, seen)
-            req = self._engine().submit_raw(self._c, "GET", plan[1], plan[2], None, timeout, max_retries)
-            return self._wrap_page(await _alogged("GET", plan[1], self._await(req)), op, pp, body, timeout,
-                                   max_retries, seen)
+                return await self._page(op, pp, {**params, **plan[1]}, seen)
+            req = self._engine().submit_raw(self._c, "GET", plan[1], _raw_options(plan[2], None, params.get("extra_headers"), params.get("timeout"), params.get("max_retries")))
+            return self._wrap_page(await _alogged("GET", plan[1], self._await(req)), op, pp, params, seen)
         return wrap_page(AsyncPage, result, fetch, self._c.base_url, _op_path(op, pp), seen)
 
-    async def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
-                      timeout: float | None = None, max_retries: int | None = None) -> Any:
+    async def request(self, method: str, path: str, *, query: dict | None = None, body: Any = None,
+                      headers: dict | None = None, timeout: float | None = None,
+                      max_retries: int | None = None) -> Any:
         """Raw escape hatch (see Client.request)."""
-        method, path = _check_method_path(method, path)
-        req = self._engine().submit_raw(self._c, method, path, params, json, timeout, max_retries)
-        return _result(await _alogged(method, path, self._await(req)))
+        m = method.upper() if isinstance(method, str) else method
+        req = self._engine().submit_raw(self._c, method, path, _raw_options(query, body, headers, timeout, max_retries))
+        return _result(await _alogged(m, path, self._await(req)))
 
     def with_options(self, *, timeout: float | None = None, max_retries: int | None = None,
                      connect_timeout: float | None = None, app_info: Mapping[str, str] | None = None):

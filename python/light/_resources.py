@@ -1,16 +1,19 @@
-"""Namespaced methods generated at import time from the core's operation table.
+"""Namespaced methods built at import time from the core's operation table.
 
-Nothing here knows an endpoint: every row of ``_light.operations()`` becomes
-``<ns>.<name>`` on the client class of its auth kind (app or account), with
-path parameters positional (in the table's order) and keyword arguments
-forming the JSON body (body kind ``json``) or the query (everything else).
-Reserved keywords ``timeout``, ``max_retries``, ``extra_query`` and
-``extra_body`` override per call. The multipart operation takes ``file``
-(bytes, str, a path or a binary file object) plus optional ``filename`` and
+Nothing here knows an endpoint, and nothing here applies the argument rule:
+every row of ``_light.operations()`` becomes ``<ns>.<name>`` on the client
+class of its auth kind (app or account), a plain function that hands the
+positional path values and the keyword arguments, untouched, to the core
+(``light/args.h``), which routes each keyword to the path, the body, the
+query, the upload or a per-call option (``timeout``, ``max_retries``,
+``extra_headers``, ``extra_query``, ``extra_body``) and refuses misuse before
+any I/O. The multipart operation takes ``file`` (bytes, str, a path or a
+binary file object; read here) plus optional ``filename`` and
 ``content_type``.
 """
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any, NamedTuple
 
@@ -18,7 +21,7 @@ from . import _light
 
 __all__ = ["Operation", "OPERATIONS", "build_roots", "RESERVED"]
 
-RESERVED = ("timeout", "max_retries", "extra_query", "extra_body")
+RESERVED = ("timeout", "max_retries", "extra_headers", "extra_query", "extra_body")
 
 
 class Operation(NamedTuple):
@@ -44,96 +47,60 @@ OPERATIONS: tuple = tuple(
     for o in _light.operations())
 
 
-def _path_value(name: str, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-    s = str(value)
-    if not s:
-        raise ValueError(f"{name} must not be empty")
-    return s
-
-
-def _file_part(file: Any, filename: Any, content_type: Any) -> tuple:
-    if isinstance(file, (bytes, bytearray, memoryview)):
-        data = bytes(file)
-    elif isinstance(file, str):
-        data = file.encode("utf-8")
-    elif isinstance(file, os.PathLike):
+def _read_file(params: dict) -> None:
+    """Turn a path or a file object given as ``file`` into its bytes (and default filename)."""
+    file = params["file"]
+    if isinstance(file, (bytes, bytearray, str)) or file is None:
+        return
+    if isinstance(file, memoryview):
+        params["file"] = bytes(file)
+        return
+    if isinstance(file, os.PathLike):
         with open(file, "rb") as fh:
-            data = fh.read()
-        if filename is None:
-            filename = os.path.basename(os.fspath(file))
-    elif hasattr(file, "read"):
+            params["file"] = fh.read()
+        params.setdefault("filename", os.path.basename(os.fspath(file)))
+        return
+    if hasattr(file, "read"):
         data = file.read()
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        if not isinstance(data, bytes):
-            raise TypeError("file.read() must return bytes")
-        if filename is None and isinstance(getattr(file, "name", None), str):
-            filename = os.path.basename(file.name)
-    else:
-        raise TypeError(f"file must be bytes, str, a path or a file object, not {type(file).__name__}")
-    if filename is not None and not isinstance(filename, str):
-        raise TypeError("filename must be a str")
-    if content_type is not None and not isinstance(content_type, str):
-        raise TypeError("content_type must be a str")
-    return (data, filename, content_type)
+        params["file"] = data.encode("utf-8") if isinstance(data, str) else data
+        name = getattr(file, "name", None)
+        if isinstance(name, str):
+            params.setdefault("filename", os.path.basename(name))
+        return
+    raise TypeError(f"file must be bytes, str, a path or a file object, not {type(file).__name__}")
 
 
-def _split(op: Operation, params: dict, extra_query: Any, extra_body: Any) -> tuple:
-    """(query, body) for one call, per the argument rule; checks required fields."""
-    if extra_query is not None and not isinstance(extra_query, dict):
-        raise TypeError("extra_query must be a dict")
-    if extra_body is not None and not isinstance(extra_body, dict):
-        raise TypeError("extra_body must be a dict")
-    if op.body == "json":
-        body = params
-        if extra_body:
-            body = {**body, **extra_body}
-        for field in op.required:
-            if field not in body:
-                raise TypeError(f"{op.ns + '.' if op.ns else ''}{op.name}() missing required keyword argument "
-                                f"{field!r}")
-        return (extra_query or None, body)
-    query = params
-    if extra_query:
-        query = {**query, **extra_query}
-    return (query or None, extra_body or None)
-
-
-def _method_source(op: Operation, is_async: bool) -> str:
-    pp = list(op.path_params)
-    sig = ["self"] + pp
+def _signature(op: Operation) -> inspect.Signature:
+    P = inspect.Parameter
+    ps = [P("self", P.POSITIONAL_ONLY)] + [P(n, P.POSITIONAL_OR_KEYWORD) for n in op.path_params]
     if op.body == "multipart":
-        sig += ["file"]
-    sig += ["*"]
-    if op.body == "multipart":
-        sig += ["filename=None", "content_type=None"]
-    sig += ["timeout=None", "max_retries=None", "extra_query=None", "extra_body=None", "**params"]
-    pvals = "(" + "".join(f"_path_value({p!r}, {p}), " for p in pp) + ")"
-    file_expr = "_file_part(file, filename, content_type)" if op.body == "multipart" else "None"
-    kw = "async def" if is_async else "def"
-    if not op.paginated:
-        prefix = "return await " if is_async else "return "
-    else:
-        prefix = "return "  # async list() returns an AsyncPager (awaitable + async-iterable)
-    return (
-        f"{kw} {op.name}({', '.join(sig)}):\n"
-        f"    {op.summary!r}\n"
-        f"    query, body = _split(_OP, params, extra_query, extra_body)\n"
-        f"    {prefix}self._owner._invoke(_OP, {pvals}, query, body, {file_expr}, timeout, max_retries)\n"
-    )
+        ps.append(P("file", P.POSITIONAL_OR_KEYWORD))
+        ps += [P("filename", P.KEYWORD_ONLY, default=None), P("content_type", P.KEYWORD_ONLY, default=None)]
+    ps += [P(n, P.KEYWORD_ONLY, default=None) for n in RESERVED]
+    ps.append(P("params", P.VAR_KEYWORD))
+    return inspect.Signature(ps)
 
 
 def _make_method(op: Operation, is_async: bool):
-    ns: dict = {"_OP": op, "_split": _split, "_path_value": _path_value, "_file_part": _file_part}
-    src = _method_source(op, is_async and not op.paginated)
-    exec(compile(src, f"<light operation {op.id}>", "exec"), ns)  # noqa: S102 - code built from the table
-    fn = ns[op.name]
-    fn.__qualname__ = f"{op.ns}.{op.name}" if op.ns else op.name
-    fn.__doc__ = f"{op.summary}\n\n{op.method} {op.path} ({op.auth} token; operation {op.id!r})."
-    fn.operation = op
-    return fn
+    npp = len(op.path_params)
+    if op.body == "multipart":
+        def method(self, *args, **params):
+            if len(args) > npp:  # upload(file) positionally
+                if "file" in params:
+                    raise TypeError(f"{op.name}() got multiple values for argument 'file'")
+                params["file"], args = args[npp], args[:npp]
+            if "file" in params:
+                _read_file(params)
+            return self._owner._invoke(op, args, params)
+    else:
+        def method(self, *args, **params):
+            return self._owner._invoke(op, args, params)
+    method.__name__ = op.name
+    method.__qualname__ = f"{op.ns}.{op.name}" if op.ns else op.name
+    method.__doc__ = f"{op.summary}\n\n{op.method} {op.path} ({op.auth} token; operation {op.id!r})."
+    method.__signature__ = _signature(op)
+    method.operation = op
+    return method
 
 
 class Resource:

@@ -64,6 +64,7 @@ describe("Lua → JSON", function()
     assert.are.equal('true', json.encode(true))
     assert.are.equal('2.5', json.encode(2.5))
     assert.are.equal('7', json.encode(7))
+    assert.are.equal('{"s":"a\\u0000b"}', json.encode{ s = "a\0b" }) -- NUL in a string value: escaped, not cut
   end)
 
   it("round-trips nested values", function()
@@ -75,7 +76,7 @@ describe("Lua → JSON", function()
     local cyc = {}
     cyc.me = cyc
     for _, bad in ipairs{ { f = print }, { 1, 2, x = 3 }, { [1] = "a", [3] = "c" }, { [true] = 1 }, cyc,
-      { n = 0 / 0 }, { n = math.huge }, { s = "a\0b" }, { co = coroutine.create(print) } } do
+      { n = 0 / 0 }, { n = math.huge }, { ["k\0"] = "v" }, { co = coroutine.create(print) } } do
       local s, err = json.encode(bad)
       assert.is_nil(s)
       assert.are.equal("InvalidArgumentError", err.kind)

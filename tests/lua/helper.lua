@@ -21,7 +21,7 @@ end
 local admin_client
 function H.admin(method, path, body)
   admin_client = admin_client or H.client{ max_retries = 0 }
-  local v, err = admin_client:request(method, "/_sandbox/" .. path, body)
+  local v, err = admin_client:request(method, "/_sandbox/" .. path, body ~= nil and { body = body } or nil)
   assert(v, "sandbox admin " .. method .. " " .. path .. ": " .. tostring(err))
   return v
 end

@@ -72,7 +72,7 @@ RAW_LOCATION = r"""
                 local c = assert(light.new{ app_token = os.getenv("LIGHT_APP_TOKEN"),
                     base_url = ngx.var.arg_base or os.getenv("LIGHT_BASE_URL"),
                     max_retries = tonumber(ngx.var.arg_retries or "0"), retry_base = 0.01, retry_max = 0.02 })
-                local v, err, meta = c:request("GET", "/v1/app/accounts", { limit = 1 })
+                local v, err, meta = c:request("GET", "/v1/app/accounts", { query = { limit = 1 } })
                 local out
                 if v then
                     out = { ok = true, status = meta.status, retries = meta.retries,

@@ -98,9 +98,9 @@ def test_raw_request(sb, client):
     account = new_account(client)
     got = client.request("GET", f"/v1/app/accounts/{account.uuid}")
     assert isinstance(got, light.LightObject) and got.uuid == account.uuid
-    page = client.request("get", "/v1/app/accounts", params={"limit": 1})
+    page = client.request("get", "/v1/app/accounts", query={"limit": 1})
     assert len(page.data) == 1
-    fl = client.request("POST", f"/v1/app/accounts/{account.uuid}/flow-login", json={"scope": "billing"})
+    fl = client.request("POST", f"/v1/app/accounts/{account.uuid}/flow-login", body={"scope": "billing"})
     assert fl.scope == "billing"
     acct = client.for_account(account.uuid)
     assert acct.request("GET", "/v1/account").uuid == account.uuid

@@ -53,7 +53,7 @@ def test_async_surface_pagination_and_raw(sb, client, aclient_args):
         assert isinstance(first, light.AsyncPage) and len(first.data) == 2
         items = [a async for a in ac.accounts.list(limit=2)]
         pages = [p async for p in first.pages()]
-        raw = await ac.request("GET", "/v1/app/accounts", params={"limit": 1})
+        raw = await ac.request("GET", "/v1/app/accounts", query={"limit": 1})
         acct = ac.for_account(items[0].uuid)
         me = await acct.retrieve()
         await ac.close()

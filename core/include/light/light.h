@@ -8,6 +8,7 @@
  * - light/error.h     status codes, error kinds, the caller-owned light_error
  * - light/operation.h the operation table (every endpoint, as data)
  * - light/client.h    clients, blocking calls, responses, pagination
+ * - light/args.h      the argument rule: a call's arguments streamed in, validated, routed
  * - light/exchange.h      the sans-I/O exchange state machine every transport drives
  * - light/engine.h    async engine for host event loops (curl_multi_socket_action)
  * - light/webhook.h   webhook signing, verification, event envelope, event names
@@ -28,5 +29,6 @@
 #include "light/exchange.h"
 #include "light/engine.h"
 #include "light/webhook.h"
+#include "light/args.h"
 
 #endif
