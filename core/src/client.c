@@ -255,6 +255,7 @@ light_status light_client_new(light_client **out, const light_client_options *op
   }
   handle_attach(c, sh);
   c->max_retries = -1;
+  c->owner = 1;
   *out = c;
   return LIGHT_OK;
 }
@@ -263,7 +264,7 @@ void light_client_free(light_client *client) {
   if (!client) return;
   /* Freeing the client that created the shared state closes the clients
    * derived from it: their calls fail with LIGHT_E_STATE from now on. */
-  if (!client->account_uuid) __atomic_store_n(&client->sh->closed, 1, __ATOMIC_RELEASE);
+  if (client->owner) __atomic_store_n(&client->sh->closed, 1, __ATOMIC_RELEASE);
   shared_release(client->sh);
   free(client->account_uuid);
   light__secret_free(client->account_token);

@@ -82,6 +82,7 @@ struct light_client {
   light__blocking *blocking;     /* borrowed from sh: the blocking transport's state */
   char *account_uuid;            /* set for clients derived with light_client_for_account */
   char *account_token;           /* bare account token given to light_client_new, or NULL */
+  int owner;                     /* 1 for the client light_client_new made: freeing it closes every derived client */
   /* light_client_with_options overrides of this handle (inherited by
    * for_account and with_options): 0 / -1 / NULL = the shared option. */
   long timeout_ms;

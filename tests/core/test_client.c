@@ -835,8 +835,6 @@ static void test_with_options(void) {
     th_clear_journal();
     light_response *r1 = NULL, *r2 = NULL;
     CHECK_INT(light_call(a1, "get_account", NULL, &r1, &err), LIGHT_OK);
-    light_client_free(app); /* the derived clients keep the shared state alive */
-    app = NULL;
     CHECK_INT(light_call(a2, "get_account", NULL, &r2, &err), LIGHT_OK);
     light_response_free(r1);
     light_response_free(r2);
@@ -845,6 +843,20 @@ static void test_with_options(void) {
     const char *ua = th_entry_header(th_last(j), "User-Agent");
     CHECK(ua && strstr(ua, " MyApp/1.2 (https://my.app)") != NULL); /* inherited by for_account */
     cJSON_Delete(j);
+    /* freeing a with_options client closes nothing; freeing the client that
+     * created the shared state closes every client derived from it */
+    light_client *tmp = NULL;
+    CHECK_INT(light_client_with_options(app, NULL, &tmp, &err), LIGHT_OK);
+    light_client_free(tmp);
+    r2 = NULL;
+    CHECK_INT(light_call(a2, "get_account", NULL, &r2, &err), LIGHT_OK);
+    light_response_free(r2);
+    light_client_free(app);
+    app = NULL;
+    r2 = NULL;
+    CHECK_INT(light_call(a2, "get_account", NULL, &r2, &err), LIGHT_E_STATE);
+    light_error_clear(&err);
+    light_response_free(r2);
     light_client_free(a1);
     light_client_free(a2);
   }

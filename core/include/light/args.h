@@ -79,9 +79,6 @@
 extern "C" {
 #endif
 
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
-#endif
 
 /** Longest path value, query key or value, and header value, in bytes. */
 #define LIGHT_ARGS_MAX_PARAM_BYTES 8192
@@ -126,7 +123,7 @@ typedef enum light_args_section_kind {
  *             failure when memory allowed (then holding the error).
  * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (unknown operation), LIGHT_E_NOMEM.
  */
-light_status light_args_new(light_args **out, const char *op_id, unsigned flags);
+LIGHT_EXTERN(light_status) light_args_new(light_args **out, const char *op_id, unsigned flags);
 
 /**
  * @brief Start the arguments of a raw request (see light_request()).
@@ -134,100 +131,97 @@ light_status light_args_new(light_args **out, const char *op_id, unsigned flags)
  * ASCII without '#', no dot segments) are checked here.
  * @return as light_args_new().
  */
-light_status light_args_new_raw(light_args **out, const char *method, size_t method_len, const char *path,
+LIGHT_EXTERN(light_status) light_args_new_raw(light_args **out, const char *method, size_t method_len, const char *path,
                                 size_t path_len, unsigned flags);
 
 /** @brief Free @p a (wipes the body: it may carry an SSN). NULL-safe. */
-void light_args_free(light_args *a);
+LIGHT_EXTERN(void) light_args_free(light_args *a);
 
 /** @brief Switch section (values given so far stay). Returns the sticky status. */
-light_status light_args_section(light_args *a, light_args_section_kind section);
+LIGHT_EXTERN(light_status) light_args_section(light_args *a, light_args_section_kind section);
 
 /** @brief Key of the next member of the object being built (or of the section). */
-light_status light_args_key(light_args *a, const char *key, size_t len);
+LIGHT_EXTERN(light_status) light_args_key(light_args *a, const char *key, size_t len);
 /** @brief A string value (UTF-8; NUL allowed only in body strings). */
-light_status light_args_string(light_args *a, const char *s, size_t len);
+LIGHT_EXTERN(light_status) light_args_string(light_args *a, const char *s, size_t len);
 /** @brief Binary data: accepted only as a multipart `file`. */
-light_status light_args_binary(light_args *a, const void *data, size_t len);
+LIGHT_EXTERN(light_status) light_args_binary(light_args *a, const void *data, size_t len);
 /** @brief An integer. Outside ±2^53 it is refused in a body. */
-light_status light_args_int(light_args *a, int64_t v);
+LIGHT_EXTERN(light_status) light_args_int(light_args *a, int64_t v);
 /** @brief A number. NaN and ±Infinity are refused everywhere. */
-light_status light_args_double(light_args *a, double v);
-light_status light_args_bool(light_args *a, int v);
-light_status light_args_null(light_args *a);
+LIGHT_EXTERN(light_status) light_args_double(light_args *a, double v);
+LIGHT_EXTERN(light_status) light_args_bool(light_args *a, int v);
+LIGHT_EXTERN(light_status) light_args_null(light_args *a);
 /** @brief Open an object; light_args_end() closes it. */
-light_status light_args_begin_object(light_args *a);
+LIGHT_EXTERN(light_status) light_args_begin_object(light_args *a);
 /**
  * @brief Open an array of @p n elements (its announced length: refused at once
  * when over the item budget, so a sparse array is never walked).
  */
-light_status light_args_begin_array(light_args *a, size_t n);
-light_status light_args_end(light_args *a);
+LIGHT_EXTERN(light_status) light_args_begin_array(light_args *a, size_t n);
+LIGHT_EXTERN(light_status) light_args_end(light_args *a);
 
 /**
  * @brief Refuse the arguments with a binding's own message (a native value
  * the builder cannot express, e.g. a JavaScript Map): sticks like any error.
  * @return LIGHT_E_INVALID_ARGUMENT (or the earlier error).
  */
-light_status light_args_fail(light_args *a, const char *param, const char *message);
+LIGHT_EXTERN(light_status) light_args_fail(light_args *a, const char *param, const char *message);
 
 /**
  * @brief Finish: open containers, path parameter count, required body fields
  * and merge rules are checked; the request is fixed. Idempotent.
  * @return the sticky status.
  */
-light_status light_args_finish(light_args *a);
+LIGHT_EXTERN(light_status) light_args_finish(light_args *a);
 
 /**
  * @brief Copy the sticky error into @p err (which the caller clears with
  * light_error_clear()). Returns its status (LIGHT_OK when none).
  */
-light_status light_args_error(const light_args *a, light_error *err);
+LIGHT_EXTERN(light_status) light_args_error(const light_args *a, light_error *err);
 
 /**
  * @brief 1 when the sticky error is about an argument's kind or presence (a
  * missing, unknown or wrongly typed argument: Python raises TypeError), 0 for
  * a bad value (NUL, NaN, too long, out of range: ValueError) or no error.
  */
-int light_args_error_is_type(const light_args *a);
+LIGHT_EXTERN(int) light_args_error_is_type(const light_args *a);
 
 /** @brief The query as an object of strings (after finish; borrowed; NULL when empty). For pagination. */
-const cJSON *light_args_query(const light_args *a);
+LIGHT_EXTERN(const cJSON *) light_args_query(const light_args *a);
 
 /** @brief The JSON body text (after finish; borrowed), length in @p len; NULL when the request has none. */
-const char *light_args_body(const light_args *a, size_t *len);
+LIGHT_EXTERN(const char *) light_args_body(const light_args *a, size_t *len);
 
 /**
  * @brief Replace the query by @p query (an object of scalars, e.g. the next
  * page's from light_page_next_query()); validated like params. After finish.
  */
-light_status light_args_set_query(light_args *a, const cJSON *query);
+LIGHT_EXTERN(light_status) light_args_set_query(light_args *a, const cJSON *query);
 
 /**
  * @brief light_call() with finished arguments (reusable: @p args is only read).
  * @return as light_call(); the sticky argument error when @p args holds one.
  */
-light_status light_call_args(light_client *client, const light_args *args, light_response **out,
+LIGHT_EXTERN(light_status) light_call_args(light_client *client, const light_args *args, light_response **out,
                              light_error *err);
 
 /**
  * @brief light_exchange_new() with finished arguments (copied: @p args may be freed afterwards).
  * @return as light_exchange_new().
  */
-light_status light_exchange_new_args(light_client *client, const light_args *args, light_exchange **out,
+LIGHT_EXTERN(light_status) light_exchange_new_args(light_client *client, const light_args *args, light_exchange **out,
                                      light_error *err);
 
 /**
  * @brief light_engine_submit() with finished arguments (copied at submission).
  * @return as light_engine_submit().
  */
-light_status light_engine_submit_args(light_engine *engine, light_client *client, const light_args *args,
+LIGHT_EXTERN(light_status) light_engine_submit_args(light_engine *engine, light_client *client, const light_args *args,
                                       light_done_cb done, void *ud, light_async_request **handle,
                                       light_error *err);
 
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
 
 #ifdef __cplusplus
 }

@@ -175,7 +175,7 @@ typedef struct light_client_overrides {
 } light_client_overrides;
 
 /** @brief Fill @p o with "keep everything". NULL-safe. */
-void light_client_overrides_init(light_client_overrides *o);
+LIGHT_EXTERN(void) light_client_overrides_init(light_client_overrides *o);
 
 /**
  * @brief A client like @p base with some settings changed, sharing its
@@ -186,11 +186,13 @@ void light_client_overrides_init(light_client_overrides *o);
  * own overrides, then those of @p o. Clients derived from it (for_account,
  * with_options) inherit them. No I/O here.
  * @param[out] out caller owns; free with light_client_free() (in any order with @p base).
+ *            Freeing it closes nothing else; freeing the client light_client_new()
+ *            made closes it, as it closes every client derived from that one.
  * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (negative timeout, max_retries < -1,
  *         app_info empty, too long or not printable ASCII), LIGHT_E_STATE (after fork), LIGHT_E_NOMEM.
  * Thread safety: any thread; @p base may be in use by other threads.
  */
-light_status light_client_with_options(const light_client *base, const light_client_overrides *o, light_client **out,
+LIGHT_EXTERN(light_status) light_client_with_options(const light_client *base, const light_client_overrides *o, light_client **out,
                                        light_error *err);
 
 /** @brief 1 when the client can call @p auth operations (has that kind of credential). */
