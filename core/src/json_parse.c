@@ -134,16 +134,35 @@ static size_t put_utf8(char *o, unsigned cp) {
   return 4;
 }
 
+/* SWAR: the high bit of each byte of the result is set where the byte is
+ * '"', '\\', < 0x20 or >= 0x80. Borrows can flag bytes above a flagged one,
+ * never below, so the lowest flagged byte is a real one. */
+static inline uint64_t special8(const unsigned char *p) {
+  const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  uint64_t x;
+  memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  x = __builtin_bswap64(x); /* first byte lowest, so borrows run away from it */
+#endif
+  uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+  uint64_t r = ((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x;
+  return r & high;
+}
+
+static inline size_t first_flagged(uint64_t m) { return (size_t)__builtin_ctzll(m) / 8; }
+
 /* ps->p is just past the opening quote. On success *s and *n are the decoded
  * bytes (into the input when there was no escape, else into scratch) and
  * ps->p is past the closing quote. */
 static int parse_string(parser *ps, int w, const char **s, size_t *n) {
   const unsigned char *p = ps->p, *end = ps->end, *begin = p;
   for (;;) {
-    while (end - p >= 8) { /* fast path: 8 plain bytes per turn when there are */
-      if (str_class[p[0]] | str_class[p[1]] | str_class[p[2]] | str_class[p[3]] | str_class[p[4]] |
-          str_class[p[5]] | str_class[p[6]] | str_class[p[7]])
+    while (end - p >= 8) { /* fast path: 8 bytes per turn, to the first that is not plain */
+      uint64_t m = special8(p);
+      if (m) {
+        p += first_flagged(m);
         break;
+      }
       p += 8;
     }
     if (p >= end) return fail(ps, LIGHT_JSON_E_SYNTAX, end);
