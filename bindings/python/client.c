@@ -53,10 +53,11 @@ void lpy_client_release(lpy_client *c) {
 static int opt_str(PyObject *o, const char *name, const char **out) {
   if (!o || o == Py_None) return 0;
   if (!PyUnicode_Check(o)) {
-    PyErr_Format(PyExc_TypeError, "%s must be a str, not %.80s", name, Py_TYPE(o)->tp_name);
+    char tn[96];
+    PyErr_Format(PyExc_TypeError, "%s must be a str, not %s", name, lpy_type_name(o, tn));
     return -1;
   }
-  *out = PyUnicode_AsUTF8(o);
+  *out = PyUnicode_AsUTF8AndSize(o, NULL);
   return *out ? 0 : -1;
 }
 
@@ -140,11 +141,9 @@ static PyObject *client_new(PyTypeObject *type, PyObject *args, PyObject *kwds) 
     if (n <= 0) return PyErr_Format(PyExc_ValueError, "max_response_bytes must be positive");
     o.max_response_bytes = (size_t)n;
   }
-  char ua[64];
-  snprintf(ua, sizeof ua, "python/%d.%d.%d", PY_MAJOR_VERSION, PY_MINOR_VERSION, PY_MICRO_VERSION);
-  o.user_agent_runtime = ua;
+  o.user_agent_runtime = lpy_state_from_type(type)->runtime;
 
-  lpy_client *self = (lpy_client *)type->tp_alloc(type, 0);
+  lpy_client *self = (lpy_client *)PyType_GenericAlloc(type, 0);
   if (!self) return NULL;
   if (fake && PyObject_IsTrue(fake) == 1) {
     self->clock = PyMem_Calloc(1, sizeof *self->clock);
@@ -188,7 +187,7 @@ static void client_dealloc(lpy_client *self) {
   free_core(self);
   Py_CLEAR(self->parent);
   if (self->owns_clock) PyMem_Free(self->clock);
-  tp->tp_free((PyObject *)self);
+  PyObject_GC_Del(self);
   Py_DECREF(tp);
 }
 
@@ -205,7 +204,7 @@ int lpy_params_build(lpy_state *st, lpy_params *out, PyObject *path_params, PyOb
       PyErr_SetString(PyExc_TypeError, "path_params must be a tuple");
       goto fail;
     }
-    Py_ssize_t n = PyTuple_GET_SIZE(path_params);
+    Py_ssize_t n = PyTuple_Size(path_params);
     if (n > 0) {
       out->path_values = PyMem_Calloc((size_t)n, sizeof(char *));
       if (!out->path_values) {
@@ -213,9 +212,11 @@ int lpy_params_build(lpy_state *st, lpy_params *out, PyObject *path_params, PyOb
         goto fail;
       }
       for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *v = PyTuple_GET_ITEM(path_params, i);
+        PyObject *v = PyTuple_GetItem(path_params, i); /* borrowed; the tuple is the caller's */
+        if (!v) goto fail;
         if (!PyUnicode_Check(v)) {
-          PyErr_Format(PyExc_TypeError, "path parameter %zd must be a str, not %.80s", i + 1, Py_TYPE(v)->tp_name);
+          char tn[96];
+          PyErr_Format(PyExc_TypeError, "path parameter %zd must be a str, not %s", i + 1, lpy_type_name(v, tn));
           goto fail;
         }
         Py_ssize_t len;
@@ -247,8 +248,11 @@ int lpy_params_build(lpy_state *st, lpy_params *out, PyObject *path_params, PyOb
       goto fail;
     }
     out->keep = Py_NewRef(file);
-    out->file.data = PyBytes_AS_STRING(data);
-    out->file.len = (size_t)PyBytes_GET_SIZE(data);
+    char *fd;
+    Py_ssize_t fl;
+    if (PyBytes_AsStringAndSize(data, &fd, &fl) < 0) goto fail;
+    out->file.data = fd;
+    out->file.len = (size_t)fl;
     if (opt_str(fname, "filename", &out->file.filename) < 0 || opt_str(ctype, "content_type", &out->file.content_type) < 0)
       goto fail;
     out->p.file = &out->file;
@@ -361,12 +365,12 @@ static PyObject *client_request(lpy_client *self, PyObject *args, PyObject *kwds
 
 static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
   if (!PyUnicode_Check(arg)) return PyErr_Format(PyExc_TypeError, "account_uuid must be a str");
-  const char *uuid = PyUnicode_AsUTF8(arg);
+  const char *uuid = PyUnicode_AsUTF8AndSize(arg, NULL);
   if (!uuid) return NULL;
   light_client *cl = lpy_client_acquire(self);
   if (!cl) return NULL;
   PyTypeObject *tp = Py_TYPE(self);
-  lpy_client *child = (lpy_client *)tp->tp_alloc(tp, 0);
+  lpy_client *child = (lpy_client *)PyType_GenericAlloc(tp, 0);
   if (!child) {
     lpy_client_release(self);
     return NULL;

@@ -38,25 +38,8 @@ typedef struct from_ctx {
   int depth;
 } from_ctx;
 
-static int is_ascii(const char *s, size_t len) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t i = 0;
-  uint64_t acc = 0;
-  for (; i + 8 <= len; i += 8) {
-    uint64_t w;
-    memcpy(&w, p + i, 8);
-    acc |= w;
-  }
-  for (; i < len; i++) acc |= p[i];
-  return (acc & 0x8080808080808080ULL) == 0;
-}
-
-static PyObject *make_str(const char *s, size_t len) {
-  if (!is_ascii(s, len)) return PyUnicode_DecodeUTF8(s, (Py_ssize_t)len, "replace");
-  PyObject *u = PyUnicode_New((Py_ssize_t)len, 127);
-  if (u) memcpy(PyUnicode_1BYTE_DATA(u), s, len);
-  return u;
-}
+/* The decoder has its own ASCII fast path (the limited API has no PyUnicode_New to fill directly). */
+static PyObject *make_str(const char *s, size_t len) { return PyUnicode_DecodeUTF8(s, (Py_ssize_t)len, "replace"); }
 
 static PyObject *cached_str(str_slot *table, const char *s, size_t max_len) {
   size_t len = strlen(s);
@@ -71,7 +54,9 @@ static PyObject *cached_str(str_slot *table, const char *s, size_t max_len) {
     return Py_NewRef(slot->str);
   PyObject *u = make_str(s, len);
   if (!u) return NULL;
-  Py_XSETREF(slot->str, Py_NewRef(u));
+  PyObject *old = slot->str;
+  slot->str = Py_NewRef(u);
+  Py_XDECREF(old);
   memcpy(slot->bytes, s, len);
   slot->len = len;
   slot->hash = h;
@@ -93,7 +78,7 @@ static PyObject *from_item(from_ctx *ctx, const cJSON *item) {
     case cJSON_False: Py_RETURN_FALSE;
     case cJSON_Number: return number(item);
     case cJSON_String:
-    case cJSON_Raw: return item->valuestring ? cached_str(ctx->values, item->valuestring, SHORT_VALUE_MAX) : PyUnicode_New(0, 0);
+    case cJSON_Raw: return item->valuestring ? cached_str(ctx->values, item->valuestring, SHORT_VALUE_MAX) : PyUnicode_FromStringAndSize("", 0);
     default: break;
   }
   if (++ctx->depth > 512) {
@@ -114,7 +99,7 @@ static PyObject *from_item(from_ctx *ctx, const cJSON *item) {
         Py_CLEAR(out);
         goto done;
       }
-      PyList_SET_ITEM(out, i, v);
+      PyList_SetItem(out, i, v); /* steals v; cannot fail on a fresh list */
     }
   } else if (cJSON_IsObject(item)) {
     out = PyDict_New();
@@ -195,10 +180,11 @@ static cJSON *object_item(PyObject *obj, const char *what, int depth) {
     Py_ssize_t pos = 0;
     while (PyDict_Next(obj, &pos, &k, &v)) {
       if (!PyUnicode_Check(k)) {
-        PyErr_Format(PyExc_TypeError, "%s: object keys must be str, not %.80s", what, Py_TYPE(k)->tp_name);
+        char tn[96];
+        PyErr_Format(PyExc_TypeError, "%s: object keys must be str, not %s", what, lpy_type_name(k, tn));
         goto fail;
       }
-      const char *ks = PyUnicode_AsUTF8(k);
+      const char *ks = PyUnicode_AsUTF8AndSize(k, NULL);
       if (!ks) goto fail;
       Py_INCREF(v); /* the dict may change under a __dict__-less object's isoformat() */
       cJSON *cv = to_item(v, what, depth + 1);
@@ -210,21 +196,25 @@ static cJSON *object_item(PyObject *obj, const char *what, int depth) {
   }
   items = PyMapping_Items(obj);
   if (!items) goto fail;
-  Py_ssize_t n = PyList_GET_SIZE(items);
+  /* PyMapping_Items returns a new list of our own: nothing else mutates it. */
+  Py_ssize_t n = PyList_Size(items);
   for (Py_ssize_t i = 0; i < n; i++) {
-    PyObject *kv = PyList_GET_ITEM(items, i);
-    if (!PyTuple_Check(kv) || PyTuple_GET_SIZE(kv) != 2) {
+    PyObject *kv = PyList_GetItem(items, i); /* borrowed from items */
+    if (!kv) goto fail;
+    if (!PyTuple_Check(kv) || PyTuple_Size(kv) != 2) {
       PyErr_Format(PyExc_TypeError, "%s: mapping items must be pairs", what);
       goto fail;
     }
-    PyObject *k = PyTuple_GET_ITEM(kv, 0);
+    PyObject *k = PyTuple_GetItem(kv, 0), *v = PyTuple_GetItem(kv, 1); /* borrowed from kv (immutable) */
+    if (!k || !v) goto fail;
     if (!PyUnicode_Check(k)) {
-      PyErr_Format(PyExc_TypeError, "%s: object keys must be str, not %.80s", what, Py_TYPE(k)->tp_name);
+      char tn[96];
+      PyErr_Format(PyExc_TypeError, "%s: object keys must be str, not %s", what, lpy_type_name(k, tn));
       goto fail;
     }
-    const char *ks = PyUnicode_AsUTF8(k);
+    const char *ks = PyUnicode_AsUTF8AndSize(k, NULL);
     if (!ks) goto fail;
-    cJSON *cv = to_item(PyTuple_GET_ITEM(kv, 1), what, depth + 1);
+    cJSON *cv = to_item(v, what, depth + 1);
     if (!cv) goto fail;
     cJSON_AddItemToObject(out, ks, cv);
   }
@@ -244,9 +234,13 @@ static cJSON *array_item(PyObject *obj, const char *what, int depth) {
     Py_DECREF(seq);
     return (cJSON *)PyErr_NoMemory();
   }
-  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-  for (Py_ssize_t i = 0; i < n; i++) {
-    cJSON *cv = to_item(PySequence_Fast_GET_ITEM(seq, i), what, depth + 1);
+  /* seq is a list or a tuple; an item is held while converting it (isoformat() may mutate a list). */
+  int is_list = PyList_Check(seq);
+  for (Py_ssize_t i = 0; i < (is_list ? PyList_Size(seq) : PyTuple_Size(seq)); i++) {
+    PyObject *item = is_list ? PyList_GetItem(seq, i) : PyTuple_GetItem(seq, i);
+    Py_XINCREF(item);
+    cJSON *cv = item ? to_item(item, what, depth + 1) : NULL;
+    Py_XDECREF(item);
     if (!cv) {
       cJSON_Delete(out);
       Py_DECREF(seq);
@@ -267,6 +261,12 @@ static cJSON *str_of(PyObject *obj, const char *method) {
   return j;
 }
 
+/* The C decimal.Decimal (tp_name "decimal.Decimal"), as the full API's tp_name test matched it. */
+static int is_decimal(PyObject *obj) {
+  char tn[96];
+  return strcmp(lpy_type_name(obj, tn), "decimal.Decimal") == 0;
+}
+
 static cJSON *to_item(PyObject *obj, const char *what, int depth) {
   if (depth > 256) {
     PyErr_Format(PyExc_ValueError, "%s: value nested too deeply", what);
@@ -279,7 +279,7 @@ static cJSON *to_item(PyObject *obj, const char *what, int depth) {
   else if (PyUnicode_Check(obj)) return str_item(obj);
   else if (PyLong_Check(obj)) return int_item(obj, what);
   else if (PyFloat_Check(obj)) {
-    double v = PyFloat_AS_DOUBLE(obj);
+    double v = PyFloat_AsDouble(obj);
     if (!isfinite(v)) {
       PyErr_Format(PyExc_ValueError, "%s: %R is not a JSON number", what, obj);
       return NULL;
@@ -287,11 +287,12 @@ static cJSON *to_item(PyObject *obj, const char *what, int depth) {
     j = cJSON_CreateNumber(v);
   } else if (PyDict_Check(obj)) return object_item(obj, what, depth);
   else if (PyList_Check(obj) || PyTuple_Check(obj)) return array_item(obj, what, depth);
-  else if (strcmp(Py_TYPE(obj)->tp_name, "decimal.Decimal") == 0) return str_of(obj, NULL);
+  else if (is_decimal(obj)) return str_of(obj, NULL);
   else if (PyObject_HasAttrString(obj, "isoformat")) return str_of(obj, "isoformat");
   else if (PyMapping_Check(obj) && PyObject_HasAttrString(obj, "items")) return object_item(obj, what, depth);
   else {
-    PyErr_Format(PyExc_TypeError, "%s: %.80s values cannot be sent as JSON", what, Py_TYPE(obj)->tp_name);
+    char tn[96];
+    PyErr_Format(PyExc_TypeError, "%s: %s values cannot be sent as JSON", what, lpy_type_name(obj, tn));
     return NULL;
   }
   if (!j) PyErr_NoMemory();
@@ -315,15 +316,16 @@ cJSON *lpy_to_query(PyObject *obj) {
       goto fail;
     }
     if (v == Py_None) continue;
-    const char *ks = PyUnicode_AsUTF8(k);
+    const char *ks = PyUnicode_AsUTF8AndSize(k, NULL);
     if (!ks) goto fail;
     cJSON *cv;
     if (PyBool_Check(v) || PyUnicode_Check(v) || PyLong_Check(v) || PyFloat_Check(v) ||
-        strcmp(Py_TYPE(v)->tp_name, "decimal.Decimal") == 0 || PyObject_HasAttrString(v, "isoformat")) {
+        is_decimal(v) || PyObject_HasAttrString(v, "isoformat")) {
       cv = to_item(v, ks, 0);
     } else {
-      PyErr_Format(PyExc_TypeError, "query parameter '%s' must be a str, int, float or bool, not %.80s", ks,
-                   Py_TYPE(v)->tp_name);
+      char tn[96];
+      PyErr_Format(PyExc_TypeError, "query parameter '%s' must be a str, int, float or bool, not %s", ks,
+                   lpy_type_name(v, tn));
       goto fail;
     }
     if (!cv) goto fail;

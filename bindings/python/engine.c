@@ -42,9 +42,8 @@ typedef struct lpy_request {
 /* ---- host callbacks -------------------------------------------------------- */
 
 static int call_loop(lpy_engine *e, PyObject *name, PyObject *a, PyObject *b, PyObject *c) {
-  PyObject *args[4] = {e->loop, a, b, c};
-  size_t n = 1 + (a != NULL) + (b != NULL) + (c != NULL);
-  PyObject *r = PyObject_VectorcallMethod(name, args, n, NULL);
+  /* NULL ends the argument list: a, b, c are given left to right. */
+  PyObject *r = PyObject_CallMethodObjArgs(e->loop, name, a, b, c, NULL);
   if (!r) return -1;
   Py_DECREF(r);
   return 0;
@@ -92,7 +91,7 @@ error:
 static int set_timer(void *host, long timeout_ms) {
   lpy_engine *e = host;
   if (e->timer) {
-    PyObject *r = PyObject_CallMethodNoArgs(e->timer, e->st->str_cancel);
+    PyObject *r = PyObject_CallMethodObjArgs(e->timer, e->st->str_cancel, NULL);
     Py_XDECREF(r);
     if (!r) PyErr_Clear();
     Py_CLEAR(e->timer);
@@ -100,13 +99,11 @@ static int set_timer(void *host, long timeout_ms) {
   if (timeout_ms < 0 || e->closing) return 0;
   PyObject *h;
   if (timeout_ms == 0) {
-    PyObject *args[2] = {e->loop, e->on_timer};
-    h = PyObject_VectorcallMethod(e->st->str_call_soon, args, 2, NULL);
+    h = PyObject_CallMethodObjArgs(e->loop, e->st->str_call_soon, e->on_timer, NULL);
   } else {
     PyObject *delay = PyFloat_FromDouble((double)timeout_ms / 1000.0);
     if (!delay) goto error;
-    PyObject *args[3] = {e->loop, delay, e->on_timer};
-    h = PyObject_VectorcallMethod(e->st->str_call_later, args, 3, NULL);
+    h = PyObject_CallMethodObjArgs(e->loop, e->st->str_call_later, delay, e->on_timer, NULL);
     Py_DECREF(delay);
   }
   if (!h) goto error;
@@ -121,7 +118,7 @@ error:
 
 static void settle(lpy_request *r, light_status status, light_response *resp, const light_error *err) {
   lpy_state *st = r->engine->st;
-  PyObject *done = PyObject_CallMethod(r->future, "done", NULL);
+  PyObject *done = PyObject_CallMethodObjArgs(r->future, st->str_done, NULL);
   int is_done = done ? PyObject_IsTrue(done) : 1;
   Py_XDECREF(done);
   if (!done) PyErr_Clear();
@@ -142,8 +139,8 @@ static void settle(lpy_request *r, light_status status, light_response *resp, co
     exc = val;
     if (!exc) return;
   }
-  PyObject *args[2] = {r->future, value ? value : exc};
-  PyObject *res = PyObject_VectorcallMethod(value ? st->str_set_result : st->str_set_exception, args, 2, NULL);
+  PyObject *res =
+      PyObject_CallMethodObjArgs(r->future, value ? st->str_set_result : st->str_set_exception, value ? value : exc, NULL);
   Py_XDECREF(res);
   if (!res) PyErr_Clear(); /* loop closed, or future settled meanwhile */
   Py_XDECREF(value);
@@ -197,7 +194,7 @@ static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds) 
   static char *kwlist[] = {"loop", NULL};
   PyObject *loop;
   if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:Engine", kwlist, &loop)) return NULL;
-  lpy_engine *e = (lpy_engine *)type->tp_alloc(type, 0);
+  lpy_engine *e = (lpy_engine *)PyType_GenericAlloc(type, 0);
   if (!e) return NULL;
   e->st = lpy_state_from_type(type);
   e->loop = Py_NewRef(loop);
@@ -229,7 +226,7 @@ static void engine_close_core(lpy_engine *e) {
   light_engine_free(eng);
   e->engine = NULL;
   if (e->timer) {
-    PyObject *r = PyObject_CallMethodNoArgs(e->timer, e->st->str_cancel);
+    PyObject *r = PyObject_CallMethodObjArgs(e->timer, e->st->str_cancel, NULL);
     Py_XDECREF(r);
     if (!r) PyErr_Clear();
     Py_CLEAR(e->timer);
@@ -267,7 +264,7 @@ static void engine_dealloc(lpy_engine *e) {
   PyObject_GC_UnTrack(e);
   engine_clear(e);
   PyMem_Free(e->interest);
-  tp->tp_free((PyObject *)e);
+  PyObject_GC_Del(e);
   Py_DECREF(tp);
 }
 
@@ -292,7 +289,7 @@ static PyObject *engine_submit_common(lpy_engine *e, lpy_client *client, const c
   r->query = NULL;
   r->paginated = paginated;
   r->pending = 0;
-  r->future = PyObject_CallMethodNoArgs(e->loop, st->str_create_future);
+  r->future = PyObject_CallMethodObjArgs(e->loop, st->str_create_future, NULL);
   PyObject_GC_Track(r);
   if (!r->future) goto fail_r;
   if (paginated && p.query && !(r->query = cJSON_Duplicate(p.query, 1))) {

@@ -148,7 +148,7 @@ PyObject *lpy_exception(lpy_state *st, light_status code, const light_error *err
     text = PyUnicode_DecodeUTF8(msg, (Py_ssize_t)strlen(msg), "replace");
   }
   if (!text) return NULL;
-  PyObject *exc = PyObject_CallOneArg(st->exc[kind], text);
+  PyObject *exc = PyObject_CallFunctionObjArgs(st->exc[kind], text, NULL);
   Py_DECREF(text);
   if (!exc || !err) return exc;
   if (err->http_status > 0 && set_attr(exc, "status", PyLong_FromLong(err->http_status)) < 0) goto fail;

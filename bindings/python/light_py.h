@@ -9,6 +9,12 @@
 #ifndef LIGHT_PY_H
 #define LIGHT_PY_H
 
+/* Only the limited API of CPython 3.10 (stable ABI, abi3): one build serves
+ * 3.10 and every later version. CMakeLists.txt defines it for every build;
+ * the default here keeps a stray compile honest. */
+#ifndef Py_LIMITED_API
+#define Py_LIMITED_API 0x030A0000
+#endif
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -24,13 +30,24 @@ typedef struct lpy_state {
   PyObject *exc[LPY_N_KINDS]; /* exception class per light_error_kind (NONE unused) */
   PyObject *str_add_reader, *str_add_writer, *str_remove_reader, *str_remove_writer;
   PyObject *str_call_later, *str_call_soon, *str_cancel, *str_set_result, *str_set_exception;
-  PyObject *str_cancelled, *str_create_future;
+  PyObject *str_cancelled, *str_create_future, *str_done;
+  char runtime[32]; /* "python/3.12.1": the interpreter running us (not the headers built against) */
 } lpy_state;
 
 /* Module state of @p module (a light._light module object). */
 lpy_state *lpy_state_of(PyObject *module);
 /* Module state from a type of this module (instances' types are not subclassable). */
 lpy_state *lpy_state_from_type(PyTypeObject *tp);
+
+/* Name of @p o's type as CPython's tp_name spells it ("int", "decimal.Decimal", "MyClass"),
+ * at most 80 bytes, written to @p buf; never fails (clears any error, "?" then). */
+const char *lpy_type_name(PyObject *o, char buf[96]);
+
+/* Bytes of a bytes-like object (bytes, bytearray, memoryview, any buffer) and,
+ * when @p allow_str, of a str as UTF-8. On success *data and *len stay valid while
+ * *keep (a new reference the caller drops) lives; the data never changes under
+ * a released GIL (non-bytes buffers are copied). -1 with TypeError otherwise. */
+int lpy_bytes_of(PyObject *o, int allow_str, PyObject **keep, const char **data, Py_ssize_t *len);
 
 /* ---- client.c ---------------------------------------------------------- */
 /* A fake-clock cell shared by a root client and the account clients derived from it. */

@@ -1,11 +1,75 @@
 /* light._light: module definition (multi-phase init), module state, and the
  * operation table as Python data (the package builds its namespaced methods
  * from it at import time). */
+#include <stdio.h>
 #include <string.h>
 
 #include "light_py.h"
 
 static struct PyModuleDef light_module;
+
+const char *lpy_type_name(PyObject *o, char buf[96]) {
+  PyTypeObject *tp = Py_TYPE(o);
+  PyObject *name = PyObject_GetAttrString((PyObject *)tp, "__name__"), *mod = NULL, *full = NULL;
+  /* tp_name of a static (C) type is "module.Name" unless the module is builtins; of a heap type, the bare name. */
+  if (name && !(PyType_GetFlags(tp) & Py_TPFLAGS_HEAPTYPE)) {
+    mod = PyObject_GetAttrString((PyObject *)tp, "__module__");
+    if (mod && PyUnicode_Check(mod) && PyUnicode_CompareWithASCIIString(mod, "builtins") != 0)
+      full = PyUnicode_FromFormat("%U.%U", mod, name);
+  }
+  Py_ssize_t n = 0;
+  const char *u = NULL;
+  PyObject *use = full ? full : name;
+  if (use && PyUnicode_Check(use)) u = PyUnicode_AsUTF8AndSize(use, &n);
+  if (!u) {
+    u = "?";
+    n = 1;
+  }
+  if (n > 80) n = 80;
+  memcpy(buf, u, (size_t)n);
+  buf[n] = '\0';
+  Py_XDECREF(full);
+  Py_XDECREF(mod);
+  Py_XDECREF(name);
+  if (PyErr_Occurred()) PyErr_Clear();
+  return buf;
+}
+
+int lpy_bytes_of(PyObject *o, int allow_str, PyObject **keep, const char **data, Py_ssize_t *len) {
+  *keep = NULL;
+  if (allow_str && PyUnicode_Check(o)) {
+    *data = PyUnicode_AsUTF8AndSize(o, len);
+    if (!*data) return -1;
+    *keep = Py_NewRef(o);
+    return 0;
+  }
+  PyObject *b;
+  if (PyBytes_Check(o)) {
+    b = Py_NewRef(o);
+  } else {
+    /* Any buffer exporter, copied once (the 3.10 limited API has no Py_buffer). */
+    PyObject *mv = PyMemoryView_FromObject(o);
+    if (!mv) {
+      if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+        char tn[96];
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "a bytes-like object is required, not '%s'", lpy_type_name(o, tn));
+      }
+      return -1;
+    }
+    b = PyBytes_FromObject(mv);
+    Py_DECREF(mv);
+    if (!b) return -1;
+  }
+  char *p;
+  if (PyBytes_AsStringAndSize(b, &p, len) < 0) {
+    Py_DECREF(b);
+    return -1;
+  }
+  *data = p;
+  *keep = b;
+  return 0;
+}
 
 lpy_state *lpy_state_of(PyObject *module) { return (lpy_state *)PyModule_GetState(module); }
 
@@ -54,20 +118,22 @@ static PyObject *mod_operations(PyObject *module, PyObject *unused) {
       Py_DECREF(t);
       return NULL;
     }
-    PyTuple_SET_ITEM(t, (Py_ssize_t)i, d);
+    PyTuple_SetItem(t, (Py_ssize_t)i, d); /* steals d; cannot fail on a fresh tuple */
   }
   return t;
 }
 
 /* _decode(data: bytes) -> object: cJSON parse + convert (what a response goes through; for benchmarks). */
 static PyObject *mod_decode(PyObject *module, PyObject *arg) {
-  Py_buffer view;
-  if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+  PyObject *keep;
+  const char *data;
+  Py_ssize_t len;
+  if (lpy_bytes_of(arg, 0, &keep, &data, &len) < 0) return NULL;
   cJSON *j;
   Py_BEGIN_ALLOW_THREADS
-  j = cJSON_ParseWithLength(view.buf, (size_t)view.len);
+  j = cJSON_ParseWithLength(data, (size_t)len);
   Py_END_ALLOW_THREADS
-  PyBuffer_Release(&view);
+  Py_DECREF(keep);
   if (!j) return PyErr_Format(PyExc_ValueError, "not JSON");
   PyObject *o = lpy_from_json(j);
   cJSON_Delete(j);
@@ -79,10 +145,12 @@ static PyObject *mod_decode(PyObject *module, PyObject *arg) {
 static void tree_destructor(PyObject *cap) { cJSON_Delete(PyCapsule_GetPointer(cap, "light.cjson")); }
 
 static PyObject *mod_parse(PyObject *module, PyObject *arg) {
-  Py_buffer view;
-  if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
-  cJSON *j = cJSON_ParseWithLength(view.buf, (size_t)view.len);
-  PyBuffer_Release(&view);
+  PyObject *keep;
+  const char *data;
+  Py_ssize_t len;
+  if (lpy_bytes_of(arg, 0, &keep, &data, &len) < 0) return NULL;
+  cJSON *j = cJSON_ParseWithLength(data, (size_t)len);
+  Py_DECREF(keep);
   if (!j) return PyErr_Format(PyExc_ValueError, "not JSON");
   PyObject *cap = PyCapsule_New(j, "light.cjson", tree_destructor);
   if (!cap) cJSON_Delete(j);
@@ -141,8 +209,13 @@ static int module_exec(PyObject *module) {
       intern(&st->str_call_later, "call_later") < 0 || intern(&st->str_call_soon, "call_soon") < 0 ||
       intern(&st->str_cancel, "cancel") < 0 || intern(&st->str_set_result, "set_result") < 0 ||
       intern(&st->str_set_exception, "set_exception") < 0 || intern(&st->str_cancelled, "cancelled") < 0 ||
-      intern(&st->str_create_future, "create_future") < 0)
+      intern(&st->str_create_future, "create_future") < 0 || intern(&st->str_done, "done") < 0)
     return -1;
+  /* Py_GetVersion() is "3.12.1 (main, ...)": the running interpreter, whatever headers built us. */
+  const char *v = Py_GetVersion();
+  size_t vl = strcspn(v, " ");
+  if (vl > sizeof st->runtime - sizeof "python/") vl = sizeof st->runtime - sizeof "python/";
+  snprintf(st->runtime, sizeof st->runtime, "python/%.*s", (int)vl, v);
   if (lpy_errors_init(module, st) < 0) return -1;
   if (lpy_client_type_init(module, st) < 0) return -1;
   if (lpy_engine_type_init(module, st) < 0) return -1;
@@ -181,6 +254,7 @@ static int module_clear(PyObject *module) {
   Py_CLEAR(st->str_set_exception);
   Py_CLEAR(st->str_cancelled);
   Py_CLEAR(st->str_create_future);
+  Py_CLEAR(st->str_done);
   return 0;
 }
 

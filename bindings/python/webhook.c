@@ -7,26 +7,15 @@
 
 #include "light_py.h"
 
-/* Borrow payload bytes from bytes-like or str. On success *view must be released with PyBuffer_Release
- * when view->obj is set. */
-static int payload_of(PyObject *o, Py_buffer *view, const char **data, Py_ssize_t *len) {
-  view->obj = NULL;
-  if (PyUnicode_Check(o)) {
-    *data = PyUnicode_AsUTF8AndSize(o, len);
-    return *data ? 0 : -1;
+/* Payload bytes from bytes-like or str; *keep (new reference, caller drops) keeps *data alive. */
+static int payload_of(PyObject *o, PyObject **keep, const char **data, Py_ssize_t *len) {
+  if (lpy_bytes_of(o, 1, keep, data, len) == 0) return 0;
+  if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+    char tn[96];
+    PyErr_Clear();
+    PyErr_Format(PyExc_TypeError, "payload must be bytes or str, not %s", lpy_type_name(o, tn));
   }
-  if (PyBytes_Check(o)) {
-    *data = PyBytes_AS_STRING(o);
-    *len = PyBytes_GET_SIZE(o);
-    return 0;
-  }
-  if (PyObject_GetBuffer(o, view, PyBUF_SIMPLE) < 0) {
-    PyErr_Format(PyExc_TypeError, "payload must be bytes or str, not %.80s", Py_TYPE(o)->tp_name);
-    return -1;
-  }
-  *data = view->buf;
-  *len = view->len;
-  return 0;
+  return -1;
 }
 
 #define MAX_SECRETS 16
@@ -35,25 +24,28 @@ static int payload_of(PyObject *o, Py_buffer *view, const char **data, Py_ssize_
 static Py_ssize_t secrets_of(PyObject *o, const char **out) {
   if (o == Py_None) return 0;
   if (PyUnicode_Check(o)) {
-    out[0] = PyUnicode_AsUTF8(o);
+    out[0] = PyUnicode_AsUTF8AndSize(o, NULL);
     return out[0] ? 1 : -1;
   }
   if (!PyList_Check(o) && !PyTuple_Check(o)) {
-    PyErr_Format(PyExc_TypeError, "secret must be a str or a list of str, not %.80s", Py_TYPE(o)->tp_name);
+    char tn[96];
+    PyErr_Format(PyExc_TypeError, "secret must be a str or a list of str, not %s", lpy_type_name(o, tn));
     return -1;
   }
-  Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+  int is_list = PyList_Check(o);
+  Py_ssize_t n = is_list ? PyList_Size(o) : PyTuple_Size(o);
   if (n > MAX_SECRETS) {
     PyErr_Format(PyExc_ValueError, "at most %d secrets", MAX_SECRETS);
     return -1;
   }
   for (Py_ssize_t i = 0; i < n; i++) {
-    PyObject *s = PySequence_Fast_GET_ITEM(o, i);
+    PyObject *s = is_list ? PyList_GetItem(o, i) : PyTuple_GetItem(o, i); /* borrowed from o */
+    if (!s) return -1;
     if (!PyUnicode_Check(s)) {
       PyErr_SetString(PyExc_TypeError, "every secret must be a str");
       return -1;
     }
-    if (!(out[i] = PyUnicode_AsUTF8(s))) return -1;
+    if (!(out[i] = PyUnicode_AsUTF8AndSize(s, NULL))) return -1;
   }
   return n;
 }
@@ -64,7 +56,7 @@ static int int64_of(PyObject *o, long long dflt, long long *out) {
     return 0;
   }
   if (PyFloat_Check(o)) {
-    *out = (long long)PyFloat_AS_DOUBLE(o);
+    *out = (long long)PyFloat_AsDouble(o);
     return 0;
   }
   *out = PyLong_AsLongLong(o);
@@ -87,9 +79,10 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   PyObject *a[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
   if (nargs > max_args) return PyErr_Format(PyExc_TypeError, "verify() takes at most %d arguments", max_args);
   for (Py_ssize_t i = 0; i < nargs; i++) a[i] = args[i];
-  Py_ssize_t nk = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  Py_ssize_t nk = kwnames ? PyTuple_Size(kwnames) : 0;
   for (Py_ssize_t k = 0; k < nk; k++) {
-    const char *kn = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, k));
+    PyObject *kname = PyTuple_GetItem(kwnames, k); /* borrowed from kwnames */
+    const char *kn = kname ? PyUnicode_AsUTF8AndSize(kname, NULL) : NULL;
     if (!kn) return NULL;
     int found = 0;
     for (int i = 0; i < max_args; i++)
@@ -105,8 +98,10 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   const char *sig;
   if (a[1] == Py_None) sig = "";
   else if (PyUnicode_Check(a[1])) {
-    if (!(sig = PyUnicode_AsUTF8(a[1]))) return NULL;
-  } else if (PyBytes_Check(a[1])) sig = PyBytes_AS_STRING(a[1]);
+    if (!(sig = PyUnicode_AsUTF8AndSize(a[1], NULL))) return NULL;
+  } else if (PyBytes_Check(a[1])) {
+    if (!(sig = PyBytes_AsString(a[1]))) return NULL;
+  }
   else return PyErr_Format(PyExc_TypeError, "signature must be a str");
   const char *secrets[MAX_SECRETS];
   Py_ssize_t n_secrets = secrets_of(a[2], secrets);
@@ -116,16 +111,16 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   if (int64_of(a[4], (long long)time(NULL), &now) < 0) return NULL;
   int parse = max_args < 6 ? 0 : a[5] ? PyObject_IsTrue(a[5]) : 1;
   if (parse < 0) return NULL;
-  Py_buffer view;
+  PyObject *keep;
   const char *data;
   Py_ssize_t len;
-  if (payload_of(a[0], &view, &data, &len) < 0) return NULL;
+  if (payload_of(a[0], &keep, &data, &len) < 0) return NULL;
   light_error err = LIGHT_ERROR_INIT;
   cJSON *event = NULL;
   light_status rc =
       parse ? light_webhook_construct_event(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &event, &err)
             : light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
-  if (view.obj) PyBuffer_Release(&view);
+  Py_DECREF(keep);
   PyObject *out;
   if (rc != LIGHT_OK) {
     if (rc == LIGHT_E_DECODE) err.kind = LIGHT_ERR_SIGNATURE_VERIFICATION; /* signed but not an event envelope */
@@ -159,13 +154,13 @@ static PyObject *webhook_sign(PyObject *module, PyObject *args, PyObject *kwds) 
   if (!PyArg_ParseTupleAndKeywords(args, kwds, "Os#|O:sign", kwlist, &payload, &secret, &secret_len, &ts)) return NULL;
   long long t;
   if (int64_of(ts, (long long)time(NULL), &t) < 0) return NULL;
-  Py_buffer view;
+  PyObject *keep;
   const char *data;
   Py_ssize_t len;
-  if (payload_of(payload, &view, &data, &len) < 0) return NULL;
+  if (payload_of(payload, &keep, &data, &len) < 0) return NULL;
   char out[LIGHT_SIGNATURE_MAX];
   light_status rc = light_webhook_sign(data, (size_t)len, secret, (size_t)secret_len, t, out, sizeof out);
-  if (view.obj) PyBuffer_Release(&view);
+  Py_DECREF(keep);
   if (rc == LIGHT_E_INVALID_ARGUMENT)
     return PyErr_Format(PyExc_ValueError, "sign(): secret must be non-empty and timestamp >= 0");
   if (rc != LIGHT_OK) return lpy_raise(lpy_state_of(module), rc, NULL);
@@ -182,7 +177,7 @@ static PyObject *webhook_event_names(PyObject *module, PyObject *unused) {
       Py_DECREF(t);
       return NULL;
     }
-    PyTuple_SET_ITEM(t, (Py_ssize_t)i, s);
+    PyTuple_SetItem(t, (Py_ssize_t)i, s); /* steals s; cannot fail on a fresh tuple */
   }
   return t;
 }
