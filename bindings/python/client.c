@@ -275,7 +275,9 @@ void lpy_params_clear(lpy_params *p) {
 }
 
 PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_query, int paginated) {
-  PyObject *obj = lpy_from_json(light_response_json(resp));
+  size_t blen;
+  const char *body = light_response_body(resp, &blen);
+  PyObject *obj = lpy_decode(st, body, blen, "response body"); /* the exchange validated it */
   if (!obj || !paginated) return obj;
   cJSON *next = NULL;
   int more = light_page_next_query(resp, prev_query, &next);
@@ -288,7 +290,7 @@ PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_quer
     e.message = (char *)"response of a paginated operation is not a list envelope";
     return lpy_raise(st, (light_status)more, &e);
   }
-  PyObject *nq = more ? lpy_from_json(next) : Py_NewRef(Py_None);
+  PyObject *nq = more ? lpy_decode_cjson(st, next) : Py_NewRef(Py_None);
   cJSON_Delete(next);
   if (!nq) {
     Py_DECREF(obj);

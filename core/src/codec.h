@@ -103,6 +103,10 @@ light_status light__codec_api_error(light_error *err, int status, const char *he
  * LIGHT_E_TOO_LARGE past LIGHT_JSON_MAX_VALUES (err says why, body kept). */
 light_status light__codec_parse_json(const char *body, size_t len, cJSON **out, light_error *err);
 
+/* light_json_to_cjson with a summary; NULL on failure (res says why). */
+cJSON *light__json_to_cjson_ex(const char *text, size_t len, light_json_member *summary, size_t n_summary,
+                               light_json_result *res);
+
 /* Validate a 2xx body without building anything (same rules and errors as
  * light__codec_parse_json), summarising the top-level members named in
  * summary[] (light/json.h). An empty body is LIGHT_OK with every member absent. */

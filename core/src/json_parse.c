@@ -749,17 +749,21 @@ static int cj_end(void *ud, const light_json_slot *at, void *container, light_js
 
 static const light_json_builder cjson_builder_fns = {cj_scalar, cj_begin, cj_end};
 
+cJSON *light__json_to_cjson_ex(const char *text, size_t len, light_json_member *summary, size_t n_summary,
+                               light_json_result *res) {
+  cjson_builder cb = {NULL};
+  light_json_options opt = {0, 0, summary, n_summary};
+  if (light_json_parse(text, len, &cjson_builder_fns, &cb, &opt, res) == LIGHT_JSON_OK) return cb.root;
+  cJSON_Delete(cb.root);
+  return NULL;
+}
+
 light_status light_json_to_cjson(const char *text, size_t len, cJSON **out, light_error *err) {
   if (!out) return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "out is NULL");
-  *out = NULL;
-  cjson_builder cb = {NULL};
   light_json_result res;
-  light_json_errc e = light_json_parse(text, len, &cjson_builder_fns, &cb, NULL, &res);
-  if (e == LIGHT_JSON_OK) {
-    *out = cb.root;
-    return LIGHT_OK;
-  }
-  cJSON_Delete(cb.root);
+  *out = light__json_to_cjson_ex(text, len, NULL, 0, &res);
+  if (*out) return LIGHT_OK;
+  light_json_errc e = res.error;
   if (e == LIGHT_JSON_E_BUILDER) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
   return light_json_error(err, &res, len, "response body");
 }
