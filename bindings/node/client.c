@@ -141,11 +141,22 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
   napi_env env = e->env;
   napi_value v = NULL;
   if (st == LIGHT_OK) {
-    const cJSON *j = light_response_json(resp);
-    if (j)
-      v = light_node__from_json(env, j);
-    else
+    size_t blen = 0;
+    const char *body = light_response_body(resp, &blen);
+    if (blen) {
+      v = light_node__decode_or_throw(env, body, blen, "response body", 1); /* the exchange validated it */
+      if (!v) {
+        napi_value ex = NULL;
+        napi_get_and_clear_last_exception(env, &ex);
+        napi_reject_deferred(env, k->deferred, ex);
+        light_response_free(resp);
+        call_free(k);
+        pump(e);
+        return;
+      }
+    } else {
       napi_create_object(env, &v);
+    }
     if (k->paginated) {
       cJSON *next = NULL;
       int more = light_page_next_query(resp, k->query, &next);
@@ -168,7 +179,7 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
       napi_create_array_with_length(env, 2, &pair);
       napi_set_element(env, pair, 0, v);
       if (more == 1 && next)
-        nq = light_node__from_json(env, next);
+        nq = light_node__decode_cjson(env, next);
       else
         napi_get_null(env, &nq);
       napi_set_element(env, pair, 1, nq);
