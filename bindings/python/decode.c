@@ -20,7 +20,8 @@
 #define CACHED_MAX 24   /* keys and string values up to this many bytes are shared */
 
 typedef struct cache {
-  PyObject *str[CACHE_SLOTS]; /* strong refs; NULL = empty */
+  uint64_t used[CACHE_SLOTS / 64]; /* slot i holds a str iff bit i is set (only this is zeroed per call) */
+  PyObject *str[CACHE_SLOTS]; /* strong refs where used */
   unsigned char len[CACHE_SLOTS];
   char bytes[CACHE_SLOTS][CACHED_MAX];
 } cache;
@@ -30,22 +31,35 @@ typedef struct decoder {
   cache keys, values;
 } decoder;
 
+static inline uint64_t load64(const char *s) {
+  uint64_t w;
+  memcpy(&w, s, 8);
+  return w;
+}
+
+static inline uint64_t load32(const char *s) {
+  uint32_t w;
+  memcpy(&w, s, 4);
+  return w;
+}
+
+/* Hash of at most CACHED_MAX (24) bytes without a byte loop: overlapping
+ * word loads cover every byte (a collision only costs a cache miss: the
+ * bytes are compared before a hit). */
 static inline size_t hash_bytes(const char *s, size_t n) {
-  uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-  while (n >= 8) {
-    uint64_t w;
-    memcpy(&w, s, 8);
-    h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
-    s += 8;
-    n -= 8;
+  uint64_t h;
+  if (n >= 8) {
+    h = load64(s) ^ (load64(s + n - 8) * 0x9E3779B97F4A7C15ULL);
+    if (n > 16) h ^= load64(s + 8) * 0xC2B2AE3D27D4EB4FULL;
+  } else if (n >= 4) {
+    h = load32(s) | (load32(s + n - 4) << 32);
+  } else {
+    h = n ? (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+                (uint64_t)(unsigned char)s[n - 1] << 16
+          : 0;
   }
-  if (n) {
-    uint64_t w = 0;
-    memcpy(&w, s, n);
-    h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
-  }
-  h ^= h >> 29;
-  return (size_t)h;
+  h = (h ^ (n * 0x100000001B3ULL)) * 0xFF51AFD7ED558CCDULL;
+  return (size_t)(h ^ (h >> 32));
 }
 
 static inline PyObject *make_str(const char *s, size_t n) {
@@ -56,13 +70,16 @@ static inline PyObject *make_str(const char *s, size_t n) {
 static PyObject *cached_str(cache *c, const char *s, size_t n) {
   if (n > CACHED_MAX) return make_str(s, n);
   size_t i = hash_bytes(s, n) & (CACHE_SLOTS - 1);
-  if (c->str[i] && c->len[i] == n && memcmp(c->bytes[i], s, n) == 0) {
+  uint64_t bit = (uint64_t)1 << (i & 63);
+  int used = (c->used[i >> 6] & bit) != 0;
+  if (used && c->len[i] == n && memcmp(c->bytes[i], s, n) == 0) {
     Py_INCREF(c->str[i]);
     return c->str[i];
   }
   PyObject *u = make_str(s, n);
   if (!u) return NULL;
-  Py_XDECREF(c->str[i]);
+  if (used) Py_DECREF(c->str[i]);
+  c->used[i >> 6] |= bit;
   Py_INCREF(u);
   c->str[i] = u;
   c->len[i] = (unsigned char)n;
@@ -71,7 +88,10 @@ static PyObject *cached_str(cache *c, const char *s, size_t n) {
 }
 
 static void cache_clear(cache *c) {
-  for (size_t i = 0; i < CACHE_SLOTS; i++) Py_CLEAR(c->str[i]);
+  for (size_t w = 0; w < CACHE_SLOTS / 64; w++) {
+    for (uint64_t m = c->used[w]; m; m &= m - 1) Py_DECREF(c->str[w * 64 + (size_t)__builtin_ctzll(m)]);
+    c->used[w] = 0;
+  }
 }
 
 /* Attach @p v (a new reference, consumed) at @p at. */
@@ -126,8 +146,8 @@ PyObject *lpy_decode_raw(const char *text, size_t len, light_json_member *summar
   decoder *d = PyMem_Malloc(sizeof *d);
   if (!d) return PyErr_NoMemory();
   d->root = NULL;
-  memset(d->keys.str, 0, sizeof d->keys.str);
-  memset(d->values.str, 0, sizeof d->values.str);
+  memset(d->keys.used, 0, sizeof d->keys.used);
+  memset(d->values.used, 0, sizeof d->values.used);
   light_json_options opt = {0, 0, summary, n_summary};
   light_json_errc e = light_json_parse(text, len, &builder, d, &opt, res);
   cache_clear(&d->keys);
