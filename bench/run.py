@@ -437,8 +437,10 @@ def rows_decode(c_out: str, lua: dict, mem: dict) -> list[dict]:
 
 
 def bench_emulator(quick: bool) -> list[dict]:
+    # the emulator is the package light_sandbox in sandbox/
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "sandbox"), os.environ.get("PYTHONPATH")])))
     out = run("emulator", [sys.executable, "-m", "light_sandbox.bench", "--seconds", "2" if quick else "5",
-                           "--connections", "4"])
+                           "--connections", "4"], env)
     return rows_emulator(out)
 
 
