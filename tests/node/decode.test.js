@@ -10,7 +10,8 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { ROOT, light } = require('./helpers');
 
-const addon = require(path.join(ROOT, 'node', 'build', 'light.node'));
+// the addon the package loaded (the ASan build under test_node_asan.py)
+const addon = require(path.join(ROOT, 'node', 'native.js'));
 
 test('values: NUL kept, exact integers, money strings, both builders agree', () => {
   const text = Buffer.from('{"s":"before\\u0000after","k\\u0000":1,"i":9007199254740991,"m":"12.50","f":0.1,' +
