@@ -632,17 +632,16 @@ light_json_errc light_json_parse(const char *text, size_t len, const light_json_
     res->offset = ps.err ? (size_t)(ps.err_at - ps.start) : (size_t)(ps.end - ps.start);
     res->values = ps.values;
     res->root = ps.err == LIGHT_JSON_E_SYNTAX && ps.values == 0 ? LIGHT_JSON_ABSENT : root;
-    res->options = opt;
+    res->max_depth = ps.max_depth;
+    res->max_values = ps.max_values;
   }
   return ps.err;
 }
 
 light_status light_json_error(light_error *err, const light_json_result *res, size_t len, const char *what) {
   if (!what) what = "JSON text";
-  size_t max_depth = res->options && res->options->max_depth && res->options->max_depth < LIGHT_JSON_MAX_DEPTH
-                         ? res->options->max_depth
-                         : LIGHT_JSON_MAX_DEPTH;
-  size_t max_values = res->options && res->options->max_values ? res->options->max_values : LIGHT_JSON_MAX_VALUES;
+  size_t max_depth = res->max_depth ? res->max_depth : LIGHT_JSON_MAX_DEPTH;
+  size_t max_values = res->max_values ? res->max_values : LIGHT_JSON_MAX_VALUES;
   switch (res->error) {
   case LIGHT_JSON_OK: return LIGHT_OK;
   case LIGHT_JSON_E_SYNTAX:

@@ -141,6 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     light_status st = light_json_error(&err, &r1, size, "response body");
     CHECK(st == LIGHT_E_DECODE || st == LIGHT_E_TOO_LARGE);
     CHECK(err.message != NULL);
+    /* a result outlives the options it was parsed with (they are often on a callee's stack) */
+    CHECK(light_json_error(&err, &r3, size, "response body") == st && light_json_error(&err, &r4, size, "x") == st);
   }
   light_error_clear(&err);
   cJSON_Delete(mine);

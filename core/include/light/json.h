@@ -149,7 +149,8 @@ typedef struct light_json_result {
   size_t offset;         /**< byte offset of the failure (or of the end) */
   size_t values;         /**< values seen */
   light_json_type root;  /**< type of the root value (LIGHT_JSON_ABSENT on a syntax error before it) */
-  const light_json_options *options; /**< the limits used (for messages); NULL = defaults */
+  size_t max_depth;      /**< the depth limit used (for messages) */
+  size_t max_values;     /**< the value limit used (for messages) */
 } light_json_result;
 
 /**
