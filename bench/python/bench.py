@@ -316,7 +316,7 @@ def main() -> int:
             c.setopt(pycurl.WRITEDATA, buf)
             c.perform()
             assert json.loads(buf.getvalue()) == json.loads(doc)
-            res[key] = int(c.getinfo(pycurl.SIZE_DOWNLOAD) + c.getinfo(pycurl.HEADER_SIZE))
+            res[key] = int(c.getinfo(pycurl.SIZE_DOWNLOAD_T) + c.getinfo(pycurl.HEADER_SIZE))
             c.close()
         gc = light.Client("app_bench_token", base_url=gz.url)
         assert gc.request("GET", "/v1/app/accounts/x").to_dict() == json.loads(doc)  # light asks for gzip, decodes
