@@ -158,8 +158,12 @@ BOMB = textwrap.dedent("""
     import gzip, http.server, json, resource, sys, threading
     sys.path[:0] = [sys.argv[1], sys.argv[2]]
     import light
-    decoded = 256 * 1024 * 1024  # 256 MiB of zeros inside a JSON string, ~250 KB compressed
-    z = gzip.compress(b'{"a":"' + b"0" * decoded + b'"}', 9)
+    import zlib
+    decoded = 256 * 1024 * 1024  # 256 MiB of zeros inside a JSON string, ~250 KB compressed,
+    co = zlib.compressobj(9, zlib.DEFLATED, 31)  # built in chunks so the baseline peak stays small
+    chunk = b"0" * (1 << 20)
+    z = co.compress(b'{"a":"') + b"".join(co.compress(chunk) for _ in range(decoded >> 20)) + co.compress(b'"}')
+    z += co.flush()
 
     class H(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -183,7 +187,7 @@ BOMB = textwrap.dedent("""
     except light.LightError as e:
         print(type(e).__name__, str(e))
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print("peak_delta_kb", after - before)
+    print("peak_delta_kb", after - before, "baseline_kb", before, "compressed", len(z))
     srv.shutdown()
 """)
 
