@@ -412,8 +412,14 @@ def rows_decode(c_out: str, lua: dict, mem: dict) -> list[dict]:
     ms = r"\s+([\d.]+) ms/op"
     mine = grab(r"^light_json_to_cjson" + ms, c_out, "light_json_to_cjson")
     ref = grab(r"^cJSON_ParseWithLength" + ms, c_out, "cJSON_ParseWithLength")
+    heap = grab(r"^peak heap light_json_to_cjson\s+(\d+) bytes", c_out, "peak heap of light_json_to_cjson")
+    heap_ref = grab(r"^peak heap cJSON_ParseWithLength\s+(\d+) bytes", c_out, "peak heap of cJSON_ParseWithLength")
+    body = grab(r"^json decode, (\d+)-byte document", c_out, "document size")
     rows = [row("C decode ~300 KB to a cJSON tree, `light_json_to_cjson` (`bench_json`; ratio = light / peer time)",
-                mine, "ms", "`cJSON_ParseWithLength`", ref, mine / ref, ("<=", 1.0))]
+                mine, "ms", "`cJSON_ParseWithLength`", ref, mine / ref, ("<=", 1.0)),
+            row("C decode ~300 KB, peak heap of the cJSON tree (`bench_json`, counted through cJSON_InitHooks; "
+                "ratio = heap / body size)", heap / 1024, "KiB", "`cJSON_ParseWithLength`, same count", heap_ref / 1024,
+                heap / body, ("<=", 3))]
     for lua_bin, label in (("lua5.4", "Lua 5.4"), ("luajit", "LuaJIT")):
         d = lua[lua_bin]
         rows.append(row(f"{label} decode ~300 KB to tables, `light.json.decode` (`bench/lua/decode.lua`; "

@@ -65,6 +65,8 @@ C_JSON = """json decode, 292489-byte document, best of 7 rounds of 200
 light_json_to_cjson              0.900 ms/op
 cJSON_ParseWithLength            1.000 ms/op
 light_json_parse validate        0.200 ms/op
+peak heap light_json_to_cjson   1002588 bytes (3.43x the body)
+peak heap cJSON_ParseWithLength 1022758 bytes (3.50x the body)
 """
 LUA_DECODE = {"lua5.4": {"runtime": "Lua 5.4", "bytes": 292489, "light_ms": 1.2, "cjson_ms": 1.5},
               "luajit": {"runtime": "LuaJIT 2.1", "bytes": 292489, "light_ms": 1.1, "cjson_ms": 1.0}}
@@ -138,6 +140,8 @@ def test_parsers_and_renderer_on_canned_output():
     assert wire["ratio"] == pytest.approx(10) and wire["met"] == "—"
     cj = [r for r in rows if r["benchmark"].startswith("C decode")][0]
     assert cj["ratio"] == pytest.approx(0.9) and cj["met"] == "✔"
+    ch = [r for r in rows if r["benchmark"].startswith("C decode ~300 KB, peak heap")][0]
+    assert ch["ratio"] == pytest.approx(1002588 / 292489) and ch["met"] == "✘"  # target ≤ 3
     jit = [r for r in rows if r["benchmark"].startswith("LuaJIT decode ~300 KB to tables")][0]
     assert jit["ratio"] == pytest.approx(1.1) and jit["met"] == "✘"
     mem = [r for r in rows if "peak RSS growth" in r["benchmark"]]
