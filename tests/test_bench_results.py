@@ -44,12 +44,16 @@ PYTHON = {"results": {
     "light.Client 1 thread": 5000.0, "light.Client 8 threads": 9000.0,
     "webhook recipe hmac+compare_digest (us)": 4.0, "webhook light.verify_signature (us)": 2.001,
     "webhook recipe + json.loads (us)": 10.0, "webhook light.verify -> event (us)": 10.0,
-    "decode json.loads (ms)": 1.0, "decode light (cJSON parse + convert) (ms)": 2.0}}
+    "decode json.loads (ms)": 1.0, "decode light (ms)": 2.0, "decode light parser alone, no objects (ms)": 0.25,
+    "intervals wire bytes, identity": 300000, "intervals wire bytes, gzip": 30000}}
 NODE = {"requests": 10000, "concurrency": 64,
         "http": {k: {"rps": v} for k, v in {"light-sdk": 9000.0, "fetch": 3000.0, "axios": 6000.0,
                                             "undici.request": 18000.0}.items()},
         "webhook": {"light-sdk webhooks.verify": 100000.0,
-                    "recipe (createHmac + timingSafeEqual + JSON.parse)": 100000.0}}
+                    "recipe (createHmac + timingSafeEqual + JSON.parse)": 100000.0},
+        "decode": {"bytes": 292489, "ms": {"light-sdk decode (validate + JSON.parse)": 1.1,
+                                           "JSON.parse(buf.toString())": 1.0, "JSON.parse(string)": 0.8,
+                                           "light-sdk Node-API builder": 2.5}}}
 LUA = {"gateway": {"get_static": {"rps": 40000.0, "worker_cpu_us": 8.0, "non_2xx": 0},
                    "post_static": {"rps": 30000.0, "worker_cpu_us": 10.0, "non_2xx": 0},
                    "post_webhook": {"rps": 20000.0, "worker_cpu_us": 20.0, "non_2xx": 0}},
@@ -57,10 +61,28 @@ LUA = {"gateway": {"get_static": {"rps": 40000.0, "worker_cpu_us": 8.0, "non_2xx
                      "lua5.4": {"webhooks.verify": 6.0, "webhooks.verify_signature": 2.5}}}
 
 
+C_JSON = """json decode, 292489-byte document, best of 7 rounds of 200
+light_json_to_cjson              0.900 ms/op
+cJSON_ParseWithLength            1.000 ms/op
+light_json_parse validate        0.200 ms/op
+peak heap light_json_to_cjson   1002588 bytes (3.43x the body)
+peak heap cJSON_ParseWithLength 1022758 bytes (3.50x the body)
+"""
+LUA_DECODE = {"lua5.4": {"runtime": "Lua 5.4", "bytes": 292489, "light_ms": 1.2, "cjson_ms": 1.5},
+              "luajit": {"runtime": "LuaJIT 2.1", "bytes": 292489, "light_ms": 1.1, "cjson_ms": 1.0}}
+_RES = {"delta": 800 * 1024, "peak": 120 * 2**20, "result": "JSON text holds more than 4194304 JSON values "
+        "(the decoded-value limit)"}
+MEMORY = {"bytes": 292489,
+          "intervals": {k: dict(_RES) for k in ("python light", "python json.loads", "node light", "node JSON.parse",
+                                                "lua5.4 light", "lua5.4 lua-cjson", "luajit light",
+                                                "luajit lua-cjson")},
+          "zeros": {k: dict(_RES) for k in ("python light", "node light", "lua5.4 light", "luajit light")}}
+
+
 def canned_rows():
     return (bench.rows_c_webhook(C_WEBHOOK) + bench.rows_c_transport(C_TRANSPORT) + bench.rows_c_async(C_ASYNC)
             + bench.rows_python(PYTHON) + bench.rows_node(NODE) + bench.rows_lua(LUA)
-            + bench.rows_emulator(EMULATOR))
+            + bench.rows_decode(C_JSON, LUA_DECODE, MEMORY) + bench.rows_emulator(EMULATOR))
 
 
 def table_rows(text):
@@ -113,7 +135,19 @@ def test_parsers_and_renderer_on_canned_output():
     assert py["ratio"] == pytest.approx(6) and py["met"] == "✔"
     assert [r for r in rows if r["peer"] == "raw `pycurl` + `json.loads`"][0]["met"] == "✘"  # 0.75 < 0.85
     decode = [r for r in rows if r["benchmark"].startswith("Python decode")][0]
-    assert decode["ratio"] == pytest.approx(2) and decode["met"] == "✘"  # target ≤ 1.5
+    assert decode["ratio"] == pytest.approx(2) and decode["met"] == "✘"  # target ≤ 0.8
+    wire = [r for r in rows if r["benchmark"].startswith("Bytes on the wire")][0]
+    assert wire["ratio"] == pytest.approx(10) and wire["met"] == "—"
+    cj = [r for r in rows if r["benchmark"].startswith("C decode")][0]
+    assert cj["ratio"] == pytest.approx(0.9) and cj["met"] == "✔"
+    ch = [r for r in rows if r["benchmark"].startswith("C decode ~300 KB, peak heap")][0]
+    assert ch["ratio"] == pytest.approx(1002588 / 292489) and ch["met"] == "✘"  # target ≤ 3
+    jit = [r for r in rows if r["benchmark"].startswith("LuaJIT decode ~300 KB to tables")][0]
+    assert jit["ratio"] == pytest.approx(1.1) and jit["met"] == "✘"
+    mem = [r for r in rows if "peak RSS growth" in r["benchmark"]]
+    assert len(mem) == 4 and all(r["ratio"] == pytest.approx(800 * 1024 / 292489) and r["met"] == "✔" for r in mem)
+    zeros = [r for r in rows if "60 MiB" in r["benchmark"]]
+    assert len(zeros) == 4 and all(r["light"] == 120 and r["met"] == "✔" for r in zeros)
     assert [r for r in rows if r["peer"] == "`axios` (keep-alive agent)"][0]["met"] == "✔"
     assert [r for r in rows if "undici" in (r["peer"] or "")][0]["met"] == "—"  # no target
     emu = rows[-1]
@@ -146,6 +180,9 @@ def test_parsers_refuse_output_without_figures():
            "verify_us": LUA["verify_us"]}
     with pytest.raises(bench.Failed):
         bench.rows_lua(bad)
+    not_refused = dict(MEMORY, zeros=dict(MEMORY["zeros"], **{"node light": dict(_RES, result="ok")}))
+    with pytest.raises(bench.Failed):
+        bench.rows_decode(C_JSON, LUA_DECODE, not_refused)
 
 
 def test_results_md_is_well_formed():

@@ -11,6 +11,7 @@ APT_PACKAGES=(
   valgrind clang libclang-rt-14-dev
   lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev luarocks lua-busted
   nginx libnginx-mod-http-lua wrk
+  lua-cjson
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

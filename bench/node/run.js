@@ -249,6 +249,47 @@ function webhookBench() {
   return out;
 }
 
+// Decode the ~300 KB usage-intervals body of bench/python (written by python3):
+// light-sdk's decode (the core's parser validates, V8's JSON.parse builds:
+// addon._decode, what a webhook payload goes through; a response skips the
+// validation here, the exchange did it) against JSON.parse(buf.toString())
+// (what res.json() does with the bytes) and JSON.parse of a ready string;
+// also the Node-API builder over the parser's callbacks (addon._decodeBuilder),
+// the alternative that measured slower. Best of 9 interleaved rounds.
+function decodeBench() {
+  const addon = require(path.join(ROOT, 'node', 'build', 'light.node'));
+  const file = path.join(ROOT, 'bench', 'out', 'intervals.json');
+  const py = spawnSync('python3', ['-c', `import sys; sys.path.insert(0, 'bench/python'); import bench; open(${JSON.stringify(file)}, 'wb').write(bench.intervals_300k())`], { cwd: ROOT, stdio: 'inherit' });
+  if (py.status !== 0) throw new Error('could not write the intervals document');
+  const buf = fs.readFileSync(file);
+  const str = buf.toString();
+  const ref = JSON.parse(str);
+  const assert = require('node:assert');
+  assert.deepStrictEqual(addon._decode(buf), ref);
+  assert.deepStrictEqual(addon._decodeBuilder(buf), ref);
+  const fns = {
+    'light-sdk decode (validate + JSON.parse)': () => addon._decode(buf),
+    'JSON.parse(buf.toString())': () => JSON.parse(buf.toString()),
+    'JSON.parse(string)': () => JSON.parse(str),
+    'light-sdk Node-API builder': () => addon._decodeBuilder(buf),
+  };
+  const best = {};
+  for (const k of Object.keys(fns)) best[k] = Infinity;
+  for (let r = 0; r < 9; r++) {
+    const order = Object.entries(fns);
+    if (r % 2) order.reverse();
+    for (const [k, fn] of order) {
+      const n = 30;
+      const t0 = process.cpuUsage(); // CPU time: steadier on a shared machine
+      for (let i = 0; i < n; i++) fn();
+      const t = process.cpuUsage(t0);
+      const ms = (t.user + t.system) / n / 1e3;
+      if (ms < best[k]) best[k] = ms;
+    }
+  }
+  return { bytes: buf.length, ms: best };
+}
+
 async function main() {
   ensurePeers();
   const nginx = await startNginx(body1k());
@@ -261,6 +302,7 @@ async function main() {
     nginx.stop();
   }
   const wh = webhookBench();
+  const dec = decodeBench();
   const fetchRatio = http['light-sdk'].rps / http.fetch.rps;
   const axiosRatio = http['light-sdk'].rps / http.axios.rps;
   const [whLight, whRecipe] = Object.values(wh);
@@ -277,10 +319,11 @@ async function main() {
   }
   const p99 = loop['light-sdk'].p99_ms;
   console.log(`light-sdk event-loop delay p99 = ${p99.toFixed(2)} ms (target < 5 ms: ${p99 < 5 ? 'met' : 'NOT met'})`);
+  for (const [k, v] of Object.entries(dec.ms)) console.log(`decode ${dec.bytes}-byte intervals: ${k}: ${v.toFixed(3)} ms`);
   const whRatio = whLight / whRecipe;
   console.log(`webhook verify light-sdk / recipe = ${whRatio.toFixed(2)}x (target >= 1x: ${whRatio >= 1 ? 'met' : 'NOT met'})`);
   if (JSON_OUT) {
-    fs.writeFileSync(JSON_OUT, JSON.stringify({ node: process.version, requests: REQUESTS, concurrency: CONCURRENCY, http, webhook: wh, loop_delay: loop, ratios: { fetch: fetchRatio, axios: axiosRatio, webhook: whRatio } }, null, 2));
+    fs.writeFileSync(JSON_OUT, JSON.stringify({ node: process.version, requests: REQUESTS, concurrency: CONCURRENCY, http, webhook: wh, decode: dec, loop_delay: loop, ratios: { fetch: fetchRatio, axios: axiosRatio, webhook: whRatio } }, null, 2));
   }
 }
 

@@ -288,9 +288,15 @@ int light_lua__push_response(lua_State *L, light_response *resp, const light_ope
       return n;
     }
   }
-  const cJSON *j = light_response_json(resp);
-  if (j) light_lua__push_json(L, j);
-  else lua_newtable(L);
+  size_t blen = 0;
+  const char *body = light_response_body(resp, &blen);
+  if (!blen) {
+    lua_newtable(L);
+  } else if (light_lua__push_decoded(L, body, blen, "response body") != 1) { /* the exchange validated it */
+    light_response_free(resp);
+    cJSON_Delete(next);
+    return 2;
+  }
   lua_pushnil(L);
   lua_createtable(L, 0, 5);
   lua_pushinteger(L, light_response_status(resp));

@@ -1,5 +1,5 @@
-/* The one JSON converter of the Lua binding: walks a cJSON tree once into
- * Lua values and a Lua value once into a cJSON tree. No text round trips. */
+/* Lua values → cJSON trees (the request direction; JSON text becomes Lua
+ * values in decode.c, straight from the core's parser). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,7 +7,6 @@
 #include "lua_light.h"
 
 #define MAX_DEPTH 128       /* Lua → JSON: deeper is refused (also catches cycles) */
-#define MAX_PUSH_DEPTH 1000 /* JSON → Lua: cJSON's own nesting limit, so a parsed tree never exceeds it */
 
 void light_lua__push_null(lua_State *L) { lua_pushlightuserdata(L, NULL); }
 
@@ -18,53 +17,6 @@ void light_lua__init_convert(lua_State *L) {
   }
   lua_pop(L, 1);
 }
-
-static void push_number(lua_State *L, double d) {
-#if LIGHT_LUA_HAS_INTEGERS
-  /* Integral values that fit stay integers (ids, counts, offsets). */
-  if (isfinite(d) && d == floor(d) && d >= -9007199254740992.0 && d <= 9007199254740992.0) {
-    lua_pushinteger(L, (lua_Integer)d);
-    return;
-  }
-#endif
-  lua_pushnumber(L, d);
-}
-
-static void push_json(lua_State *L, const cJSON *j, int depth) {
-  if (depth > MAX_PUSH_DEPTH) luaL_error(L, "light: JSON nested too deeply");
-  luaL_checkstack(L, 4, "light: JSON nested too deeply");
-  if (!j || cJSON_IsNull(j)) {
-    light_lua__push_null(L);
-  } else if (cJSON_IsBool(j)) {
-    lua_pushboolean(L, cJSON_IsTrue(j));
-  } else if (cJSON_IsNumber(j)) {
-    push_number(L, j->valuedouble);
-  } else if (cJSON_IsString(j)) {
-    lua_pushstring(L, j->valuestring ? j->valuestring : "");
-  } else if (cJSON_IsArray(j)) {
-    int n = cJSON_GetArraySize(j), i = 1;
-    lua_createtable(L, n, 0);
-    for (const cJSON *c = j->child; c; c = c->next) {
-      push_json(L, c, depth + 1);
-      lua_rawseti(L, -2, i++);
-    }
-    luaL_getmetatable(L, LIGHT_LUA_ARRAY_MT);
-    lua_setmetatable(L, -2);
-  } else if (cJSON_IsObject(j)) {
-    lua_createtable(L, 0, cJSON_GetArraySize(j));
-    for (const cJSON *c = j->child; c; c = c->next) {
-      if (!c->string) continue;
-      lua_pushstring(L, c->string);
-      push_json(L, c, depth + 1);
-      lua_rawset(L, -3);
-    }
-  } else {
-    /* cJSON_Raw / invalid: nothing sensible to give */
-    light_lua__push_null(L);
-  }
-}
-
-void light_lua__push_json(lua_State *L, const cJSON *j) { push_json(L, j, 0); }
 
 /* ---- Lua → light_args (request direction) --------------------------------
  *

@@ -3,7 +3,8 @@
  * One file per core concept: client.c (clients, blocking calls, raw
  * requests), exchange.c (the sans-I/O exchange for host transports such as
  * nginx subrequests), webhook.c, errors.c (light_error → err table),
- * convert.c (the one cJSON ↔ Lua converter), module.c (luaopen, operation
+ * convert.c (Lua → cJSON, the request direction), decode.c (JSON
+ * text → Lua values), module.c (luaopen, operation
  * table, constants). Cross-file names are light_lua__*; everything else is
  * static. The same source builds for Lua 5.4 and LuaJIT 2.1 (compat.h). */
 #ifndef LIGHT_LUA_H
@@ -19,12 +20,21 @@
 #define LIGHT_LUA_ERROR_MT "light.Error"
 #define LIGHT_LUA_ARRAY_MT "light.array"
 
-/* ---- convert.c ----------------------------------------------------------- */
+/* ---- decode.c ------------------------------------------------------------ */
 
-/* Push the Lua value of @p j (NULL → light.null). Objects become tables,
- * arrays become tables with the light.array metatable (so they encode back
- * as arrays, empty ones included), integral numbers become integers on
- * Lua >= 5.3, JSON null becomes light.null. Raises only on memory errors. */
+/* Decode JSON text with the core's parser straight into Lua values (objects
+ * → tables, arrays → tables with the light.array metatable, integer literals
+ * → integers on Lua >= 5.3, null → light.null, strings with every byte),
+ * filling @p summary when given. Returns 0 (the value pushed), 1 (refused:
+ * @p res says why, nothing pushed) or -1 (Lua stack exhausted). Raises only
+ * on memory errors. */
+int light_lua__decode(lua_State *L, const char *text, size_t len, light_json_member *summary, size_t n_summary,
+                      light_json_result *res);
+/* The same; pushes the value (returns 1) or nil, err (returns 2: light's
+ * decode / too-large error, @p what e.g. "response body"). */
+int light_lua__push_decoded(lua_State *L, const char *text, size_t len, const char *what);
+/* Push the Lua value of a small cJSON tree the core built (the next page's
+ * query); NULL → light.null. */
 void light_lua__push_json(lua_State *L, const cJSON *j);
 
 /* Request direction: stream the Lua value at @p idx into @p a (raw table

@@ -137,17 +137,7 @@ static int l_json_decode(lua_State *L) {
   size_t len;
   if (lua_type(L, 1) != LUA_TSTRING) return light_lua__push_invalid(L, "text", "json_decode expects a string");
   const char *s = lua_tolstring(L, 1, &len);
-  cJSON *j = cJSON_ParseWithLength(s, len);
-  if (!j) {
-    light_error e = LIGHT_ERROR_INIT;
-    e.code = LIGHT_E_DECODE;
-    e.kind = LIGHT_ERR_DECODE;
-    e.message = (char *)"not valid JSON";
-    return light_lua__push_error(L, &e);
-  }
-  light_lua__push_json(L, j);
-  cJSON_Delete(j);
-  return 1;
+  return light_lua__push_decoded(L, s, len, "JSON text");
 }
 
 #define LIGHT_LUA_EXPORT __attribute__((visibility("default")))

@@ -68,6 +68,22 @@ static int read_verify_args(lua_State *L, const char **payload, size_t *len, con
   return 0;
 }
 
+/* Push the event of @p payload, decoded by the core's parser with the
+ * envelope summary and checked by the core's envelope rule; nothing pushed
+ * on failure. */
+static light_status push_event(lua_State *L, const char *payload, size_t len, light_error *err) {
+  light_json_member m[LIGHT_WEBHOOK_ENVELOPE_N];
+  light_webhook_envelope_init(m);
+  light_json_result res;
+  memset(&res, 0, sizeof res);
+  int top = lua_gettop(L);
+  int rc = len ? light_lua__decode(L, payload, len, m, LIGHT_WEBHOOK_ENVELOPE_N, &res) : 1;
+  if (rc < 0) res.error = LIGHT_JSON_E_NOMEM;
+  light_status st = light_webhook_envelope_check(&res, m, len, err);
+  if (st != LIGHT_OK) lua_settop(L, top);
+  return st;
+}
+
 /* verify(payload, header, secrets, tolerance?, now?) → event | nil, err */
 static int l_verify(lua_State *L) {
   const char *payload, *header;
@@ -76,16 +92,14 @@ static int l_verify(lua_State *L) {
   int64_t tol, now;
   int n = read_verify_args(L, &payload, &len, &header, &s, &tol, &now);
   if (n) return n;
-  cJSON *ev = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_webhook_construct_event(payload, len, header, s.v, s.n, tol, now, &ev, &err);
+  light_status st = light_webhook_verify(payload, len, header, s.v, s.n, tol, now, &err);
+  if (st == LIGHT_OK) st = push_event(L, payload, len, &err);
   if (st != LIGHT_OK) {
     n = light_lua__push_error(L, &err);
     light_error_clear(&err);
     return n;
   }
-  light_lua__push_json(L, ev);
-  cJSON_Delete(ev);
   return 1;
 }
 
@@ -140,16 +154,13 @@ static int l_parse_event(lua_State *L) {
   if (lua_type(L, 1) != LUA_TSTRING) return light_lua__push_invalid(L, "payload", "payload must be a string");
   size_t len;
   const char *payload = lua_tolstring(L, 1, &len);
-  cJSON *ev = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_webhook_parse_event(payload, len, &ev, &err);
+  light_status st = push_event(L, payload, len, &err);
   if (st != LIGHT_OK) {
     int n = light_lua__push_error(L, &err);
     light_error_clear(&err);
     return n;
   }
-  light_lua__push_json(L, ev);
-  cJSON_Delete(ev);
   return 1;
 }
 

@@ -169,11 +169,22 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
   if (st == LIGHT_OK) {
     napi_value nq;
     napi_get_null(env, &nq);
-    const cJSON *j = light_response_json(resp);
-    if (j)
-      v = light_node__from_json(env, j);
-    else
+    size_t blen = 0;
+    const char *body = light_response_body(resp, &blen);
+    if (blen) {
+      v = light_node__decode_or_throw(env, body, blen, "response body", 1); /* the exchange validated it */
+      if (!v) {
+        napi_value ex = NULL;
+        napi_get_and_clear_last_exception(env, &ex);
+        napi_reject_deferred(env, k->deferred, ex);
+        light_response_free(resp);
+        call_free(k);
+        pump(e);
+        return;
+      }
+    } else {
       napi_create_object(env, &v);
+    }
     if (k->paginated) {
       cJSON *next = NULL;
       light_error derr = LIGHT_ERROR_INIT;
@@ -187,7 +198,7 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
         return;
       }
       if (more == 1 && next)
-        nq = light_node__from_json(env, next);
+        nq = light_node__decode_cjson(env, next);
       cJSON_Delete(next);
     }
     napi_value triple;
@@ -737,7 +748,7 @@ napi_value light_node__options(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "light-sdk: out of memory");
     return NULL;
   }
-  napi_value v = light_node__from_json(env, j);
+  napi_value v = light_node__decode_cjson(env, j);
   cJSON_Delete(j);
   return v;
 }

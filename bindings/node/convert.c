@@ -1,5 +1,5 @@
-/* The one cJSON <-> napi_value converter of the Node addon. Each direction
- * walks its tree once; JSON text is never re-serialised to be parsed again. */
+/* JS values → light_args (the request direction; JSON text becomes JS
+ * values in decode.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,63 +9,6 @@
 #include "light_node.h"
 
 #define LN_MAX_DEPTH 64
-
-/* ASCII text takes V8's one-byte path (no UTF-8 decoding). */
-static napi_value make_string(napi_env env, const char *s) {
-  napi_value v = NULL;
-  size_t n = 0;
-  unsigned char acc = 0;
-  for (; s[n]; n++) acc |= (unsigned char)s[n];
-  if (acc < 0x80)
-    napi_create_string_latin1(env, s, n, &v);
-  else
-    napi_create_string_utf8(env, s, n, &v);
-  return v;
-}
-
-napi_value light_node__from_json(napi_env env, const cJSON *j) {
-  napi_value v = NULL;
-  if (!j || cJSON_IsNull(j)) {
-    napi_get_null(env, &v);
-    return v;
-  }
-  if (cJSON_IsBool(j)) {
-    napi_get_boolean(env, cJSON_IsTrue(j), &v);
-  } else if (cJSON_IsNumber(j)) {
-    napi_create_double(env, j->valuedouble, &v);
-  } else if (cJSON_IsString(j)) {
-    v = make_string(env, j->valuestring ? j->valuestring : "");
-  } else if (cJSON_IsArray(j)) {
-    uint32_t i = 0;
-    napi_create_array_with_length(env, (size_t)cJSON_GetArraySize(j), &v);
-    for (const cJSON *c = j->child; c; c = c->next) napi_set_element(env, v, i++, light_node__from_json(env, c));
-  } else if (cJSON_IsObject(j)) {
-    napi_create_object(env, &v);
-    for (const cJSON *c = j->child; c; c = c->next)
-      if (c->string) napi_set_named_property(env, v, c->string, light_node__from_json(env, c));
-  } else if (cJSON_IsRaw(j)) {
-    napi_create_string_utf8(env, j->valuestring ? j->valuestring : "", NAPI_AUTO_LENGTH, &v);
-  } else {
-    napi_get_null(env, &v);
-  }
-  return v;
-}
-
-napi_value light_node__parse_body(napi_env env, const char *text, size_t len) {
-  napi_value v = NULL;
-  if (!text || len == 0) {
-    napi_get_null(env, &v);
-    return v;
-  }
-  cJSON *j = cJSON_ParseWithLength(text, len);
-  if (j) {
-    v = light_node__from_json(env, j);
-    cJSON_Delete(j);
-    return v;
-  }
-  napi_create_string_utf8(env, text, len, &v);
-  return v;
-}
 
 /* ---- request direction: JS values streamed into light_args ---------------
  *

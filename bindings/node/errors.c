@@ -51,7 +51,7 @@ napi_value light_node__error_kinds(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "light-sdk: cannot list the core's error kinds (more than this addon holds, or no memory)");
     return NULL;
   }
-  napi_value v = light_node__from_json(env, j);
+  napi_value v = light_node__decode_cjson(env, j);
   cJSON_Delete(j);
   return v;
 }

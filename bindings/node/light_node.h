@@ -3,8 +3,8 @@
  * One file per core concept: client.c (clients, calls, raw requests, abort),
  * engine.c (the core's async engine on Node's own libuv loop: one uv_poll_t
  * per socket, one uv_timer_t), webhook.c, errors.c (light_error → the JS
- * error classes of node/errors.js), convert.c (the one cJSON ↔ napi_value
- * converter), module.c (init, per-environment state, operation table, event
+ * error classes of node/errors.js), convert.c (JS values → cJSON, the
+ * request direction), decode.c (JSON text → JS values), module.c (init, per-environment state, operation table, event
  * names). Cross-file names are light_node__*; everything else is static.
  *
  * No statics hold JS state: everything lives in the per-environment
@@ -63,6 +63,7 @@ typedef struct light_node_env {
   napi_ref async_resource;
   napi_ref error_classes[LN_KINDS]; /* by light_error_kind; NULL until setErrorClasses */
   napi_ref client_ctor;
+  napi_ref json_parse;         /* JSON.parse as it was at module load (decode.c) */
   int closing;                 /* environment teardown started */
   napi_async_cleanup_hook_handle cleanup;
   uint32_t next_call_id;
@@ -83,11 +84,30 @@ int light_node__get_string_prop(napi_env env, napi_value obj, const char *name, 
 /* Copy a JS string into a malloc'd NUL-terminated buffer; NULL when not a string. */
 char *light_node__string(napi_env env, napi_value v, size_t *len);
 
+/* ---- decode.c ------------------------------------------------------------ */
+
+/* Capture JSON.parse for this environment (module init). 0 ok. */
+int light_node__capture_json_parse(napi_env env);
+/* JSON text → JS value: the core's parser validates (unless @p validated:
+ * the exchange already did; @p summary filled when given), V8's JSON.parse
+ * builds. Returns 0 (*out set), 1 (refused: @p res says why, nothing
+ * thrown) or -1 (a JS exception is pending). */
+int light_node__decode(napi_env env, const char *text, size_t len, light_json_member *summary, size_t n_summary,
+                       int validated, light_json_result *res, napi_value *out);
+/* The same, throwing light's decode / too-large error (@p what: "response
+ * body", ...) for a refused text; null for an empty one. NULL when thrown. */
+napi_value light_node__decode_or_throw(napi_env env, const char *text, size_t len, const char *what, int validated);
+/* A small cJSON tree the core built (the next page's query) → JS. */
+napi_value light_node__decode_cjson(napi_env env, const cJSON *j);
+/* Parse @p len bytes of JSON text (an error body) into a JS value; falls back
+ * to the text as a string when it is not JSON. */
+napi_value light_node__parse_body(napi_env env, const char *text, size_t len);
+/* Exports _decode(buf) and _decodeBuilder(buf) (benchmarks and tests). */
+napi_value light_node__decode_js(napi_env env, napi_callback_info info);
+napi_value light_node__decode_builder_js(napi_env env, napi_callback_info info);
+
 /* ---- convert.c ----------------------------------------------------------- */
 
-/* The JS value of @p j (NULL → null): objects, arrays, strings, numbers,
- * booleans, null. Walks the tree once. */
-napi_value light_node__from_json(napi_env env, const cJSON *j);
 /* Request direction: stream the JS value @p v into @p a (toJSON honoured as
  * JSON.stringify; Map/Set/invalid Date/throwing toJSON or getter/lone
  * surrogates refused). Returns the args' sticky status; no JS exception is
@@ -96,9 +116,6 @@ light_status light_node__args_value(napi_env env, light_args *a, napi_value v);
 /* Stream the own enumerable members of @p obj as key/value pairs of the
  * current section, skipping the member named @p skip_key (NULL: none). */
 light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key);
-/* Parse @p len bytes of JSON text (an error body) into a JS value; falls back
- * to the text as a string when it is not JSON. */
-napi_value light_node__parse_body(napi_env env, const char *text, size_t len);
 
 /* ---- errors.c ------------------------------------------------------------ */
 

@@ -187,7 +187,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"errorKinds", NULL, light_node__error_kinds, NULL, NULL, NULL, napi_enumerable, NULL},
       {"options", NULL, light_node__options, NULL, NULL, NULL, napi_enumerable, NULL},
       {"checkOption", NULL, light_node__check_option, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"_decode", NULL, light_node__decode_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"_decodeBuilder", NULL, light_node__decode_builder_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
+  if (light_node__capture_json_parse(env) != 0) {
+    light_node__throw_last(env, "JSON.parse lookup");
+    return NULL;
+  }
   LN_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   napi_value v;
   LN_CALL(env, napi_create_string_utf8(env, light_version(), NAPI_AUTO_LENGTH, &v));

@@ -149,10 +149,8 @@ napi_value light_node__webhook_verify(napi_env env, napi_callback_info info) {
   int64_t tolerance = light_webhook_tolerance_of(num_arg(env, argv[3], LIGHT_WEBHOOK_DEFAULT_TOLERANCE));
   double nowd = num_arg(env, argv[4], 0);
   int64_t now = nowd >= -9.2e18 && nowd <= 9.2e18 ? (int64_t)nowd : 0; /* webhooks.js passes a finite number */
-  cJSON *event = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st =
-      light_webhook_construct_event(payload.data, payload.len, header, secrets, got, tolerance, now, &event, &err);
+  light_status st = light_webhook_verify(payload.data, payload.len, header, secrets, got, tolerance, now, &err);
   for (uint32_t k = 0; k < got; k++) {
     /* secrets are wiped before release */
     if (arena[k]) {
@@ -161,14 +159,27 @@ napi_value light_node__webhook_verify(napi_env env, napi_callback_info info) {
     }
     OPENSSL_cleanse(small[k], SMALL_SECRET); /* also the truncated copy left when the secret went to the arena */
   }
+  napi_value v = NULL;
+  if (st == LIGHT_OK) {
+    /* the event: validated with the envelope summary by the core's parser, built by JSON.parse */
+    light_json_member m[LIGHT_WEBHOOK_ENVELOPE_N];
+    light_webhook_envelope_init(m);
+    light_json_result res;
+    memset(&res, 0, sizeof res);
+    int rc = payload.len ? light_node__decode(env, payload.data, payload.len, m, LIGHT_WEBHOOK_ENVELOPE_N, 0, &res, &v)
+                         : 1;
+    if (rc < 0) {
+      free(payload.owned);
+      return NULL; /* exception pending */
+    }
+    st = light_webhook_envelope_check(&res, m, payload.len, &err);
+  }
   free(payload.owned);
   if (st != LIGHT_OK) {
     light_node__throw_error(env, &err);
     light_error_clear(&err);
     return NULL;
   }
-  napi_value v = light_node__from_json(env, event);
-  cJSON_Delete(event);
   return v;
 }
 

@@ -329,7 +329,9 @@ static PyObject *response_meta(const light_response *resp) {
 
 /* (value, next query | None, meta): next query only for paginated operations. */
 PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_query, int paginated) {
-  PyObject *obj = lpy_from_json(light_response_json(resp));
+  size_t blen;
+  const char *body = light_response_body(resp, &blen);
+  PyObject *obj = lpy_decode(st, body, blen, "response body"); /* the exchange validated it */
   if (!obj) return NULL;
   PyObject *nq = NULL;
   if (paginated) {
@@ -342,7 +344,7 @@ PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_quer
       light_error_clear(&e);
       return NULL;
     }
-    nq = more ? lpy_from_json(next) : Py_NewRef(Py_None);
+    nq = more ? lpy_decode_cjson(st, next) : Py_NewRef(Py_None);
     cJSON_Delete(next);
   } else {
     nq = Py_NewRef(Py_None);
@@ -435,11 +437,10 @@ static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
 
 /* options() → the core's option table (light_option_table_json()) as a list of dicts. */
 PyObject *lpy_options(PyObject *module, PyObject *unused) {
-  (void)module;
   (void)unused;
   cJSON *j = light_option_table_json();
   if (!j) return PyErr_NoMemory();
-  PyObject *o = lpy_from_json(j);
+  PyObject *o = lpy_decode_cjson(lpy_state_of(module), j);
   cJSON_Delete(j);
   return o;
 }

@@ -97,12 +97,9 @@ static PyObject *headers_dict(const char *raw, size_t len) {
 /* Parsed JSON body when it is JSON, else the text (None when empty). */
 static PyObject *body_value(const char *body, size_t len) {
   if (!body || !len) Py_RETURN_NONE;
-  cJSON *j = cJSON_ParseWithLength(body, len);
-  if (j) {
-    PyObject *o = lpy_from_json(j);
-    cJSON_Delete(j);
-    return o;
-  }
+  light_json_result res;
+  PyObject *o = lpy_decode_raw(body, len, NULL, 0, &res);
+  if (o || PyErr_Occurred()) return o;
   return PyUnicode_DecodeUTF8(body, (Py_ssize_t)len, "replace");
 }
 

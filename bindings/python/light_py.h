@@ -96,9 +96,21 @@ PyObject *lpy_raise(lpy_state *st, light_status code, const light_error *err);
 /* Build (not raise) the exception for @p err; new reference, or NULL with an error set. */
 PyObject *lpy_exception(lpy_state *st, light_status code, const light_error *err);
 
+/* ---- decode.c ---------------------------------------------------------- */
+/* JSON text → Python (dict/list/str/int/float/bool/None) with the core's
+ * parser (light/json.h), filling @p summary (may be NULL). New reference; on
+ * failure NULL with: a Python exception set (MemoryError from a builder
+ * callback) or, when none is set, the parse's outcome in @p res. */
+PyObject *lpy_decode_raw(const char *text, size_t len, light_json_member *summary, size_t n_summary,
+                         light_json_result *res);
+/* The same, raising light's error for a refused text (@p what: "response
+ * body", ...): the decode error, or the too-large error past
+ * LIGHT_JSON_MAX_VALUES. An empty text gives None. */
+PyObject *lpy_decode(lpy_state *st, const char *text, size_t len, const char *what);
+/* cJSON (small trees the core builds, e.g. the next page's query) → Python. */
+PyObject *lpy_decode_cjson(lpy_state *st, const cJSON *j);
+
 /* ---- convert.c --------------------------------------------------------- */
-/* cJSON → Python (dict/list/str/int/float/bool/None). New reference or NULL. */
-PyObject *lpy_from_json(const cJSON *item);
 /* Request direction (Python → the core's light_args). Stream one value, or
  * the members of a mapping as key/value pairs of the current section.
  * 0, or -1 with an exception set or the args' sticky error (check both). */

@@ -124,43 +124,37 @@ static PyObject *mod_operations(PyObject *module, PyObject *unused) {
   return t;
 }
 
-/* _decode(data: bytes) -> object: cJSON parse + convert (what a response goes through; for benchmarks). */
+/* _decode(data: bytes) -> object: what a response body goes through (the
+ * core's parser building Python objects, GIL held); benchmarks and tests. */
 static PyObject *mod_decode(PyObject *module, PyObject *arg) {
   PyObject *keep;
   const char *data;
   Py_ssize_t len;
   if (lpy_bytes_of(arg, 0, &keep, &data, &len) < 0) return NULL;
-  cJSON *j;
-  Py_BEGIN_ALLOW_THREADS
-  j = cJSON_ParseWithLength(data, (size_t)len);
-  Py_END_ALLOW_THREADS
+  PyObject *o = len ? lpy_decode(lpy_state_of(module), data, (size_t)len, "JSON text")
+                    : PyErr_Format(PyExc_ValueError, "JSON text is empty");
   Py_DECREF(keep);
-  if (!j) return PyErr_Format(PyExc_ValueError, "not JSON");
-  PyObject *o = lpy_from_json(j);
-  cJSON_Delete(j);
   return o;
 }
 
-/* _parse(data) -> capsule holding a cJSON tree; _convert(capsule) -> object. Benchmarks only:
- * they separate the core's parse (done without the GIL in a real call) from the conversion. */
-static void tree_destructor(PyObject *cap) { cJSON_Delete(PyCapsule_GetPointer(cap, "light.cjson")); }
-
-static PyObject *mod_parse(PyObject *module, PyObject *arg) {
+/* _validate(data) -> None: the core's parser alone, building nothing (what
+ * the exchange does to a 2xx body without the GIL); benchmarks. */
+static PyObject *mod_validate(PyObject *module, PyObject *arg) {
   PyObject *keep;
   const char *data;
   Py_ssize_t len;
   if (lpy_bytes_of(arg, 0, &keep, &data, &len) < 0) return NULL;
-  cJSON *j = cJSON_ParseWithLength(data, (size_t)len);
+  light_json_result res;
+  Py_BEGIN_ALLOW_THREADS
+  light_json_parse(data, (size_t)len, NULL, NULL, NULL, &res);
+  Py_END_ALLOW_THREADS
   Py_DECREF(keep);
-  if (!j) return PyErr_Format(PyExc_ValueError, "not JSON");
-  PyObject *cap = PyCapsule_New(j, "light.cjson", tree_destructor);
-  if (!cap) cJSON_Delete(j);
-  return cap;
-}
-
-static PyObject *mod_convert(PyObject *module, PyObject *cap) {
-  cJSON *j = PyCapsule_GetPointer(cap, "light.cjson");
-  return j ? lpy_from_json(j) : NULL;
+  if (res.error == LIGHT_JSON_OK) Py_RETURN_NONE;
+  light_error err = LIGHT_ERROR_INIT;
+  light_status code = light_json_error(&err, &res, (size_t)len, "JSON text");
+  PyObject *r = lpy_raise(lpy_state_of(module), code, &err);
+  light_error_clear(&err);
+  return r;
 }
 
 /* The JSON text the core writes for @p arg as a request body (raw request args), or NULL with an exception. */
@@ -192,7 +186,7 @@ static PyObject *mod_roundtrip(PyObject *module, PyObject *arg) {
   cJSON *j = t ? cJSON_ParseWithLength(t, n) : NULL;
   light_args_free(a);
   if (!j) return PyErr_Format(PyExc_ValueError, "the encoded body did not parse back");
-  PyObject *o = lpy_from_json(j);
+  PyObject *o = lpy_decode_cjson(lpy_state_of(module), j);
   cJSON_Delete(j);
   return o;
 }
@@ -218,9 +212,8 @@ static PyMethodDef module_methods[] = {
     {"version", mod_version, METH_NOARGS, "Version of the linked core library."},
     {"error_classes", mod_error_kinds, METH_NOARGS, "{class name: exception class}"},
     {"options", lpy_options, METH_NOARGS, "The core's client option table as a tuple of dicts."},
-    {"_decode", mod_decode, METH_O, "Parse JSON bytes with the core's parser and convert (benchmarks)."},
-    {"_parse", mod_parse, METH_O, "Parse JSON bytes into a cJSON tree capsule (benchmarks)."},
-    {"_convert", mod_convert, METH_O, "Convert a _parse() capsule to Python objects (benchmarks)."},
+    {"_decode", mod_decode, METH_O, "Decode JSON bytes into Python objects with the core's parser."},
+    {"_validate", mod_validate, METH_O, "Run the core's JSON parser over bytes, building nothing (benchmarks)."},
     {"_roundtrip", mod_roundtrip, METH_O, "Python -> request JSON -> Python (tests)."},
     {"_encode", mod_encode, METH_O, "Python -> the request body's JSON text (tests)."},
     {NULL, NULL, 0, NULL}};

@@ -156,32 +156,39 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   Py_ssize_t len;
   if (payload_of(a[0], &keep, &data, &len) < 0) return NULL;
   light_error err = LIGHT_ERROR_INIT;
-  cJSON *event = NULL;
+  PyObject *out = NULL;
   light_status rc;
   /* keep, the signature and the secrets' str objects stay referenced by this
    * call, and the payload is immutable (bytes, or a copy): safe without the GIL. */
   if (len >= VERIFY_NOGIL_BYTES) {
     Py_BEGIN_ALLOW_THREADS
-    rc = parse ? light_webhook_construct_event(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now,
-                                               &event, &err)
-               : light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
+    rc = light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
     Py_END_ALLOW_THREADS
   } else {
-    rc = parse ? light_webhook_construct_event(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now,
-                                               &event, &err)
-               : light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
+    rc = light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
+  }
+  if (rc == LIGHT_OK && parse) {
+    /* the event straight from the core's parser, checked by the core's envelope rule */
+    light_json_member m[LIGHT_WEBHOOK_ENVELOPE_N];
+    light_webhook_envelope_init(m);
+    light_json_result res;
+    out = len ? lpy_decode_raw(data, (size_t)len, m, LIGHT_WEBHOOK_ENVELOPE_N, &res) : NULL;
+    if (!out && PyErr_Occurred()) {
+      Py_DECREF(keep);
+      light_error_clear(&err);
+      return NULL;
+    }
+    if (!len) res.error = LIGHT_JSON_OK;
+    rc = light_webhook_envelope_check(&res, m, (size_t)len, &err);
+    if (rc != LIGHT_OK) Py_CLEAR(out);
   }
   Py_DECREF(keep);
-  PyObject *out;
   if (rc != LIGHT_OK) {
     /* a validly signed body that is no event envelope: APIResponseValidationError, as in every language */
     out = lpy_raise(st, rc, &err);
-  } else if (parse) {
-    out = lpy_from_json(event);
-  } else {
+  } else if (!parse) {
     out = Py_NewRef(Py_None);
   }
-  cJSON_Delete(event);
   light_error_clear(&err);
   return out;
 }

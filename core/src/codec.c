@@ -429,21 +429,13 @@ static int all_space(const char *p, size_t n) {
   return 1;
 }
 
-/* Parse exactly [body, body+len) (no NUL terminator needed; trailing bytes
- * other than whitespace are refused). *where gets the failure offset. */
-static cJSON *parse_exact(const char *body, size_t len, size_t *where) {
-  const char *end = NULL;
-  cJSON *j = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-  if (!j) {
-    if (where) *where = end && end >= body && end <= body + len ? (size_t)(end - body) : 0;
-    return NULL;
-  }
-  size_t used = end && end >= body && end <= body + len ? (size_t)(end - body) : len;
-  if (!all_space(body + used, len - used)) {
-    cJSON_Delete(j);
-    if (where) *where = used;
-    return NULL;
-  }
+/* Parse exactly [body, body+len) with the core's parser into a cJSON tree
+ * (NULL when it is not JSON). */
+static cJSON *parse_exact(const char *body, size_t len) {
+  cJSON *j = NULL;
+  light_error e = LIGHT_ERROR_INIT;
+  light_json_to_cjson(body, len, &j, &e);
+  light_error_clear(&e);
   return j;
 }
 
@@ -480,7 +472,7 @@ static const char *message_of(const cJSON *v) {
 
 char *light__codec_error_message(const char *body, size_t len) {
   if (!body || !len) return NULL;
-  cJSON *j = parse_exact(body, len, NULL);
+  cJSON *j = parse_exact(body, len);
   if (!j) return NULL;
   const char *m = NULL;
   if (cJSON_IsObject(j)) {
@@ -530,44 +522,27 @@ light_status light__codec_api_error(light_error *err, int status, const char *he
   return LIGHT_E_API;
 }
 
-/* Depth of [], {} nesting outside strings, to explain a refused body. */
-static size_t nesting_depth(const char *p, size_t n) {
-  size_t depth = 0, max = 0;
-  int in_str = 0;
-  for (size_t i = 0; i < n; i++) {
-    char c = p[i];
-    if (in_str) {
-      if (c == '\\') i++;
-      else if (c == '"') in_str = 0;
-    } else if (c == '"') {
-      in_str = 1;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max) max = depth;
-    } else if ((c == ']' || c == '}') && depth) {
-      depth--;
-    }
+static light_status keep_body(light_status st, light_error *err, const char *body, size_t len) {
+  if (err && st != LIGHT_E_NOMEM) {
+    err->body = copy_bytes(body, len);
+    if (err->body) err->body_len = len;
   }
-  return max;
+  return st;
 }
 
 light_status light__codec_parse_json(const char *body, size_t len, cJSON **out, light_error *err) {
   *out = NULL;
   if (!body || !len || all_space(body, len)) return LIGHT_OK;
-  size_t where = 0;
-  cJSON *j = parse_exact(body, len, &where);
-  if (j) {
-    *out = j;
-    return LIGHT_OK;
-  }
-  if (nesting_depth(body, len) > CJSON_NESTING_LIMIT)
-    light__error_set(err, LIGHT_E_DECODE, LIGHT_ERR_DECODE, "response body is JSON nested deeper than %d levels",
-                     CJSON_NESTING_LIMIT);
-  else
-    light__error_set(err, LIGHT_E_DECODE, LIGHT_ERR_DECODE, "response body is not valid JSON (at byte %zu of %zu)",
-                     where, len);
-  if (err) {
-    err->body = copy_bytes(body, len);
-    if (err->body) err->body_len = len;
-  }
-  return LIGHT_E_DECODE;
+  light_status st = light_json_to_cjson(body, len, out, err);
+  return st == LIGHT_OK ? LIGHT_OK : keep_body(st, err, body, len);
+}
+
+light_status light__codec_check_json(const char *body, size_t len, light_json_member *summary, size_t n_summary,
+                                     light_error *err) {
+  light_json_options opt = {0, 0, summary, n_summary};
+  for (size_t i = 0; i < n_summary; i++) summary[i].type = LIGHT_JSON_ABSENT;
+  if (!body || !len || all_space(body, len)) return LIGHT_OK;
+  light_json_result res;
+  if (light_json_parse(body, len, NULL, NULL, &opt, &res) == LIGHT_JSON_OK) return LIGHT_OK;
+  return keep_body(light_json_error(err, &res, len, "response body"), err, body, len);
 }

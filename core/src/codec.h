@@ -10,6 +10,7 @@
 #include "light/client.h"
 #include "light/error.h"
 #include "light/exchange.h"
+#include "light/json.h"
 
 /* Growable byte buffer; data is always NUL-terminated when non-NULL. Owner frees with light__buf_free.
  * wipe = 1 marks a buffer that may hold a secret (Authorization value, request
@@ -102,9 +103,20 @@ char *light__codec_error_message(const char *body, size_t len);
 light_status light__codec_api_error(light_error *err, int status, const char *headers, size_t headers_len,
                                     const char *body, size_t body_len, int retries, int64_t now_ms);
 
-/* Parse a 2xx body: empty → *out = NULL, LIGHT_OK; valid JSON → *out;
- * otherwise LIGHT_E_DECODE (err says why, body kept). cJSON's nesting limit applies. */
+/* Parse a 2xx body into a cJSON tree (light_json_to_cjson): empty → *out =
+ * NULL, LIGHT_OK; valid JSON → *out; otherwise LIGHT_E_DECODE, or
+ * LIGHT_E_TOO_LARGE past LIGHT_JSON_MAX_VALUES (err says why, body kept). */
 light_status light__codec_parse_json(const char *body, size_t len, cJSON **out, light_error *err);
+
+/* light_json_to_cjson with a summary; NULL on failure (res says why). */
+cJSON *light__json_to_cjson_ex(const char *text, size_t len, light_json_member *summary, size_t n_summary,
+                               light_json_result *res);
+
+/* Validate a 2xx body without building anything (same rules and errors as
+ * light__codec_parse_json), summarising the top-level members named in
+ * summary[] (light/json.h). An empty body is LIGHT_OK with every member absent. */
+light_status light__codec_check_json(const char *body, size_t len, light_json_member *summary, size_t n_summary,
+                                     light_error *err);
 
 /* Retry policy — the only place that decides. */
 typedef struct light__retry_policy {

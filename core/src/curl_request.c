@@ -156,7 +156,9 @@ light_status light__curl_setup(CURL *easy, const light_client *client, const lig
   SETOPT(CURLOPT_PREREQFUNCTION, on_prereq);
   SETOPT(CURLOPT_PREREQDATA, (void *)io);
 #endif
-  SETOPT(CURLOPT_ACCEPT_ENCODING, NULL);
+  /* Accept-Encoding: gzip; libcurl inflates before on_body, so max_bytes caps
+   * the decoded size (a gzip bomb stops at the cap, memory bounded by it). */
+  SETOPT(CURLOPT_ACCEPT_ENCODING, "gzip");
   return LIGHT_OK;
 failed:
   return light__error_set(err, rc == CURLE_OUT_OF_MEMORY ? LIGHT_E_NOMEM : LIGHT_E_INTERNAL, LIGHT_ERR_LIGHT,

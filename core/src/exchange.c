@@ -508,14 +508,15 @@ void light_exchange_feed_response(light_exchange *x, int status, const char *hea
   }
 
   if (!mint && status >= 200 && status < 300) {
-    cJSON *j = NULL;
-    light_status st = light__codec_parse_json(body, body_len, &j, &x->err);
+    light_json_member sum[LIGHT__RESPONSE_SUMMARY_N];
+    light__response_summary_init(sum);
+    light_status st = light__codec_check_json(body, body_len, sum, LIGHT__RESPONSE_SUMMARY_N, &x->err);
     if (st != LIGHT_OK) {
       x->err.http_status = status;
       finish_with(x, st);
       return;
     }
-    x->resp = light__response_new(status, headers, headers_len, body, body_len, j, x->retries);
+    x->resp = light__response_new_checked(status, headers, headers_len, body, body_len, sum, x->retries);
     if (!x->resp) {
       fail_nomem(x);
       return;

@@ -126,6 +126,14 @@ void light__exchange_abort(light_exchange *x);
 /* Build a response; copies headers and body, takes ownership of json. NULL on OOM (json freed). */
 light_response *light__response_new(int status, const char *headers, size_t headers_len, const char *body,
                                     size_t body_len, cJSON *json, int retries);
+/* Build a response from a body the exchange validated with
+ * light__codec_check_json(body, len, sum, LIGHT__RESPONSE_SUMMARY_N, ...) after
+ * light__response_summary_init(sum): the summary serves pagination and the
+ * secret check, the cJSON tree is built on first light_response_json(). */
+#define LIGHT__RESPONSE_SUMMARY_N 7
+void light__response_summary_init(light_json_member *sum);
+light_response *light__response_new_checked(int status, const char *headers, size_t headers_len, const char *body,
+                                            size_t body_len, const light_json_member *sum, int retries);
 /* 1 when the response carries a token ({token} / {account_token}): wiped on free. */
 int light__response_is_secret(const light_response *resp);
 

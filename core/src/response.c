@@ -1,8 +1,16 @@
 /* Responses (light/client.h): status, raw body, parsed JSON, headers, and the
- * pagination helper light_page_next_query(). Immutable once built, so a
- * response may be read from any thread. */
+ * pagination helper light_page_next_query(). Immutable once built (the cJSON
+ * tree is built on first use, under a mutex), so a response may be read from
+ * any thread.
+ *
+ * The exchange validates a 2xx body once with the core's parser
+ * (light__codec_check_json) and keeps a summary of the list envelope and
+ * token members; bindings then build their native values straight from the
+ * body (light/json.h), so no cJSON tree exists unless light_response_json()
+ * is called. */
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,10 +23,17 @@ typedef struct header_pair {
   const char *value;
 } header_pair;
 
+enum { SUM_DATA, SUM_HAS_MORE, SUM_NEXT_PAGE_URL, SUM_OFFSET, SUM_LIMIT, SUM_TOKEN, SUM_ACCOUNT_TOKEN, SUM_N };
+static const char *const summary_keys[SUM_N] = {"data",  "has_more", "next_page_url", "offset",
+                                                "limit", "token",    "account_token"};
+
 struct light_response {
   int status;
   int retries;
-  cJSON *json;
+  cJSON *json;           /* built on first light_response_json() (owned) */
+  int json_state;        /* 0 not built, 1 built (or taken) */
+  pthread_mutex_t json_mu;
+  light_json_member sum[SUM_N];
   char *body;
   size_t body_len;
   char *headers; /* raw block as received */
@@ -69,21 +84,62 @@ static int parse_headers(light_response *r) {
   return 0;
 }
 
-light_response *light__response_new(int status, const char *headers, size_t headers_len, const char *body,
-                                    size_t body_len, cJSON *json, int retries) {
+void light__response_summary_init(light_json_member *sum) {
+  for (int i = 0; i < SUM_N; i++) {
+    sum[i].key = summary_keys[i];
+    sum[i].type = LIGHT_JSON_ABSENT;
+    sum[i].count = 0;
+    sum[i].number = NAN;
+  }
+}
+
+/* The summary of a tree given directly (tests, synthetic responses). */
+static void summarise_tree(light_json_member *sum, const cJSON *json) {
+  light__response_summary_init(sum);
+  if (!cJSON_IsObject(json)) return;
+  for (int i = 0; i < SUM_N; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(json, sum[i].key);
+    if (!v) continue;
+    if (cJSON_IsNull(v)) sum[i].type = LIGHT_JSON_NULL;
+    else if (cJSON_IsFalse(v)) sum[i].type = LIGHT_JSON_FALSE;
+    else if (cJSON_IsTrue(v)) sum[i].type = LIGHT_JSON_TRUE;
+    else if (cJSON_IsNumber(v)) {
+      sum[i].type = LIGHT_JSON_NUMBER;
+      sum[i].number = v->valuedouble;
+    } else if (cJSON_IsString(v)) {
+      sum[i].type = LIGHT_JSON_STRING;
+      char *end = NULL;
+      double d = v->valuestring ? strtod(v->valuestring, &end) : NAN;
+      if (end && end != v->valuestring && *end == '\0') sum[i].number = d;
+    } else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+      sum[i].type = cJSON_IsArray(v) ? LIGHT_JSON_ARRAY : LIGHT_JSON_OBJECT;
+      sum[i].count = (size_t)cJSON_GetArraySize(v);
+    }
+  }
+}
+
+static light_response *response_new(int status, const char *headers, size_t headers_len, const char *body,
+                                    size_t body_len, cJSON *json, const light_json_member *sum, int retries) {
   light_response *r = calloc(1, sizeof *r);
   if (!r) {
     cJSON_Delete(json);
     return NULL;
   }
+  if (pthread_mutex_init(&r->json_mu, NULL) != 0) {
+    cJSON_Delete(json);
+    free(r);
+    return NULL;
+  }
   r->status = status;
   r->retries = retries;
   r->json = json;
+  r->json_state = json != NULL;
+  if (sum) memcpy(r->sum, sum, sizeof r->sum);
+  else summarise_tree(r->sum, json);
   /* create_account_token (or a raw mint) answers {token, expires_at}. Only
    * such responses are wiped: wiping every tree would cost several times a
    * plain cJSON_Delete on large pages. */
-  r->secret = cJSON_IsObject(json) && (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(json, "token")) ||
-                                       cJSON_IsString(cJSON_GetObjectItemCaseSensitive(json, "account_token")));
+  r->secret = r->sum[SUM_TOKEN].type == LIGHT_JSON_STRING || r->sum[SUM_ACCOUNT_TOKEN].type == LIGHT_JSON_STRING;
   r->body = copy_bytes(body ? body : "", body ? body_len : 0);
   r->body_len = body ? body_len : 0;
   r->headers = copy_bytes(headers ? headers : "", headers ? headers_len : 0);
@@ -97,11 +153,37 @@ light_response *light__response_new(int status, const char *headers, size_t head
   return r;
 }
 
+light_response *light__response_new(int status, const char *headers, size_t headers_len, const char *body,
+                                    size_t body_len, cJSON *json, int retries) {
+  return response_new(status, headers, headers_len, body, body_len, json, NULL, retries);
+}
+
+light_response *light__response_new_checked(int status, const char *headers, size_t headers_len, const char *body,
+                                            size_t body_len, const light_json_member *sum, int retries) {
+  return response_new(status, headers, headers_len, body, body_len, NULL, sum, retries);
+}
+
 int light__response_is_secret(const light_response *resp) { return resp ? resp->secret : 0; }
 
 int light_response_status(const light_response *resp) { return resp ? resp->status : 0; }
 
-const cJSON *light_response_json(const light_response *resp) { return resp ? resp->json : NULL; }
+/* Build the tree on first use (the body was validated by the exchange, so
+ * this fails only on OOM, or for a body that is not JSON given directly). */
+static cJSON *json_of(light_response *r) {
+  pthread_mutex_lock(&r->json_mu);
+  if (!r->json_state) {
+    cJSON *j = NULL;
+    light_error e = LIGHT_ERROR_INIT;
+    if (r->body_len && light__codec_parse_json(r->body, r->body_len, &j, &e) == LIGHT_OK) r->json = j;
+    light_error_clear(&e);
+    r->json_state = 1;
+  }
+  cJSON *j = r->json;
+  pthread_mutex_unlock(&r->json_mu);
+  return j;
+}
+
+const cJSON *light_response_json(const light_response *resp) { return resp ? json_of((light_response *)resp) : NULL; }
 
 const char *light_response_body(const light_response *resp, size_t *len) {
   if (len) *len = resp ? resp->body_len : 0;
@@ -159,8 +241,10 @@ int light_response_retries(const light_response *resp) { return resp ? resp->ret
 
 cJSON *light_response_take_json(light_response *resp) {
   if (!resp) return NULL;
-  cJSON *j = resp->json;
+  cJSON *j = json_of(resp);
+  pthread_mutex_lock(&resp->json_mu);
   resp->json = NULL;
+  pthread_mutex_unlock(&resp->json_mu);
   return j;
 }
 
@@ -176,6 +260,7 @@ void light_response_free(light_response *resp) {
   free(resp->headers);
   free(resp->parsed);
   free(resp->pairs);
+  pthread_mutex_destroy(&resp->json_mu);
   free(resp);
 }
 
@@ -203,37 +288,48 @@ static int page_error(light_error *err, const light_response *resp, light_status
   return code;
 }
 
+/* 1 when the (validated) body is a JSON array. */
+static int body_is_array(const light_response *r) {
+  for (size_t i = 0; i < r->body_len; i++) {
+    char c = r->body[i];
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return c == '[';
+  }
+  return 0;
+}
+
 int light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query,
                           light_error *err) {
   if (next_query) *next_query = NULL;
   if (!resp || !next_query) return page_error(err, NULL, LIGHT_E_INVALID_ARGUMENT, "response or next_query is NULL");
   if (prev_query && !cJSON_IsObject(prev_query))
     return page_error(err, NULL, LIGHT_E_INVALID_ARGUMENT, "the previous query is not an object");
-  const cJSON *j = resp->json;
-  if (cJSON_IsArray(j)) return 0; /* a bare JSON array is the one and only page */
-  const cJSON *data = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
-  if (!cJSON_IsArray(data))
+  if (body_is_array(resp)) return 0; /* a bare JSON array is the one and only page */
+  const light_json_member *sum = resp->sum;
+  if (sum[SUM_DATA].type != LIGHT_JSON_ARRAY) /* also: the root is no object */
     return page_error(err, resp, LIGHT_E_DECODE,
                       "the response of a paginated operation is neither a list envelope {data: [...], has_more, ...} "
                       "nor an array");
-  const cJSON *has_more = cJSON_GetObjectItemCaseSensitive(j, "has_more");
-  int n = cJSON_GetArraySize(data);
+  size_t n = sum[SUM_DATA].count;
   /* has_more absent: fall back on next_page_url; an empty page always ends
    * the walk so a server that says "more" forever cannot loop us. */
-  int more = cJSON_IsBool(has_more) ? cJSON_IsTrue(has_more)
-                                    : cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "next_page_url"));
+  light_json_type hm = sum[SUM_HAS_MORE].type;
+  int more = hm == LIGHT_JSON_TRUE || hm == LIGHT_JSON_FALSE ? hm == LIGHT_JSON_TRUE
+                                                              : sum[SUM_NEXT_PAGE_URL].type == LIGHT_JSON_STRING;
   if (!more || n == 0) return 0;
 
   double prev_offset = prev_query ? number_of(cJSON_GetObjectItemCaseSensitive(prev_query, "offset"), 0) : 0;
-  double offset = number_of(cJSON_GetObjectItemCaseSensitive(j, "offset"), prev_offset);
+  light_json_type ot = sum[SUM_OFFSET].type;
+  double offset = (ot == LIGHT_JSON_NUMBER || ot == LIGHT_JSON_STRING) && !isnan(sum[SUM_OFFSET].number)
+                      ? sum[SUM_OFFSET].number
+                      : prev_offset;
   if (!isfinite(offset) || offset < 0) offset = prev_offset;
-  double next = offset + n;
+  double next = offset + (double)n;
 
   cJSON *q = prev_query ? cJSON_Duplicate(prev_query, 1) : cJSON_CreateObject();
   if (!q) return page_error(err, NULL, LIGHT_E_NOMEM, "out of memory");
-  const cJSON *limit = cJSON_GetObjectItemCaseSensitive(j, "limit");
-  if (!cJSON_GetObjectItemCaseSensitive(q, "limit") && cJSON_IsNumber(limit) && limit->valuedouble > 0) {
-    if (!cJSON_AddNumberToObject(q, "limit", limit->valuedouble)) {
+  if (!cJSON_GetObjectItemCaseSensitive(q, "limit") && sum[SUM_LIMIT].type == LIGHT_JSON_NUMBER &&
+      sum[SUM_LIMIT].number > 0) {
+    if (!cJSON_AddNumberToObject(q, "limit", sum[SUM_LIMIT].number)) {
       cJSON_Delete(q);
       return page_error(err, NULL, LIGHT_E_NOMEM, "out of memory");
     }

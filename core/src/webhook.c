@@ -235,6 +235,38 @@ static light_status envelope_error(light_error *err, const char *why) {
                           why);
 }
 
+void light_webhook_envelope_init(light_json_member *m) {
+  m[0].key = "event";
+  m[1].key = "data";
+  for (int i = 0; i < LIGHT_WEBHOOK_ENVELOPE_N; i++) {
+    m[i].type = LIGHT_JSON_ABSENT;
+    m[i].count = 0;
+  }
+}
+
+light_status light_webhook_envelope_check(const light_json_result *res, const light_json_member *m, size_t payload_len,
+                                          light_error *err) {
+  if (!payload_len) return envelope_error(err, "empty payload");
+  if (res->error == LIGHT_JSON_E_NOMEM) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
+  if (res->error == LIGHT_JSON_E_BUILDER)
+    return light__error_set(err, LIGHT_E_INTERNAL, LIGHT_ERR_LIGHT, "webhook payload: the JSON builder failed");
+  if (res->error != LIGHT_JSON_OK) {
+    light_error why = LIGHT_ERROR_INIT;
+    light_json_error(&why, res, payload_len, "body");
+    light_status st = envelope_error(err, why.message ? why.message : "not valid JSON");
+    light_error_clear(&why);
+    return st;
+  }
+  const char *why = NULL;
+  if (res->root != LIGHT_JSON_OBJECT) why = "not a JSON object";
+  else if (m[0].type != LIGHT_JSON_STRING) why = "\"event\" is missing or not a string";
+  else if (m[1].type != LIGHT_JSON_OBJECT) why = "\"data\" is missing or not an object";
+  if (why) return envelope_error(err, why);
+  if (err) light_error_clear(err);
+  return LIGHT_OK;
+}
+
+/* The cJSON builder of light/json.h, with the envelope summary. */
 light_status light_webhook_parse_event(const void *payload, size_t payload_len, cJSON **out, light_error *err) {
   if (!out) {
     light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "out is NULL");
@@ -243,22 +275,16 @@ light_status light_webhook_parse_event(const void *payload, size_t payload_len, 
   }
   *out = NULL;
   if (!payload || !payload_len) return envelope_error(err, "empty payload");
-  cJSON *j = NULL;
-  light_error perr = LIGHT_ERROR_INIT;
-  light_status st = light__codec_parse_json(payload, payload_len, &j, &perr);
-  light_error_clear(&perr);
-  if (st == LIGHT_E_NOMEM) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
-  if (st != LIGHT_OK || !j) return envelope_error(err, "not valid JSON");
-  const char *why = NULL;
-  if (!cJSON_IsObject(j)) why = "not a JSON object";
-  else if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "event"))) why = "\"event\" is missing or not a string";
-  else if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "data"))) why = "\"data\" is missing or not an object";
-  if (why) {
+  light_json_member m[LIGHT_WEBHOOK_ENVELOPE_N];
+  light_webhook_envelope_init(m);
+  light_json_result res;
+  cJSON *j = light__json_to_cjson_ex(payload, payload_len, m, LIGHT_WEBHOOK_ENVELOPE_N, &res);
+  light_status st = light_webhook_envelope_check(&res, m, payload_len, err);
+  if (st != LIGHT_OK) {
     cJSON_Delete(j);
-    return envelope_error(err, why);
+    return st;
   }
   *out = j;
-  if (err) light_error_clear(err);
   return LIGHT_OK;
 }
 

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import zlib
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,6 +24,7 @@ from .webhooks import Dispatcher
 
 FAULT_KINDS = ("status", "close", "reset", "delay", "truncated_json", "non_json", "oversized", "trickle", "redirect")
 MAX_BODY = 64 * 1024 * 1024
+GZIP_MIN_LENGTH = 1024  # bodies shorter than this go uncompressed (nginx: gzip_min_length)
 JOURNAL_BODY_CAP = 1024 * 1024
 JOURNAL_MAX = 50000
 RATE_LIMITS = {"app": 30, "account": 10}  # requests per sliding second
@@ -527,7 +529,21 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError("body too large")
         return self.rfile.read(n)
 
+    def _accepts_gzip(self):
+        """Accept-Encoding names gzip with a non-zero q (RFC 9110 12.5.3)."""
+        for part in (self.headers.get("Accept-Encoding") or "").split(","):
+            name, _, params = part.strip().partition(";")
+            if name.strip().lower() in ("gzip", "x-gzip"):
+                q = params.strip().lower()
+                return not (q.startswith("q=") and q[2:].strip() in ("0", "0.", "0.0", "0.00", "0.000"))
+        return False
+
     def _send(self, status, body=b"", ctype="application/json", headers=None, head_only=False):
+        if len(body) >= GZIP_MIN_LENGTH and self._accepts_gzip():
+            # like nginx's gzip on: answer gzip when asked, for bodies worth it
+            z = zlib.compressobj(6, zlib.DEFLATED, 31)
+            body = z.compress(body) + z.flush()
+            headers = dict(headers or {}, **{"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
         hdrs = [f"HTTP/1.1 {status} {self.responses.get(status, ('Unknown',))[0]}",
                 f"Content-Type: {ctype}", f"Content-Length: {len(body)}", f"X-Request-Id: {self.req_id}",
                 "Server: LightSandbox/1.0"]

@@ -6,8 +6,8 @@ local json = light.json
 
 describe("JSON → Lua", function()
   it("maps null, booleans, strings, numbers, arrays and objects", function()
-    local v = json.decode('{"n":null,"t":true,"f":false,"s":"x\\u00e9","i":42,"neg":-7,"d":1.5,"big":9007199254740993,'
-      .. '"a":[1,"two",null],"e":[],"o":{},"money":"10.50"}')
+    local v = json.decode('{"n":null,"t":true,"f":false,"s":"x\\u00e9","i":42,"neg":-7,"d":1.5,"big":9007199254740991,'
+      .. '"nul":"before\\u0000after","a":[1,"two",null],"e":[],"o":{},"money":"10.50"}')
     assert.are.equal(light.null, v.n)
     assert.is_true(v.t)
     assert.is_false(v.f)
@@ -22,6 +22,20 @@ describe("JSON → Lua", function()
     assert.is_true(light.is_array(v.e))
     assert.is_false(light.is_array(v.o))
     assert.are.same({}, v.o)
+    assert.are.equal("before\0after", v.nul) -- a NUL is kept, with the length
+  end)
+
+  it("refuses what it cannot hold exactly, with the decode error of every language", function()
+    local v, err = json.decode('[9007199254740992]')
+    assert.is_nil(v)
+    assert.are.equal("APIResponseValidationError", err.kind)
+    assert.matches("cannot be held exactly at byte 1 of 18", err.message, 1, true)
+    v, err = json.decode('["\\ud800"]')
+    assert.is_nil(v)
+    assert.matches("lone surrogate escape at byte 2 of 10", err.message, 1, true)
+    v, err = json.decode('["\255"]')
+    assert.is_nil(v)
+    assert.matches("invalid UTF-8 at byte 2 of 5", err.message, 1, true)
   end)
 
   it("keeps integers integers on Lua 5.4", function()

@@ -278,7 +278,11 @@ LIGHT_EXTERN(int) light_response_status(const light_response *resp);
 
 /**
  * @brief Parsed JSON body (borrowed; lives until light_response_free()), or
- * NULL when the body was empty.
+ * NULL when the body was empty. The tree is built from the body on the first
+ * call (thread-safe) by the core's parser (light/json.h; its cJSON builder):
+ * callers that build their own values from light_response_body() never pay
+ * for it. A string holding "\u0000" is cut there in the tree (cJSON strings
+ * are C strings); light_json_parse() on the body delivers it whole.
  */
 LIGHT_EXTERN(const cJSON *) light_response_json(const light_response *resp);
 

@@ -12,6 +12,7 @@
  * - light/exchange.h      the sans-I/O exchange state machine every transport drives
  * - light/engine.h    async engine for host event loops (curl_multi_socket_action)
  * - light/webhook.h   webhook signing, verification, event envelope, event names
+ * - light/json.h      the strict JSON parser with builder callbacks (and its cJSON builder)
  *
  * Ownership conventions: `T **out` parameters give the caller a new object
  * to free with its `_free` function; functions returning `const T *` lend
@@ -30,5 +31,6 @@
 #include "light/engine.h"
 #include "light/webhook.h"
 #include "light/args.h"
+#include "light/json.h"
 
 #endif

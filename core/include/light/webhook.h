@@ -20,6 +20,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "light/json.h"
+
 #include "light/error.h"
 
 #ifdef __cplusplus
@@ -109,6 +111,26 @@ LIGHT_EXTERN(int64_t) light_webhook_tolerance_of(double seconds);
  * @return LIGHT_OK, LIGHT_E_DECODE (not JSON / not an envelope), LIGHT_E_NOMEM.
  */
 LIGHT_EXTERN(light_status) light_webhook_parse_event(const void *payload, size_t payload_len, cJSON **out, light_error *err);
+
+/** Members of the envelope summary (light/json.h ::light_json_member): "event", "data". */
+#define LIGHT_WEBHOOK_ENVELOPE_N 2
+
+/**
+ * @brief Prepare @p m (LIGHT_WEBHOOK_ENVELOPE_N members) as the summary of a
+ * light_json_parse() of a webhook payload (bindings build their native event
+ * with their own builder and this summary).
+ */
+void light_webhook_envelope_init(light_json_member *m);
+
+/**
+ * @brief The envelope check of light_webhook_parse_event(), over the outcome
+ * of such a parse: @p res and the summary @p m. One message for every
+ * language ("webhook payload is not an event envelope: ...").
+ * @return LIGHT_OK, LIGHT_E_DECODE (not JSON / not an envelope),
+ *         LIGHT_E_NOMEM, or LIGHT_E_INTERNAL after a builder failure.
+ */
+light_status light_webhook_envelope_check(const light_json_result *res, const light_json_member *m, size_t payload_len,
+                                          light_error *err);
 
 /**
  * @brief verify + parse in one call (what the bindings' `verify` does).
