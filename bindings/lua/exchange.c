@@ -161,10 +161,11 @@ static int l_feed_response(lua_State *L) {
 
 /* x:feed_failure(kind, detail) with kind one of the names below. */
 static int l_feed_failure(lua_State *L) {
-  static const char *const names[] = {"connect", "tls_verify", "timeout", "send", "recv", "too_large", "cancelled", "other", NULL};
+  static const char *const names[] = {"connect", "tls_verify", "timeout", "send", "recv", "too_large", "cancelled", "other",
+                                      "connect_timeout", NULL};
   static const light_transport_failure values[] = {LIGHT_FAIL_CONNECT, LIGHT_FAIL_TLS_VERIFY, LIGHT_FAIL_TIMEOUT,
                                                    LIGHT_FAIL_SEND, LIGHT_FAIL_RECV, LIGHT_FAIL_TOO_LARGE,
-                                                   LIGHT_FAIL_CANCELLED, LIGHT_FAIL_OTHER};
+                                                   LIGHT_FAIL_CANCELLED, LIGHT_FAIL_OTHER, LIGHT_FAIL_CONNECT_TIMEOUT};
   light_lua_exchange *e = check_exchange(L);
   if (!e->x) return closed_error(L);
   int i = luaL_checkoption(L, 2, NULL, names);

@@ -100,6 +100,10 @@ int light_lua__open_exchange(lua_State *L);
 int light_lua__client_exchange(lua_State *L);
 int light_lua__client_exchange_raw(lua_State *L);
 
+/* ---- http.c -------------------------------------------------------------- */
+/* Add http_parser (the core's HTTP/1.1 response parser) to the table on top. */
+void light_lua__open_http(lua_State *L);
+
 /* ---- webhook.c ----------------------------------------------------------- */
 
 /* Add verify, verify_header, sign, parse_event, events to the table on top. */

@@ -755,6 +755,7 @@ void light_exchange_feed_response(light_exchange *x, int status, const char *hea
 static const char *failure_text(light_transport_failure f) {
   switch (f) {
   case LIGHT_FAIL_CONNECT: return "could not connect";
+  case LIGHT_FAIL_CONNECT_TIMEOUT: return "connect timed out";
   case LIGHT_FAIL_TLS_VERIFY: return "TLS certificate verification failed";
   case LIGHT_FAIL_TIMEOUT: return "request timed out";
   case LIGHT_FAIL_SEND: return "failed sending the request";
@@ -782,7 +783,7 @@ void light_exchange_feed_failure(light_exchange *x, light_transport_failure fail
   if (mint) mint_release(x);
   light_status st;
   light_error_kind kind;
-  int timed_out = failure == LIGHT_FAIL_TIMEOUT || (failure == LIGHT_FAIL_CONNECT && detail && strstr(detail, "timed out"));
+  int timed_out = failure == LIGHT_FAIL_TIMEOUT || failure == LIGHT_FAIL_CONNECT_TIMEOUT || (failure == LIGHT_FAIL_CONNECT && detail && strstr(detail, "timed out"));
   switch (failure) {
   case LIGHT_FAIL_TOO_LARGE: st = LIGHT_E_TOO_LARGE; kind = LIGHT_ERR_LIGHT; break;
   case LIGHT_FAIL_CANCELLED: st = LIGHT_E_CANCELLED; kind = LIGHT_ERR_LIGHT; break;

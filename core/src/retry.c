@@ -9,7 +9,8 @@
 static int retryable(int idempotent, int http_status, int failure) {
   if (http_status == 0) {
     switch (failure) {
-      case LIGHT_FAIL_CONNECT: return 1; /* never reached the server */
+      case LIGHT_FAIL_CONNECT:
+      case LIGHT_FAIL_CONNECT_TIMEOUT: return 1; /* never reached the server */
       case LIGHT_FAIL_TIMEOUT:
       case LIGHT_FAIL_SEND:
       case LIGHT_FAIL_RECV: return idempotent; /* may have reached it */

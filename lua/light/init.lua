@@ -35,37 +35,46 @@ end
 M.arg_error = arg_error
 
 ---------------------------------------------------------------------------
--- transport selection: nginx subrequests inside nginx request phases,
--- the core's blocking libcurl transport everywhere else.
+-- transport selection: inside nginx, cosockets (light.nginx) — and where
+-- nginx has none, nil, err naming the phase (never a blocking call in a
+-- worker); everywhere else the core's blocking libcurl transport.
+-- transport = "curl" forces libcurl (it blocks an nginx worker).
 
-local nginx_transport -- light.nginx, loaded on first use inside nginx
-
-local function use_nginx(client)
-  local t = client._transport
-  if t == "curl" then return false end
-  if ngx == nil or type(ngx) ~= "table" or ngx.location == nil then
-    return false
-  end
+local nginx_transport = nil -- light.nginx, loaded inside nginx
+local function nginx_module()
   if nginx_transport == nil then nginx_transport = require "light.nginx" end
-  if t == "nginx" then return true end
-  return nginx_transport.available()
+  return nginx_transport
+end
+
+-- nil (use libcurl) | true (cosockets now) | false, err (inside nginx, no cosockets here)
+local function use_nginx(client)
+  if client._transport == "curl" or not client._ngx then return nil end
+  local ok, phase = nginx_module().available()
+  if ok then return true end
+  return false, nginx_transport.phase_error(phase)
 end
 
 -- (client, op_id, path_values, query, body, file, timeout, retries)
 local function dispatch(client, op_id, pv, query, body, file, timeout, retries)
-  if use_nginx(client) then
+  local n, perr = use_nginx(client)
+  if n then
     local x, err = client._core:exchange(op_id, pv, query, body, file, timeout, retries)
     if not x then return nil, err end
-    return nginx_transport.perform(x, client._location)
+    return nginx_transport.perform(x, client._ngx, client._kind)
+  elseif n == false then
+    return nil, perr
   end
   return client._core:call(op_id, pv, query, body, file, timeout, retries)
 end
 
 local function dispatch_raw(client, method, path, query, body, timeout, retries)
-  if use_nginx(client) then
+  local n, perr = use_nginx(client)
+  if n then
     local x, err = client._core:exchange_raw(method, path, query, body, timeout, retries)
     if not x then return nil, err end
-    return nginx_transport.perform(x, client._location)
+    return nginx_transport.perform(x, client._ngx, client._kind)
+  elseif n == false then
+    return nil, perr
   end
   return client._core:request(method, path, query, body, timeout, retries)
 end
@@ -245,9 +254,9 @@ end
 local Client = {}
 Client.__index = Client
 
-local function wrap(ud, kind, transport, location)
+local function wrap(ud, kind, transport, ngx_cfg)
   local root = CLASSES[kind]
-  local c = { _core = ud, _kind = kind, _transport = transport, _location = location }
+  local c = { _core = ud, _kind = kind, _transport = transport, _ngx = ngx_cfg }
   c._client = c
   local mt = { __index = function(_, k)
     local m = Client[k]
@@ -266,7 +275,11 @@ end
 -- retry_max, retry_after_cap (seconds), ca_file, proxy, max_response_bytes,
 -- rate_limit (boolean), app_rate_per_s, account_rate_per_s,
 -- token_refresh_margin (seconds), log_level ("off"|"error"|"info"|"debug"),
--- transport ("auto" | "curl" | "nginx"), nginx_location (default "/_light").
+-- transport ("auto" | "curl" | "nginx").
+-- Inside nginx (light.nginx, cosockets): shared_dict (lua_shared_dict name for
+-- tokens and the rate limiter of all workers, default "light"; false = per
+-- worker), keepalive_pool (idle connections per worker and host, default 32),
+-- keepalive_timeout (seconds, default 30).
 -- A client with only an account_token gets the account-token surface.
 function M.new(opts)
   if opts ~= nil and type(opts) ~= "table" then
@@ -277,19 +290,42 @@ function M.new(opts)
   if transport ~= "auto" and transport ~= "curl" and transport ~= "nginx" then
     return arg_error("transport must be 'auto', 'curl' or 'nginx'", "transport")
   end
-  local location = opts.nginx_location or "/_light"
-  if type(location) ~= "string" then return arg_error("nginx_location must be a string", "nginx_location") end
-  if ngx ~= nil and type(ngx) == "table" and ngx.config and opts.user_agent_runtime == nil then
+  local ngx_cfg
+  local NGX_OPTS = { shared_dict = true, keepalive_pool = true, keepalive_timeout = true }
+  if transport ~= "curl" and nginx_module().inside_nginx() then
+    local message, param
+    ngx_cfg, message, param = nginx_transport.config(opts)
+    if not ngx_cfg then return arg_error(message, param) end
     local o = {}
-    for k, v in pairs(opts) do o[k] = v end
-    local v = tonumber(ngx.config.nginx_version) or 0
-    o.user_agent_runtime = ("nginx/%d.%d.%d"):format(math.floor(v / 1000000), math.floor(v / 1000) % 1000, v % 1000)
+    for k, v in pairs(opts) do
+      if not NGX_OPTS[k] then o[k] = v end
+    end
+    if o.user_agent_runtime == nil and ngx.config then
+      local v = tonumber(ngx.config.nginx_version) or 0
+      o.user_agent_runtime = ("nginx/%d.%d.%d"):format(math.floor(v / 1000000), math.floor(v / 1000) % 1000, v % 1000)
+    end
+    -- with the shared dict, light.nginx counts the rate limit for all workers
+    if o.rate_limit and nginx_transport.shared(ngx_cfg) then o.rate_limit = false end
     opts = o
+  else
+    local o
+    for k in pairs(NGX_OPTS) do
+      if opts[k] ~= nil then
+        o = o or {}
+      end
+    end
+    if o then
+      for k, v in pairs(opts) do
+        if not NGX_OPTS[k] then o[k] = v end
+      end
+      opts = o
+    end
   end
   local ud, err = core.client_new(opts)
   if not ud then return nil, err end
   local kind = ud:can("app") and "app" or "account"
-  return wrap(ud, kind, transport, location)
+  if ngx_cfg and kind == "account" then ngx_cfg = nginx_transport.for_account(ngx_cfg, ud:account_uuid() or "-") end
+  return wrap(ud, kind, transport, ngx_cfg)
 end
 
 --- app_client:for_account(account_uuid) → account client (token minted,
@@ -301,7 +337,8 @@ function Client:for_account(account_uuid)
   end
   local ud, err = self._core:for_account(account_uuid)
   if not ud then return nil, err end
-  return wrap(ud, "account", self._transport, self._location)
+  local cfg = self._ngx and nginx_transport.for_account(self._ngx, account_uuid)
+  return wrap(ud, "account", self._transport, cfg)
 end
 
 local QUERY_METHODS = { GET = true, DELETE = true, HEAD = true }

@@ -210,7 +210,7 @@ def test_emulator_deliveries_verify_at_the_gateway(gateway, sandbox, clean_sandb
 
 # ---- API calls through the SDK inside nginx --------------------------------
 
-def test_account_call_through_subrequests(gateway, sandbox, clean_sandbox):
+def test_account_call_through_cosockets(gateway, sandbox, clean_sandbox):
     acct = sandbox.create_account()
     sandbox.clear_journal()
     # the client's own headers must not reach Light
@@ -296,7 +296,7 @@ def test_blocking_transport_would_block_the_worker(sandbox, clean_sandbox, tmp_p
     assert answered > received + HOLD
 
 
-def test_subrequest_transport_failures_and_large_bodies(gateway, sandbox, clean_sandbox):
+def test_cosocket_transport_failures_and_large_bodies(gateway, sandbox, clean_sandbox):
     def raw(query=""):
         status, data, _ = request(gateway, "GET", "/t/raw" + query)
         assert status == 200, data

@@ -78,7 +78,8 @@ typedef enum light_transport_failure {
   LIGHT_FAIL_RECV = 5,       /**< reset, empty reply or truncated while receiving */
   LIGHT_FAIL_TOO_LARGE = 6,  /**< response body over max_response_bytes */
   LIGHT_FAIL_CANCELLED = 7,  /**< host cancelled */
-  LIGHT_FAIL_OTHER = 8
+  LIGHT_FAIL_OTHER = 8,
+  LIGHT_FAIL_CONNECT_TIMEOUT = 9
 } light_transport_failure;
 
 /**

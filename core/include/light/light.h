@@ -25,5 +25,6 @@
 #include "light/exchange.h"
 #include "light/engine.h"
 #include "light/webhook.h"
+#include "light/http_parser.h"
 
 #endif
