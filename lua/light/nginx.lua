@@ -533,9 +533,17 @@ local function shared_acquire(dict, bucket, limit)
   dict:set(mine, -1, PENDING_TTL) -- taken, not sent yet
   if seq > limit then
     local prev = "s|" .. bucket .. "|" .. (seq - limit)
+    local absent = 0
     while true do
       local t = dict:get(prev)
-      if t == nil then break end -- sent long ago (expired) or its worker died
+      if t == nil then
+        -- expired (sent long ago, or its worker died) — or taken a moment ago
+        -- by another worker that has not marked it yet: look once more
+        absent = absent + 1
+        if absent > 1 then break end
+        ngx.sleep(0.001)
+        goto continue
+      end
       if t >= 0 then
         local wait = t + WINDOW_S + SLACK_S - ngx.now()
         if wait <= 0 then break end
@@ -543,6 +551,7 @@ local function shared_acquire(dict, bucket, limit)
         break
       end
       ngx.sleep(0.002) -- the earlier ticket is still waiting for its own turn
+      ::continue::
     end
   end
   ngx.update_time()

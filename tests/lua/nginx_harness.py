@@ -45,7 +45,7 @@ env LIGHT_TRANSPORT;
 events {{ worker_connections 4096; }}
 http {{
     access_log off;
-    lua_package_path "{lua_dir}/?.lua;{lua_dir}/?/init.lua;{example}/?.lua;;";
+    lua_package_path "{lua_dir}/?.lua;{lua_dir}/?/init.lua;{example}/?.lua;{tests}/?.lua;;";
     lua_package_cpath "{cpath}/?.so;;";
     client_body_temp_path {prefix}/client_body_temp;
     proxy_temp_path {prefix}/proxy_temp;
@@ -88,7 +88,7 @@ class Nginx:
         for name in ("gateway.conf",):
             shutil.copy(EXAMPLE / name, self.prefix / name)
         conf = CONF.format(modules=MODULES, workers=self.workers, prefix=self.prefix, log_level=self.log_level,
-                           lua_dir=self.package_path or ROOT / "lua", example=EXAMPLE, cpath=lua_build_dir() / "jit",
+                           lua_dir=self.package_path or ROOT / "lua", example=EXAMPLE, tests=ROOT / "tests" / "lua", cpath=lua_build_dir() / "jit",
                            port=self.port, extra=self.extra, http_extra=self.http_extra,
                            # as root, workers would switch to `nobody` and could not
                            # write the temp dirs under the (0700) test prefix
