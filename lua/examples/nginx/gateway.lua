@@ -57,6 +57,18 @@ local function raw_body()
   return body
 end
 
+-- The 200 answer, built without the JSON encoder when event and uuid are
+-- plain tokens (always, for Light's events); the encoder otherwise.
+local function received(event)
+  local name, uuid = event.event, event.uuid
+  if type(name) == "string" and type(uuid) == "string" and not name:find("[^%w._-]")
+      and not uuid:find("[^%w._-]") then
+    ngx.print('{"event":"', name, '","received":true,"uuid":"', uuid, '"}')
+    return
+  end
+  ngx.print(light.json.encode({ received = true, event = event.event, uuid = event.uuid or light.null }))
+end
+
 function M.webhook()
   if ngx.req.get_method() ~= "POST" then return reply(405, { error = "method_not_allowed" }) end
   local body, ferr = raw_body()
@@ -72,7 +84,8 @@ function M.webhook()
     return reply(401, { error = err.reason or err.kind })
   end
   -- Hand the event to the application here (queue it, log it, ...).
-  return reply(200, { received = true, event = event.event, uuid = event.uuid or light.null })
+  -- 200 is the default status: nothing else to set, no ngx.exit needed.
+  received(event)
 end
 
 function M.account()
