@@ -1,5 +1,5 @@
 /* light.Exchange userdata: the core's sans-I/O exchange (light/exchange.h)
- * for transports written in Lua — nginx subrequests in light/nginx.lua. The
+ * for transports written in Lua — nginx cosockets in light/nginx.lua. The
  * core still builds every request (URL, headers, body, token mint, retries)
  * and classifies every response; Lua only moves bytes and sleeps.
  *
@@ -8,6 +8,8 @@
  *     local step, a = x:next()
  *     if step == "send" then ... x:feed_response(status, header_block, body)
  *                                or x:feed_failure("connect", detail)
+ *                                   (connect | connect_timeout | tls_verify | timeout |
+ *                                    send | recv | too_large | cancelled | other)
  *     elseif step == "wait" or step == "wait_token" then sleep(a / 1000)
  *     else break end
  *   end

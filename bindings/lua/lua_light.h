@@ -2,7 +2,8 @@
  *
  * One file per core concept: client.c (clients, blocking calls, raw
  * requests), exchange.c (the sans-I/O exchange for host transports such as
- * nginx subrequests), webhook.c, errors.c (light_error → err table),
+ * nginx cosockets), http.c (the HTTP/1.1 response parser and TLS verification
+ * for the cosocket transport), webhook.c, errors.c (light_error → err table),
  * convert.c (the one cJSON ↔ Lua converter), module.c (luaopen, operation
  * table, constants). Cross-file names are light_lua__*; everything else is
  * static. The same source builds for Lua 5.4 and LuaJIT 2.1 (compat.h). */

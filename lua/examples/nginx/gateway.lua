@@ -15,8 +15,10 @@ local function webhook_secrets()
   return secrets
 end
 
--- One client per worker process, created on first use (a client must not be
--- created in init_by_lua: it would be shared across fork()).
+-- One client per worker process, created on first use (or in
+-- init_worker_by_lua*; never per request: the client holds the token cache).
+-- With `lua_shared_dict light` in nginx.conf, tokens and the rate limiter are
+-- shared by all workers.
 local client
 local function get_client()
   if not client then
@@ -25,7 +27,7 @@ local function get_client()
       app_token = os.getenv("LIGHT_APP_TOKEN"),
       base_url = os.getenv("LIGHT_BASE_URL"),
       timeout = 30,
-      -- "auto" (default): nginx subrequests here; "curl" blocks the worker (tests' control experiment)
+      -- "auto" (default): cosockets here; "curl" blocks the worker (tests' control experiment)
       transport = os.getenv("LIGHT_TRANSPORT") ~= "" and os.getenv("LIGHT_TRANSPORT") or nil,
     }
     if not client then
