@@ -105,6 +105,19 @@ function M.tls()
   return reply(outcome(c.plan_groups:list()))
 end
 
+-- GET /t/proxied?base=&ca=&tok=&proxy=: a call through an HTTP proxy (CONNECT for https);
+-- a new client each time (keep-alive off) so that every call goes through the proxy
+function M.proxied()
+  local ca = ngx.var.arg_ca
+  if ca == "" then ca = nil end
+  local c = assert(light.new{ base_url = ngx.unescape_uri(ngx.var.arg_base), app_token = ngx.var.arg_tok,
+    ca_file = ca and ngx.unescape_uri(ca), proxy = ngx.unescape_uri(ngx.var.arg_proxy), max_retries = 0,
+    keepalive_pool = 1, keepalive_timeout = 0.001 })
+  local r = outcome(c.plan_groups:list())
+  c:close()
+  return reply(r)
+end
+
 -- a call where nginx has no cosockets: the error text (for set/header/body filters, log)
 function M.no_cosocket_call()
   local c = M.client("default", { rate_limit = false })

@@ -25,6 +25,7 @@ import http.client
 import json
 import pathlib
 import re
+import socket
 import threading
 import time
 import urllib.parse
@@ -367,6 +368,16 @@ APP_LOCATIONS = r"""
             log_by_lua_block { ngx.shared.light_test:set("log", require("nginx_app").no_cosocket_call()) }
         }
         location = /t/log_result { content_by_lua_block { ngx.say(ngx.shared.light_test:get("log")) } }
+        location = /t/dead_lock {
+            content_by_lua_block {
+                -- the mint lock of this account as a worker that died holding it left it
+                local n = require "light.nginx"
+                local cfg = n.config{ app_token = os.getenv("LIGHT_APP_TOKEN"), base_url = os.getenv("LIGHT_BASE_URL") }
+                local key = "l|" .. n.for_account(cfg, ngx.var.arg_uuid).token_key
+                ngx.say(ngx.shared.light:set(key, "dead-worker", tonumber(ngx.var.arg_ttl)) and "planted" or "failed")
+            }
+        }
+        location = /t/proxied { content_by_lua_block { require("nginx_app").proxied() } }
 """
 
 APP_HTTP = r"""
@@ -664,3 +675,98 @@ def test_no_cosocket_phases_return_an_error_naming_the_phase(cluster, where, pha
     assert f"the {phase} phase" in message and "cosockets" in message, text
     if elapsed:
         assert float(elapsed[0]) < 0.5, text  # returned at once: nothing waited, nothing blocked
+
+
+def test_a_worker_that_died_holding_the_mint_lock_wedges_nobody(cluster, sandbox, clean_sandbox):
+    acct = sandbox.create_account()
+    sandbox.clear_journal()
+    assert request(cluster, "GET", f"/t/dead_lock?uuid={acct['uuid']}&ttl=1.5")[1].strip() == b"planted"
+    # the lock expires on its own: the waiting requests go on, one of them mints (well
+    # before the 60 s call timeout after which a waiter would mint regardless)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(lambda _: get_json(cluster, f"/t/account?uuid={acct['uuid']}", timeout=30),
+                                range(20)))
+    assert all(r["ok"] for r in results), results[:3]
+    mints = [e for e in sandbox.journal() if e["path"] == f"/v1/app/accounts/{acct['uuid']}/token"]
+    assert len(mints) == 1
+
+
+class ConnectProxy:
+    """A loopback HTTP proxy: CONNECT tunnels, and absolute-form requests (one per
+    connection) forwarded in origin form. Records what it was asked."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.seen = []
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(c,), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        try:
+            while True:
+                d = a.recv(65536)
+                if not d:
+                    break
+                b.sendall(d)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _one(self, c):
+        head = b""
+        while b"\r\n\r\n" not in head:
+            d = c.recv(65536)
+            if not d:
+                c.close()
+                return
+            head += d
+        line, rest = head.split(b"\r\n", 1)
+        method, target, _ = line.decode().split(" ")
+        self.seen.append((method, target, b"Proxy-Authorization: Basic " in head))
+        if method == "CONNECT":
+            host, port = target.rsplit(":", 1)
+            up = socket.create_connection((host, int(port)))
+            c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        else:
+            u = urllib.parse.urlsplit(target)
+            up = socket.create_connection((u.hostname, u.port))
+            path = u.path + (("?" + u.query) if u.query else "")
+            up.sendall(f"{method} {path} HTTP/1.1\r\n".encode() + rest)
+        threading.Thread(target=self._pump, args=(c, up), daemon=True).start()
+        threading.Thread(target=self._pump, args=(up, c), daemon=True).start()
+
+    def close(self):
+        self.sock.close()
+
+
+def test_proxy_connect_for_https_and_absolute_form_for_http(cluster, sandbox, sandbox_tls, clean_sandbox):
+    proxy = ConnectProxy()
+    try:
+        purl = urllib.parse.quote(f"http://user:pw@127.0.0.1:{proxy.port}", safe="")
+        base = urllib.parse.quote(sandbox_tls.base_url, safe="")
+        ca = urllib.parse.quote(sandbox_tls.ca_file, safe="")
+        out = get_json(cluster, f"/t/proxied?base={base}&ca={ca}&tok={sandbox_tls.app_token}&proxy={purl}")
+        assert out["ok"] is True and out["status"] == 200, out
+        host = sandbox_tls.base_url.split("://", 1)[1]
+        assert ("CONNECT", host, True) in proxy.seen, proxy.seen
+        out = get_json(cluster, f"/t/proxied?base={urllib.parse.quote(sandbox.base_url, safe='')}"
+                                f"&tok={sandbox.app_token}&proxy={purl}")
+        assert out["ok"] is True and out["status"] == 200, out
+        assert ("GET", sandbox.base_url + "/v1/app/plan-groups", True) in proxy.seen, proxy.seen
+    finally:
+        proxy.close()
