@@ -292,7 +292,11 @@ function M.new(opts)
   end
   local ngx_cfg
   local NGX_OPTS = { shared_dict = true, keepalive_pool = true, keepalive_timeout = true }
-  if transport ~= "curl" and nginx_module().inside_nginx() then
+  local inside = nginx_module().inside_nginx()
+  if transport == "nginx" and not inside then
+    return arg_error("transport 'nginx' needs nginx (lua-nginx-module's ngx API)", "transport")
+  end
+  if transport ~= "curl" and inside then
     local message, param
     ngx_cfg, message, param = nginx_transport.config(opts)
     if not ngx_cfg then return arg_error(message, param) end

@@ -301,8 +301,9 @@ local function target_of(cfg, scheme, host, port, authority)
         ca_file = cfg.ca_file, proxy = cfg.proxy }
   local default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
   t.host_header = (host:find(":", 1, true) and ("[" .. host .. "]") or host) .. (default_port and "" or (":" .. port))
+  -- the proxy URL may hold credentials: only its hash goes into the pool name
   t.pool = concat({ "light", scheme, host, tostring(port), cfg.ca_file or "-",
-                    cfg.proxy and cfg.proxy.url or "-" }, "|")
+                    cfg.proxy and ngx.md5(cfg.proxy.url) or "-" }, "|")
   t.pool_opts = { pool = t.pool, pool_size = cfg.pool_size }
   cfg.targets[key] = t
   return t

@@ -265,6 +265,14 @@ describe("light.nginx cosocket transport (fake ngx)", function()
     assert.are.equal("APIConnectionError", err.kind) -- curl to 127.0.0.1:9
     assert.are.equal(0, log.connects)
   end)
+
+  it("refuses transport = 'nginx' outside nginx", function()
+    _G.ngx = nil
+    local c, err = light.new{ app_token = "t", base_url = "http://127.0.0.1:9", transport = "nginx" }
+    assert.is_nil(c)
+    assert.are.equal("InvalidArgumentError", err.kind)
+    assert.are.equal("transport", err.param)
+  end)
 end)
 
 describe("light.core.http_parser", function()
