@@ -161,6 +161,21 @@ static int l_feed_response(lua_State *L) {
   return 1;
 }
 
+/* x:feed_parsed(parser): the response a light.HttpParser (http.c) holds,
+ * without copying it through Lua strings. */
+static int l_feed_parsed(lua_State *L) {
+  light_lua_exchange *e = check_exchange(L);
+  if (!e->x) return closed_error(L);
+  int status = 0;
+  const char *h = NULL, *b = NULL;
+  size_t hl = 0, bl = 0;
+  if (!light_lua__http_parser_result(L, 2, &status, &h, &hl, &b, &bl))
+    return luaL_error(L, "feed_parsed: the parser holds no complete response");
+  light_exchange_feed_response(e->x, status, h, hl, b, bl);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* x:feed_failure(kind, detail) with kind one of the names below. */
 static int l_feed_failure(lua_State *L) {
   static const char *const names[] = {"connect", "tls_verify", "timeout", "send", "recv", "too_large", "cancelled", "other",
@@ -202,6 +217,7 @@ static int l_close(lua_State *L) {
 int light_lua__open_exchange(lua_State *L) {
   static const luaL_Reg methods[] = {
       {"next", l_next},       {"feed_response", l_feed_response}, {"feed_failure", l_feed_failure},
+      {"feed_parsed", l_feed_parsed},
       {"finish", l_finish},   {"close", l_close},                 {NULL, NULL},
   };
   if (luaL_newmetatable(L, LIGHT_LUA_EXCHANGE_MT)) {

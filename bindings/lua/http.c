@@ -46,6 +46,7 @@ typedef struct light_lua_http_parser {
   char *body;           /* decoded body so far (owned) */
   size_t body_len, body_cap;
   int trailing; /* bytes followed the response: the connection is not reusable */
+  int done;     /* the parser said LIGHT_HTTP_DONE */
 } light_lua_http_parser;
 
 static const char *failure_name(int f) {
@@ -95,8 +96,15 @@ static int append(light_lua_http_parser *u, const char *b, size_t n) {
   return 0;
 }
 
-/* The outcome of a terminal event (or "more"). */
-static int push_outcome(lua_State *L, light_lua_http_parser *u, light_http_event ev) {
+/* The outcome of a terminal event (or "more"). lean: "done", keep_alive only
+ * (the exchange reads status, headers and body from the parser itself). */
+static int push_outcome(lua_State *L, light_lua_http_parser *u, light_http_event ev, int lean) {
+  u->done = ev == LIGHT_HTTP_DONE;
+  if (ev == LIGHT_HTTP_DONE && lean) {
+    lua_pushliteral(L, "done");
+    lua_pushboolean(L, light_http_parser_keep_alive(u->p) && !u->trailing);
+    return 2;
+  }
   if (ev == LIGHT_HTTP_DONE) {
     size_t hl = 0;
     const char *h = light_http_parser_headers(u->p, &hl);
@@ -119,7 +127,8 @@ static int push_outcome(lua_State *L, light_lua_http_parser *u, light_http_event
   return 1;
 }
 
-/* p:feed(data) → "more" | "done", status, header_block, body, keep_alive | nil, failure, message */
+/* p:feed(data [, lean]) → "more" | "done", status, header_block, body, keep_alive
+ * (lean: "done", keep_alive) | nil, failure, message */
 static int l_feed(lua_State *L) {
   light_lua_http_parser *u = check(L);
   size_t len = 0;
@@ -134,30 +143,62 @@ static int l_feed(lua_State *L) {
     if (ev == LIGHT_HTTP_BODY && append(u, chunk, clen) != 0) return luaL_error(L, "out of memory");
   } while (ev == LIGHT_HTTP_HEADERS || ev == LIGHT_HTTP_BODY);
   if (ev == LIGHT_HTTP_DONE && len > 0) u->trailing = 1;
-  return push_outcome(L, u, ev);
+  return push_outcome(L, u, ev, lua_toboolean(L, 3));
 }
 
-/* p:eof() — the peer closed: as feed's terminal outcomes. */
+/* p:eof([lean]) — the peer closed: as feed's terminal outcomes. */
 static int l_eof(lua_State *L) {
   light_lua_http_parser *u = check(L);
-  return push_outcome(L, u, light_http_parser_eof(u->p));
+  return push_outcome(L, u, light_http_parser_eof(u->p), lua_toboolean(L, 2));
+}
+
+int light_lua__http_parser_result(lua_State *L, int idx, int *status, const char **headers, size_t *headers_len,
+                                  const char **body, size_t *body_len) {
+  light_lua_http_parser *u = luaL_checkudata(L, idx, LIGHT_LUA_HTTP_PARSER_MT);
+  if (!u->p || !u->done) return 0;
+  *status = light_http_parser_status(u->p);
+  *headers = light_http_parser_headers(u->p, headers_len);
+  *body = u->body ? u->body : "";
+  *body_len = u->body_len;
+  return *status != 0;
 }
 
 /* p:reset(head_request, max_body_bytes): ready for the next response. */
 static int l_reset(lua_State *L) {
   light_lua_http_parser *u = check(L);
-  light_http_parser *np = make_parser(L, 2, 3);
-  if (!np) return luaL_error(L, "out of memory");
-  light_http_parser_free(u->p);
-  u->p = np;
+  light_http_limits lim;
+  memset(&lim, 0, sizeof lim);
+  lim.head_request = lua_toboolean(L, 2);
+  lua_Number cap = luaL_optnumber(L, 3, 0);
+  lim.max_body_bytes = cap > 0 ? (size_t)cap : 0;
+  light_http_parser_reset(u->p, &lim);
   u->body_len = 0;
   u->trailing = 0;
+  u->done = 0;
   if (u->body_cap > 1024 * 1024) { /* do not keep a huge buffer around */
     free(u->body);
     u->body = NULL;
     u->body_cap = 0;
   }
   return 0;
+}
+
+/* p:response() → status, header_block, body (after "done") | nil */
+static int l_response(lua_State *L) {
+  light_lua_http_parser *u = check(L);
+  if (!u->done) return 0;
+  size_t hl = 0;
+  const char *h = light_http_parser_headers(u->p, &hl);
+  lua_pushinteger(L, light_http_parser_status(u->p));
+  lua_pushlstring(L, h, hl);
+  lua_pushlstring(L, u->body ? u->body : "", u->body_len);
+  return 3;
+}
+
+/* p:status() → the status of the final response, 0 before its headers */
+static int l_status(lua_State *L) {
+  lua_pushinteger(L, light_http_parser_status(check(L)->p));
+  return 1;
 }
 
 static int l_close(lua_State *L) {
@@ -272,7 +313,8 @@ void light_lua__open_http(lua_State *L) {
   lua_setfield(L, -2, "tls_store");
 
   static const luaL_Reg methods[] = {
-      {"feed", l_feed}, {"eof", l_eof}, {"reset", l_reset}, {"close", l_close}, {NULL, NULL},
+      {"feed", l_feed},         {"eof", l_eof},       {"reset", l_reset}, {"response", l_response},
+      {"status", l_status},     {"close", l_close},   {NULL, NULL},
   };
   if (luaL_newmetatable(L, LIGHT_LUA_HTTP_PARSER_MT)) {
     light_lua_newlib(L, methods);

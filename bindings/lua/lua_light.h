@@ -104,6 +104,11 @@ int light_lua__client_exchange_raw(lua_State *L);
 /* ---- http.c -------------------------------------------------------------- */
 /* Add http_parser (the core's HTTP/1.1 response parser) to the table on top. */
 void light_lua__open_http(lua_State *L);
+/* The response of the light.HttpParser at @p idx once it said "done"
+ * (borrowed pointers, valid until its next feed/reset/close). Returns 0 when
+ * it holds no complete response. Raises on a non-parser. */
+int light_lua__http_parser_result(lua_State *L, int idx, int *status, const char **headers, size_t *headers_len,
+                                  const char **body, size_t *body_len);
 
 /* ---- webhook.c ----------------------------------------------------------- */
 

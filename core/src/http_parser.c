@@ -75,6 +75,20 @@ light_http_parser *light_http_parser_new(const light_http_limits *limits) {
   return p;
 }
 
+void light_http_parser_reset(light_http_parser *p, const light_http_limits *limits) {
+  if (!p) return;
+  char *line = p->line, *hdrs = p->hdrs;
+  size_t line_cap = p->line_cap, hdrs_cap = p->hdrs_cap;
+  memset(p, 0, sizeof *p);
+  p->line = line;
+  p->line_cap = line_cap;
+  p->hdrs = hdrs;
+  p->hdrs_cap = hdrs_cap;
+  if (limits) p->lim = *limits;
+  if (!p->lim.max_header_bytes) p->lim.max_header_bytes = LIGHT_HTTP_DEFAULT_MAX_HEADER_BYTES;
+  p->state = S_STATUS;
+}
+
 void light_http_parser_free(light_http_parser *p) {
   if (!p) return;
   free(p->line);

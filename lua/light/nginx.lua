@@ -184,10 +184,7 @@ local function open(t, deadline, connect_ms)
   local cms = max(1, floor(min(connect_ms, left_ms)))
   local sock = ngx.socket.tcp()
   sock:settimeouts(cms, cms, cms)
-  local chost, cport = t.host, t.port
-  if t.proxy then chost, cport = t.proxy.host, t.proxy.port end
-  local addr = is_ip(chost) and chost or hosts_lookup(chost) or chost
-  local ok, err = sock:connect(addr, cport, t.pool_opts)
+  local ok, err = sock:connect(t.addr, t.cport, t.pool_opts)
   if not ok then
     if is_timeout(err) then return nil, "connect_timeout", "connect timed out" end
     return nil, "connect", err
@@ -299,6 +296,10 @@ local function target_of(cfg, scheme, host, port, authority)
   if t then return t end
   t = { host = host, port = port, tls = scheme == "https", sni = (not is_ip(host)) and host or nil,
         ca_file = cfg.ca_file, proxy = cfg.proxy }
+  local chost, cport = host, port
+  if t.proxy then chost, cport = t.proxy.host, t.proxy.port end
+  t.addr = is_ip(chost) and chost or hosts_lookup(chost) or chost -- /etc/hosts is read once per worker
+  t.cport = cport
   local default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
   t.host_header = (host:find(":", 1, true) and ("[" .. host .. "]") or host) .. (default_port and "" or (":" .. port))
   -- the proxy URL may hold credentials: only its hash goes into the pool name
@@ -330,7 +331,8 @@ local function give_parser(p)
   end
 end
 
--- Performs req; returns "response", status, header_block, body | "failure", kind, detail
+-- Performs req; returns "parsed", parser (holding the response; hand it back
+-- with give_parser) | "failure", kind, detail
 local function http_request(cfg, req)
   local scheme, host, port, target, authority = parse_url(req.url)
   if not scheme then return "failure", "other", host end
@@ -359,41 +361,45 @@ local function http_request(cfg, req)
   end
   local p = take_parser(head, cap)
   local got = 0
+  local set_for = left -- the timeouts now set on the socket
   while true do
     left = floor((deadline - ngx.now()) * 1000)
-    local r, a, b, c, d
+    local r, a, b, d
     if left <= 0 then
       r, a, b = nil, "timeout", "request timed out"
     else
-      sock:settimeouts(left, left, left)
+      if left < set_for then
+        sock:settimeouts(left, left, left)
+        set_for = left
+      end
       local data, rerr, partial = sock:receiveany(RECV_SIZE)
       if data then
         got = got + #data
-        r, a, b, c, d = p:feed(data)
+        r, a, b = p:feed(data, true)
       elseif is_timeout(rerr) then
         r, a, b = nil, "timeout", "request timed out"
       else
         if partial and partial ~= "" then
           got = got + #partial
-          p:feed(partial)
+          p:feed(partial, true)
         end
         if rerr ~= "closed" then
           r, a, b = nil, "recv", tostring(rerr)
         elseif got == 0 then
           r, a, b = nil, "recv", "connection closed before any response (the server may have processed the request)"
         else
-          r, a, b, c, d = p:eof()
+          r, a, b = p:eof(true)
         end
       end
     end
     if r == "done" then
+      d = a
       if d then
         sock:setkeepalive(cfg.keepalive_ms, cfg.pool_size)
       else
         sock:close()
       end
-      give_parser(p)
-      return "response", a, b, c
+      return "parsed", p
     elseif r == nil then
       sock:close()
       give_parser(p)
@@ -490,6 +496,12 @@ local function shared_mint(cfg, req)
         if status then return "response", status, headers, body end
       end
       local r, status, headers, body = http_request(cfg, req)
+      if r == "parsed" then
+        local parser = status
+        status, headers, body = parser:response()
+        give_parser(parser)
+        r = "response"
+      end
       if r == "response" and status >= 200 and status < 300 then
         local exp = mint_expiry(body)
         local ttl = exp and (exp - ngx.time() - cfg.refresh_margin) or 60
@@ -499,7 +511,12 @@ local function shared_mint(cfg, req)
       return r, status, headers, body
     end
     if ngx.now() > deadline then
-      return http_request(cfg, req) -- the lock holder takes too long: mint ourselves
+      -- the lock holder takes too long: mint ourselves
+      local r, parser, detail = http_request(cfg, req)
+      if r ~= "parsed" then return r, parser, detail end
+      local status, headers, body = parser:response()
+      give_parser(parser)
+      return "response", status, headers, body
     end
     ngx.sleep(poll)
     poll = min(poll * 2, 0.05)
@@ -649,8 +666,11 @@ function M.perform(x, cfg, kind)
       else
         r, s, h, b = http_request(cfg, a)
       end
-      if r == "response" then
-        if s == 401 and dict and cfg.token_key and not a.is_token_mint then forget_token(cfg, a) end
+      if r == "parsed" then
+        if dict and cfg.token_key and not a.is_token_mint and s:status() == 401 then forget_token(cfg, a) end
+        x:feed_parsed(s)
+        give_parser(s)
+      elseif r == "response" then
         x:feed_response(s, h, b)
       else
         x:feed_failure(s, b or h)

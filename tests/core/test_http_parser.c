@@ -330,6 +330,28 @@ static void test_sticky_states_and_null(void) {
   CHECK_INT(light_http_parser_keep_alive(p), 0);
   light_http_parser_free(p);
 
+  /* reset: a parser reused for the next response starts over with the new limits */
+  p = light_http_parser_new(NULL);
+  const char *big = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX: y\r\n\r\nhello";
+  do {
+    light_http_event e = light_http_parser_feed(p, big, strlen(big), &used, NULL, NULL);
+    big += used;
+    if (e == LIGHT_HTTP_DONE) break;
+  } while (1);
+  light_http_limits cap = {0, 0, 2};
+  light_http_parser_reset(p, &cap);
+  CHECK_INT(light_http_parser_status(p), 0);
+  CHECK_INT(light_http_parser_body_bytes(p), 0);
+  CHECK_STR(light_http_parser_headers(p, NULL), "");
+  const char *again = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+  CHECK_INT(light_http_parser_feed(p, again, strlen(again), &used, NULL, NULL), LIGHT_HTTP_ERROR);
+  CHECK_INT(light_http_parser_error(p, NULL), LIGHT_FAIL_TOO_LARGE);
+  light_http_parser_reset(p, NULL);
+  CHECK_INT(light_http_parser_feed(p, again, strlen(again), &used, NULL, NULL), LIGHT_HTTP_HEADERS);
+  CHECK_INT(light_http_parser_status(p), 200);
+  light_http_parser_free(p);
+  light_http_parser_reset(NULL, NULL);
+
   light_http_parser_free(NULL);
   CHECK_INT(light_http_parser_feed(NULL, "x", 1, &used, NULL, NULL), LIGHT_HTTP_ERROR);
   CHECK_INT(used, 0);

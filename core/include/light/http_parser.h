@@ -78,6 +78,12 @@ typedef enum light_http_event {
  */
 light_http_parser *light_http_parser_new(const light_http_limits *limits);
 
+/**
+ * @brief Make @p p ready for the next response (same as a new parser with
+ * @p limits, NULL = defaults), keeping its buffers. NULL-safe.
+ */
+void light_http_parser_reset(light_http_parser *p, const light_http_limits *limits);
+
 /** @brief Free a parser. NULL-safe. */
 void light_http_parser_free(light_http_parser *p);
 
