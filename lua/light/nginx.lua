@@ -631,7 +631,7 @@ function M.shared(cfg)
   if cfg.dict == nil then
     local d = cfg.dict_name and ngx.shared and ngx.shared[cfg.dict_name]
     cfg.dict = d or false
-    if not d then notice_once(cfg.dict_name or DEFAULT_DICT) end
+    if not d and cfg.dict_name then notice_once(cfg.dict_name) end -- shared_dict = false: per worker, by choice
   end
   return cfg.dict or nil
 end

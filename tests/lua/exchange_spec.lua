@@ -205,6 +205,14 @@ describe("light.nginx cosocket transport (fake ngx)", function()
     assert.are.equal(1, log.closed)    -- "Connection: close"
     assert.are.equal(1, log.keepalive) -- the 200 kept its connection
     assert.are.equal(1, log.notices)   -- no lua_shared_dict: said once
+    assert(c.accounts:list{ limit = 5 } == nil) -- (no more scripted answers) and no second notice
+    assert.are.equal(1, log.notices)
+  end)
+
+  it("says nothing when shared_dict = false asks for per-worker state", function()
+    _G.ngx = fake_ngx{ { chunks = { OK } } }
+    assert(client{ shared_dict = false }.accounts:list())
+    assert.are.equal(0, log.notices)
   end)
 
   it("sends Content-Length on POSTs, an empty body included", function()
