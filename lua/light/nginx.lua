@@ -186,7 +186,7 @@ local function open(t, deadline, connect_ms)
   sock:settimeouts(cms, cms, cms)
   local ok, err = sock:connect(t.addr, t.cport, t.pool_opts)
   if not ok then
-    if is_timeout(err) then return nil, "connect_timeout", "connect timed out" end
+    if is_timeout(err) then return nil, "connect_timeout", ("%s:%d after %d ms"):format(t.addr, t.cport, cms) end
     return nil, "connect", err
   end
   local reused = sock:getreusedtimes() > 0
@@ -212,7 +212,7 @@ local function open(t, deadline, connect_ms)
       if r == nil and a == nil and not data then
         if is_timeout(rerr) then
           sock:close()
-          return nil, "connect_timeout", "proxy CONNECT timed out"
+          return nil, "connect_timeout", ("proxy CONNECT through %s:%d after %d ms"):format(t.addr, t.cport, cms)
         end
         r, a, b = p:eof()
       end
@@ -238,7 +238,9 @@ local function open(t, deadline, connect_ms)
     end
     if not sess then
       sock:close()
-      if is_timeout(herr) then return nil, "connect_timeout", "TLS handshake timed out" end
+      if is_timeout(herr) then
+        return nil, "connect_timeout", ("TLS handshake with %s:%d after %d ms"):format(t.host, t.port, cms)
+      end
       if is_verify_error(herr) then
         return nil, "tls_verify", herr .. (t.ca_file and "" or " (verified against lua_ssl_trusted_certificate)")
       end
