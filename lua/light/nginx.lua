@@ -169,7 +169,8 @@ end
 
 local function is_timeout(err) return err == "timeout" end
 
-local IDEMPOTENT = { GET = true, HEAD = true, PUT = true, DELETE = true, OPTIONS = true }
+-- Methods that carry no body: the others say Content-Length: 0 when they have none.
+local BODYLESS = { GET = true, HEAD = true, DELETE = true, OPTIONS = true }
 
 local function basic_auth(userinfo)
   return "Basic " .. ngx.encode_base64(ngx.unescape_uri(userinfo))
@@ -278,7 +279,7 @@ local function header_lines(req, t, target, body)
   if body then
     parts[k + 1] = "Content-Length: " .. #body .. "\r\n"
     k = k + 1
-  elseif not IDEMPOTENT[req.method] then
+  elseif not BODYLESS[req.method] then
     parts[k + 1] = "Content-Length: 0\r\n"
     k = k + 1
   end
