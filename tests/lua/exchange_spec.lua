@@ -283,6 +283,109 @@ describe("light.nginx cosocket transport (fake ngx)", function()
   end)
 end)
 
+describe("light.nginx shared state (fake lua_shared_dict)", function()
+  local saved_ngx, clock, sent, sleeps
+  local function fake_dict()
+    local data = {}
+    local d = {}
+    local function live(k)
+      local e = data[k]
+      if e and e.exp and e.exp <= clock then data[k] = nil; e = nil end
+      return e
+    end
+    function d:get(k) local e = live(k); return e and e.v end
+    function d:set(k, v, ttl) data[k] = { v = v, exp = (ttl and ttl > 0) and clock + ttl or nil }; return true end
+    function d:add(k, v, ttl) if live(k) then return false, "exists" end; return d:set(k, v, ttl) end
+    function d:delete(k) data[k] = nil end
+    function d:incr(k, n, init) local e = live(k); local v = (e and e.v or init) + n; d:set(k, v); return v end
+    return d
+  end
+  local function fake(script, dict)
+    local i = 0
+    sent, sleeps, clock = {}, {}, 1000
+    local function socket()
+      local s, chunks, k = {}, nil, 0
+      function s:settimeouts() end
+      function s:connect() i = i + 1; chunks = assert(script[i], "no script for connection " .. i); return 1 end
+      function s:getreusedtimes() return 0 end
+      function s:send(x) sent[#sent + 1] = x; return #x end
+      function s:receiveany() k = k + 1; if chunks[k] then return chunks[k] end; return nil, "closed" end
+      function s:setkeepalive() return 1 end
+      function s:close() return 1 end
+      return s
+    end
+    return {
+      get_phase = function() return "content" end,
+      sleep = function(sec) sleeps[#sleeps + 1] = sec; clock = clock + sec end,
+      now = function() return clock end, time = function() return math.floor(clock) end,
+      update_time = function() end,
+      config = { nginx_version = 1022001 }, socket = { tcp = socket },
+      md5 = function(x) return ("%08x"):format(#x) end, log = function() end, NOTICE = 6,
+      shared = { light = dict }, worker = { pid = function() return 7 end },
+      encode_base64 = function(x) return x end, unescape_uri = function(x) return x end,
+    }
+  end
+  local function resp(body)
+    return { "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " .. #body .. "\r\n\r\n" .. body }
+  end
+  local MINT = resp('{"token":"acct_tok_1","expires_at":"2099-01-01T00:00:00Z"}')
+  local ME = resp('{"uuid":"acc-1","status":"created"}')
+  local function app() return assert(light.new{ app_token = "app_x", base_url = "http://127.0.0.1:9", max_retries = 0 }) end
+  local function mints() local n = 0; for _, x in ipairs(sent) do if x:find("^POST /v1/app/accounts/acc%-1/token") then n = n + 1 end end; return n end
+
+  before_each(function() saved_ngx = rawget(_G, "ngx") end)
+  after_each(function() _G.ngx = saved_ngx end)
+
+  it("mints an account token once for every worker (client) sharing the dict", function()
+    local dict = fake_dict()
+    _G.ngx = fake({ MINT, ME, ME }, dict)
+    assert(app():for_account("acc-1"):retrieve())          -- worker A: mint + GET
+    assert(app():for_account("acc-1"):retrieve())          -- worker B: GET with A's token
+    assert.are.equal(1, mints())
+    assert.truthy(sent[3]:find("Authorization: Bearer acct_tok_1", 1, true))
+  end)
+
+  it("waits for a lock holder, and goes on when the lock of a dead worker expires", function()
+    local dict = fake_dict()
+    _G.ngx = fake({ MINT, ME }, dict)
+    local n = require "light.nginx"
+    local cfg = n.config{ app_token = "app_x", base_url = "http://127.0.0.1:9" }
+    dict:set("l|" .. n.for_account(cfg, "acc-1").token_key, "dead", 1.5)
+    assert(app():for_account("acc-1"):retrieve())
+    local waited = 0
+    for _, x in ipairs(sleeps) do waited = waited + x end
+    assert.is_true(waited >= 1.5 and waited < 2, tostring(waited)) -- polled until the lock expired
+    assert.are.equal(1, mints())
+  end)
+
+  it("drops a token the API refused, so the re-mint is real", function()
+    local dict = fake_dict()
+    local denied = { "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}" }
+    local MINT2 = resp('{"token":"acct_tok_2","expires_at":"2099-01-01T00:00:00Z"}')
+    _G.ngx = fake({ MINT, denied, MINT2, ME }, dict)
+    assert(app():for_account("acc-1"):retrieve())
+    assert.are.equal(2, mints())
+    assert.truthy(sent[4]:find("Authorization: Bearer acct_tok_2", 1, true))
+  end)
+
+  it("counts the rate limit in the dict: the third call of 2/s waits for the window", function()
+    local dict = fake_dict()
+    local LIST = resp('{"data":[],"has_more":false}')
+    _G.ngx = fake({ LIST, LIST, LIST }, dict)
+    local c1 = assert(light.new{ app_token = "app_x", base_url = "http://127.0.0.1:9", rate_limit = true,
+                                 app_rate_per_s = 2 })
+    local c2 = assert(light.new{ app_token = "app_x", base_url = "http://127.0.0.1:9", rate_limit = true,
+                                 app_rate_per_s = 2 })
+    assert(c1.accounts:list())
+    assert(c2.accounts:list())
+    assert.are.equal(0, #sleeps)
+    assert(c1.accounts:list())
+    local waited = 0
+    for _, x in ipairs(sleeps) do waited = waited + x end
+    assert.is_true(waited >= 1.049, tostring(waited)) -- 1 s window + 50 ms slack
+  end)
+end)
+
 describe("light.core.http_parser", function()
   local core = require "light.core"
   it("parses a response fed in pieces", function()
