@@ -336,10 +336,21 @@ end
 
 -- Performs req; returns "parsed", parser (holding the response; hand it back
 -- with give_parser) | "failure", kind, detail
+local find, sub = string.find, string.sub
 local function http_request(cfg, req)
-  local scheme, host, port, target, authority = parse_url(req.url)
-  if not scheme then return "failure", "other", host end
-  local t = target_of(cfg, scheme, host, port, authority)
+  local url = req.url
+  -- fast path: "<scheme>://<authority>" already seen (every request of a client shares it)
+  local slash = find(url, "/", (find(url, "://", 1, true) or 0) + 3, true)
+  local t = slash and cfg.targets[sub(url, 1, slash - 1)]
+  local target
+  if t then
+    target = sub(url, slash)
+  else
+    local scheme, host, port, authority
+    scheme, host, port, target, authority = parse_url(url)
+    if not scheme then return "failure", "other", host end
+    t = target_of(cfg, scheme, host, port, authority)
+  end
   local now = ngx.now()
   local timeout_ms = req.timeout_ms > 0 and req.timeout_ms or 60000
   local deadline = now + timeout_ms / 1000
