@@ -4,7 +4,7 @@
 #   make fuzz FUZZ_SECONDS=600          longer local run
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_webhook fuzz_codec fuzz_response fuzz_multipart fuzz_args fuzz_json
+FUZZ_TARGETS := fuzz_webhook fuzz_codec fuzz_response fuzz_multipart fuzz_args fuzz_json fuzz_http_parser
 
 .PHONY: fuzz fuzz-build
 fuzz-build: deps

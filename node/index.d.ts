@@ -385,7 +385,7 @@ export interface ClientOptions {
   proxy?: string;
   /** Do not verify TLS certificates (loopback tests only). (default false) */
   insecureSkipVerify?: boolean;
-  /** Largest response body accepted; a larger one fails with the too-large error. (bytes, default 67108864; >= 1, <= 9007199254740992) */
+  /** Largest response body accepted; a larger one fails with the too-large error. (bytes, default 67108864; >= 1, <= 9007199254740990) */
   maxResponseBytes?: number;
   /** Client-side rate limiter (app_rate_per_s, account_rate_per_s). (default false) */
   rateLimit?: boolean;

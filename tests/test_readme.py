@@ -234,7 +234,7 @@ def _http(port, method, path, body=None, headers=None):
 def test_nginx_sample(block, clean_sandbox, tmp_path):
     """The configuration, with the repository path and the port substituted, in a
     real nginx: a signed webhook → 200, a tampered one → 400, an API call
-    through subrequests → the account's status."""
+    over cosockets → the account's status."""
     sandbox = clean_sandbox
     _, _, body, _, _ = block
     assert shutil.which("nginx") and (NGINX_MODULES / "ngx_http_lua_module.so").exists(), \

@@ -50,7 +50,9 @@ for _, o in ipairs(core.options()) do
   end
 end
 w("---@field transport? string \"auto\" | \"curl\" | \"nginx\" (Lua only)")
-w("---@field nginx_location? string internal location of the nginx transport, default \"/_light\" (Lua only)")
+w("---@field shared_dict? string|false inside nginx: lua_shared_dict for tokens and the rate limiter of all workers, default \"light\"; false = per worker (Lua only)")
+w("---@field keepalive_pool? integer inside nginx: idle connections per worker and host, default 32 (Lua only)")
+w("---@field keepalive_timeout? number inside nginx: seconds an idle connection is kept, default 30 (Lua only)")
 w("")
 w("--- Class tree of err.kind (err:is(kind) follows it), from the core:")
 for _, k in ipairs(core.error_kinds()) do

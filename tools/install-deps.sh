@@ -10,9 +10,12 @@ APT_PACKAGES=(
   build-essential cmake pkg-config libcurl4-openssl-dev libcjson-dev libssl-dev
   valgrind clang libclang-rt-14-dev
   lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev luarocks lua-busted
-  nginx libnginx-mod-http-lua wrk
+  nginx libnginx-mod-http-lua lua-resty-core wrk
   lua-cjson
 )
+# lua-resty-core: light.nginx's cosocket transport relies on its FFI
+# sslhandshake (TLS sessions as cdata, for ca_file verification); Debian's
+# libnginx-mod-http-lua depends on it too, it is named here on purpose.
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

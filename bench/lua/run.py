@@ -137,6 +137,16 @@ def main():
             figures["verify_us"].setdefault(lua, {})[name] = float(us)
         if out.returncode or len(figures["verify_us"].get(lua, {})) != 2:
             raise SystemExit(f"bench/lua/verify.lua under {lua} failed (exit {out.returncode})")
+    # LuaJIT: the same verification through the FFI (liblight.so) against the C module
+    lib = pathlib.Path(os.environ.get("LIGHT_BUILD_DIR", ROOT / "build")) / "liblight.so"
+    env = dict(os.environ, LUA_PATH=lua_path, LUA_CPATH=f"{lua_build_dir() / 'jit'}/?.so;;", LIGHT_LIB=str(lib))
+    out = subprocess.run(["luajit", str(ROOT / "bench" / "lua" / "ffi_vs_capi.lua"), str(args.iterations)], env=env,
+                         capture_output=True, text=True, timeout=600)
+    sys.stdout.write(out.stdout + out.stderr)
+    if out.returncode:
+        raise SystemExit(f"bench/lua/ffi_vs_capi.lua failed (exit {out.returncode})")
+    figures["ffi_vs_capi_us"] = {name.strip(): float(us) for name, us in
+                                 re.findall(r"^(.+?)\s{2,}([\d.]+) us/op", out.stdout, re.M)}
     if args.json:
         pathlib.Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         pathlib.Path(args.json).write_text(json.dumps(figures, indent=2))

@@ -1,5 +1,5 @@
 /* light.Exchange userdata: the core's sans-I/O exchange (light/exchange.h)
- * for transports written in Lua — nginx subrequests in light/nginx.lua. The
+ * for transports written in Lua — nginx cosockets in light/nginx.lua. The
  * core still builds every request (URL, headers, body, token mint, retries)
  * and classifies every response; Lua only moves bytes and sleeps.
  *
@@ -8,6 +8,8 @@
  *     local step, a = x:next()
  *     if step == "send" then ... x:feed_response(status, header_block, body)
  *                                or x:feed_failure("connect", detail)
+ *                                   (connect | connect_timeout | tls_verify | timeout |
+ *                                    send | recv | too_large | cancelled | other)
  *     elseif step == "wait" or step == "wait_token" then sleep(a / 1000)
  *     else break end
  *   end
@@ -150,9 +152,25 @@ static int l_feed_response(lua_State *L) {
   return 1;
 }
 
+/* x:feed_parsed(parser): the response a light.HttpParser (http.c) holds,
+ * without copying it through Lua strings. */
+static int l_feed_parsed(lua_State *L) {
+  light_lua_exchange *e = check_exchange(L);
+  if (!e->x) return closed_error(L);
+  int status = 0;
+  const char *h = NULL, *b = NULL;
+  size_t hl = 0, bl = 0;
+  if (!light_lua__http_parser_result(L, 2, &status, &h, &hl, &b, &bl))
+    return luaL_error(L, "feed_parsed: the parser holds no complete response");
+  light_exchange_feed_response(e->x, status, h, hl, b, bl);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* x:feed_failure(kind, detail) with kind one of the names below. */
 static int l_feed_failure(lua_State *L) {
-  static const char *const names[] = {"connect", "tls_verify", "timeout", "send", "recv", "too_large", "cancelled", "other", "connect_timeout", NULL};
+  static const char *const names[] = {"connect", "tls_verify", "timeout", "send", "recv", "too_large", "cancelled", "other",
+                                      "connect_timeout", NULL};
   static const light_transport_failure values[] = {LIGHT_FAIL_CONNECT, LIGHT_FAIL_TLS_VERIFY, LIGHT_FAIL_TIMEOUT,
                                                    LIGHT_FAIL_SEND, LIGHT_FAIL_RECV, LIGHT_FAIL_TOO_LARGE,
                                                    LIGHT_FAIL_CANCELLED, LIGHT_FAIL_OTHER, LIGHT_FAIL_CONNECT_TIMEOUT};
@@ -190,6 +208,7 @@ static int l_close(lua_State *L) {
 int light_lua__open_exchange(lua_State *L) {
   static const luaL_Reg methods[] = {
       {"next", l_next},       {"feed_response", l_feed_response}, {"feed_failure", l_feed_failure},
+      {"feed_parsed", l_feed_parsed},
       {"finish", l_finish},   {"close", l_close},                 {NULL, NULL},
   };
   if (luaL_newmetatable(L, LIGHT_LUA_EXCHANGE_MT)) {

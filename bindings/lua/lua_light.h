@@ -2,8 +2,9 @@
  *
  * One file per core concept: client.c (clients, blocking calls, raw
  * requests), exchange.c (the sans-I/O exchange for host transports such as
- * nginx subrequests), webhook.c, errors.c (light_error → err table),
- * convert.c (Lua → cJSON, the request direction), decode.c (JSON
+ * nginx cosockets), http.c (the HTTP/1.1 response parser and TLS verification
+ * for the cosocket transport), webhook.c, errors.c (light_error → err table),
+ * convert.c (Lua → light_args, the request direction), decode.c (JSON
  * text → Lua values), module.c (luaopen, operation
  * table, constants). Cross-file names are light_lua__*; everything else is
  * static. The same source builds for Lua 5.4 and LuaJIT 2.1 (compat.h). */
@@ -109,6 +110,15 @@ int light_lua__open_exchange(lua_State *L);
 /* client:exchange(op_id, ...) and client:exchange_raw(method, path, ...) */
 int light_lua__client_exchange(lua_State *L);
 int light_lua__client_exchange_raw(lua_State *L);
+
+/* ---- http.c -------------------------------------------------------------- */
+/* Add http_parser (the core's HTTP/1.1 response parser) to the table on top. */
+void light_lua__open_http(lua_State *L);
+/* The response of the light.HttpParser at @p idx once it said "done"
+ * (borrowed pointers, valid until its next feed/reset/close). Returns 0 when
+ * it holds no complete response. Raises on a non-parser. */
+int light_lua__http_parser_result(lua_State *L, int idx, int *status, const char **headers, size_t *headers_len,
+                                  const char **body, size_t *body_len);
 
 /* ---- webhook.c ----------------------------------------------------------- */
 

@@ -154,6 +154,7 @@ LIGHT_LUA_EXPORT int luaopen_light_core(lua_State *L) {
   light_lua__open_exchange(L);
   light_lua_newlib(L, fns);
   light_lua__open_webhook(L);
+  light_lua__open_http(L);
   light_lua__open_client(L);
   lua_setfield(L, -2, "client_new");
   light_lua__push_null(L);

@@ -23,7 +23,9 @@
 ---@field token_refresh_margin? integer Refresh a minted account token this long before it expires. (seconds; default 600)
 ---@field log_level? string Redacted log lines to stderr (or the host's logger). (off, error, info, debug; default env LIGHT_LOG, else off)
 ---@field transport? string "auto" | "curl" | "nginx" (Lua only)
----@field nginx_location? string internal location of the nginx transport, default "/_light" (Lua only)
+---@field shared_dict? string|false inside nginx: lua_shared_dict for tokens and the rate limiter of all workers, default "light"; false = per worker (Lua only)
+---@field keepalive_pool? integer inside nginx: idle connections per worker and host, default 32 (Lua only)
+---@field keepalive_timeout? number inside nginx: seconds an idle connection is kept, default 30 (Lua only)
 
 --- Class tree of err.kind (err:is(kind) follows it), from the core:
 --- LightError

@@ -44,37 +44,46 @@ end
 M.arg_error = arg_error
 
 ---------------------------------------------------------------------------
--- transport selection: nginx subrequests inside nginx request phases,
--- the core's blocking libcurl transport everywhere else.
+-- transport selection: inside nginx, cosockets (light.nginx) — and where
+-- nginx has none, nil, err naming the phase (never a blocking call in a
+-- worker); everywhere else the core's blocking libcurl transport.
+-- transport = "curl" forces libcurl (it blocks an nginx worker).
 
-local nginx_transport -- light.nginx, loaded on first use inside nginx
-
-local function use_nginx(client)
-  local t = client._transport
-  if t == "curl" then return false end
-  if ngx == nil or type(ngx) ~= "table" or ngx.location == nil then
-    return false
-  end
+local nginx_transport = nil -- light.nginx, loaded inside nginx
+local function nginx_module()
   if nginx_transport == nil then nginx_transport = require "light.nginx" end
-  if t == "nginx" then return true end
-  return nginx_transport.available()
+  return nginx_transport
+end
+
+-- nil (use libcurl) | true (cosockets now) | false, err (inside nginx, no cosockets here)
+local function use_nginx(client)
+  if client._transport == "curl" or not client._ngx then return nil end
+  local ok, phase = nginx_module().available()
+  if ok then return true end
+  return false, nginx_transport.phase_error(phase)
 end
 
 -- (client, op_id, path values..., params, opts): the core routes them.
 local function dispatch(client, op_id, ...)
-  if use_nginx(client) then
+  local n, perr = use_nginx(client)
+  if n then
     local x, err = client._core:exchange(op_id, ...)
     if not x then return nil, err end
-    return nginx_transport.perform(x, client._location)
+    return nginx_transport.perform(x, client._ngx, client._kind)
+  elseif n == false then
+    return nil, perr
   end
   return client._core:call(op_id, ...)
 end
 
 local function dispatch_raw(client, method, path, opts)
-  if use_nginx(client) then
+  local n, perr = use_nginx(client)
+  if n then
     local x, err = client._core:exchange_raw(method, path, opts)
     if not x then return nil, err end
-    return nginx_transport.perform(x, client._location)
+    return nginx_transport.perform(x, client._ngx, client._kind)
+  elseif n == false then
+    return nil, perr
   end
   return client._core:request(method, path, opts)
 end
@@ -260,9 +269,9 @@ end
 local Client = {}
 Client.__index = Client
 
-local function wrap(ud, kind, transport, location)
+local function wrap(ud, kind, transport, ngx_cfg)
   local root = CLASSES[kind]
-  local c = { _core = ud, _kind = kind, _transport = transport, _location = location }
+  local c = { _core = ud, _kind = kind, _transport = transport, _ngx = ngx_cfg }
   c._client = c
   local mt = { __index = function(_, k)
     local m = Client[k]
@@ -283,10 +292,13 @@ end
 -- proxy, insecure_skip_verify, max_response_bytes, rate_limit,
 -- app_rate_per_s, account_rate_per_s, token_refresh_margin, log_level
 -- ("off"|"error"|"info"|"debug", default env LIGHT_LOG). Lua adds transport
--- ("auto" | "curl" | "nginx") and nginx_location (default "/_light").
--- An unknown option name is an error. A client with only an account_token
--- gets the account-token surface.
-local LUA_ONLY = { transport = true, nginx_location = true }
+-- ("auto" | "curl" | "nginx"), and inside nginx (light.nginx, cosockets):
+-- shared_dict (lua_shared_dict name for tokens and the rate limiter of all
+-- workers, default "light"; false = per worker), keepalive_pool (idle
+-- connections per worker and host, default 32), keepalive_timeout (seconds,
+-- default 30). An unknown option name is an error. A client with only an
+-- account_token gets the account-token surface.
+local LUA_ONLY = { transport = true, shared_dict = true, keepalive_pool = true, keepalive_timeout = true }
 
 function M.new(opts)
   if opts ~= nil and type(opts) ~= "table" then
@@ -297,22 +309,33 @@ function M.new(opts)
   if transport ~= "auto" and transport ~= "curl" and transport ~= "nginx" then
     return arg_error("transport must be 'auto', 'curl' or 'nginx'", "transport")
   end
-  local location = opts.nginx_location or "/_light"
-  if type(location) ~= "string" then return arg_error("nginx_location must be a string", "nginx_location") end
+  local ngx_cfg
+  local inside = nginx_module().inside_nginx()
+  if transport == "nginx" and not inside then
+    return arg_error("transport 'nginx' needs nginx (lua-nginx-module's ngx API)", "transport")
+  end
   local o = {}
   for k, v in pairs(opts) do
     if INTERNAL_OPTIONS[k] then return arg_error(("unknown option '%s'"):format(k)) end
     if not LUA_ONLY[k] then o[k] = v end
   end
-  if ngx ~= nil and type(ngx) == "table" and ngx.config then
-    local v = tonumber(ngx.config.nginx_version) or 0
-    o.user_agent_runtime = ("nginx/%d.%d.%d"):format(math.floor(v / 1000000), math.floor(v / 1000) % 1000, v % 1000)
+  if transport ~= "curl" and inside then
+    local message, param
+    ngx_cfg, message, param = nginx_transport.config(opts)
+    if not ngx_cfg then return arg_error(message, param) end
+    if ngx.config then
+      local v = tonumber(ngx.config.nginx_version) or 0
+      o.user_agent_runtime = ("nginx/%d.%d.%d"):format(math.floor(v / 1000000), math.floor(v / 1000) % 1000, v % 1000)
+    end
+    -- with the shared dict, light.nginx counts the rate limit for all workers
+    if o.rate_limit and nginx_transport.shared(ngx_cfg) then o.rate_limit = false end
   end
   opts = o
   local ud, err = core.client_new(opts)
   if not ud then return nil, err end
   local kind = ud:can("app") and "app" or "account"
-  return wrap(ud, kind, transport, location)
+  if ngx_cfg and kind == "account" then ngx_cfg = nginx_transport.for_account(ngx_cfg, ud:account_uuid() or "-") end
+  return wrap(ud, kind, transport, ngx_cfg)
 end
 
 --- app_client:for_account(account_uuid) → account client (token minted,
@@ -324,7 +347,8 @@ function Client:for_account(account_uuid)
   end
   local ud, err = self._core:for_account(account_uuid)
   if not ud then return nil, err end
-  local child = wrap(ud, "account", self._transport, self._location)
+  local cfg = self._ngx and nginx_transport.for_account(self._ngx, account_uuid)
+  local child = wrap(ud, "account", self._transport, cfg)
   -- closing (or collecting) the app client closes its account clients: keep it alive with them
   rawset(child, "_parent", self)
   return child

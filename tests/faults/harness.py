@@ -20,9 +20,9 @@ HERE = pathlib.Path(__file__).resolve().parent
 BUILD = pathlib.Path(os.environ.get("LIGHT_BUILD_DIR", ROOT / "build"))
 
 # Column order of the matrix.
-LANGS = ["c", "c-asan", "python", "node", "lua5.4", "luajit"]
+LANGS = ["c", "c-asan", "python", "node", "lua5.4", "luajit", "nginx"]
 LANG_TITLES = {"c": "C", "c-asan": "C (ASan+UBSan)", "python": "Python", "node": "Node", "lua5.4": "Lua 5.4",
-               "luajit": "LuaJIT"}
+               "luajit": "LuaJIT", "nginx": "nginx (cosocket)"}
 SANITIZER_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:halt_on_error=1",
                  "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
 
@@ -81,6 +81,11 @@ def driver_command(lang, workdir):
             "LUA_CPATH": str(_lua_build_dir() / flavour / "?.so") + ";;",
         }
         return [shutil.which(lang) or lang, str(HERE / "driver.lua")], env
+    if lang == "nginx":
+        module = _lua_build_dir() / "jit" / "light" / "core.so"
+        if not module.exists():
+            raise RuntimeError(f"{module} not built: run `make build`")
+        return [sys.executable, str(HERE / "driver_nginx.py")], {}
     raise ValueError(lang)
 
 

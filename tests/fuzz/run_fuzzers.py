@@ -16,7 +16,7 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-TARGETS = ["fuzz_webhook", "fuzz_codec", "fuzz_response", "fuzz_multipart", "fuzz_args", "fuzz_json"]
+TARGETS = ["fuzz_webhook", "fuzz_codec", "fuzz_response", "fuzz_multipart", "fuzz_args", "fuzz_json", "fuzz_http_parser"]
 
 
 def run_one(build, target, seconds):

@@ -45,13 +45,14 @@ env LIGHT_TRANSPORT;
 events {{ worker_connections 4096; }}
 http {{
     access_log off;
-    lua_package_path "{lua_dir}/?.lua;{lua_dir}/?/init.lua;{example}/?.lua;;";
+    lua_package_path "{lua_dir}/?.lua;{lua_dir}/?/init.lua;{example}/?.lua;{tests}/?.lua;{lua_path_extra};";
     lua_package_cpath "{cpath}/?.so;;";
     client_body_temp_path {prefix}/client_body_temp;
     proxy_temp_path {prefix}/proxy_temp;
     fastcgi_temp_path {prefix}/fastcgi_temp;
     uwsgi_temp_path {prefix}/uwsgi_temp;
     scgi_temp_path {prefix}/scgi_temp;
+{http_extra}
     server {{
         listen 127.0.0.1:{port} backlog=4096;
         include {prefix}/gateway.conf;
@@ -63,12 +64,16 @@ http {{
 
 
 class Nginx:
-    def __init__(self, prefix, env, workers=1, extra="", log_level="warn", cpu=None):
+    def __init__(self, prefix, env, workers=1, extra="", log_level="warn", cpu=None, http_extra="",
+                 package_path=None, lua_path_extra=None):
         self.prefix = pathlib.Path(prefix)
         self.port = free_port()
         self.env = env
         self.workers = workers
         self.extra = extra
+        self.http_extra = http_extra  # http {} level directives (lua_shared_dict, init_worker_by_lua_block, ...)
+        self.package_path = package_path  # the SDK's Lua files (default: the checkout's lua/)
+        self.lua_path_extra = lua_path_extra  # one more directory of Lua modules
         self.log_level = log_level
         self.cpu = cpu  # pin nginx to this CPU list (benchmarks), e.g. "0"
         self.proc = None
@@ -81,11 +86,12 @@ class Nginx:
         self.prefix.mkdir(parents=True, exist_ok=True)
         # The example's server-level snippets, unchanged, next to the generated conf
         # (their relative includes resolve against the conf's directory).
-        for name in ("gateway.conf", "light_upstream.conf"):
+        for name in ("gateway.conf",):
             shutil.copy(EXAMPLE / name, self.prefix / name)
         conf = CONF.format(modules=MODULES, workers=self.workers, prefix=self.prefix, log_level=self.log_level,
-                           lua_dir=ROOT / "lua", example=EXAMPLE, cpath=lua_build_dir() / "jit",
-                           port=self.port, extra=self.extra,
+                           lua_dir=self.package_path or ROOT / "lua", example=EXAMPLE, tests=ROOT / "tests" / "lua", cpath=lua_build_dir() / "jit",
+                           port=self.port, extra=self.extra, http_extra=self.http_extra,
+                           lua_path_extra=(f"{self.lua_path_extra}/?.lua;" if self.lua_path_extra else ""),
                            # as root, workers would switch to `nobody` and could not
                            # write the temp dirs under the (0700) test prefix
                            user="user root;" if os.geteuid() == 0 else "")

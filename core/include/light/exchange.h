@@ -5,7 +5,7 @@
  * response classification) that every transport drives.
  *
  * The blocking transport (light_call()), the async engine (light/engine.h)
- * and hosts with their own I/O (nginx subrequests in the Lua binding) all do
+ * and hosts with their own I/O (nginx cosockets in the Lua binding) all do
  * the same loop:
  *
  *     light_exchange *c; light_exchange_new(client, "get_account", &params, &c, &err);

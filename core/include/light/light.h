@@ -32,5 +32,6 @@
 #include "light/webhook.h"
 #include "light/args.h"
 #include "light/json.h"
+#include "light/http_parser.h"
 
 #endif
