@@ -206,7 +206,7 @@ static int l_for_account(lua_State *L) {
   if (lua_type(L, 2) != LUA_TSTRING) return light_lua__push_invalid(L, "account_uuid", "account_uuid must be a string");
   size_t ulen = 0;
   const char *uuid = lua_tolstring(L, 2, &ulen);
-  if (memchr(uuid, '\0', ulen)) return light_lua__push_invalid(L, "account_uuid", "account_uuid must not contain NUL");
+  if (memchr(uuid, '\0', ulen)) return light_lua__push_invalid(L, "account_uuid", "account_uuid contains a NUL byte");
   light_lua_client *child = push_client(L);
   light_error err = LIGHT_ERROR_INIT;
   light_status st = light_client_for_account(c->client, uuid, &child->client, &err);

@@ -769,7 +769,7 @@ static napi_value js_for_account(napi_env env, napi_callback_info info) {
   }
   if (memchr(uuid, '\0', ulen)) {
     free(uuid);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "forAccount(accountUuid): accountUuid must not contain NUL");
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "account_uuid contains a NUL byte");
     return NULL;
   }
   if (!c || !c->client) {

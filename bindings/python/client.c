@@ -410,7 +410,7 @@ static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
   Py_ssize_t ulen = 0;
   const char *uuid = PyUnicode_AsUTF8AndSize(arg, &ulen);
   if (!uuid) return NULL;
-  if (memchr(uuid, '\0', (size_t)ulen)) return PyErr_Format(PyExc_ValueError, "account_uuid must not contain NUL");
+  if (memchr(uuid, '\0', (size_t)ulen)) return PyErr_Format(PyExc_ValueError, "account_uuid contains a NUL byte");
   light_client *cl = lpy_client_acquire(self);
   if (!cl) return NULL;
   PyTypeObject *tp = Py_TYPE(self);

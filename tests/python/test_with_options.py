@@ -60,9 +60,10 @@ def test_with_options_shares_token_cache_and_changes_settings(sb, client):
     sb.clear_faults()
     sb.fault(method="GET", path="/v1/app/accounts", kind="status", status=503, times=1)
     assert client.accounts.list().data is not None  # the base still retries
-    # the derived one outlives the base
+    # closing the base closes the clients derived from it, with_options ones too
     client.close()
-    assert derived.accounts.retrieve(account.uuid).uuid == account.uuid
+    with pytest.raises(light.LightError, match="closed"):
+        derived.accounts.retrieve(account.uuid)
     derived.close()
 
 
