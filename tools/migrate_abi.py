@@ -49,6 +49,12 @@ REORDER = {
     "light_webhook_sign": (7, [5, 6, 0, 1, 2, 3, 4]),
     "light_webhook_parse_event": (4, [2, 0, 1, 3]),
     "light_webhook_construct_event": (9, [7, 0, 1, 2, 3, 4, 5, 6, 8]),
+    # added in the same release, migrated when the branches that brought them were merged
+    "light_client_with_options": (4, [2, 0, 1, 3]),
+    "light_call_args": (4, [2, 0, 1, 3]),
+    "light_exchange_new_args": (4, [2, 0, 1, 3]),
+    "light_engine_submit_args": (7, [5, 0, 1, 2, 3, 4, 6]),
+    "light_page_next_query": (4, [2, 0, 1, 3]),
 }
 NAME_RE = re.compile(r"\b(" + "|".join(sorted(REORDER, key=len, reverse=True) + ["light_client_options_init"]) +
                      r")\s*\(")

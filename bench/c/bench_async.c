@@ -27,7 +27,6 @@
 
 #include "light/light.h"
 
-
 static size_t sink(char *p, size_t s, size_t n, void *ud) {
   char *out = ud;
   size_t have = strlen(out), len = s * n;
@@ -90,7 +89,7 @@ static void submit_one(bench *b) {
   p.n_path_params = 1;
   light_error err = LIGHT_ERROR_INIT;
   b->to_submit--;
-  if (light_engine_submit(b->e, b->c, "get_app_account", &p, on_done, b, NULL, &err) != LIGHT_OK) {
+  if (light_engine_submit(NULL, b->e, b->c, "get_app_account", &p, on_done, b, &err) != LIGHT_OK) {
     fprintf(stderr, "submit: %s\n", err.message ? err.message : "?");
     b->failed++;
     b->done++;
@@ -113,7 +112,7 @@ int main(int argc, char **argv) {
   int limited = strstr(buf, "\"rate_limit\":true") || strstr(buf, "\"rate_limit\": true");
   admin(url, "POST", "/_sandbox/config", "{\"rate_limit\": false}", buf);
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.base_url = url;
   o.app_token = tok;
   o.ca_file = getenv("LIGHT_SANDBOX_CA_FILE");
@@ -132,7 +131,7 @@ int main(int argc, char **argv) {
   light_params cp = LIGHT_PARAMS_INIT;
   cp.body = body;
   light_response *resp = NULL;
-  if (light_call(c, "create_account", &cp, &resp, &err) != LIGHT_OK) {
+  if (light_call(&resp, c, "create_account", &cp, &err) != LIGHT_OK) {
     fprintf(stderr, "create_account: %s\n", err.message ? err.message : "?");
     return 1;
   }
@@ -149,8 +148,9 @@ int main(int argc, char **argv) {
   char fault_path[64] = "/_sandbox/faults";
   if (latency_ms > 0) {
     char spec[512];
-    snprintf(spec, sizeof spec, "{\"method\": \"GET\", \"path\": \"/v1/app/accounts/%s\", \"kind\": \"delay\", \"delay\": %g}",
-             id, latency_ms / 1000.0);
+    snprintf(spec, sizeof spec,
+             "{\"method\": \"GET\", \"path\": \"/v1/app/accounts/%s\", \"kind\": \"delay\", \"delay\": %g}", id,
+             latency_ms / 1000.0);
     admin(url, "POST", "/_sandbox/faults", spec, buf);
     const char *fid = strstr(buf, "\"id\":");
     if (fid) snprintf(fault_path, sizeof fault_path, "/_sandbox/faults/%d", atoi(fid + 5 + (fid[5] == ' ')));
@@ -179,7 +179,7 @@ int main(int argc, char **argv) {
   t0 = now_us();
   for (int i = 0; i < n; i++) {
     resp = NULL;
-    if (light_call(c, "get_app_account", &p, &resp, &err) != LIGHT_OK) blocking_failed++;
+    if (light_call(&resp, c, "get_app_account", &p, &err) != LIGHT_OK) blocking_failed++;
     light_response_free(resp);
   }
   double blocking_s = (double)(now_us() - t0) / 1e6;
@@ -187,8 +187,8 @@ int main(int argc, char **argv) {
   printf("latency  : %d ms added per request by the emulator\n", latency_ms);
   printf("engine   : %d GETs, concurrency %d: %.2f s, %.0f req/s, %d failed\n", n, conc, async_s, n / async_s,
          async_failed);
-  printf("blocking : %d GETs, sequential light_call: %.2f s, %.0f req/s, %d failed\n", n, blocking_s,
-         n / blocking_s, blocking_failed);
+  printf("blocking : %d GETs, sequential light_call: %.2f s, %.0f req/s, %d failed\n", n, blocking_s, n / blocking_s,
+         blocking_failed);
   printf("speed-up : %.2fx\n", blocking_s / async_s);
   free(id);
   light_error_clear(&err);

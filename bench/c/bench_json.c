@@ -96,7 +96,9 @@ int main(int argc, char **argv) {
     const char *name;
     int (*fn)(void);
     double best;
-  } c[] = {{"light_json_to_cjson", mine, 1e9}, {"cJSON_ParseWithLength", ref, 1e9}, {"light_json_parse validate", validate, 1e9}};
+  } c[] = {{"light_json_to_cjson", mine, 1e9},
+           {"cJSON_ParseWithLength", ref, 1e9},
+           {"light_json_parse validate", validate, 1e9}};
   for (int round = 0; round < 15; round++) {
     for (size_t j = 0; j < sizeof c / sizeof c[0]; j++) {
       size_t k = round % 2 ? sizeof c / sizeof c[0] - 1 - j : j;

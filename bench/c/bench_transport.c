@@ -45,7 +45,7 @@ static void *worker(void *ud) {
   for (int i = 0; i < per_thread; i++) {
     light_response *r = NULL;
     light_error err = LIGHT_ERROR_INIT;
-    if (light_request(client, "GET", path, NULL, &r, &err) != LIGHT_OK) {
+    if (light_request(&r, client, "GET", path, NULL, &err) != LIGHT_OK) {
       if (!bad) fprintf(stderr, "request failed: %s\n", err.message ? err.message : "?");
       bad++;
     }
@@ -142,7 +142,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.base_url = url;
   o.app_token = tok;
   o.ca_file = getenv("LIGHT_SANDBOX_CA_FILE");
@@ -158,7 +158,7 @@ int main(int argc, char **argv) {
     light_params p = LIGHT_PARAMS_INIT;
     p.body = body;
     light_response *r = NULL;
-    if (light_call(client, "create_account", &p, &r, &err) != LIGHT_OK) {
+    if (light_call(&r, client, "create_account", &p, &err) != LIGHT_OK) {
       fprintf(stderr, "create_account: %s\n", err.message);
       return 2;
     }

@@ -40,7 +40,7 @@ static int verify2(void) {
 
 static int sign(void) {
   char out[LIGHT_SIGNATURE_MAX];
-  return light_webhook_sign(body, BODY, secret, strlen(secret), TS, out, sizeof out) == LIGHT_OK;
+  return light_webhook_sign(out, sizeof out, body, BODY, secret, strlen(secret), TS) == LIGHT_OK;
 }
 
 static unsigned char *msg;
@@ -86,7 +86,7 @@ int main(int argc, char **argv) {
   long iters = argc > 1 ? atol(argv[1]) : 200000;
   if (iters <= 0) iters = 1;
   for (size_t i = 0; i < BODY; i++) body[i] = (char)('a' + i % 26);
-  if (light_webhook_sign(body, BODY, secret, strlen(secret), TS, header, sizeof header) != LIGHT_OK) return 1;
+  if (light_webhook_sign(header, sizeof header, body, BODY, secret, strlen(secret), TS) != LIGHT_OK) return 1;
   msg_len = strlen("1700000000.") + BODY;
   msg = malloc(msg_len);
   memcpy(msg, "1700000000.", 11);

@@ -118,8 +118,7 @@ static int set_option(lua_State *L, light_client_options *o) {
     }
     case LIGHT_OPT_INT:
     case LIGHT_OPT_DOUBLE:
-      if (t != LUA_TNUMBER)
-        st = light_option_type_error(opt, key, lua_typename(L, t), &err);
+      if (t != LUA_TNUMBER) st = light_option_type_error(opt, key, lua_typename(L, t), &err);
 #if LUA_VERSION_NUM >= 503
       else if (lua_isinteger(L, -1) && !(opt->unit && strcmp(opt->unit, "ms") == 0))
         st = light_client_options_set_int(o, opt->name, (long long)lua_tointeger(L, -1), &err);
@@ -171,7 +170,7 @@ static int l_client_new(lua_State *L) {
   if (!lua_istable(L, 1)) return light_lua__push_invalid(L, "options", "light.new expects an options table");
   lua_settop(L, 1);
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.abort_check = abort_check;
   const char *runtime = NULL;
   lua_pushnil(L);
@@ -209,7 +208,7 @@ static int l_for_account(lua_State *L) {
   if (memchr(uuid, '\0', ulen)) return light_lua__push_invalid(L, "account_uuid", "account_uuid contains a NUL byte");
   light_lua_client *child = push_client(L);
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_client_for_account(c->client, uuid, &child->client, &err);
+  light_status st = light_client_for_account(&child->client, c->client, uuid, &err);
   if (st != LIGHT_OK) {
     int n = light_lua__push_error(L, &err);
     light_error_clear(&err);
@@ -237,7 +236,8 @@ light_args *light_lua__build_args(lua_State *L, const char *op_id, int method_id
     const char *m = lua_type(L, method_idx) == LUA_TSTRING ? lua_tolstring(L, method_idx, &ml) : NULL;
     const char *p = lua_type(L, path_idx) == LUA_TSTRING ? lua_tolstring(L, path_idx, &pl) : NULL;
     st = light_args_new_raw(&a, m ? m : "", ml, p ? p : "", pl, ARGS_FLAGS);
-    if (a && st == LIGHT_OK && (!m || !p)) light_args_fail(a, m ? "path" : "method", m ? "path must be a string" : "method must be a string");
+    if (a && st == LIGHT_OK && (!m || !p))
+      light_args_fail(a, m ? "path" : "method", m ? "path must be a string" : "method must be a string");
   }
   if (!a) {
     luaL_error(L, "light: out of memory");
@@ -255,7 +255,8 @@ light_args *light_lua__build_args(lua_State *L, const char *op_id, int method_id
       snprintf(m, sizeof m, "%s: too many arguments (path parameters %d, then params, opts)", op->name, npp);
       st = light_args_fail(a, "params", m);
     }
-    if (st == LIGHT_OK && nargs > npp && !lua_isnil(L, first + npp)) st = light_lua__args_members(L, first + npp, a, "params");
+    if (st == LIGHT_OK && nargs > npp && !lua_isnil(L, first + npp))
+      st = light_lua__args_members(L, first + npp, a, "params");
     if (st == LIGHT_OK && nargs > npp + 1 && !lua_isnil(L, first + npp + 1)) {
       st = light_args_section(a, LIGHT_ARGS_OPTIONS);
       if (st == LIGHT_OK) st = light_lua__args_members(L, first + npp + 1, a, "opts");
@@ -280,7 +281,7 @@ int light_lua__push_response(lua_State *L, light_response *resp, const light_ope
   int more = 0;
   if (op && op->paginated) {
     light_error e = LIGHT_ERROR_INIT;
-    more = light_page_next_query(resp, query, &next, &e);
+    more = light_page_next_query(&next, resp, query, &e);
     if (more < 0) {
       light_response_free(resp);
       int n = light_lua__push_error(L, &e);
@@ -337,7 +338,7 @@ static int l_call(lua_State *L) {
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   int armed = interrupt_arm(L);
-  light_status st = light_call_args(c->client, a, &resp, &err);
+  light_status st = light_call_args(&resp, c->client, a, &err);
   if (interrupt_disarm(armed)) {
     light_response_free(resp);
     light_error_clear(&err);
@@ -366,7 +367,7 @@ static int l_request(lua_State *L) {
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   int armed = interrupt_arm(L);
-  light_status st = light_call_args(c->client, a, &resp, &err);
+  light_status st = light_call_args(&resp, c->client, a, &err);
   light_args_free(a);
   if (interrupt_disarm(armed)) {
     light_response_free(resp);
@@ -384,7 +385,9 @@ static int l_request(lua_State *L) {
 static int l_can(lua_State *L) {
   light_lua_client *c = luaL_checkudata(L, 1, LIGHT_LUA_CLIENT_MT);
   const char *k = luaL_checkstring(L, 2);
-  light_auth_kind a = strcmp(k, "app") == 0 ? LIGHT_AUTH_APP : strcmp(k, "account") == 0 ? LIGHT_AUTH_ACCOUNT : LIGHT_AUTH_NONE;
+  light_auth_kind a = strcmp(k, "app") == 0       ? LIGHT_AUTH_APP
+                      : strcmp(k, "account") == 0 ? LIGHT_AUTH_ACCOUNT
+                                                  : LIGHT_AUTH_NONE;
   if (a == LIGHT_AUTH_NONE) return luaL_argerror(L, 2, "expected 'app' or 'account'");
   lua_pushboolean(L, c->client && light_client_can(c->client, a));
   return 1;
@@ -392,16 +395,20 @@ static int l_can(lua_State *L) {
 
 static int l_base_url(lua_State *L) {
   light_lua_client *c = luaL_checkudata(L, 1, LIGHT_LUA_CLIENT_MT);
-  if (c->client) lua_pushstring(L, light_client_base_url(c->client));
-  else lua_pushnil(L);
+  if (c->client)
+    lua_pushstring(L, light_client_base_url(c->client));
+  else
+    lua_pushnil(L);
   return 1;
 }
 
 static int l_account_uuid(lua_State *L) {
   light_lua_client *c = luaL_checkudata(L, 1, LIGHT_LUA_CLIENT_MT);
   const char *u = c->client ? light_client_account_uuid(c->client) : NULL;
-  if (u) lua_pushstring(L, u);
-  else lua_pushnil(L);
+  if (u)
+    lua_pushstring(L, u);
+  else
+    lua_pushnil(L);
   return 1;
 }
 
@@ -428,7 +435,8 @@ void light_lua__client_release(light_lua_client *c) {
 
 static int l_tostring(lua_State *L) {
   light_lua_client *c = luaL_checkudata(L, 1, LIGHT_LUA_CLIENT_MT);
-  if (!c->client || c->closing) lua_pushliteral(L, "light.Client(closed)");
+  if (!c->client || c->closing)
+    lua_pushliteral(L, "light.Client(closed)");
   else
     lua_pushfstring(L, "light.Client(%s, %s)", light_client_base_url(c->client),
                     light_client_can(c->client, LIGHT_AUTH_APP) ? "app" : "account");

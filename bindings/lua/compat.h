@@ -45,7 +45,8 @@ static inline int light_lua_isinteger(lua_State *L, int i) {
   (void)i;
   return 0;
 }
-#define light_lua_newlib(L, l) (lua_createtable((L), 0, sizeof(l) / sizeof((l)[0]) - 1), light_lua_setfuncs((L), (l), 0))
+#define light_lua_newlib(L, l) \
+  (lua_createtable((L), 0, sizeof(l) / sizeof((l)[0]) - 1), light_lua_setfuncs((L), (l), 0))
 #else
 /* Lua 5.2+ */
 #define light_lua_rawlen(L, i) lua_rawlen((L), (i))

@@ -6,7 +6,7 @@
 
 #include "lua_light.h"
 
-#define MAX_DEPTH 128       /* Lua → JSON: deeper is refused (also catches cycles) */
+#define MAX_DEPTH 128 /* Lua → JSON: deeper is refused (also catches cycles) */
 
 void light_lua__push_null(lua_State *L) { lua_pushlightuserdata(L, NULL); }
 
@@ -46,8 +46,10 @@ static int table_kind(lua_State *L, int idx, size_t *n_out) {
       string_keys++;
     } else if (lua_type(L, -1) == LUA_TNUMBER) {
       lua_Number k = lua_tonumber(L, -1);
-      if (k >= 1 && k == floor(k) && (size_t)k <= n) count++;
-      else other_keys++;
+      if (k >= 1 && k == floor(k) && (size_t)k <= n)
+        count++;
+      else
+        other_keys++;
     } else {
       other_keys++;
     }

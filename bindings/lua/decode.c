@@ -30,8 +30,10 @@ static void push_key(lua_State *L, const light_json_slot *at) {
 /* The value on top goes into the table below it (and its key). */
 static void store(lua_State *L, const light_json_slot *at) {
   if (!at->parent) return; /* the root stays on the stack */
-  if (at->parent_type == LIGHT_JSON_OBJECT) lua_rawset(L, -3);
-  else lua_rawseti(L, -2, (int)at->index + 1);
+  if (at->parent_type == LIGHT_JSON_OBJECT)
+    lua_rawset(L, -3);
+  else
+    lua_rawseti(L, -2, (int)at->index + 1);
 }
 
 static int on_scalar(void *ud, const light_json_slot *at, const light_json_scalar *v) {
@@ -44,7 +46,8 @@ static int on_scalar(void *ud, const light_json_slot *at, const light_json_scala
   case LIGHT_JSON_FALSE: lua_pushboolean(L, 0); break;
   case LIGHT_JSON_NUMBER:
 #if LIGHT_LUA_HAS_INTEGERS
-    if (v->is_integer) lua_pushinteger(L, (lua_Integer)v->i);
+    if (v->is_integer)
+      lua_pushinteger(L, (lua_Integer)v->i);
     else
 #endif
       lua_pushnumber(L, (lua_Number)v->d);

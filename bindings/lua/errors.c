@@ -59,10 +59,14 @@ static int err_tostring(lua_State *L) {
   lua_pop(L, 1);
   lua_getfield(L, 1, "request_id");
   const char *rid = lua_isstring(L, -1) ? lua_tostring(L, -1) : NULL;
-  if (status != 0 && rid) lua_pushfstring(L, " (status %d, request_id %s)", (int)status, rid);
-  else if (status != 0) lua_pushfstring(L, " (status %d)", (int)status);
-  else if (rid) lua_pushfstring(L, " (request_id %s)", rid);
-  else lua_pushliteral(L, "");
+  if (status != 0 && rid)
+    lua_pushfstring(L, " (status %d, request_id %s)", (int)status, rid);
+  else if (status != 0)
+    lua_pushfstring(L, " (status %d)", (int)status);
+  else if (rid)
+    lua_pushfstring(L, " (request_id %s)", rid);
+  else
+    lua_pushliteral(L, "");
   lua_remove(L, -2);
   lua_concat(L, lua_gettop(L) - base);
   return 1;

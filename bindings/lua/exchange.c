@@ -20,10 +20,10 @@
 #include "lua_light.h"
 
 typedef struct light_lua_exchange {
-  light_exchange *x;          /* NULL once finished or closed */
-  light_lua_client *owner;    /* borrowed; the userdata is referenced by ours */
-  const light_operation *op;  /* NULL for raw requests */
-  cJSON *query;               /* copy of the call's query, for pagination */
+  light_exchange *x;         /* NULL once finished or closed */
+  light_lua_client *owner;   /* borrowed; the userdata is referenced by ours */
+  const light_operation *op; /* NULL for raw requests */
+  cJSON *query;              /* copy of the call's query, for pagination */
   int stepped_done;
 } light_lua_exchange;
 
@@ -40,9 +40,7 @@ static void exchange_release(light_lua_exchange *e) {
   }
 }
 
-static light_lua_exchange *check_exchange(lua_State *L) {
-  return luaL_checkudata(L, 1, LIGHT_LUA_EXCHANGE_MT);
-}
+static light_lua_exchange *check_exchange(lua_State *L) { return luaL_checkudata(L, 1, LIGHT_LUA_EXCHANGE_MT); }
 
 static int closed_error(lua_State *L) {
   light_error e = LIGHT_ERROR_INIT;
@@ -70,7 +68,7 @@ static int new_exchange(lua_State *L, int raw) {
   light_lua_setref(L, -1, 1); /* keep the client userdata alive */
 
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_exchange_new_args(c->client, a, &e->x, &err);
+  light_status st = light_exchange_new_args(&e->x, c->client, a, &err);
   if (st != LIGHT_OK) {
     light_args_free(a);
     n = light_lua__push_error(L, &err);
@@ -96,7 +94,7 @@ static int l_next(lua_State *L) {
   light_http_request req;
   long delay = 0;
   memset(&req, 0, sizeof req);
-  light_step s = light_exchange_next(e->x, &req, &delay);
+  light_step s = light_exchange_next(&req, &delay, e->x);
   switch (s) {
   case LIGHT_STEP_SEND:
     lua_pushliteral(L, "send");
@@ -169,11 +167,11 @@ static int l_feed_parsed(lua_State *L) {
 
 /* x:feed_failure(kind, detail) with kind one of the names below. */
 static int l_feed_failure(lua_State *L) {
-  static const char *const names[] = {"connect", "tls_verify", "timeout", "send", "recv", "too_large", "cancelled", "other",
-                                      "connect_timeout", NULL};
-  static const light_transport_failure values[] = {LIGHT_FAIL_CONNECT, LIGHT_FAIL_TLS_VERIFY, LIGHT_FAIL_TIMEOUT,
-                                                   LIGHT_FAIL_SEND, LIGHT_FAIL_RECV, LIGHT_FAIL_TOO_LARGE,
-                                                   LIGHT_FAIL_CANCELLED, LIGHT_FAIL_OTHER, LIGHT_FAIL_CONNECT_TIMEOUT};
+  static const char *const names[] = {"connect",   "tls_verify", "timeout",         "send", "recv", "too_large",
+                                      "cancelled", "other",      "connect_timeout", NULL};
+  static const light_transport_failure values[] = {
+      LIGHT_FAIL_CONNECT,   LIGHT_FAIL_TLS_VERIFY, LIGHT_FAIL_TIMEOUT, LIGHT_FAIL_SEND,           LIGHT_FAIL_RECV,
+      LIGHT_FAIL_TOO_LARGE, LIGHT_FAIL_CANCELLED,  LIGHT_FAIL_OTHER,   LIGHT_FAIL_CONNECT_TIMEOUT};
   light_lua_exchange *e = check_exchange(L);
   if (!e->x) return closed_error(L);
   int i = luaL_checkoption(L, 2, NULL, names);
@@ -188,7 +186,7 @@ static int l_finish(lua_State *L) {
   if (!e->x) return closed_error(L);
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_exchange_finish(e->x, &resp, &err);
+  light_status st = light_exchange_finish(&resp, e->x, &err);
   int n;
   if (st != LIGHT_OK) {
     n = light_lua__push_error(L, &err);
@@ -207,9 +205,13 @@ static int l_close(lua_State *L) {
 
 int light_lua__open_exchange(lua_State *L) {
   static const luaL_Reg methods[] = {
-      {"next", l_next},       {"feed_response", l_feed_response}, {"feed_failure", l_feed_failure},
+      {"next", l_next},
+      {"feed_response", l_feed_response},
+      {"feed_failure", l_feed_failure},
       {"feed_parsed", l_feed_parsed},
-      {"finish", l_finish},   {"close", l_close},                 {NULL, NULL},
+      {"finish", l_finish},
+      {"close", l_close},
+      {NULL, NULL},
   };
   if (luaL_newmetatable(L, LIGHT_LUA_EXCHANGE_MT)) {
     light_lua_newlib(L, methods);

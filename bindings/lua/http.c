@@ -313,8 +313,8 @@ void light_lua__open_http(lua_State *L) {
   lua_setfield(L, -2, "tls_store");
 
   static const luaL_Reg methods[] = {
-      {"feed", l_feed},         {"eof", l_eof},       {"reset", l_reset}, {"response", l_response},
-      {"status", l_status},     {"close", l_close},   {NULL, NULL},
+      {"feed", l_feed},     {"eof", l_eof},     {"reset", l_reset}, {"response", l_response},
+      {"status", l_status}, {"close", l_close}, {NULL, NULL},
   };
   if (luaL_newmetatable(L, LIGHT_LUA_HTTP_PARSER_MT)) {
     light_lua_newlib(L, methods);

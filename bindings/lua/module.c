@@ -85,8 +85,10 @@ static int l_error(lua_State *L) {
 
 /* array([t]) → t (or a new table) marked to encode as a JSON array */
 static int l_array(lua_State *L) {
-  if (lua_isnoneornil(L, 1)) lua_newtable(L);
-  else luaL_checktype(L, 1, LUA_TTABLE);
+  if (lua_isnoneornil(L, 1))
+    lua_newtable(L);
+  else
+    luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
   luaL_getmetatable(L, LIGHT_LUA_ARRAY_MT);
   lua_setmetatable(L, 1);
@@ -126,8 +128,10 @@ static int l_json_encode(lua_State *L) {
   }
   size_t len = 0;
   const char *text = light_args_body(a, &len);
-  if (text) lua_pushlstring(L, text, len);
-  else lua_pushliteral(L, "null");
+  if (text)
+    lua_pushlstring(L, text, len);
+  else
+    lua_pushliteral(L, "null");
   light_args_free(a);
   return 1;
 }
@@ -145,9 +149,15 @@ LIGHT_LUA_EXPORT int luaopen_light_core(lua_State *L);
 
 LIGHT_LUA_EXPORT int luaopen_light_core(lua_State *L) {
   static const luaL_Reg fns[] = {
-      {"operations", l_operations}, {"error", l_error}, {"array", l_array}, {"is_array", l_is_array},
-      {"json_encode", l_json_encode}, {"json_decode", l_json_decode}, {"options", light_lua__options},
-      {"error_kinds", light_lua__error_kinds}, {NULL, NULL},
+      {"operations", l_operations},
+      {"error", l_error},
+      {"array", l_array},
+      {"is_array", l_is_array},
+      {"json_encode", l_json_encode},
+      {"json_decode", l_json_decode},
+      {"options", light_lua__options},
+      {"error_kinds", light_lua__error_kinds},
+      {NULL, NULL},
   };
   light_lua__init_convert(L);
   light_lua__init_errors(L);

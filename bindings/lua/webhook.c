@@ -25,8 +25,7 @@ static int read_secrets(lua_State *L, int idx, secret_list *s) {
     if (memchr(s->v[s->n++], '\0', len)) return nul_secret(L);
     return 0;
   }
-  if (!lua_istable(L, idx))
-    return light_lua__push_invalid(L, "secret", "secret must be a string or a list of strings");
+  if (!lua_istable(L, idx)) return light_lua__push_invalid(L, "secret", "secret must be a string or a list of strings");
   size_t n = light_lua_rawlen(L, idx);
   if (n > MAX_SECRETS) return light_lua__push_invalid(L, "secret", "too many secrets (at most 16)");
   for (size_t i = 0; i < n; i++) {
@@ -46,7 +45,8 @@ static int read_secrets(lua_State *L, int idx, secret_list *s) {
  * (payload, header, secrets, tolerance_s?, now?) */
 static int read_verify_args(lua_State *L, const char **payload, size_t *len, const char **header, secret_list *s,
                             int64_t *tolerance, int64_t *now) {
-  if (lua_type(L, 1) != LUA_TSTRING) return light_lua__push_invalid(L, "payload", "payload must be the raw body string");
+  if (lua_type(L, 1) != LUA_TSTRING)
+    return light_lua__push_invalid(L, "payload", "payload must be the raw body string");
   *payload = lua_tolstring(L, 1, len);
   int ht = lua_type(L, 2);
   if (ht != LUA_TSTRING && ht != LUA_TNIL && ht != LUA_TNONE)
@@ -56,7 +56,8 @@ static int read_verify_args(lua_State *L, const char **payload, size_t *len, con
   if (n) return n;
   *tolerance = LIGHT_WEBHOOK_DEFAULT_TOLERANCE;
   if (!lua_isnoneornil(L, 4)) {
-    if (lua_type(L, 4) != LUA_TNUMBER) return light_lua__push_invalid(L, "tolerance", "tolerance must be a number of seconds");
+    if (lua_type(L, 4) != LUA_TNUMBER)
+      return light_lua__push_invalid(L, "tolerance", "tolerance must be a number of seconds");
     *tolerance = light_webhook_tolerance_of((double)lua_tonumber(L, 4)); /* out of range → 0, refused by the core */
   }
   *now = (int64_t)time(NULL);
@@ -133,16 +134,18 @@ static int l_sign(lua_State *L) {
   int64_t ts = (int64_t)time(NULL);
   if (!lua_isnoneornil(L, 3)) {
     double d = lua_type(L, 3) == LUA_TNUMBER ? (double)lua_tonumber(L, 3) : -1;
-    if (!(d >= 0 && d < 9.2e18)) return light_lua__push_invalid(L, "timestamp", "timestamp must be a number of Unix seconds >= 0");
+    if (!(d >= 0 && d < 9.2e18))
+      return light_lua__push_invalid(L, "timestamp", "timestamp must be a number of Unix seconds >= 0");
     ts = (int64_t)d;
   }
   char out[LIGHT_SIGNATURE_MAX];
-  light_status st = light_webhook_sign(payload, len, secret, slen, ts, out, sizeof out);
+  light_status st = light_webhook_sign(out, sizeof out, payload, len, secret, slen, ts);
   if (st != LIGHT_OK) {
     light_error e = LIGHT_ERROR_INIT;
     e.code = st;
     e.kind = st == LIGHT_E_INVALID_ARGUMENT ? LIGHT_ERR_INVALID_ARGUMENT : LIGHT_ERR_LIGHT;
-    e.message = (char *)(st == LIGHT_E_INVALID_ARGUMENT ? "secret must be non-empty and timestamp >= 0" : light_strerror(st));
+    e.message =
+        (char *)(st == LIGHT_E_INVALID_ARGUMENT ? "secret must be non-empty and timestamp >= 0" : light_strerror(st));
     return light_lua__push_error(L, &e);
   }
   lua_pushstring(L, out);
@@ -177,8 +180,9 @@ static int l_events(lua_State *L) {
 
 void light_lua__open_webhook(lua_State *L) {
   static const luaL_Reg fns[] = {
-      {"webhook_verify", l_verify}, {"webhook_verify_header", l_verify_header}, {"webhook_sign", l_sign},
-      {"webhook_parse_event", l_parse_event}, {"events", l_events}, {NULL, NULL},
+      {"webhook_verify", l_verify}, {"webhook_verify_header", l_verify_header},
+      {"webhook_sign", l_sign},     {"webhook_parse_event", l_parse_event},
+      {"events", l_events},         {NULL, NULL},
   };
   light_lua_setfuncs(L, fns, 0);
 }

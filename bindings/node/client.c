@@ -25,9 +25,9 @@
 
 typedef struct ln_client {
   light_node_env *e;
-  light_client *client; /* NULL once closed */
-  napi_ref self;        /* weak (0) when idle, >0 while calls are pending */
-  light_node_call *head;/* pending calls */
+  light_client *client;  /* NULL once closed */
+  napi_ref self;         /* weak (0) when idle, >0 while calls are pending */
+  light_node_call *head; /* pending calls */
   uint32_t pending;
 } ln_client;
 
@@ -109,8 +109,10 @@ static void link_call(ln_client *c, light_node_call *k) {
 }
 
 static void unlink_call(ln_client *c, light_node_call *k, int touch_js) {
-  if (k->prev) k->prev->next = k->next;
-  else c->head = k->next;
+  if (k->prev)
+    k->prev->next = k->next;
+  else
+    c->head = k->next;
   if (k->next) k->next->prev = k->prev;
   k->prev = k->next = NULL;
   if (--c->pending == 0 && touch_js) napi_reference_unref(c->e->env, c->self, NULL);
@@ -188,7 +190,7 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
     if (k->paginated) {
       cJSON *next = NULL;
       light_error derr = LIGHT_ERROR_INIT;
-      int more = light_page_next_query(resp, k->query, &next, &derr);
+      int more = light_page_next_query(&next, resp, k->query, &derr);
       if (more < 0) {
         napi_reject_deferred(env, k->deferred, light_node__error_value(env, &derr));
         light_error_clear(&derr);
@@ -197,8 +199,7 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
         pump(e);
         return;
       }
-      if (more == 1 && next)
-        nq = light_node__decode_cjson(env, next);
+      if (more == 1 && next) nq = light_node__decode_cjson(env, next);
       cJSON_Delete(next);
     }
     napi_value triple;
@@ -229,7 +230,7 @@ static light_status start_call(light_node_call *k, light_error *err) {
   light_node_env *e = k->c->e;
   light_status st;
   if (!k->c->client) return light__error_closed(err);
-  st = light_engine_submit_args(e->engine, k->c->client, k->args, on_done, k, &k->handle, err);
+  st = light_engine_submit_args(&k->handle, e->engine, k->c->client, k->args, on_done, k, err);
   if (st != LIGHT_OK) return st;
   e->inflight++;
   k->queued = 0;
@@ -567,8 +568,9 @@ static napi_value js_can(napi_env env, napi_callback_info info) {
   char kind[16] = "";
   size_t n = 0;
   if (argc >= 1) napi_get_value_string_utf8(env, argv[0], kind, sizeof kind, &n);
-  light_auth_kind k = strcmp(kind, "app") == 0 ? LIGHT_AUTH_APP : strcmp(kind, "account") == 0 ? LIGHT_AUTH_ACCOUNT
-                                                                                                 : LIGHT_AUTH_NONE;
+  light_auth_kind k = strcmp(kind, "app") == 0       ? LIGHT_AUTH_APP
+                      : strcmp(kind, "account") == 0 ? LIGHT_AUTH_ACCOUNT
+                                                     : LIGHT_AUTH_NONE;
   napi_get_boolean(env, c && c->client && light_client_can(c->client, k), &v);
   return v;
 }
@@ -670,7 +672,7 @@ static napi_value js_construct(napi_env env, napi_callback_info info) {
     return wrap(env, self, lc);
   }
   light_client_options opts;
-  light_client_options_init(&opts);
+  light_client_options_init(&opts, LIGHT_CLIENT_OPTIONS_VERSION);
   light_error err = LIGHT_ERROR_INIT;
   light_status st = LIGHT_OK;
   char **strs = NULL;
@@ -780,7 +782,7 @@ static napi_value js_for_account(napi_env env, napi_callback_info info) {
     return NULL;
   }
   light_client *ac = NULL;
-  light_status st = light_client_for_account(c->client, uuid, &ac, &err);
+  light_status st = light_client_for_account(&ac, c->client, uuid, &err);
   free(uuid);
   if (st != LIGHT_OK) {
     light_node__throw_error(env, &err);
@@ -828,7 +830,7 @@ static napi_value js_with_options(napi_env env, napi_callback_info info) {
   }
   light_client *lc = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_client_with_options(c->client, &o, &lc, &err);
+  light_status st = light_client_with_options(&lc, c->client, &o, &err);
   free(app_info);
   if (st != LIGHT_OK) {
     light_node__throw_error(env, &err);

@@ -38,8 +38,8 @@ static light_status js_fail(walk *w, const char *what) {
   if (pending && napi_get_and_clear_last_exception(w->env, &ex) == napi_ok && ex) {
     napi_value m;
     napi_valuetype t;
-    if (napi_get_named_property(w->env, ex, "message", &m) == napi_ok &&
-        napi_typeof(w->env, m, &t) == napi_ok && t == napi_string)
+    if (napi_get_named_property(w->env, ex, "message", &m) == napi_ok && napi_typeof(w->env, m, &t) == napi_ok &&
+        t == napi_string)
       msg = m;
   }
   char detail[200] = "";
@@ -174,8 +174,7 @@ static light_status put_object(walk *w, napi_value v, int depth) {
     return st == LIGHT_OK ? light_args_end(w->a) : st;
   }
   if ((napi_is_buffer(env, v, &is) == napi_ok && is) || (napi_is_typedarray(env, v, &is) == napi_ok && is) ||
-      (napi_is_arraybuffer(env, v, &is) == napi_ok && is) ||
-      (napi_is_dataview(env, v, &is) == napi_ok && is)) {
+      (napi_is_arraybuffer(env, v, &is) == napi_ok && is) || (napi_is_dataview(env, v, &is) == napi_ok && is)) {
     void *d = NULL;
     size_t n = 0;
     if (napi_is_buffer(env, v, &is) == napi_ok && is) {
@@ -189,14 +188,12 @@ static light_status put_object(walk *w, napi_value v, int depth) {
         return light_args_fail(w->a, "body", "typed arrays other than Uint8Array cannot be sent");
       n = len;
     } else {
-      return light_args_fail(w->a, "body",
-                             "ArrayBuffer/DataView cannot be sent (use a Buffer or Uint8Array)");
+      return light_args_fail(w->a, "body", "ArrayBuffer/DataView cannot be sent (use a Buffer or Uint8Array)");
     }
     return light_args_binary(w->a, d, n);
   }
   if (instance_of(w, v, w->map_ctor) || instance_of(w, v, w->set_ctor))
-    return light_args_fail(w->a, "body",
-                           "Map and Set cannot be sent as JSON (convert to an object or array)");
+    return light_args_fail(w->a, "body", "Map and Set cannot be sent as JSON (convert to an object or array)");
   napi_value keys;
   if (napi_get_all_property_names(env, v, napi_key_own_only, napi_key_enumerable | napi_key_skip_symbols,
                                   napi_key_numbers_to_strings, &keys) != napi_ok)
@@ -225,27 +222,22 @@ static light_status put_value(walk *w, napi_value v, napi_value key, int depth) 
   napi_valuetype t;
   if (napi_typeof(w->env, v, &t) != napi_ok) return js_fail(w, "unreadable value");
   switch (t) {
-    case napi_undefined:
-    case napi_null:
-      return light_args_null(w->a);
-    case napi_boolean: {
-      bool b = false;
-      napi_get_value_bool(w->env, v, &b);
-      return light_args_bool(w->a, b);
-    }
-    case napi_number: {
-      double d = 0;
-      napi_get_value_double(w->env, v, &d);
-      return put_number(w, d);
-    }
-    case napi_string:
-      return put_string(w, v, 0);
-    case napi_object:
-      return put_object(w, v, depth);
-    case napi_bigint:
-      return light_args_fail(w->a, "body", "BigInt values cannot be sent as JSON (pass a string)");
-    default:
-      return light_args_fail(w->a, "body", "functions and symbols cannot be sent as JSON");
+  case napi_undefined:
+  case napi_null: return light_args_null(w->a);
+  case napi_boolean: {
+    bool b = false;
+    napi_get_value_bool(w->env, v, &b);
+    return light_args_bool(w->a, b);
+  }
+  case napi_number: {
+    double d = 0;
+    napi_get_value_double(w->env, v, &d);
+    return put_number(w, d);
+  }
+  case napi_string: return put_string(w, v, 0);
+  case napi_object: return put_object(w, v, depth);
+  case napi_bigint: return light_args_fail(w->a, "body", "BigInt values cannot be sent as JSON (pass a string)");
+  default: return light_args_fail(w->a, "body", "functions and symbols cannot be sent as JSON");
   }
 }
 

@@ -37,7 +37,8 @@ int light_node__capture_json_parse(napi_env env) {
 static int parse_validated(napi_env env, const char *text, size_t len, int ascii, napi_value *out) {
   napi_value fn, str, undef;
   if (json_parse_fn(env, &fn) != 0) return -1;
-  napi_status s = ascii ? napi_create_string_latin1(env, text, len, &str) : napi_create_string_utf8(env, text, len, &str);
+  napi_status s =
+      ascii ? napi_create_string_latin1(env, text, len, &str) : napi_create_string_utf8(env, text, len, &str);
   if (s != napi_ok) return -1;
   napi_get_undefined(env, &undef);
   return napi_call_function(env, undef, fn, 1, &str, out) == napi_ok ? 0 : -1;
@@ -135,8 +136,10 @@ typedef struct nb {
 
 static napi_value nb_string(napi_env env, const char *s, size_t n) {
   napi_value v = NULL;
-  if (all_ascii(s, n)) napi_create_string_latin1(env, s, n, &v);
-  else napi_create_string_utf8(env, s, n, &v);
+  if (all_ascii(s, n))
+    napi_create_string_latin1(env, s, n, &v);
+  else
+    napi_create_string_utf8(env, s, n, &v);
   return v;
 }
 
@@ -170,8 +173,10 @@ static int nb_scalar(void *ud, const light_json_slot *at, const light_json_scala
 static void *nb_begin(void *ud, const light_json_slot *at, light_json_type t) {
   nb *b = ud;
   napi_value v = NULL;
-  if (t == LIGHT_JSON_OBJECT) napi_create_object(b->env, &v);
-  else napi_create_array(b->env, &v);
+  if (t == LIGHT_JSON_OBJECT)
+    napi_create_object(b->env, &v);
+  else
+    napi_create_array(b->env, &v);
   return nb_attach(b, at, v) == 0 ? (void *)v : NULL;
 }
 

@@ -48,7 +48,8 @@ napi_value light_node__error_kinds(napi_env env, napi_callback_info info) {
   (void)info;
   cJSON *j = light_error_kind_count() <= LN_KINDS ? light_error_kind_table_json() : NULL;
   if (!j) {
-    napi_throw_error(env, NULL, "light-sdk: cannot list the core's error kinds (more than this addon holds, or no memory)");
+    napi_throw_error(env, NULL,
+                     "light-sdk: cannot list the core's error kinds (more than this addon holds, or no memory)");
     return NULL;
   }
   napi_value v = light_node__decode_cjson(env, j);

@@ -21,12 +21,12 @@
 #include "light/light.h"
 
 /* Throw the Node-API error text and return NULL from a napi_callback. */
-#define LN_CALL(env, call)                                 \
-  do {                                                     \
-    if ((call) != napi_ok) {                               \
-      light_node__throw_last(env, #call);                  \
-      return NULL;                                         \
-    }                                                      \
+#define LN_CALL(env, call)                \
+  do {                                    \
+    if ((call) != napi_ok) {              \
+      light_node__throw_last(env, #call); \
+      return NULL;                        \
+    }                                     \
   } while (0)
 
 /* Calls handed to the engine at once per environment (the engine's pool
@@ -47,28 +47,28 @@ typedef struct light_node_call light_node_call;
 typedef struct light_node_env {
   napi_env env;
   uv_loop_t *loop;
-  light_engine *engine;        /* created on the first call */
-  uv_timer_t *timer;           /* heap; freed by its close callback */
-  uv_check_t *check;           /* marks loop iterations (time slice); heap */
-  uint64_t slice_start;        /* uv_hrtime() of this iteration's first socket event, 0 = none yet */
-  light_node_poll **polls;     /* indexed by fd */
-  size_t n_polls;              /* capacity of polls */
-  size_t open_handles;         /* uv handles not yet closed (timer, check, polls) */
-  int refd;                    /* handles ref'd (requests pending) */
-  int in_uv;                   /* inside a uv callback that drives the engine */
-  int scope_open;              /* handle + callback scope opened lazily in in_uv */
+  light_engine *engine;    /* created on the first call */
+  uv_timer_t *timer;       /* heap; freed by its close callback */
+  uv_check_t *check;       /* marks loop iterations (time slice); heap */
+  uint64_t slice_start;    /* uv_hrtime() of this iteration's first socket event, 0 = none yet */
+  light_node_poll **polls; /* indexed by fd */
+  size_t n_polls;          /* capacity of polls */
+  size_t open_handles;     /* uv handles not yet closed (timer, check, polls) */
+  int refd;                /* handles ref'd (requests pending) */
+  int in_uv;               /* inside a uv callback that drives the engine */
+  int scope_open;          /* handle + callback scope opened lazily in in_uv */
   napi_handle_scope hscope;
   napi_callback_scope cscope;
   napi_async_context async_ctx;
   napi_ref async_resource;
   napi_ref error_classes[LN_KINDS]; /* by light_error_kind; NULL until setErrorClasses */
   napi_ref client_ctor;
-  napi_ref json_parse;         /* JSON.parse as it was at module load (decode.c) */
-  int closing;                 /* environment teardown started */
+  napi_ref json_parse; /* JSON.parse as it was at module load (decode.c) */
+  int closing;         /* environment teardown started */
   napi_async_cleanup_hook_handle cleanup;
   uint32_t next_call_id;
-  size_t inflight;             /* calls inside the engine */
-  light_node_call *q_head;     /* admission queue (FIFO), owned */
+  size_t inflight;         /* calls inside the engine */
+  light_node_call *q_head; /* admission queue (FIFO), owned */
   light_node_call *q_tail;
 } light_node_env;
 

@@ -20,8 +20,8 @@
 typedef struct bytes {
   const char *data;
   size_t len;
-  char *owned;            /* heap copy of a large string */
-  char stack[STACK_BYTES];/* small strings */
+  char *owned;             /* heap copy of a large string */
+  char stack[STACK_BYTES]; /* small strings */
 } bytes;
 
 /* 0, or -1 with a TypeError thrown. */
@@ -166,8 +166,8 @@ napi_value light_node__webhook_verify(napi_env env, napi_callback_info info) {
     light_webhook_envelope_init(m);
     light_json_result res;
     memset(&res, 0, sizeof res);
-    int rc = payload.len ? light_node__decode(env, payload.data, payload.len, m, LIGHT_WEBHOOK_ENVELOPE_N, 0, &res, &v)
-                         : 1;
+    int rc =
+        payload.len ? light_node__decode(env, payload.data, payload.len, m, LIGHT_WEBHOOK_ENVELOPE_N, 0, &res, &v) : 1;
     if (rc < 0) {
       free(payload.owned);
       return NULL; /* exception pending */
@@ -213,7 +213,7 @@ napi_value light_node__webhook_sign(napi_env env, napi_callback_info info) {
   }
   char out[LIGHT_SIGNATURE_MAX];
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_webhook_sign(payload.data, payload.len, secret, slen, ts, out, sizeof out);
+  light_status st = light_webhook_sign(out, sizeof out, payload.data, payload.len, secret, slen, ts);
   OPENSSL_cleanse(secret, slen);
   free(secret);
   free(payload.owned);

@@ -192,7 +192,7 @@ static PyObject *client_new(PyTypeObject *type, PyObject *args, PyObject *kwds) 
     return NULL;
   }
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.abort_check = abort_check;
   PyObject *keep = PyList_New(0), *fake = NULL;
   if (!keep) return NULL;
@@ -281,7 +281,8 @@ light_args *lpy_args_build(lpy_state *st, const char *op_id, const char *method,
     }
     for (Py_ssize_t i = 0; prc == 0 && i < PyTuple_Size(path_params); i++) {
       PyObject *v = PyTuple_GetItem(path_params, i); /* borrowed from the tuple, which the caller holds */
-      if (!v) prc = -1;
+      if (!v)
+        prc = -1;
       else if (PyFloat_Check(v) || PyBool_Check(v)) { /* 1.0 and True are not identifiers */
         char tn[96];
         PyErr_Format(PyExc_TypeError, "path parameter %zd must be a str or int, not %s", i + 1, lpy_type_name(v, tn));
@@ -319,9 +320,9 @@ static PyObject *response_meta(const light_response *resp) {
   const char *rid = light_response_request_id(resp);
   PyObject *headers = PyUnicode_DecodeLatin1(h ? h : "", h ? (Py_ssize_t)hlen : 0, "replace");
   PyObject *id = rid ? PyUnicode_DecodeLatin1(rid, (Py_ssize_t)strlen(rid), "replace") : Py_NewRef(Py_None);
-  PyObject *meta = headers && id ? Py_BuildValue("(iOOi)", light_response_status(resp), headers, id,
-                                                 light_response_retries(resp))
-                                 : NULL;
+  PyObject *meta = headers && id
+                       ? Py_BuildValue("(iOOi)", light_response_status(resp), headers, id, light_response_retries(resp))
+                       : NULL;
   Py_XDECREF(headers);
   Py_XDECREF(id);
   return meta;
@@ -337,7 +338,7 @@ PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_quer
   if (paginated) {
     cJSON *next = NULL;
     light_error e = LIGHT_ERROR_INIT;
-    int more = light_page_next_query(resp, prev_query, &next, &e);
+    int more = light_page_next_query(&next, resp, prev_query, &e);
     if (more < 0) {
       Py_DECREF(obj);
       lpy_raise(st, (light_status)more, &e);
@@ -369,10 +370,8 @@ static PyObject *run_call(lpy_client *self, lpy_state *st, light_args *a, int pa
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   light_status rc;
-  Py_BEGIN_ALLOW_THREADS
-  rc = light_call_args(cl, a, &resp, &err);
-  Py_END_ALLOW_THREADS
-  lpy_client_release(self);
+  Py_BEGIN_ALLOW_THREADS rc = light_call_args(&resp, cl, a, &err);
+  Py_END_ALLOW_THREADS lpy_client_release(self);
   PyObject *out = call_outcome(st, rc, resp, &err, light_args_query(a), paginated);
   light_response_free(resp);
   light_error_clear(&err);
@@ -420,7 +419,7 @@ static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
     return NULL;
   }
   light_error err = LIGHT_ERROR_INIT;
-  light_status rc = light_client_for_account(cl, uuid, &child->client, &err);
+  light_status rc = light_client_for_account(&child->client, cl, uuid, &err);
   lpy_client_release(self);
   if (rc != LIGHT_OK) {
     lpy_raise(lpy_state_from_type(tp), rc, &err);
@@ -450,8 +449,7 @@ PyObject *lpy_options(PyObject *module, PyObject *unused) {
 static PyObject *client_with_options(lpy_client *self, PyObject *args, PyObject *kwds) {
   static char *kwlist[] = {"timeout", "connect_timeout", "max_retries", "app_info", NULL};
   PyObject *timeout = NULL, *ctimeout = NULL, *retries = NULL, *app_info = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$OOOO:with_options", kwlist, &timeout, &ctimeout, &retries,
-                                   &app_info))
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$OOOO:with_options", kwlist, &timeout, &ctimeout, &retries, &app_info))
     return NULL;
   light_client_overrides o;
   light_client_overrides_init(&o);
@@ -467,7 +465,7 @@ static PyObject *client_with_options(lpy_client *self, PyObject *args, PyObject 
     return NULL;
   }
   light_error err = LIGHT_ERROR_INIT;
-  light_status rc = light_client_with_options(cl, &o, &child->client, &err);
+  light_status rc = light_client_with_options(&child->client, cl, &o, &err);
   lpy_client_release(self);
   if (rc != LIGHT_OK) {
     lpy_raise(lpy_state_from_type(tp), rc, &err);
@@ -496,7 +494,9 @@ static PyObject *client_advance_clock(lpy_client *self, PyObject *arg) {
   Py_RETURN_NONE;
 }
 
-static PyObject *get_closed(lpy_client *self, void *c) { return PyBool_FromLong(self->client == NULL || self->closing); }
+static PyObject *get_closed(lpy_client *self, void *c) {
+  return PyBool_FromLong(self->client == NULL || self->closing);
+}
 static PyObject *get_has_app(lpy_client *self, void *c) { return PyBool_FromLong(self->has_app); }
 static PyObject *get_has_account(lpy_client *self, void *c) { return PyBool_FromLong(self->has_account); }
 static PyObject *get_base_url(lpy_client *self, void *c) {
@@ -531,18 +531,17 @@ static PyGetSetDef client_getset[] = {
     {"account_uuid", (getter)get_account_uuid, NULL, "account of a for_account client, else None", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
-static PyType_Slot client_slots[] = {
-    {Py_tp_new, client_new},
-    {Py_tp_dealloc, client_dealloc},
-    {Py_tp_traverse, client_traverse},
-    {Py_tp_clear, client_clear},
-    {Py_tp_methods, client_methods},
-    {Py_tp_getset, client_getset},
-    {Py_tp_doc, "Core client handle (use light.Client)."},
-    {0, NULL}};
+static PyType_Slot client_slots[] = {{Py_tp_new, client_new},
+                                     {Py_tp_dealloc, client_dealloc},
+                                     {Py_tp_traverse, client_traverse},
+                                     {Py_tp_clear, client_clear},
+                                     {Py_tp_methods, client_methods},
+                                     {Py_tp_getset, client_getset},
+                                     {Py_tp_doc, "Core client handle (use light.Client)."},
+                                     {0, NULL}};
 
-static PyType_Spec client_spec = {"light._light.Client", sizeof(lpy_client), 0,
-                                  Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, client_slots};
+static PyType_Spec client_spec = {"light._light.Client", sizeof(lpy_client), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+                                  client_slots};
 
 int lpy_client_type_init(PyObject *module, lpy_state *st) {
   st->client_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &client_spec, NULL);

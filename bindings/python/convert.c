@@ -34,8 +34,10 @@ static int put_str(light_args *a, PyObject *s, int as_key) {
   Py_INCREF(s); /* its UTF-8 buffer is read below */
   const char *u = PyUnicode_AsUTF8AndSize(s, &n);
   int rc;
-  if (!u) rc = -1;
-  else rc = args_rc(as_key ? light_args_key(a, u, (size_t)n) : light_args_string(a, u, (size_t)n));
+  if (!u)
+    rc = -1;
+  else
+    rc = args_rc(as_key ? light_args_key(a, u, (size_t)n) : light_args_string(a, u, (size_t)n));
   Py_DECREF(s);
   return rc;
 }
@@ -175,8 +177,10 @@ static int put_value(light_args *a, PyObject *obj, int depth) {
     Py_ssize_t n = 0;
     Py_INCREF(obj);
     int rc;
-    if (PyBytes_Check(obj)) rc = PyBytes_AsStringAndSize(obj, &d, &n) < 0 ? -1 : 0;
-    else d = PyByteArray_AsString(obj), n = PyByteArray_Size(obj), rc = d ? 0 : -1;
+    if (PyBytes_Check(obj))
+      rc = PyBytes_AsStringAndSize(obj, &d, &n) < 0 ? -1 : 0;
+    else
+      d = PyByteArray_AsString(obj), n = PyByteArray_Size(obj), rc = d ? 0 : -1;
     if (rc == 0) rc = args_rc(light_args_binary(a, d, (size_t)n)); /* only a multipart file accepts bytes */
     Py_DECREF(obj);
     return rc;
@@ -194,8 +198,10 @@ int lpy_args_value(light_args *a, PyObject *obj) { return put_value(a, obj, 0) <
 
 int lpy_args_members(light_args *a, PyObject *obj) {
   int rc;
-  if (PyDict_Check(obj)) rc = put_dict(a, obj, 0, 1);
-  else if (PyMapping_Check(obj)) rc = put_mapping(a, obj, 0, 1);
+  if (PyDict_Check(obj))
+    rc = put_dict(a, obj, 0, 1);
+  else if (PyMapping_Check(obj))
+    rc = put_mapping(a, obj, 0, 1);
   else {
     char tn[96];
     PyErr_Format(PyExc_TypeError, "expected a mapping, not %s", lpy_type_name(obj, tn));

@@ -21,7 +21,7 @@
 
 typedef struct cache {
   uint64_t used[CACHE_SLOTS / 64]; /* slot i holds a str iff bit i is set (only this is zeroed per call) */
-  PyObject *str[CACHE_SLOTS]; /* strong refs where used */
+  PyObject *str[CACHE_SLOTS];      /* strong refs where used */
   unsigned char len[CACHE_SLOTS];
   char bytes[CACHE_SLOTS][CACHED_MAX];
 } cache;
@@ -117,9 +117,18 @@ static int on_scalar(void *ud, const light_json_slot *at, const light_json_scala
   decoder *d = ud;
   PyObject *o;
   switch (v->type) {
-  case LIGHT_JSON_NULL: o = Py_None; Py_INCREF(o); break;
-  case LIGHT_JSON_TRUE: o = Py_True; Py_INCREF(o); break;
-  case LIGHT_JSON_FALSE: o = Py_False; Py_INCREF(o); break;
+  case LIGHT_JSON_NULL:
+    o = Py_None;
+    Py_INCREF(o);
+    break;
+  case LIGHT_JSON_TRUE:
+    o = Py_True;
+    Py_INCREF(o);
+    break;
+  case LIGHT_JSON_FALSE:
+    o = Py_False;
+    Py_INCREF(o);
+    break;
   case LIGHT_JSON_NUMBER: o = v->is_integer ? PyLong_FromLongLong((long long)v->i) : PyFloat_FromDouble(v->d); break;
   case LIGHT_JSON_STRING: o = cached_str(&d->values, v->str, v->len); break;
   default: PyErr_SetString(PyExc_SystemError, "light: unexpected JSON value"); return -1;

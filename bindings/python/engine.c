@@ -17,24 +17,22 @@
 #include "light_py.h"
 
 typedef struct lpy_engine {
-  PyObject_HEAD
-  light_engine *engine; /* owned; NULL after close */
+  PyObject_HEAD light_engine *engine; /* owned; NULL after close */
   lpy_state *st;
   PyObject *loop;
   PyObject *on_read, *on_write, *on_timer; /* bound builtins, made once */
-  PyObject *timer;                          /* armed asyncio.TimerHandle or NULL */
-  unsigned char *interest;                  /* per fd: LIGHT_POLL_IN|OUT currently registered */
+  PyObject *timer;                         /* armed asyncio.TimerHandle or NULL */
+  unsigned char *interest;                 /* per fd: LIGHT_POLL_IN|OUT currently registered */
   size_t n_interest;
   int closing;
 } lpy_engine;
 
 typedef struct lpy_request {
-  PyObject_HEAD
-  lpy_engine *engine;         /* strong while pending */
-  lpy_client *client;         /* strong; inflight-counted while pending */
-  PyObject *future;           /* strong */
-  light_async_request *handle; /* valid while pending */
-  cJSON *query;               /* copy of the query, for paginated operations */
+  PyObject_HEAD lpy_engine *engine; /* strong while pending */
+  lpy_client *client;               /* strong; inflight-counted while pending */
+  PyObject *future;                 /* strong */
+  light_async_request *handle;      /* valid while pending */
+  cJSON *query;                     /* copy of the query, for paginated operations */
   int paginated;
   int pending;
 } lpy_request;
@@ -139,8 +137,8 @@ static void settle(lpy_request *r, light_status status, light_response *resp, co
     exc = val;
     if (!exc) return;
   }
-  PyObject *res =
-      PyObject_CallMethodObjArgs(r->future, value ? st->str_set_result : st->str_set_exception, value ? value : exc, NULL);
+  PyObject *res = PyObject_CallMethodObjArgs(r->future, value ? st->str_set_result : st->str_set_exception,
+                                             value ? value : exc, NULL);
   Py_XDECREF(res);
   if (!res) PyErr_Clear(); /* loop closed, or future settled meanwhile */
   Py_XDECREF(value);
@@ -295,7 +293,7 @@ static PyObject *engine_submit_common(lpy_engine *e, lpy_client *client, light_a
   light_status rc;
   Py_INCREF(r); /* the engine's reference, dropped in on_done */
   r->pending = 1;
-  rc = light_engine_submit_args(e->engine, cl, a, on_done, r, &r->handle, &err);
+  rc = light_engine_submit_args(&r->handle, e->engine, cl, a, on_done, r, &err);
   light_args_free(a);
   if (rc != LIGHT_OK) {
     r->pending = 0;
@@ -337,7 +335,8 @@ static PyObject *engine_submit(lpy_engine *e, PyObject *args, PyObject *kwds) {
   return a ? engine_submit_common(e, (lpy_client *)client, a, paginated) : NULL;
 }
 
-/* submit_raw(client, method, path, options=None) -> AsyncRequest; options = {query, body, headers, timeout, max_retries} */
+/* submit_raw(client, method, path, options=None) -> AsyncRequest; options = {query, body, headers, timeout,
+ * max_retries} */
 static PyObject *engine_submit_raw(lpy_engine *e, PyObject *args, PyObject *kwds) {
   static char *kwlist[] = {"client", "method", "path", "options", NULL};
   PyObject *client, *options = NULL;
@@ -376,14 +375,17 @@ static PyGetSetDef engine_getset[] = {
     {"closed", (getter)engine_closed, NULL, "True after close()", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
-static PyType_Slot engine_slots[] = {{Py_tp_new, engine_new},          {Py_tp_dealloc, engine_dealloc},
-                                     {Py_tp_traverse, engine_traverse}, {Py_tp_clear, engine_clear},
-                                     {Py_tp_methods, engine_methods},   {Py_tp_getset, engine_getset},
+static PyType_Slot engine_slots[] = {{Py_tp_new, engine_new},
+                                     {Py_tp_dealloc, engine_dealloc},
+                                     {Py_tp_traverse, engine_traverse},
+                                     {Py_tp_clear, engine_clear},
+                                     {Py_tp_methods, engine_methods},
+                                     {Py_tp_getset, engine_getset},
                                      {Py_tp_doc, "Async engine bound to one asyncio loop."},
                                      {0, NULL}};
 
-static PyType_Spec engine_spec = {"light._light.Engine", sizeof(lpy_engine), 0,
-                                  Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, engine_slots};
+static PyType_Spec engine_spec = {"light._light.Engine", sizeof(lpy_engine), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+                                  engine_slots};
 
 /* ---- AsyncRequest type ----------------------------------------------------------- */
 
@@ -430,9 +432,12 @@ static PyGetSetDef request_getset[] = {{"future", (getter)request_future, NULL, 
                                        {"pending", (getter)request_pending, NULL, "not completed yet", NULL},
                                        {NULL, NULL, NULL, NULL, NULL}};
 
-static PyType_Slot request_slots[] = {{Py_tp_dealloc, request_dealloc},   {Py_tp_traverse, request_traverse},
-                                      {Py_tp_clear, request_clear},       {Py_tp_methods, request_methods},
-                                      {Py_tp_getset, request_getset},     {Py_tp_doc, "One pending async request."},
+static PyType_Slot request_slots[] = {{Py_tp_dealloc, request_dealloc},
+                                      {Py_tp_traverse, request_traverse},
+                                      {Py_tp_clear, request_clear},
+                                      {Py_tp_methods, request_methods},
+                                      {Py_tp_getset, request_getset},
+                                      {Py_tp_doc, "One pending async request."},
                                       {0, NULL}};
 
 static PyType_Spec request_spec = {"light._light.AsyncRequest", sizeof(lpy_request), 0,

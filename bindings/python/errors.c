@@ -134,9 +134,9 @@ PyObject *lpy_exception(lpy_state *st, light_status code, const light_error *err
   if (!exc || !err) return exc;
   if (err->http_status > 0 && set_attr(exc, "status", PyLong_FromLong(err->http_status)) < 0) goto fail;
   if (err->request_id && set_attr(exc, "request_id", PyUnicode_FromString(err->request_id)) < 0) goto fail;
-  if ((err->body || err->http_status > 0) && set_attr(exc, "body", body_value(err->body, err->body_len)) < 0)
-    goto fail;
-  if ((err->headers || err->http_status > 0) && set_attr(exc, "headers", headers_dict(err->headers, err->headers_len)) < 0)
+  if ((err->body || err->http_status > 0) && set_attr(exc, "body", body_value(err->body, err->body_len)) < 0) goto fail;
+  if ((err->headers || err->http_status > 0) &&
+      set_attr(exc, "headers", headers_dict(err->headers, err->headers_len)) < 0)
     goto fail;
   if (err->retry_after >= 0 && set_attr(exc, "retry_after", PyFloat_FromDouble(err->retry_after)) < 0) goto fail;
   if (set_attr(exc, "retries", PyLong_FromLong(err->retries)) < 0) goto fail;

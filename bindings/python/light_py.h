@@ -60,13 +60,12 @@ typedef struct lpy_clock {
 } lpy_clock;
 
 typedef struct lpy_client {
-  PyObject_HEAD
-  light_client *client; /* owned; NULL once freed */
-  PyObject *parent;     /* the client it was derived from (keeps the clock cell alive), or NULL */
-  lpy_clock *clock;     /* NULL = real clock; owned when owns_clock, else the root's (kept alive by parent) */
+  PyObject_HEAD light_client *client; /* owned; NULL once freed */
+  PyObject *parent;                   /* the client it was derived from (keeps the clock cell alive), or NULL */
+  lpy_clock *clock; /* NULL = real clock; owned when owns_clock, else the root's (kept alive by parent) */
   int owns_clock;
-  long inflight;        /* calls and async requests using `client` (GIL-protected) */
-  int closing;          /* close() requested: free when inflight drops to 0 */
+  long inflight; /* calls and async requests using `client` (GIL-protected) */
+  int closing;   /* close() requested: free when inflight drops to 0 */
   int has_app, has_account;
 } lpy_client;
 

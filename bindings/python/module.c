@@ -101,10 +101,10 @@ static PyObject *op_dict(const light_operation *op) {
   static const char *const body_names[] = {"none", "json", "multipart"};
   static const char *const conf_names[] = {"documented", "example_app", "inferred"};
   return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:s,s:s,s:s,s:N,s:N,s:N,s:i,s:s}", "id", op->id, "method",
-                       op->method, "path", op->path, "auth", auth_names[op->auth % 3], "body",
-                       body_names[op->body % 3], "paginated", op->paginated ? Py_True : Py_False, "idempotent",
-                       op->idempotent ? Py_True : Py_False, "inferred", op->inferred ? Py_True : Py_False,
-                       "confidence", conf_names[op->confidence % 3], "ns", op->ns, "name", op->name, "path_params",
+                       op->method, "path", op->path, "auth", auth_names[op->auth % 3], "body", body_names[op->body % 3],
+                       "paginated", op->paginated ? Py_True : Py_False, "idempotent",
+                       op->idempotent ? Py_True : Py_False, "inferred", op->inferred ? Py_True : Py_False, "confidence",
+                       conf_names[op->confidence % 3], "ns", op->ns, "name", op->name, "path_params",
                        str_list(op->path_params), "query_params", str_list(op->query_params), "required",
                        str_list(op->required), "success_status", op->success_status, "summary", op->summary);
 }
@@ -145,10 +145,8 @@ static PyObject *mod_validate(PyObject *module, PyObject *arg) {
   Py_ssize_t len;
   if (lpy_bytes_of(arg, 0, &keep, &data, &len) < 0) return NULL;
   light_json_result res;
-  Py_BEGIN_ALLOW_THREADS
-  light_json_parse(data, (size_t)len, NULL, NULL, NULL, &res);
-  Py_END_ALLOW_THREADS
-  Py_DECREF(keep);
+  Py_BEGIN_ALLOW_THREADS light_json_parse(data, (size_t)len, NULL, NULL, NULL, &res);
+  Py_END_ALLOW_THREADS Py_DECREF(keep);
   if (res.error == LIGHT_JSON_OK) Py_RETURN_NONE;
   light_error err = LIGHT_ERROR_INIT;
   light_status code = light_json_error(&err, &res, (size_t)len, "JSON text");
@@ -284,8 +282,9 @@ static void module_free(void *module) { module_clear((PyObject *)module); }
 static PyModuleDef_Slot module_slots[] = {{Py_mod_exec, module_exec}, {0, NULL}};
 
 static struct PyModuleDef light_module = {
-    PyModuleDef_HEAD_INIT, "_light", "CPython binding of the light-sdk C core.", sizeof(lpy_state), module_methods,
-    module_slots,          module_traverse, module_clear, module_free};
+    PyModuleDef_HEAD_INIT, "_light",       "CPython binding of the light-sdk C core.",
+    sizeof(lpy_state),     module_methods, module_slots,
+    module_traverse,       module_clear,   module_free};
 
 PyMODINIT_FUNC PyInit__light(void);
 PyMODINIT_FUNC PyInit__light(void) { return PyModuleDef_Init(&light_module); }

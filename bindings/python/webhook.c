@@ -122,13 +122,14 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   if (!a[0] || !a[1] || !a[2]) return PyErr_Format(PyExc_TypeError, "verify() needs payload, signature and secret");
   lpy_state *st = lpy_state_of(module);
   const char *sig;
-  if (a[1] == Py_None) sig = "";
+  if (a[1] == Py_None)
+    sig = "";
   else if (PyUnicode_Check(a[1])) {
     if (!(sig = PyUnicode_AsUTF8AndSize(a[1], NULL))) return NULL;
   } else if (PyBytes_Check(a[1])) {
     if (!(sig = PyBytes_AsString(a[1]))) return NULL;
-  }
-  else return PyErr_Format(PyExc_TypeError, "signature must be a str");
+  } else
+    return PyErr_Format(PyExc_TypeError, "signature must be a str");
   const char *secrets[MAX_SECRETS];
   Py_ssize_t n_secrets = secrets_of(a[2], secrets);
   if (n_secrets < 0) return NULL;
@@ -161,8 +162,8 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   /* keep, the signature and the secrets' str objects stay referenced by this
    * call, and the payload is immutable (bytes, or a copy): safe without the GIL. */
   if (len >= VERIFY_NOGIL_BYTES) {
-    Py_BEGIN_ALLOW_THREADS
-    rc = light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
+    Py_BEGIN_ALLOW_THREADS rc =
+        light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
     Py_END_ALLOW_THREADS
   } else {
     rc = light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
@@ -199,7 +200,7 @@ static PyObject *webhook_verify(PyObject *module, PyObject *const *args, Py_ssiz
 
 /* verify_signature(payload, signature, secret, tolerance=3600, now=None) -> None */
 static PyObject *webhook_verify_signature(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
-                                         PyObject *kwnames) {
+                                          PyObject *kwnames) {
   return verify_impl(module, args, nargs, kwnames, 5);
 }
 
@@ -218,7 +219,7 @@ static PyObject *webhook_sign(PyObject *module, PyObject *args, PyObject *kwds) 
   Py_ssize_t len;
   if (payload_of(payload, &keep, &data, &len) < 0) return NULL;
   char out[LIGHT_SIGNATURE_MAX];
-  light_status rc = light_webhook_sign(data, (size_t)len, secret, (size_t)secret_len, t, out, sizeof out);
+  light_status rc = light_webhook_sign(out, sizeof out, data, (size_t)len, secret, (size_t)secret_len, t);
   Py_DECREF(keep);
   if (rc == LIGHT_E_INVALID_ARGUMENT)
     return PyErr_Format(PyExc_ValueError, "sign(): secret must be non-empty and timestamp >= 0");

@@ -17,12 +17,22 @@
 
 /* ---- options ----------------------------------------------------------- */
 
-void light_client_options_init(light_client_options *opts) {
-  if (!opts) return;
+light_status light_client_options_init(light_client_options *opts, unsigned version) {
+  if (!opts) return LIGHT_E_INVALID_ARGUMENT;
+  if (version == 0 || version > LIGHT_CLIENT_OPTIONS_VERSION) return LIGHT_E_INVALID_ARGUMENT;
   memset(opts, 0, sizeof *opts);
-  opts->version = LIGHT_CLIENT_OPTIONS_VERSION;
+  opts->version = version;
   opts->max_retries = (int)LIGHT__OPT_DEFAULT(max_retries);
   light__options_from_env(opts); /* the only place the SDK reads LIGHT_* variables */
+  return LIGHT_OK;
+}
+
+light_status light_params_init(light_params *params, unsigned version) {
+  if (!params || version == 0 || version > LIGHT_PARAMS_VERSION) return LIGHT_E_INVALID_ARGUMENT;
+  const light_params init = LIGHT_PARAMS_INIT;
+  *params = init;
+  params->version = version;
+  return LIGHT_OK;
 }
 
 /* ---- validation -------------------------------------------------------- */
@@ -83,7 +93,7 @@ static char *redact_userinfo(const char *url) {
 struct light__shared {
   pthread_mutex_t ref_mu; /* guards refs */
   int refs;
-  pid_t pid; /* getpid() at creation: calls from another process are refused */
+  pid_t pid;  /* getpid() at creation: calls from another process are refused */
   int closed; /* 1 once the client that created it is freed: derived clients refuse calls (__atomic) */
   light__options opt;
   light__token_cache *tokens;
@@ -156,7 +166,8 @@ static light__shared *shared_new(const light_client_options *o, light_error *err
 
   /* 0 (and max_retries -1) mean the option table's default. */
   op->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : (long)LIGHT__OPT_DEFAULT(timeout_ms);
-  op->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : (long)LIGHT__OPT_DEFAULT(connect_timeout_ms);
+  op->connect_timeout_ms =
+      o->connect_timeout_ms > 0 ? o->connect_timeout_ms : (long)LIGHT__OPT_DEFAULT(connect_timeout_ms);
   op->max_retries = o->max_retries < 0 ? (int)LIGHT__OPT_DEFAULT(max_retries) : o->max_retries;
   op->retry_base_s = o->retry_base_s > 0 ? o->retry_base_s : LIGHT__OPT_DEFAULT(retry_base_s);
   op->retry_max_s = o->retry_max_s > 0 ? o->retry_max_s : LIGHT__OPT_DEFAULT(retry_max_s);
@@ -181,10 +192,9 @@ static light__shared *shared_new(const light_client_options *o, light_error *err
     sh->prng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)(uintptr_t)sh) ^ 0x9e3779b97f4a7c15ull;
   }
   if (o->rate_limit) {
-    sh->rate_limit =
-        light__rate_limit_new(o->app_rate_per_s > 0 ? o->app_rate_per_s : (int)LIGHT__OPT_DEFAULT(app_rate_per_s),
-                              o->account_rate_per_s > 0 ? o->account_rate_per_s
-                                                        : (int)LIGHT__OPT_DEFAULT(account_rate_per_s));
+    sh->rate_limit = light__rate_limit_new(
+        o->app_rate_per_s > 0 ? o->app_rate_per_s : (int)LIGHT__OPT_DEFAULT(app_rate_per_s),
+        o->account_rate_per_s > 0 ? o->account_rate_per_s : (int)LIGHT__OPT_DEFAULT(account_rate_per_s));
     if (!sh->rate_limit) goto nomem_free;
   }
   if (!(sh->tokens = light__token_cache_new(op->token_refresh_margin_s))) goto nomem_free;
@@ -215,11 +225,13 @@ light_status light_client_new(light_client **out, const light_client_options *op
   if (!out) return invalid(err, "out", "out is NULL");
   *out = NULL;
   if (!opts) {
-    light_client_options_init(&defaults);
+    light_client_options_init(&defaults, LIGHT_CLIENT_OPTIONS_VERSION);
     opts = &defaults;
   }
-  if (opts->version > LIGHT_CLIENT_OPTIONS_VERSION)
-    return invalid(err, "version", "light_client_options.version is newer than this library");
+  if (opts->version == 0 || opts->version > LIGHT_CLIENT_OPTIONS_VERSION)
+    return invalid(err, "version",
+                   "light_client_options.version is 0 or newer than this library: initialise with "
+                   "light_client_options_init(&opts, LIGHT_CLIENT_OPTIONS_VERSION)");
   light_client_options eff;
   if (opts->account_token && *opts->account_token && opts->app_token && opts->app_token == opts->env_app_token) {
     /* An account token given with only the environment's app token: a bare
@@ -237,12 +249,14 @@ light_status light_client_new(light_client **out, const light_client_options *op
   if (!(opts->app_token && *opts->app_token) && !(opts->account_token && *opts->account_token))
     return invalid(err, "app_token", "no app token or account token given (set LIGHT_APP_TOKEN)");
   if (opts->base_url && *opts->base_url && !url_ok(opts->base_url))
-    return invalid(err, "base_url", "base_url must be an http:// or https:// URL without spaces, CR/LF, query or fragment");
+    return invalid(err, "base_url",
+                   "base_url must be an http:// or https:// URL without spaces, CR/LF, query or fragment");
   if (opts->user_agent_runtime && !light__codec_header_safe(opts->user_agent_runtime))
     return invalid(err, "user_agent_runtime", "user_agent_runtime contains CR or LF");
   if (opts->ca_file && strpbrk(opts->ca_file, "\r\n")) return invalid(err, "ca_file", "ca_file contains CR or LF");
   if (opts->proxy && strpbrk(opts->proxy, "\r\n")) return invalid(err, "proxy", "proxy contains CR or LF");
-  if (light__global_init() != 0) return light__error_set(err, LIGHT_E_INTERNAL, LIGHT_ERR_LIGHT, "curl_global_init failed");
+  if (light__global_init() != 0)
+    return light__error_set(err, LIGHT_E_INTERNAL, LIGHT_ERR_LIGHT, "curl_global_init failed");
 
   light_status st = LIGHT_OK;
   light__shared *sh = shared_new(opts, err, &st);
@@ -293,7 +307,7 @@ static void share(light_client *c, light__shared *sh) {
   handle_attach(c, sh);
 }
 
-light_status light_client_for_account(light_client *app, const char *account_uuid, light_client **out,
+light_status light_client_for_account(light_client **out, light_client *app, const char *account_uuid,
                                       light_error *err) {
   if (!out) return invalid(err, "out", "out is NULL");
   *out = NULL;
@@ -324,7 +338,7 @@ void light_client_overrides_init(light_client_overrides *o) {
   o->max_retries = -1;
 }
 
-light_status light_client_with_options(const light_client *base, const light_client_overrides *o, light_client **out,
+light_status light_client_with_options(light_client **out, const light_client *base, const light_client_overrides *o,
                                        light_error *err) {
   if (!out) return invalid(err, "out", "out is NULL");
   *out = NULL;
@@ -336,7 +350,8 @@ light_status light_client_with_options(const light_client *base, const light_cli
   }
   if (o->version == 0 || o->version > LIGHT_CLIENT_OVERRIDES_VERSION)
     return invalid(err, "version", "light_client_overrides.version is not one this library knows");
-  if (o->timeout_ms < 0 || o->connect_timeout_ms < 0) return invalid(err, "timeout_ms", "timeouts must not be negative");
+  if (o->timeout_ms < 0 || o->connect_timeout_ms < 0)
+    return invalid(err, "timeout_ms", "timeouts must not be negative");
   if (o->max_retries < -1) return invalid(err, "max_retries", "max_retries must be -1 (keep) or >= 0");
   if (o->app_info) {
     size_t n = strlen(o->app_info);
@@ -400,9 +415,13 @@ long light__client_connect_timeout_ms(const light_client *c) {
   return c->connect_timeout_ms > 0 ? c->connect_timeout_ms : c->opt->connect_timeout_ms;
 }
 
-int light__client_max_retries(const light_client *c) { return c->max_retries >= 0 ? c->max_retries : c->opt->max_retries; }
+int light__client_max_retries(const light_client *c) {
+  return c->max_retries >= 0 ? c->max_retries : c->opt->max_retries;
+}
 
-const char *light__client_user_agent(const light_client *c) { return c->user_agent ? c->user_agent : c->opt->user_agent; }
+const char *light__client_user_agent(const light_client *c) {
+  return c->user_agent ? c->user_agent : c->opt->user_agent;
+}
 
 int64_t light__mono_ms(void) {
   struct timespec ts;

@@ -133,8 +133,7 @@ light_status light__codec_path(const char *tmpl, const char *const *params, size
     }
   }
   if (want != n_params)
-    return invalid(err, "path_params", "expected %zu path parameter%s, got %zu", want, want == 1 ? "" : "s",
-                   n_params);
+    return invalid(err, "path_params", "expected %zu path parameter%s, got %zu", want, want == 1 ? "" : "s", n_params);
   if (n_params && !params) return invalid(err, "path_params", "path parameters are NULL");
 
   size_t start = out->len;
@@ -251,8 +250,7 @@ static const void *find_bytes(const void *hay, size_t hn, const void *needle, si
   return NULL;
 }
 
-light_status light__codec_multipart(const light_file *file, const char *boundary, light__buf *out,
-                                    light_error *err) {
+light_status light__codec_multipart(const light_file *file, const char *boundary, light__buf *out, light_error *err) {
   if (!file) return invalid(err, "file", "file is NULL");
   if (!file->data && file->len) return invalid(err, "file", "file data is NULL");
   if (!boundary_ok(boundary)) return invalid(err, "boundary", "multipart boundary must be 1..70 safe characters");
@@ -303,14 +301,14 @@ light_status light__codec_user_agent(const char *runtime, light__buf *out) {
 
 light_error_kind light__codec_kind_for_status(int status) {
   switch (status) {
-    case 400: return LIGHT_ERR_BAD_REQUEST;
-    case 401: return LIGHT_ERR_AUTHENTICATION;
-    case 403: return LIGHT_ERR_PERMISSION_DENIED;
-    case 404: return LIGHT_ERR_NOT_FOUND;
-    case 409: return LIGHT_ERR_CONFLICT;
-    case 422: return LIGHT_ERR_UNPROCESSABLE_ENTITY;
-    case 429: return LIGHT_ERR_RATE_LIMIT;
-    default: return status >= 500 ? LIGHT_ERR_INTERNAL_SERVER : LIGHT_ERR_API;
+  case 400: return LIGHT_ERR_BAD_REQUEST;
+  case 401: return LIGHT_ERR_AUTHENTICATION;
+  case 403: return LIGHT_ERR_PERMISSION_DENIED;
+  case 404: return LIGHT_ERR_NOT_FOUND;
+  case 409: return LIGHT_ERR_CONFLICT;
+  case 422: return LIGHT_ERR_UNPROCESSABLE_ENTITY;
+  case 429: return LIGHT_ERR_RATE_LIMIT;
+  default: return status >= 500 ? LIGHT_ERR_INTERNAL_SERVER : LIGHT_ERR_API;
   }
 }
 

@@ -27,8 +27,8 @@ int light__buf_append(light__buf *b, const void *p, size_t n); /* 0 ok, -1 nomem
 int light__buf_appends(light__buf *b, const char *s);
 int light__buf_appendf(light__buf *b, const char *fmt, ...);
 void light__buf_reset(light__buf *b); /* len = 0, keeps memory */
-void light__buf_free(light__buf *b); /* wipes first when b->wipe */
-void light__buf_wipe(light__buf *b); /* overwrite the whole allocation, len = 0, keeps memory */
+void light__buf_free(light__buf *b);  /* wipes first when b->wipe */
+void light__buf_wipe(light__buf *b);  /* overwrite the whole allocation, len = 0, keeps memory */
 
 /* ---- secrets (secret.c) ---------------------------------------------------
  * App and account tokens, Authorization header lines, request bodies (an SSN
@@ -67,8 +67,7 @@ light_status light__codec_query(const cJSON *query, light__buf *out, light_error
 /* Build a multipart/form-data body with one file part. boundary must be
  * 1..70 chars of [0-9A-Za-z'()+_,-./:=?]; filename/content_type with CR, LF
  * or '"' are refused. */
-light_status light__codec_multipart(const light_file *file, const char *boundary, light__buf *out,
-                                    light_error *err);
+light_status light__codec_multipart(const light_file *file, const char *boundary, light__buf *out, light_error *err);
 
 /* 1 when a header value is safe to send (no CR, LF or NUL in the first len bytes). */
 int light__codec_header_safe(const char *value);
@@ -135,7 +134,7 @@ typedef struct light__retry_policy {
  * Delay: Retry-After when given (>= 0 and <= cap; over the cap → no retry), else
  * min(max_s, base_s * 2^retries_done) * (0.5 + jitter01 / 2).
  * Returns the delay in ms (>= 0) or -1 for "do not retry". */
-long light__retry_delay(const light__retry_policy *p, int retries_done, int idempotent, int http_status,
-                        int failure, double retry_after_s, double jitter01);
+long light__retry_delay(const light__retry_policy *p, int retries_done, int idempotent, int http_status, int failure,
+                        double retry_after_s, double jitter01);
 
 #endif

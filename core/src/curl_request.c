@@ -43,7 +43,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
     return len;
   }
   if (len == 2 && p[0] == '\r' && p[1] == '\n') return len; /* end of block */
-  if (io->headers.len + len > 256 * 1024) return 0;          /* absurd header block */
+  if (io->headers.len + len > 256 * 1024) return 0;         /* absurd header block */
   return light__buf_append(&io->headers, p, len) == 0 ? len : 0;
 }
 
@@ -56,8 +56,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
  * light__curl_feed reports a receive failure, which the policy retries only
  * for idempotent requests, counted and with backoff. */
 #if LIBCURL_VERSION_NUM >= 0x075000 /* CURLOPT_PREREQFUNCTION: libcurl 7.80.0 */
-static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
-                     int conn_local_port) {
+static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port, int conn_local_port) {
   (void)conn_primary_ip;
   (void)conn_local_ip;
   (void)conn_primary_port;
@@ -114,7 +113,8 @@ light_status light__curl_setup(CURL *easy, const light_client *client, const lig
 
   for (size_t i = 0; i < req->n_headers; i++) {
     if (!light__codec_header_safe(req->headers[i]))
-      return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "header line contains CR or LF");
+      return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT,
+                              "header line contains CR or LF");
     struct curl_slist *l = curl_slist_append(io->header_list, req->headers[i]);
     if (!l) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
     io->header_list = l;

@@ -53,18 +53,18 @@ typedef struct rq_link {
 
 struct light_async_request {
   light_engine *engine;
-  light_client *client;  /* borrowed: must outlive the request */
-  light_exchange *x;     /* owned; NULL once finished */
+  light_client *client; /* borrowed: must outlive the request */
+  light_exchange *x;    /* owned; NULL once finished */
   light_done_cb done;
   void *ud;
   rq_state state;
-  rq_link all;           /* engine->all: every undelivered request */
-  rq_link q;             /* engine->ready, ->done or ->parked */
-  size_t heap_idx;       /* index in engine->heap, SIZE_MAX when absent */
-  int64_t deadline;      /* monotonic ms, for RQ_WAIT / RQ_WAIT_TOKEN */
-  light__easy *slot;     /* owned while RQ_SENDING */
-  light_status status;   /* result, once RQ_DONE */
-  light_response *resp;  /* owned until handed to the completion */
+  rq_link all;          /* engine->all: every undelivered request */
+  rq_link q;            /* engine->ready, ->done or ->parked */
+  size_t heap_idx;      /* index in engine->heap, SIZE_MAX when absent */
+  int64_t deadline;     /* monotonic ms, for RQ_WAIT / RQ_WAIT_TOKEN */
+  light__easy *slot;    /* owned while RQ_SENDING */
+  light_status status;  /* result, once RQ_DONE */
+  light_response *resp; /* owned until handed to the completion */
   light_error err;
 };
 
@@ -79,7 +79,7 @@ struct light_engine {
   size_t heap_len;
   size_t heap_cap;
   light__easy_pool *pool; /* idle easy handles (the multi shares the connections) */
-  int *fds; /* sockets the host watches for us */
+  int *fds;               /* sockets the host watches for us */
   size_t n_fds;
   size_t cap_fds;
   size_t pending;
@@ -310,7 +310,7 @@ static void step_request(light_engine *e, light_async_request *r) {
     light_http_request hr;
     long delay = 0;
     memset(&hr, 0, sizeof hr);
-    light_step s = light_exchange_next(r->x, &hr, &delay);
+    light_step s = light_exchange_next(&hr, &delay, r->x);
     switch (s) {
     case LIGHT_STEP_SEND:
       if (start_send(e, r, &hr) == 0) return;
@@ -332,7 +332,7 @@ static void step_request(light_engine *e, light_async_request *r) {
       }
       return;
     case LIGHT_STEP_DONE: {
-      light_status st = light_exchange_finish(r->x, &r->resp, &r->err);
+      light_status st = light_exchange_finish(&r->resp, r->x, &r->err);
       light_exchange_free(r->x);
       r->x = NULL;
       result_set(r, st);
@@ -341,8 +341,8 @@ static void step_request(light_engine *e, light_async_request *r) {
     default:
       light_exchange_free(r->x);
       r->x = NULL;
-      result_set(r, light__error_set(&r->err, LIGHT_E_INTERNAL, LIGHT_ERR_LIGHT, "unexpected exchange step %d",
-                                     (int)s));
+      result_set(r,
+                 light__error_set(&r->err, LIGHT_E_INTERNAL, LIGHT_ERR_LIGHT, "unexpected exchange step %d", (int)s));
       return;
     }
   }
@@ -500,35 +500,35 @@ static light_status submit_check(light_engine *e, light_client *client, light_do
   return LIGHT_OK;
 }
 
-light_status light_engine_submit(light_engine *engine, light_client *client, const char *op_id,
-                                 const light_params *params, light_done_cb done, void *ud,
-                                 light_async_request **handle, light_error *err) {
+light_status light_engine_submit(light_async_request **handle, light_engine *engine, light_client *client,
+                                 const char *op_id, const light_params *params, light_done_cb done, void *ud,
+                                 light_error *err) {
   light_exchange *x = NULL;
   light_status st;
   if (handle) *handle = NULL;
   if ((st = submit_check(engine, client, done, err)) != LIGHT_OK) return st;
-  if ((st = light_exchange_new(client, op_id, params, &x, err)) != LIGHT_OK) return st;
+  if ((st = light_exchange_new(&x, client, op_id, params, err)) != LIGHT_OK) return st;
   return submit_common(engine, client, x, done, ud, handle, err);
 }
 
-light_status light_engine_submit_raw(light_engine *engine, light_client *client, const char *method,
-                                     const char *path, const light_params *params, light_done_cb done, void *ud,
-                                     light_async_request **handle, light_error *err) {
+light_status light_engine_submit_raw(light_async_request **handle, light_engine *engine, light_client *client,
+                                     const char *method, const char *path, const light_params *params,
+                                     light_done_cb done, void *ud, light_error *err) {
   light_exchange *x = NULL;
   light_status st;
   if (handle) *handle = NULL;
   if ((st = submit_check(engine, client, done, err)) != LIGHT_OK) return st;
-  if ((st = light_exchange_new_raw(client, method, path, params, &x, err)) != LIGHT_OK) return st;
+  if ((st = light_exchange_new_raw(&x, client, method, path, params, err)) != LIGHT_OK) return st;
   return submit_common(engine, client, x, done, ud, handle, err);
 }
 
-light_status light_engine_submit_args(light_engine *engine, light_client *client, const light_args *args,
-                                      light_done_cb done, void *ud, light_async_request **handle, light_error *err) {
+light_status light_engine_submit_args(light_async_request **handle, light_engine *engine, light_client *client,
+                                      const light_args *args, light_done_cb done, void *ud, light_error *err) {
   light_exchange *x = NULL;
   light_status st;
   if (handle) *handle = NULL;
   if ((st = submit_check(engine, client, done, err)) != LIGHT_OK) return st;
-  if ((st = light_exchange_new_args(client, args, &x, err)) != LIGHT_OK) return st;
+  if ((st = light_exchange_new_args(&x, client, args, err)) != LIGHT_OK) return st;
   return submit_common(engine, client, x, done, ud, handle, err);
 }
 
@@ -571,7 +571,10 @@ light_status light_engine_cancel(light_engine *engine, light_async_request *r) {
   case RQ_DELIVERING: return LIGHT_OK; /* its completion is already running */
   case RQ_READY:
   case RQ_DONE: list_remove(&r->q); break;
-  case RQ_WAIT_TOKEN: list_remove(&r->q); heap_remove(e, r); break;
+  case RQ_WAIT_TOKEN:
+    list_remove(&r->q);
+    heap_remove(e, r);
+    break;
   case RQ_WAIT: heap_remove(e, r); break;
   case RQ_SENDING:
     if (r->slot) {

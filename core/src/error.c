@@ -22,18 +22,18 @@ void light_error_clear(light_error *err) {
 
 const char *light_strerror(light_status code) {
   switch (code) {
-    case LIGHT_OK: return "success";
-    case LIGHT_E_INVALID_ARGUMENT: return "invalid argument";
-    case LIGHT_E_NOMEM: return "out of memory";
-    case LIGHT_E_API: return "the API answered with an error status";
-    case LIGHT_E_CONNECTION: return "could not connect to the API";
-    case LIGHT_E_TIMEOUT: return "request timed out";
-    case LIGHT_E_DECODE: return "response body could not be decoded";
-    case LIGHT_E_TOO_LARGE: return "response body over the size limit";
-    case LIGHT_E_SIGNATURE: return "webhook signature verification failed";
-    case LIGHT_E_CANCELLED: return "request cancelled";
-    case LIGHT_E_STATE: return "call made in the wrong state";
-    case LIGHT_E_INTERNAL: return "internal error";
+  case LIGHT_OK: return "success";
+  case LIGHT_E_INVALID_ARGUMENT: return "invalid argument";
+  case LIGHT_E_NOMEM: return "out of memory";
+  case LIGHT_E_API: return "the API answered with an error status";
+  case LIGHT_E_CONNECTION: return "could not connect to the API";
+  case LIGHT_E_TIMEOUT: return "request timed out";
+  case LIGHT_E_DECODE: return "response body could not be decoded";
+  case LIGHT_E_TOO_LARGE: return "response body over the size limit";
+  case LIGHT_E_SIGNATURE: return "webhook signature verification failed";
+  case LIGHT_E_CANCELLED: return "request cancelled";
+  case LIGHT_E_STATE: return "call made in the wrong state";
+  case LIGHT_E_INTERNAL: return "internal error";
   }
   return "unknown status";
 }
@@ -90,9 +90,7 @@ light_error_kind light_error_kind_parent(light_error_kind kind) {
   return (size_t)kind < N_KINDS ? KINDS[kind].parent : LIGHT_ERR_NONE;
 }
 
-int light_error_kind_http_status(light_error_kind kind) {
-  return (size_t)kind < N_KINDS ? KINDS[kind].http_status : 0;
-}
+int light_error_kind_http_status(light_error_kind kind) { return (size_t)kind < N_KINDS ? KINDS[kind].http_status : 0; }
 
 const char *light_error_kind_doc(light_error_kind kind) { return (size_t)kind < N_KINDS ? KINDS[kind].doc : ""; }
 
@@ -105,13 +103,13 @@ light_error_kind light_error_kind_find(const char *name) {
 
 const char *light_signature_reason_name(int reason) {
   switch (reason) {
-    case LIGHT_SIG_OK: return "ok";
-    case LIGHT_SIG_MALFORMED_HEADER: return "malformed_header";
-    case LIGHT_SIG_TIMESTAMP_TOO_OLD: return "timestamp_too_old";
-    case LIGHT_SIG_TIMESTAMP_IN_FUTURE: return "timestamp_in_future";
-    case LIGHT_SIG_MISMATCH: return "signature_mismatch";
-    case LIGHT_SIG_NO_SECRET: return "no_secret";
-    default: return "unknown";
+  case LIGHT_SIG_OK: return "ok";
+  case LIGHT_SIG_MALFORMED_HEADER: return "malformed_header";
+  case LIGHT_SIG_TIMESTAMP_TOO_OLD: return "timestamp_too_old";
+  case LIGHT_SIG_TIMESTAMP_IN_FUTURE: return "timestamp_in_future";
+  case LIGHT_SIG_MISMATCH: return "signature_mismatch";
+  case LIGHT_SIG_NO_SECRET: return "no_secret";
+  default: return "unknown";
   }
 }
 

@@ -54,11 +54,11 @@ struct light_exchange {
   light__retry_policy policy;
 
   phase ph;
-  int retries;      /* resends of the caller's request */
-  int mint_retries; /* resends of the current mint */
-  int reminted;     /* the 401 re-mint was used */
-  int holds_mint;   /* this exchange owns entry->minting */
-  char *token;      /* minted account token for the next attempt (copy) */
+  int retries;        /* resends of the caller's request */
+  int mint_retries;   /* resends of the current mint */
+  int reminted;       /* the 401 re-mint was used */
+  int holds_mint;     /* this exchange owns entry->minting */
+  char *token;        /* minted account token for the next attempt (copy) */
   uint64_t token_gen; /* token-cache generation seen by the last WAIT_TOKEN */
   long pending_delay;
   int pending_wait;
@@ -68,7 +68,7 @@ struct light_exchange {
   const char *hdr_view[MAX_HEADERS];
   size_t n_hdr;
   light__buf mint_url;
-  char *xhdr[LIGHT_ARGS_MAX_HEADERS];       /* per-call header lines "Name: value" (wiped on free) */
+  char *xhdr[LIGHT_ARGS_MAX_HEADERS]; /* per-call header lines "Name: value" (wiped on free) */
   size_t xhdr_name_len[LIGHT_ARGS_MAX_HEADERS];
   size_t n_xhdr;
 
@@ -169,13 +169,19 @@ static light_status common_init(light_exchange *x, light_client *client, const l
   const light__options *sh = client->opt;
   x->client = client;
   x->err = (light_error)LIGHT_ERROR_INIT;
+  if (p->version == 0 || p->version > LIGHT_PARAMS_VERSION)
+    return invalid(err, "params",
+                   "light_params.version is 0 or newer than this library: initialise with "
+                   "LIGHT_PARAMS_INIT or light_params_init()%s",
+                   NULL);
   x->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : light__client_timeout_ms(client);
   if (p->timeout_ms < 0) return invalid(err, "timeout_ms", "timeout_ms must not be negative%s", NULL);
   x->policy.max_retries = p->max_retries < 0 ? light__client_max_retries(client) : p->max_retries;
   x->policy.base_s = sh->retry_base_s;
   x->policy.max_s = sh->retry_max_s;
   x->policy.retry_after_cap_s = sh->retry_after_cap_s;
-  if (light__buf_appends(&x->url, sh->base_url) != 0) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
+  if (light__buf_appends(&x->url, sh->base_url) != 0)
+    return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
   return LIGHT_OK;
 }
 
@@ -237,7 +243,7 @@ static light_auth_kind raw_auth(light_client *client, const char *path) {
   return light_client_can(client, LIGHT_AUTH_APP) ? LIGHT_AUTH_APP : LIGHT_AUTH_ACCOUNT;
 }
 
-light_status light_exchange_new_args(light_client *client, const light_args *args, light_exchange **out,
+light_status light_exchange_new_args(light_exchange **out, light_client *client, const light_args *args,
                                      light_error *err) {
   if (!out) return invalid(err, "out", "out is NULL%s", NULL);
   *out = NULL;
@@ -254,8 +260,9 @@ light_status light_exchange_new_args(light_client *client, const light_args *arg
   if (!light_client_can(client, auth)) {
     if (v.op)
       return invalid(err, "client",
-                     auth == LIGHT_AUTH_APP ? "operation '%s' needs an app-token client"
-                                            : "operation '%s' needs an account client (for_account or an account token)",
+                     auth == LIGHT_AUTH_APP
+                         ? "operation '%s' needs an app-token client"
+                         : "operation '%s' needs an account client (for_account or an account token)",
                      v.op->id);
     return invalid(err, "client",
                    auth == LIGHT_AUTH_APP ? "path '%s' needs an app-token client" : "path '%s' needs an account client",
@@ -295,9 +302,8 @@ fail:
 }
 
 /* The C API's light_params go through the same argument rule (params.c). */
-static light_status exchange_from_params(light_client *client, const char *op_id, const char *method,
-                                         const char *path, const light_params *params, light_exchange **out,
-                                         light_error *err) {
+static light_status exchange_from_params(light_client *client, const char *op_id, const char *method, const char *path,
+                                         const light_params *params, light_exchange **out, light_error *err) {
   if (!out) return invalid(err, "out", "out is NULL%s", NULL);
   *out = NULL;
   if (!client) return invalid(err, "client", "client is NULL%s", NULL);
@@ -306,18 +312,18 @@ static light_status exchange_from_params(light_client *client, const char *op_id
   light_args *a = NULL;
   st = light__args_from_params(&a, op_id, method, path, params);
   if (!a) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
-  st = st == LIGHT_OK ? light_exchange_new_args(client, a, out, err) : light_args_error(a, err);
+  st = st == LIGHT_OK ? light_exchange_new_args(out, client, a, err) : light_args_error(a, err);
   light_args_free(a);
   return st;
 }
 
-light_status light_exchange_new(light_client *client, const char *op_id, const light_params *params,
-                                light_exchange **out, light_error *err) {
+light_status light_exchange_new(light_exchange **out, light_client *client, const char *op_id,
+                                const light_params *params, light_error *err) {
   return exchange_from_params(client, op_id ? op_id : "(null)", NULL, NULL, params, out, err);
 }
 
-light_status light_exchange_new_raw(light_client *client, const char *method, const char *path,
-                                    const light_params *params, light_exchange **out, light_error *err) {
+light_status light_exchange_new_raw(light_exchange **out, light_client *client, const char *method, const char *path,
+                                    const light_params *params, light_error *err) {
   return exchange_from_params(client, NULL, method ? method : "", path ? path : "", params, out, err);
 }
 
@@ -381,7 +387,7 @@ static long limiter_wait(light_exchange *x, const char *account_key) {
   return light__rate_limit_acquire(x->client->rate_limit, account_key, light__mono_ms());
 }
 
-light_step light_exchange_next(light_exchange *x, light_http_request *req, long *delay_ms) {
+light_step light_exchange_next(light_http_request *req, long *delay_ms, light_exchange *x) {
   if (delay_ms) *delay_ms = 0;
   if (!x) return LIGHT_STEP_DONE;
   if (x->ph == PH_DONE) return LIGHT_STEP_DONE;
@@ -450,9 +456,10 @@ static void mint_error_prefix(light_exchange *x) {
 static void inferred_path_suffix(light_exchange *x, int status) {
   if (status != 404 || !x->op || !x->op->inferred) return;
   light__buf b = {0};
-  if (light__buf_appendf(&b, "%s (path inferred: %s %s is a guess from the docs; if Light's API uses another path, "
-                         "call it with the raw request)", x->err.message ? x->err.message : "not found",
-                         x->op->method, x->op->path) == 0) {
+  if (light__buf_appendf(&b,
+                         "%s (path inferred: %s %s is a guess from the docs; if Light's API uses another path, "
+                         "call it with the raw request)",
+                         x->err.message ? x->err.message : "not found", x->op->method, x->op->path) == 0) {
     free(x->err.message);
     x->err.message = b.data;
   } else {
@@ -481,7 +488,8 @@ void light_exchange_feed_response(light_exchange *x, int status, const char *hea
     char *token = NULL;
     int64_t exp = 0;
     int prc = -1;
-    if (light__codec_parse_json(body, body_len, &j, &e) == LIGHT_OK && j) prc = light__token_parse_mint(j, now, &token, &exp);
+    if (light__codec_parse_json(body, body_len, &j, &e) == LIGHT_OK && j)
+      prc = light__token_parse_mint(j, now, &token, &exp);
     light_json_delete_wiped(j); /* holds the token */
     light_error_clear(&e);
     if (prc == -2) {
@@ -587,8 +595,14 @@ void light_exchange_feed_failure(light_exchange *x, light_transport_failure fail
   light_error_kind kind;
   int timed_out = failure == LIGHT_FAIL_TIMEOUT || failure == LIGHT_FAIL_CONNECT_TIMEOUT;
   switch (failure) {
-  case LIGHT_FAIL_TOO_LARGE: st = LIGHT_E_TOO_LARGE; kind = LIGHT_ERR_LIGHT; break;
-  case LIGHT_FAIL_CANCELLED: st = LIGHT_E_CANCELLED; kind = LIGHT_ERR_LIGHT; break;
+  case LIGHT_FAIL_TOO_LARGE:
+    st = LIGHT_E_TOO_LARGE;
+    kind = LIGHT_ERR_LIGHT;
+    break;
+  case LIGHT_FAIL_CANCELLED:
+    st = LIGHT_E_CANCELLED;
+    kind = LIGHT_ERR_LIGHT;
+    break;
   default:
     st = timed_out ? LIGHT_E_TIMEOUT : LIGHT_E_CONNECTION;
     kind = timed_out ? LIGHT_ERR_TIMEOUT : LIGHT_ERR_CONNECTION;
@@ -599,7 +613,7 @@ void light_exchange_feed_failure(light_exchange *x, light_transport_failure fail
   finish_with(x, st);
 }
 
-light_status light_exchange_finish(light_exchange *x, light_response **out, light_error *err) {
+light_status light_exchange_finish(light_response **out, light_exchange *x, light_error *err) {
   if (out) *out = NULL;
   if (!x) return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "exchange is NULL");
   if (x->ph != PH_DONE)

@@ -34,7 +34,7 @@ struct light_http_parser {
   size_t hdrs_len, hdrs_cap;
   int status;
   int have_headers; /* the final response's header block is complete */
-  int minor; /* HTTP/1.<minor> */
+  int minor;        /* HTTP/1.<minor> */
   int conn_close, conn_keep_alive;
   int te_seen, chunked;
   int cl_seen;
@@ -130,8 +130,10 @@ static void each_token(light_http_parser *p, const char *v, size_t n,
 
 static void connection_token(light_http_parser *p, const char *t, size_t n, int last) {
   (void)last;
-  if (ieq(t, n, "close")) p->conn_close = 1;
-  else if (ieq(t, n, "keep-alive")) p->conn_keep_alive = 1;
+  if (ieq(t, n, "close"))
+    p->conn_close = 1;
+  else if (ieq(t, n, "keep-alive"))
+    p->conn_keep_alive = 1;
 }
 
 static void te_token(light_http_parser *p, const char *t, size_t n, int last) {
@@ -144,8 +146,7 @@ static light_http_event status_line(light_http_parser *p, const char *l, size_t 
   if (n < 12 || memcmp(l, "HTTP/1.", 7) != 0 || (l[7] != '0' && l[7] != '1') || l[8] != ' ')
     return fail(p, LIGHT_FAIL_RECV, "malformed HTTP response: not an HTTP/1.x status line", 0, 0);
   for (int i = 9; i < 12; i++)
-    if (l[i] < '0' || l[i] > '9')
-      return fail(p, LIGHT_FAIL_RECV, "malformed HTTP response: bad status code", 0, 0);
+    if (l[i] < '0' || l[i] > '9') return fail(p, LIGHT_FAIL_RECV, "malformed HTTP response: bad status code", 0, 0);
   if (n > 12 && l[12] != ' ') return fail(p, LIGHT_FAIL_RECV, "malformed HTTP response: bad status code", 0, 0);
   for (size_t i = 12; i < n; i++) {
     unsigned char c = (unsigned char)l[i];
@@ -215,9 +216,12 @@ static light_http_event header_line(light_http_parser *p, const char *l, size_t 
 
 static void done(light_http_parser *p, int close_delimited) {
   p->state = S_DONE;
-  if (close_delimited || (p->te_seen && p->cl_seen)) p->keep_alive = 0;
-  else if (p->minor >= 1) p->keep_alive = !p->conn_close;
-  else p->keep_alive = p->conn_keep_alive && !p->conn_close;
+  if (close_delimited || (p->te_seen && p->cl_seen))
+    p->keep_alive = 0;
+  else if (p->minor >= 1)
+    p->keep_alive = !p->conn_close;
+  else
+    p->keep_alive = p->conn_keep_alive && !p->conn_close;
 }
 
 /* The empty line after the headers. */
@@ -239,8 +243,10 @@ static light_http_event headers_end(light_http_parser *p) {
       return fail(p, LIGHT_FAIL_TOO_LARGE, "response body of %llu bytes over the %llu-byte cap", p->cl,
                   (unsigned long long)p->lim.max_body_bytes);
     p->remaining = p->cl;
-    if (p->cl == 0) done(p, 0);
-    else p->state = S_BODY_LEN;
+    if (p->cl == 0)
+      done(p, 0);
+    else
+      p->state = S_BODY_LEN;
   } else {
     p->state = S_UNTIL_CLOSE;
   }
@@ -252,7 +258,9 @@ static light_http_event chunk_size_line(light_http_parser *p, const char *l, siz
   unsigned long long x = 0;
   while (i < n) {
     char ch = l[i];
-    int d = ch >= '0' && ch <= '9' ? ch - '0' : lower((unsigned char)ch) >= 'a' && lower((unsigned char)ch) <= 'f' ? lower((unsigned char)ch) - 'a' + 10 : -1;
+    int d = ch >= '0' && ch <= '9'                                               ? ch - '0'
+            : lower((unsigned char)ch) >= 'a' && lower((unsigned char)ch) <= 'f' ? lower((unsigned char)ch) - 'a' + 10
+                                                                                 : -1;
     if (d < 0) break;
     if (x >> 56) return fail(p, LIGHT_FAIL_RECV, "malformed HTTP response: chunk size too large", 0, 0);
     x = x * 16 + (unsigned long long)d;
@@ -339,8 +347,10 @@ light_http_event light_http_parser_feed(light_http_parser *p, const char *data, 
       if (p->state != S_UNTIL_CLOSE) {
         p->remaining -= n;
         if (p->remaining == 0) {
-          if (p->state == S_BODY_LEN) done(p, 0);
-          else p->state = S_CHUNK_CRLF;
+          if (p->state == S_BODY_LEN)
+            done(p, 0);
+          else
+            p->state = S_CHUNK_CRLF;
         }
       }
       ev = LIGHT_HTTP_BODY;
@@ -352,7 +362,8 @@ light_http_event light_http_parser_feed(light_http_parser *p, const char *data, 
     size_t take = nl ? (size_t)(nl - start) + 1 : len - i;
     if (headerish(p->state)) {
       if (take > p->lim.max_header_bytes - p->header_bytes) {
-        ev = fail(p, LIGHT_FAIL_RECV, "response header over %llu bytes", (unsigned long long)p->lim.max_header_bytes, 0);
+        ev =
+            fail(p, LIGHT_FAIL_RECV, "response header over %llu bytes", (unsigned long long)p->lim.max_header_bytes, 0);
         break;
       }
       p->header_bytes += take;
@@ -393,9 +404,7 @@ light_http_event light_http_parser_eof(light_http_parser *p) {
   }
 }
 
-int light_http_parser_status(const light_http_parser *p) {
-  return p && p->have_headers ? p->status : 0;
-}
+int light_http_parser_status(const light_http_parser *p) { return p && p->have_headers ? p->status : 0; }
 
 const char *light_http_parser_headers(const light_http_parser *p, size_t *len) {
   if (!p || !p->hdrs || !p->have_headers) {

@@ -30,8 +30,8 @@
  * light_client_new, so reading them needs no lock. Strings owned by the
  * shared state (app_token and proxy wiped on free). */
 typedef struct light__options {
-  char *app_token; /* NULL when none */
-  char *base_url;  /* no trailing slash */
+  char *app_token;      /* NULL when none */
+  char *base_url;       /* no trailing slash */
   char *base_url_shown; /* base_url with any user:password@ replaced by "[redacted]@" (light_client_base_url) */
   char *ca_file;
   char *proxy;

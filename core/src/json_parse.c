@@ -16,14 +16,13 @@
 /* Character classes inside a string: 0 = plain ASCII, 1 = '"', 2 = '\\',
  * 3 = control (< 0x20, refused), 4 = first byte of a multi-byte sequence. */
 static const unsigned char str_class[256] = {
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 1, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
 };
 
 typedef struct frame {
@@ -85,10 +84,14 @@ static int hex4(const unsigned char *p, unsigned *out) {
   unsigned v = 0;
   for (int i = 0; i < 4; i++) {
     unsigned c = p[i], d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return -1;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else
+      return -1;
     v = v << 4 | d;
   }
   *out = v;
@@ -102,13 +105,13 @@ static inline size_t utf8_seq(const unsigned char *p, const unsigned char *end) 
   if (c >= 0xC2 && c <= 0xDF) return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
   if (c >= 0xE0 && c <= 0xEF) {
     if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-    if (c == 0xE0 && p[1] < 0xA0) return 0; /* overlong */
+    if (c == 0xE0 && p[1] < 0xA0) return 0;  /* overlong */
     if (c == 0xED && p[1] >= 0xA0) return 0; /* encoded surrogate */
     return 3;
   }
   if (c >= 0xF0 && c <= 0xF4) {
     if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
-    if (c == 0xF0 && p[1] < 0x90) return 0; /* overlong */
+    if (c == 0xF0 && p[1] < 0x90) return 0;  /* overlong */
     if (c == 0xF4 && p[1] >= 0x90) return 0; /* above U+10FFFF */
     return 4;
   }
@@ -164,8 +167,9 @@ static int parse_string(parser *ps, int w, const char **s, size_t *n) {
 #if defined(__SSE2__)
     while (end - p >= 16) { /* fast path: 16 bytes per turn (signed < 0x20 also catches >= 0x80) */
       __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-      __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+      __m128i hit =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                       _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
       int m = _mm_movemask_epi8(hit);
       if (m) {
         p += __builtin_ctz((unsigned)m);
@@ -294,8 +298,8 @@ static int parse_number(parser *ps, light_json_scalar *v) {
     if (++p >= end) return fail(ps, LIGHT_JSON_E_SYNTAX, p);
   }
   uint64_t m = 0;
-  int sig = 0;      /* significant digits accumulated in m (after leading zeros) */
-  int dropped = 0;  /* significant digits that did not fit in m */
+  int sig = 0;     /* significant digits accumulated in m (after leading zeros) */
+  int dropped = 0; /* significant digits that did not fit in m */
   int int_digits = 0;
   if (*p == '0') {
     p++;
@@ -737,9 +741,12 @@ static int cj_scalar(void *ud, const light_json_slot *at, const light_json_scala
     if (item) {
       item->valuedouble = v->d;
       /* as cJSON_SetNumberValue: saturate valueint */
-      if (v->d >= INT32_MAX) item->valueint = INT32_MAX;
-      else if (v->d <= (double)INT32_MIN) item->valueint = INT32_MIN;
-      else item->valueint = (int)v->d;
+      if (v->d >= INT32_MAX)
+        item->valueint = INT32_MAX;
+      else if (v->d <= (double)INT32_MIN)
+        item->valueint = INT32_MIN;
+      else
+        item->valueint = (int)v->d;
     }
     break;
   case LIGHT_JSON_STRING:

@@ -86,9 +86,7 @@ static const light_operation table[] = {
 
 size_t light_operation_count(void) { return sizeof table / sizeof table[0]; }
 
-const light_operation *light_operation_at(size_t i) {
-  return i < light_operation_count() ? &table[i] : NULL;
-}
+const light_operation *light_operation_at(size_t i) { return i < light_operation_count() ? &table[i] : NULL; }
 
 const light_operation *light_operation_find(const char *id) {
   if (!id) return NULL;

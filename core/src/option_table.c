@@ -37,8 +37,9 @@ static const row ROWS[] = {
       "A bare account token: a client for /v1/account operations without an app token.", OFF(account_token),
       SECRET | NOCRLF},
      CT_STR},
-    {{"base_url", "baseURL", LIGHT_OPT_STRING, NULL, "env LIGHT_BASE_URL, else https://api.light.dev", 0, "LIGHT_BASE_URL",
-      0, 0, NULL, "API origin: an http:// or https:// URL without query or fragment.", OFF(base_url), NOCRLF},
+    {{"base_url", "baseURL", LIGHT_OPT_STRING, NULL, "env LIGHT_BASE_URL, else https://api.light.dev", 0,
+      "LIGHT_BASE_URL", 0, 0, NULL, "API origin: an http:// or https:// URL without query or fragment.", OFF(base_url),
+      NOCRLF},
      CT_STR},
     {{"timeout", "timeout", LIGHT_OPT_INT, "ms", "60000", 60000, NULL, 1, WEEK_MS, NULL,
       "Total time allowed per attempt.", OFF(timeout_ms), 0},
@@ -68,8 +69,9 @@ static const row ROWS[] = {
     {{"insecure_skip_verify", "insecureSkipVerify", LIGHT_OPT_BOOL, NULL, "false", 0, NULL, 0, 1, NULL,
       "Do not verify TLS certificates (loopback tests only).", OFF(insecure_skip_verify), 0},
      CT_INT},
-    {{"max_response_bytes", "maxResponseBytes", LIGHT_OPT_INT, "bytes", "67108864", 67108864, NULL, 1, 9007199254740992.0, NULL,
-      "Largest response body accepted; a larger one fails with the too-large error.", OFF(max_response_bytes), 0},
+    {{"max_response_bytes", "maxResponseBytes", LIGHT_OPT_INT, "bytes", "67108864", 67108864, NULL, 1,
+      9007199254740992.0, NULL, "Largest response body accepted; a larger one fails with the too-large error.",
+      OFF(max_response_bytes), 0},
      CT_SIZE},
     {{"rate_limit", "rateLimit", LIGHT_OPT_BOOL, NULL, "false", 0, NULL, 0, 1, NULL,
       "Client-side rate limiter (app_rate_per_s, account_rate_per_s).", OFF(rate_limit), 0},
@@ -128,7 +130,8 @@ const char *light_option_type_name(light_option_type type) {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static light_status invalid(light_error *err, const light_option *o, const char *fmt, ...) {
+static light_status
+invalid(light_error *err, const light_option *o, const char *fmt, ...) {
   char msg[256];
   va_list ap;
   va_start(ap, fmt);
@@ -143,11 +146,11 @@ light_status light_option_type_error(const light_option *opt, const char *given,
   if (!opt) return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "unknown option");
   int ms = opt->unit && strcmp(opt->unit, "ms") == 0; /* seconds (a float) in Python and Lua */
   const char *what = opt->type == LIGHT_OPT_INT && ms ? "a number"
-                     : opt->type == LIGHT_OPT_INT    ? "an integer"
-                     : opt->type == LIGHT_OPT_DOUBLE ? "a number"
-                     : opt->type == LIGHT_OPT_BOOL   ? "a boolean"
-                     : opt->type == LIGHT_OPT_ENUM   ? "a string (one of off, error, info, debug)"
-                                                     : "a string";
+                     : opt->type == LIGHT_OPT_INT     ? "an integer"
+                     : opt->type == LIGHT_OPT_DOUBLE  ? "a number"
+                     : opt->type == LIGHT_OPT_BOOL    ? "a boolean"
+                     : opt->type == LIGHT_OPT_ENUM    ? "a string (one of off, error, info, debug)"
+                                                      : "a string";
   return invalid(err, opt, "option '%s' must be %s, not %s", given ? given : opt->name, what, got ? got : "that type");
 }
 
@@ -223,7 +226,8 @@ light_status light_client_options_set_double(light_client_options *opts, const c
                                              light_error *err) {
   const row *r;
   if (lookup(name, &r, err) != LIGHT_OK) return LIGHT_E_INVALID_ARGUMENT;
-  if (r->pub.type == LIGHT_OPT_BOOL && (value == 0 || value == 1)) return light_client_options_set_bool(opts, name, value != 0, err);
+  if (r->pub.type == LIGHT_OPT_BOOL && (value == 0 || value == 1))
+    return light_client_options_set_bool(opts, name, value != 0, err);
   if (r->pub.type != LIGHT_OPT_INT && r->pub.type != LIGHT_OPT_DOUBLE)
     return light_option_type_error(&r->pub, name, "number", err);
   light_status st = check_number(r, name, value, 1, r->pub.unit, err);
@@ -251,8 +255,7 @@ light_status light_client_options_set_seconds(light_client_options *opts, const 
   return LIGHT_OK;
 }
 
-light_status light_client_options_set_bool(light_client_options *opts, const char *name, int value,
-                                           light_error *err) {
+light_status light_client_options_set_bool(light_client_options *opts, const char *name, int value, light_error *err) {
   const row *r;
   if (lookup(name, &r, err) != LIGHT_OK) return LIGHT_E_INVALID_ARGUMENT;
   if (r->pub.type != LIGHT_OPT_BOOL) return light_option_type_error(&r->pub, name, "boolean", err);
@@ -281,8 +284,7 @@ light_status light_client_options_set_string(light_client_options *opts, const c
     if (opts && r->ct == CT_LOGLEVEL) *(light_log_level *)field(opts, r) = LIGHT_LOG_OFF;
     return LIGHT_OK;
   }
-  if (memchr(value, '\0', len) || value[len] != '\0')
-    return invalid(err, o, "option '%s' must not contain NUL", name);
+  if (memchr(value, '\0', len) || value[len] != '\0') return invalid(err, o, "option '%s' must not contain NUL", name);
   if ((o->flags & LIGHT_OPT_NO_CRLF) && (memchr(value, '\r', len) || memchr(value, '\n', len)))
     return invalid(err, o, "option '%s' must not contain CR or LF", name);
   if (r->ct == CT_LOGLEVEL) {
@@ -362,8 +364,8 @@ cJSON *light_option_table_json(void) {
     int ok = item && cJSON_AddItemToArray(arr, item) && add_str(item, "name", o->name) &&
              add_str(item, "js_name", o->js_name) &&
              add_str(item, "type", o->type == LIGHT_OPT_ENUM ? "enum" : light_option_type_name(o->type)) &&
-             add_str(item, "unit", o->unit) && add_str(item, "default", o->default_text) && add_str(item, "env", o->env) &&
-             add_str(item, "choices", o->choices) && add_str(item, "doc", o->doc) &&
+             add_str(item, "unit", o->unit) && add_str(item, "default", o->default_text) &&
+             add_str(item, "env", o->env) && add_str(item, "choices", o->choices) && add_str(item, "doc", o->doc) &&
              (!num || (cJSON_AddNumberToObject(item, "default_number", o->default_number) &&
                        cJSON_AddNumberToObject(item, "min", o->min) && cJSON_AddNumberToObject(item, "max", o->max) &&
                        cJSON_AddBoolToObject(item, "min_exclusive", (o->flags & LIGHT_OPT_MIN_EXCLUSIVE) != 0))) &&

@@ -226,8 +226,7 @@ static int utf8_valid(const unsigned char *s, size_t n) {
       if ((s[i + k] & 0xc0) != 0x80) return 0;
       cp = (cp << 6) | (s[i + k] & 0x3f);
     }
-    if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
+    if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
       return 0;
     i += need + 1;
   }
@@ -264,30 +263,14 @@ static int put_json_string(light_args *a, const char *s, size_t n) {
     char e[6] = {'\\', 0, 0, 0, 0, 0};
     size_t el = 2;
     switch (c) {
-      case '"':
-        e[1] = '"';
-        break;
-      case '\\':
-        e[1] = '\\';
-        break;
-      case '\n':
-        e[1] = 'n';
-        break;
-      case '\r':
-        e[1] = 'r';
-        break;
-      case '\t':
-        e[1] = 't';
-        break;
-      case '\b':
-        e[1] = 'b';
-        break;
-      case '\f':
-        e[1] = 'f';
-        break;
-      default:
-        e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15];
-        el = 6;
+    case '"': e[1] = '"'; break;
+    case '\\': e[1] = '\\'; break;
+    case '\n': e[1] = 'n'; break;
+    case '\r': e[1] = 'r'; break;
+    case '\t': e[1] = 't'; break;
+    case '\b': e[1] = 'b'; break;
+    case '\f': e[1] = 'f'; break;
+    default: e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15]; el = 6;
     }
     if (put(a, e, el) != 0) return -1;
     run = i + 1;
@@ -424,9 +407,7 @@ light_status light_args_fail(light_args *a, const char *param, const char *messa
   return fail(a, param, "%s", message ? message : "invalid argument");
 }
 
-int light_args_error_is_type(const light_args *a) {
-  return a && a->st == LIGHT_E_INVALID_ARGUMENT && a->type_err;
-}
+int light_args_error_is_type(const light_args *a) { return a && a->st == LIGHT_E_INVALID_ARGUMENT && a->type_err; }
 
 light_status light_args_error(const light_args *a, light_error *err) {
   if (!a) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
@@ -440,9 +421,7 @@ light_status light_args_error(const light_args *a, light_error *err) {
 
 /* ---- routing ------------------------------------------------------------- */
 
-static int is(const char *k, size_t n, const char *name) {
-  return strlen(name) == n && memcmp(k, name, n) == 0;
-}
+static int is(const char *k, size_t n, const char *name) { return strlen(name) == n && memcmp(k, name, n) == 0; }
 
 static target option_target(const char *k, size_t n, int aliases) {
   if (is(k, n, "timeout")) return T_TIMEOUT;
@@ -622,21 +601,14 @@ static light_status query_add(light_args *a, const char *v, size_t vn, int extra
 
 static const char *kind_name(vkind k) {
   switch (k) {
-    case V_STR:
-      return "a string";
-    case V_BIN:
-      return "binary data";
-    case V_INT:
-    case V_DBL:
-      return "a number";
-    case V_BOOL:
-      return "a boolean";
-    case V_NULL:
-      return "null";
-    case V_OBJ:
-      return "an object";
-    default:
-      return "an array";
+  case V_STR: return "a string";
+  case V_BIN: return "binary data";
+  case V_INT:
+  case V_DBL: return "a number";
+  case V_BOOL: return "a boolean";
+  case V_NULL: return "null";
+  case V_OBJ: return "an object";
+  default: return "an array";
   }
 }
 
@@ -666,40 +638,34 @@ static light_status push(light_args *a, role r, int extra) {
 static light_status write_json(light_args *a, const val *v) {
   char num[40];
   switch (v->k) {
-    case V_STR:
-      if (!utf8_valid((const unsigned char *)v->s, v->n))
-        return fail(a, "body", "body field '%s': string is not valid UTF-8", a->top_key);
-      return put_json_string(a, v->s, v->n) == 0 ? LIGHT_OK : a->st;
-    case V_BIN:
-      return failt(a, "body", "body field '%s': binary data cannot be sent as JSON", a->top_key);
-    case V_INT:
-      if (v->i > (int64_t)TWO53 || v->i < -(int64_t)TWO53)
-        return fail(
-            a, "body",
-            "body field '%s': integer beyond +-2^53 cannot be sent exactly in JSON (pass it as a string)",
-            a->top_key);
-      snprintf(num, sizeof num, "%lld", (long long)v->i);
-      return put(a, num, strlen(num)) == 0 ? LIGHT_OK : a->st;
-    case V_DBL:
-      if (!isfinite(v->d))
-        return fail(a, "body", "body field '%s': NaN and Infinity cannot be sent as JSON", a->top_key);
-      if ((a->flags & LIGHT_ARGS_NUMBERS_ARE_DOUBLES) && v->d == floor(v->d) && fabs(v->d) > TWO53)
-        return fail(
-            a, "body",
-            "body field '%s': integer beyond +-2^53 cannot be sent exactly in JSON (pass it as a string)",
-            a->top_key);
-      format_double(v->d, num, sizeof num);
-      return put(a, num, strlen(num)) == 0 ? LIGHT_OK : a->st;
-    case V_BOOL:
-      return put(a, v->b ? "true" : "false", v->b ? 4 : 5) == 0 ? LIGHT_OK : a->st;
-    case V_NULL:
-      return put(a, "null", 4) == 0 ? LIGHT_OK : a->st;
-    case V_OBJ:
-      if (put(a, "{", 1) != 0) return a->st;
-      return push(a, R_JSON_OBJ, 0);
-    case V_ARR:
-      if (put(a, "[", 1) != 0) return a->st;
-      return push(a, R_JSON_ARR, 0);
+  case V_STR:
+    if (!utf8_valid((const unsigned char *)v->s, v->n))
+      return fail(a, "body", "body field '%s': string is not valid UTF-8", a->top_key);
+    return put_json_string(a, v->s, v->n) == 0 ? LIGHT_OK : a->st;
+  case V_BIN: return failt(a, "body", "body field '%s': binary data cannot be sent as JSON", a->top_key);
+  case V_INT:
+    if (v->i > (int64_t)TWO53 || v->i < -(int64_t)TWO53)
+      return fail(a, "body",
+                  "body field '%s': integer beyond +-2^53 cannot be sent exactly in JSON (pass it as a string)",
+                  a->top_key);
+    snprintf(num, sizeof num, "%lld", (long long)v->i);
+    return put(a, num, strlen(num)) == 0 ? LIGHT_OK : a->st;
+  case V_DBL:
+    if (!isfinite(v->d)) return fail(a, "body", "body field '%s': NaN and Infinity cannot be sent as JSON", a->top_key);
+    if ((a->flags & LIGHT_ARGS_NUMBERS_ARE_DOUBLES) && v->d == floor(v->d) && fabs(v->d) > TWO53)
+      return fail(a, "body",
+                  "body field '%s': integer beyond +-2^53 cannot be sent exactly in JSON (pass it as a string)",
+                  a->top_key);
+    format_double(v->d, num, sizeof num);
+    return put(a, num, strlen(num)) == 0 ? LIGHT_OK : a->st;
+  case V_BOOL: return put(a, v->b ? "true" : "false", v->b ? 4 : 5) == 0 ? LIGHT_OK : a->st;
+  case V_NULL: return put(a, "null", 4) == 0 ? LIGHT_OK : a->st;
+  case V_OBJ:
+    if (put(a, "{", 1) != 0) return a->st;
+    return push(a, R_JSON_OBJ, 0);
+  case V_ARR:
+    if (put(a, "[", 1) != 0) return a->st;
+    return push(a, R_JSON_ARR, 0);
   }
   return LIGHT_OK;
 }
@@ -707,23 +673,18 @@ static light_status write_json(light_args *a, const val *v) {
 /* Scalar text for a query value, path value or number option. Returns 0 or -1 (not a scalar). */
 static int scalar_text(const val *v, char *buf, size_t cap, const char **s, size_t *n) {
   switch (v->k) {
-    case V_STR:
-      *s = v->s, *n = v->n;
-      return 0;
-    case V_INT:
-      snprintf(buf, cap, "%lld", (long long)v->i);
-      *s = buf, *n = strlen(buf);
-      return 0;
-    case V_DBL:
-      if (!isfinite(v->d)) return -2;
-      format_double(v->d, buf, cap);
-      *s = buf, *n = strlen(buf);
-      return 0;
-    case V_BOOL:
-      *s = v->b ? "true" : "false", *n = strlen(*s);
-      return 0;
-    default:
-      return -1;
+  case V_STR: *s = v->s, *n = v->n; return 0;
+  case V_INT:
+    snprintf(buf, cap, "%lld", (long long)v->i);
+    *s = buf, *n = strlen(buf);
+    return 0;
+  case V_DBL:
+    if (!isfinite(v->d)) return -2;
+    format_double(v->d, buf, cap);
+    *s = buf, *n = strlen(buf);
+    return 0;
+  case V_BOOL: *s = v->b ? "true" : "false", *n = strlen(*s); return 0;
+  default: return -1;
   }
 }
 
@@ -742,8 +703,7 @@ static light_status path_value(light_args *a, size_t i, const val *v, const char
                  v->k == V_DBL && !isfinite(v->d) ? " (NaN or Infinity)" : "");
   if (memchr(s, '\0', n)) return fail(a, "path_params", "path parameter '%s' contains a NUL byte", name);
   if (n > LIGHT_ARGS_MAX_PARAM_BYTES)
-    return fail(a, "path_params", "path parameter '%s' is longer than %d bytes", name,
-                LIGHT_ARGS_MAX_PARAM_BYTES);
+    return fail(a, "path_params", "path parameter '%s' is longer than %d bytes", name, LIGHT_ARGS_MAX_PARAM_BYTES);
   if (n == 0 || is(s, n, ".") || is(s, n, ".."))
     return fail(a, "path_params", "path parameter '%s' must not be empty, \".\" or \"..\"", name);
   if (!(a->path[i] = malloc(n + 1))) return nomem(a);
@@ -779,14 +739,12 @@ static light_status header_add(light_args *a, const val *v) {
   printable(name, sizeof name, a->pkey, a->pkey_len);
   if (v->k == V_NULL) return LIGHT_OK;
   if (!header_token(a->pkey, a->pkey_len))
-    return fail(a, "headers", "header name '%s' is not a valid token (CR, LF, NUL, spaces or ':' in it?)",
-                name);
+    return fail(a, "headers", "header name '%s' is not a valid token (CR, LF, NUL, spaces or ':' in it?)", name);
   static const char *const refused[] = {"Authorization", "Host", "Content-Length", "Transfer-Encoding", NULL};
   for (const char *const *r = refused; *r; r++)
     if (strlen(*r) == a->pkey_len && strncasecmp(*r, a->pkey, a->pkey_len) == 0)
       return fail(a, "headers", "header '%s' cannot be set per call (the SDK sets it)", *r);
-  if (v->k != V_STR)
-    return failt(a, "headers", "header '%s' value must be a string, not %s", name, kind_name(v->k));
+  if (v->k != V_STR) return failt(a, "headers", "header '%s' value must be a string, not %s", name, kind_name(v->k));
   for (size_t i = 0; i < v->n; i++) {
     unsigned char c = (unsigned char)v->s[i];
     if (c == '\r' || c == '\n' || c == 0 || (c < 0x20 && c != '\t') || c == 0x7f)
@@ -826,101 +784,96 @@ static light_status header_add(light_args *a, const val *v) {
 static light_status top_value(light_args *a, const val *v) {
   a->have_key = 0;
   switch (a->tgt) {
-    case T_PATH: {
-      if (v->k == V_NULL) return LIGHT_OK;
-      return path_value(a, a->path_index, v, a->op->path_params[a->path_index]);
+  case T_PATH: {
+    if (v->k == V_NULL) return LIGHT_OK;
+    return path_value(a, a->path_index, v, a->op->path_params[a->path_index]);
+  }
+  case T_QUERY: {
+    char buf[40];
+    const char *s;
+    size_t n;
+    if (v->k == V_NULL) return LIGHT_OK;
+    int r = scalar_text(v, buf, sizeof buf, &s, &n);
+    if (r == -2) return fail(a, "query", "query parameter '%s' is NaN or Infinity", a->top_key);
+    if (r != 0)
+      return failt(a, "query", "query parameter '%s' must be a string, number or boolean, not %s", a->top_key,
+                   kind_name(v->k));
+    return query_add(a, s, n, 0, v);
+  }
+  case T_BODY: {
+    light_status st = write_json(a, v);
+    if (st == LIGHT_OK && v->k != V_OBJ && v->k != V_ARR) seg_close(a);
+    return st;
+  }
+  case T_FILE_DATA:
+    if (v->k == V_NULL) return LIGHT_OK;
+    if (v->k != V_STR && v->k != V_BIN)
+      return failt(a, "file", "file must be a string or binary data, not %s", kind_name(v->k));
+    free(a->file_data);
+    if (!(a->file_data = malloc(v->n ? v->n : 1))) return nomem(a);
+    if (v->n) memcpy(a->file_data, v->s, v->n);
+    a->file.data = a->file_data;
+    a->file.len = v->n;
+    a->has_file = 1;
+    return LIGHT_OK;
+  case T_FILE_NAME: return copy_str(a, &a->file_name, v, "filename");
+  case T_FILE_CTYPE: return copy_str(a, &a->file_ctype, v, "content_type");
+  case T_FILE_FIELD: return copy_str(a, &a->file_field, v, "field");
+  case T_TIMEOUT: {
+    if (v->k == V_NULL) return LIGHT_OK;
+    int ms = (a->flags & LIGHT_ARGS_TIMEOUT_MS) != 0;
+    double d = v->k == V_INT ? (double)v->i : v->k == V_DBL ? v->d : NAN;
+    double lim = ms ? 7 * 86400e3 : 7 * 86400.0;
+    if (v->k != V_INT && v->k != V_DBL)
+      return failt(a, "timeout", "timeout must be a number of %s, not %s", ms ? "milliseconds" : "seconds",
+                   kind_name(v->k));
+    if (!(d > 0) || !(d <= lim))
+      return fail(a, "timeout", "timeout must be a positive finite number of %s (at most 7 days)",
+                  ms ? "milliseconds" : "seconds");
+    double t = ms ? d : d * 1000.0;
+    a->timeout_ms = t < 1 ? 1 : (long)(t + 0.5);
+    return LIGHT_OK;
+  }
+  case T_RETRIES: {
+    if (v->k == V_NULL) return LIGHT_OK;
+    double d = v->k == V_INT ? (double)v->i : v->k == V_DBL ? v->d : NAN;
+    if (v->k != V_INT && v->k != V_DBL)
+      return failt(a, "max_retries", "max_retries must be an integer, not %s", kind_name(v->k));
+    if (!(d >= 0 && d <= 100) || d != floor(d))
+      return fail(a, "max_retries", "max_retries must be an integer from 0 to 100");
+    a->max_retries = (int)d;
+    return LIGHT_OK;
+  }
+  case T_HEADERS:
+    if (v->k == V_NULL) return LIGHT_OK;
+    if (v->k != V_OBJ)
+      return failt(a, "headers", "%s must be an object (a mapping of header names to strings), not %s", a->top_key,
+                   kind_name(v->k));
+    return push(a, R_HEADERS, 0);
+  case T_XQUERY:
+  case T_RAWQUERY:
+    if (v->k == V_NULL) return LIGHT_OK;
+    if (v->k != V_OBJ)
+      return failt(a, "query", "%s must be an object (a mapping), not %s", a->top_key, kind_name(v->k));
+    return push(a, R_QUERY, a->tgt == T_XQUERY);
+  case T_XBODY:
+    if (v->k == V_NULL) return LIGHT_OK;
+    if (v->k != V_OBJ) return failt(a, "body", "%s must be an object (a mapping), not %s", a->top_key, kind_name(v->k));
+    a->xbody_given = 1;
+    return push(a, R_MEMBERS, 1);
+  case T_RAWBODY:
+    if (v->k == V_NULL) return LIGHT_OK;
+    if (v->k == V_OBJ) {
+      a->body_given = 1;
+      return push(a, R_MEMBERS, 0);
     }
-    case T_QUERY: {
-      char buf[40];
-      const char *s;
-      size_t n;
-      if (v->k == V_NULL) return LIGHT_OK;
-      int r = scalar_text(v, buf, sizeof buf, &s, &n);
-      if (r == -2) return fail(a, "query", "query parameter '%s' is NaN or Infinity", a->top_key);
-      if (r != 0)
-        return failt(a, "query", "query parameter '%s' must be a string, number or boolean, not %s",
-                     a->top_key, kind_name(v->k));
-      return query_add(a, s, n, 0, v);
-    }
-    case T_BODY: {
+    if (seg_open(a, NULL, 0, 0) < 0) return a->st;
+    {
       light_status st = write_json(a, v);
-      if (st == LIGHT_OK && v->k != V_OBJ && v->k != V_ARR) seg_close(a);
+      if (st == LIGHT_OK && v->k != V_ARR) seg_close(a);
       return st;
     }
-    case T_FILE_DATA:
-      if (v->k == V_NULL) return LIGHT_OK;
-      if (v->k != V_STR && v->k != V_BIN)
-        return failt(a, "file", "file must be a string or binary data, not %s", kind_name(v->k));
-      free(a->file_data);
-      if (!(a->file_data = malloc(v->n ? v->n : 1))) return nomem(a);
-      if (v->n) memcpy(a->file_data, v->s, v->n);
-      a->file.data = a->file_data;
-      a->file.len = v->n;
-      a->has_file = 1;
-      return LIGHT_OK;
-    case T_FILE_NAME:
-      return copy_str(a, &a->file_name, v, "filename");
-    case T_FILE_CTYPE:
-      return copy_str(a, &a->file_ctype, v, "content_type");
-    case T_FILE_FIELD:
-      return copy_str(a, &a->file_field, v, "field");
-    case T_TIMEOUT: {
-      if (v->k == V_NULL) return LIGHT_OK;
-      int ms = (a->flags & LIGHT_ARGS_TIMEOUT_MS) != 0;
-      double d = v->k == V_INT ? (double)v->i : v->k == V_DBL ? v->d : NAN;
-      double lim = ms ? 7 * 86400e3 : 7 * 86400.0;
-      if (v->k != V_INT && v->k != V_DBL)
-        return failt(a, "timeout", "timeout must be a number of %s, not %s", ms ? "milliseconds" : "seconds",
-                     kind_name(v->k));
-      if (!(d > 0) || !(d <= lim))
-        return fail(a, "timeout", "timeout must be a positive finite number of %s (at most 7 days)",
-                    ms ? "milliseconds" : "seconds");
-      double t = ms ? d : d * 1000.0;
-      a->timeout_ms = t < 1 ? 1 : (long)(t + 0.5);
-      return LIGHT_OK;
-    }
-    case T_RETRIES: {
-      if (v->k == V_NULL) return LIGHT_OK;
-      double d = v->k == V_INT ? (double)v->i : v->k == V_DBL ? v->d : NAN;
-      if (v->k != V_INT && v->k != V_DBL)
-        return failt(a, "max_retries", "max_retries must be an integer, not %s", kind_name(v->k));
-      if (!(d >= 0 && d <= 100) || d != floor(d))
-        return fail(a, "max_retries", "max_retries must be an integer from 0 to 100");
-      a->max_retries = (int)d;
-      return LIGHT_OK;
-    }
-    case T_HEADERS:
-      if (v->k == V_NULL) return LIGHT_OK;
-      if (v->k != V_OBJ)
-        return failt(a, "headers", "%s must be an object (a mapping of header names to strings), not %s",
-                     a->top_key, kind_name(v->k));
-      return push(a, R_HEADERS, 0);
-    case T_XQUERY:
-    case T_RAWQUERY:
-      if (v->k == V_NULL) return LIGHT_OK;
-      if (v->k != V_OBJ)
-        return failt(a, "query", "%s must be an object (a mapping), not %s", a->top_key, kind_name(v->k));
-      return push(a, R_QUERY, a->tgt == T_XQUERY);
-    case T_XBODY:
-      if (v->k == V_NULL) return LIGHT_OK;
-      if (v->k != V_OBJ)
-        return failt(a, "body", "%s must be an object (a mapping), not %s", a->top_key, kind_name(v->k));
-      a->xbody_given = 1;
-      return push(a, R_MEMBERS, 1);
-    case T_RAWBODY:
-      if (v->k == V_NULL) return LIGHT_OK;
-      if (v->k == V_OBJ) {
-        a->body_given = 1;
-        return push(a, R_MEMBERS, 0);
-      }
-      if (seg_open(a, NULL, 0, 0) < 0) return a->st;
-      {
-        light_status st = write_json(a, v);
-        if (st == LIGHT_OK && v->k != V_ARR) seg_close(a);
-        return st;
-      }
-    default:
-      return failt(a, NULL, "light_args: value without a key");
+  default: return failt(a, NULL, "light_args: value without a key");
   }
 }
 
@@ -931,54 +884,54 @@ static light_status on_value(light_args *a, const val *v) {
     return fail(a, "body", "arguments hold more than %d values", LIGHT_ARGS_MAX_ITEMS);
   frame *f = top(a);
   switch ((role)f->role) {
-    case R_TOP:
-      if (a->section == LIGHT_ARGS_PATH) {
-        char label[96];
-        size_t npp = 0;
-        while (a->op->path_params[npp]) npp++;
-        if (a->n_pos >= npp)
-          return failt(a, "path_params", "%s() takes %zu path parameter%s (%zu given)",
-                       op_label(a, label, sizeof label), npp, npp == 1 ? "" : "s", a->n_pos + 1);
-        size_t i = a->n_pos++;
-        return path_value(a, i, v, a->op->path_params[i]);
-      }
-      if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
-      return top_value(a, v);
-    case R_JSON_OBJ:
-      if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
-      a->have_key = 0;
-      f->count++;
-      st = write_json(a, v);
-      return st;
-    case R_JSON_ARR:
-      if (f->count++ && put(a, ",", 1) != 0) return a->st;
-      return write_json(a, v);
-    case R_MEMBERS:
-      if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
-      a->have_key = 0;
-      st = write_json(a, v);
-      if (st == LIGHT_OK && v->k != V_OBJ && v->k != V_ARR) seg_close(a);
-      return st;
-    case R_QUERY: {
-      char buf[40];
-      const char *s;
-      size_t n;
-      char name[72];
-      if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
-      a->have_key = 0;
-      printable(name, sizeof name, a->pkey, a->pkey_len);
-      if (v->k == V_NULL) return LIGHT_OK;
-      int r = scalar_text(v, buf, sizeof buf, &s, &n);
-      if (r == -2) return fail(a, "query", "query parameter '%s' is NaN or Infinity", name);
-      if (r != 0)
-        return failt(a, "query", "query parameter '%s' must be a string, number or boolean, not %s", name,
-                     kind_name(v->k));
-      return query_add(a, s, n, f->extra, v);
+  case R_TOP:
+    if (a->section == LIGHT_ARGS_PATH) {
+      char label[96];
+      size_t npp = 0;
+      while (a->op->path_params[npp]) npp++;
+      if (a->n_pos >= npp)
+        return failt(a, "path_params", "%s() takes %zu path parameter%s (%zu given)", op_label(a, label, sizeof label),
+                     npp, npp == 1 ? "" : "s", a->n_pos + 1);
+      size_t i = a->n_pos++;
+      return path_value(a, i, v, a->op->path_params[i]);
     }
-    case R_HEADERS:
-      if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
-      a->have_key = 0;
-      return header_add(a, v);
+    if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
+    return top_value(a, v);
+  case R_JSON_OBJ:
+    if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
+    a->have_key = 0;
+    f->count++;
+    st = write_json(a, v);
+    return st;
+  case R_JSON_ARR:
+    if (f->count++ && put(a, ",", 1) != 0) return a->st;
+    return write_json(a, v);
+  case R_MEMBERS:
+    if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
+    a->have_key = 0;
+    st = write_json(a, v);
+    if (st == LIGHT_OK && v->k != V_OBJ && v->k != V_ARR) seg_close(a);
+    return st;
+  case R_QUERY: {
+    char buf[40];
+    const char *s;
+    size_t n;
+    char name[72];
+    if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
+    a->have_key = 0;
+    printable(name, sizeof name, a->pkey, a->pkey_len);
+    if (v->k == V_NULL) return LIGHT_OK;
+    int r = scalar_text(v, buf, sizeof buf, &s, &n);
+    if (r == -2) return fail(a, "query", "query parameter '%s' is NaN or Infinity", name);
+    if (r != 0)
+      return failt(a, "query", "query parameter '%s' must be a string, number or boolean, not %s", name,
+                   kind_name(v->k));
+    return query_add(a, s, n, f->extra, v);
+  }
+  case R_HEADERS:
+    if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
+    a->have_key = 0;
+    return header_add(a, v);
   }
   return LIGHT_OK;
 }
@@ -991,42 +944,40 @@ light_status light_args_key(light_args *a, const char *k, size_t n) {
   if (a->have_key) return fail(a, NULL, "light_args: two keys in a row");
   frame *f = top(a);
   switch ((role)f->role) {
-    case R_TOP:
-      if (a->section == LIGHT_ARGS_PATH) return fail(a, NULL, "light_args: a key in the path section");
-      return top_key(a, k, n);
-    case R_JSON_OBJ:
-    case R_MEMBERS: {
-      printable(a->top_key, sizeof a->top_key, k, n); /* messages name the innermost key */
-      if (memchr(k, '\0', n)) return fail(a, "body", "body key '%s' contains a NUL byte", a->top_key);
-      if (!utf8_valid((const unsigned char *)k, n))
-        return fail(a, "body", "body key '%s' is not valid UTF-8", a->top_key);
-      if (f->role == R_MEMBERS) {
-        if (seg_open(a, k, n, f->extra) < 0) return a->st;
-      } else {
-        if (f->count && put(a, ",", 1) != 0) return a->st;
-        if (put_json_string(a, k, n) != 0 || put(a, ":", 1) != 0) return a->st;
-      }
-      a->have_key = 1;
-      return LIGHT_OK;
+  case R_TOP:
+    if (a->section == LIGHT_ARGS_PATH) return fail(a, NULL, "light_args: a key in the path section");
+    return top_key(a, k, n);
+  case R_JSON_OBJ:
+  case R_MEMBERS: {
+    printable(a->top_key, sizeof a->top_key, k, n); /* messages name the innermost key */
+    if (memchr(k, '\0', n)) return fail(a, "body", "body key '%s' contains a NUL byte", a->top_key);
+    if (!utf8_valid((const unsigned char *)k, n))
+      return fail(a, "body", "body key '%s' is not valid UTF-8", a->top_key);
+    if (f->role == R_MEMBERS) {
+      if (seg_open(a, k, n, f->extra) < 0) return a->st;
+    } else {
+      if (f->count && put(a, ",", 1) != 0) return a->st;
+      if (put_json_string(a, k, n) != 0 || put(a, ":", 1) != 0) return a->st;
     }
-    case R_QUERY:
-    case R_HEADERS: {
-      char name[72];
-      printable(name, sizeof name, k, n);
-      if (f->role == R_QUERY && memchr(k, '\0', n))
-        return fail(a, "query", "query key '%s' contains a NUL byte", name);
-      if (f->role == R_QUERY && n > LIGHT_ARGS_MAX_PARAM_BYTES)
-        return fail(a, "query", "query parameter name is longer than %d bytes", LIGHT_ARGS_MAX_PARAM_BYTES);
-      free(a->pkey);
-      if (!(a->pkey = malloc(n + 1))) return nomem(a);
-      memcpy(a->pkey, k, n);
-      a->pkey[n] = '\0';
-      a->pkey_len = n;
-      a->have_key = 1;
-      return LIGHT_OK;
-    }
-    default:
-      return fail(a, NULL, "light_args: a key inside an array");
+    a->have_key = 1;
+    return LIGHT_OK;
+  }
+  case R_QUERY:
+  case R_HEADERS: {
+    char name[72];
+    printable(name, sizeof name, k, n);
+    if (f->role == R_QUERY && memchr(k, '\0', n)) return fail(a, "query", "query key '%s' contains a NUL byte", name);
+    if (f->role == R_QUERY && n > LIGHT_ARGS_MAX_PARAM_BYTES)
+      return fail(a, "query", "query parameter name is longer than %d bytes", LIGHT_ARGS_MAX_PARAM_BYTES);
+    free(a->pkey);
+    if (!(a->pkey = malloc(n + 1))) return nomem(a);
+    memcpy(a->pkey, k, n);
+    a->pkey[n] = '\0';
+    a->pkey_len = n;
+    a->have_key = 1;
+    return LIGHT_OK;
+  }
+  default: return fail(a, NULL, "light_args: a key inside an array");
   }
 }
 
@@ -1062,8 +1013,7 @@ light_status light_args_begin_array(light_args *a, size_t n) {
   light_status st = usable(a);
   if (st != LIGHT_OK) return st;
   if (n > (size_t)LIGHT_ARGS_MAX_ITEMS || a->items + n > (size_t)LIGHT_ARGS_MAX_ITEMS)
-    return fail(a, "body", "array of %zu elements is over the limit of %d values per call", n,
-                LIGHT_ARGS_MAX_ITEMS);
+    return fail(a, "body", "array of %zu elements is over the limit of %d values per call", n, LIGHT_ARGS_MAX_ITEMS);
   val v = {.k = V_ARR};
   return on_value(a, &v);
 }
@@ -1204,8 +1154,7 @@ light_status light_args_finish(light_args *a) {
   if (!a) return LIGHT_E_INVALID_ARGUMENT;
   if (a->st != LIGHT_OK || a->finished) return a->st;
   char label[96];
-  if (a->depth != 0 || a->have_key)
-    return fail(a, NULL, "light_args_finish with an open object, array or key");
+  if (a->depth != 0 || a->have_key) return fail(a, NULL, "light_args_finish with an open object, array or key");
   if (a->op) {
     for (size_t i = 0; a->op->path_params[i]; i++)
       if (!a->path[i])
@@ -1219,8 +1168,7 @@ light_status light_args_finish(light_args *a) {
   if (a->op && kind != LIGHT_BODY_JSON && (a->body_given || a->xbody_given))
     return failt(a, "body", "operation '%s' takes no JSON body (extra_body)", a->op->id);
   if (kind == LIGHT_BODY_MULTIPART && !a->has_file)
-    return failt(a, "file", "%s() needs a file (the content as a string or bytes)",
-                 op_label(a, label, sizeof label));
+    return failt(a, "file", "%s() needs a file (the content as a string or bytes)", op_label(a, label, sizeof label));
   if (!a->op && a->has_file && a->body_given) return fail(a, "body", "give a JSON body or a file, not both");
   if (whole && a->xbody_given) return fail(a, "body", "extra_body needs the body to be an object");
   if (a->op && kind == LIGHT_BODY_JSON) {
@@ -1349,13 +1297,11 @@ static light_status stream_cjson(light_args *a, const cJSON *j, int depth) {
   if (cJSON_IsBool(j)) return light_args_bool(a, cJSON_IsTrue(j));
   if (cJSON_IsNumber(j)) return light_args_double(a, j->valuedouble);
   if (cJSON_IsString(j))
-    return light_args_string(a, j->valuestring ? j->valuestring : "",
-                             j->valuestring ? strlen(j->valuestring) : 0);
+    return light_args_string(a, j->valuestring ? j->valuestring : "", j->valuestring ? strlen(j->valuestring) : 0);
   if (cJSON_IsRaw(j)) return fail(a, "body", "raw cJSON items cannot be sent");
   int obj = cJSON_IsObject(j);
   if (!obj && !cJSON_IsArray(j)) return fail(a, "body", "invalid JSON item");
-  light_status st =
-      obj ? light_args_begin_object(a) : light_args_begin_array(a, (size_t)cJSON_GetArraySize(j));
+  light_status st = obj ? light_args_begin_object(a) : light_args_begin_array(a, (size_t)cJSON_GetArraySize(j));
   for (const cJSON *c = j->child; st == LIGHT_OK && c; c = c->next) {
     if (obj) st = light_args_key(a, c->string ? c->string : "", c->string ? strlen(c->string) : 0);
     if (st == LIGHT_OK) st = stream_cjson(a, c, depth + 1);
@@ -1372,13 +1318,13 @@ static light_status stream_members(light_args *a, const cJSON *obj, target t) {
   return a->st;
 }
 
-light_status light__args_from_params(light_args **out, const char *op_id, const char *method,
-                                     const char *path, const light_params *p) {
+light_status light__args_from_params(light_args **out, const char *op_id, const char *method, const char *path,
+                                     const light_params *p) {
   static const light_params none = LIGHT_PARAMS_INIT;
   if (!p) p = &none;
   light_status st = op_id ? light_args_new(out, op_id, LIGHT_ARGS_TIMEOUT_MS)
-                          : light_args_new_raw(out, method, method ? strlen(method) : 0, path,
-                                               path ? strlen(path) : 0, LIGHT_ARGS_TIMEOUT_MS);
+                          : light_args_new_raw(out, method, method ? strlen(method) : 0, path, path ? strlen(path) : 0,
+                                               LIGHT_ARGS_TIMEOUT_MS);
   light_args *a = *out;
   if (st != LIGHT_OK) return st;
   if (op_id) {
@@ -1414,12 +1360,10 @@ light_status light__args_from_params(light_args **out, const char *op_id, const 
   if (p->body) {
     if (a->op && a->op->body != LIGHT_BODY_JSON)
       return fail(a, "body",
-                  a->op->body == LIGHT_BODY_MULTIPART
-                      ? "operation '%s' takes a file, not a JSON body"
-                      : "operation '%s' takes no body (pass query parameters instead)",
+                  a->op->body == LIGHT_BODY_MULTIPART ? "operation '%s' takes a file, not a JSON body"
+                                                      : "operation '%s' takes no body (pass query parameters instead)",
                   a->op->id);
-    if (a->op && !cJSON_IsObject(p->body))
-      return fail(a, "body", "body of '%s' must be a JSON object", a->op->id);
+    if (a->op && !cJSON_IsObject(p->body)) return fail(a, "body", "body of '%s' must be a JSON object", a->op->id);
     if (cJSON_IsObject(p->body)) {
       a->body_given = 1;
       if (stream_members(a, p->body, T_BODY) != LIGHT_OK) return a->st;

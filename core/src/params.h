@@ -27,7 +27,7 @@ typedef struct light__args_view {
 light_status light__args_view_get(const light_args *a, light__args_view *v);
 
 /* Build finished arguments from the C API's light_params (op_id, or method+path for raw). */
-light_status light__args_from_params(light_args **out, const char *op_id, const char *method,
-                                     const char *path, const light_params *p);
+light_status light__args_from_params(light_args **out, const char *op_id, const char *method, const char *path,
+                                     const light_params *p);
 
 #endif

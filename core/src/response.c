@@ -30,8 +30,8 @@ static const char *const summary_keys[SUM_N] = {"data",  "has_more", "next_page_
 struct light_response {
   int status;
   int retries;
-  cJSON *json;           /* built on first light_response_json() (owned) */
-  int json_state;        /* 0 not built, 1 built (or taken) */
+  cJSON *json;    /* built on first light_response_json() (owned) */
+  int json_state; /* 0 not built, 1 built (or taken) */
   pthread_mutex_t json_mu;
   light_json_member sum[SUM_N];
   char *body;
@@ -100,9 +100,12 @@ static void summarise_tree(light_json_member *sum, const cJSON *json) {
   for (int i = 0; i < SUM_N; i++) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(json, sum[i].key);
     if (!v) continue;
-    if (cJSON_IsNull(v)) sum[i].type = LIGHT_JSON_NULL;
-    else if (cJSON_IsFalse(v)) sum[i].type = LIGHT_JSON_FALSE;
-    else if (cJSON_IsTrue(v)) sum[i].type = LIGHT_JSON_TRUE;
+    if (cJSON_IsNull(v))
+      sum[i].type = LIGHT_JSON_NULL;
+    else if (cJSON_IsFalse(v))
+      sum[i].type = LIGHT_JSON_FALSE;
+    else if (cJSON_IsTrue(v))
+      sum[i].type = LIGHT_JSON_TRUE;
     else if (cJSON_IsNumber(v)) {
       sum[i].type = LIGHT_JSON_NUMBER;
       sum[i].number = v->valuedouble;
@@ -134,8 +137,10 @@ static light_response *response_new(int status, const char *headers, size_t head
   r->retries = retries;
   r->json = json;
   r->json_state = json != NULL;
-  if (sum) memcpy(r->sum, sum, sizeof r->sum);
-  else summarise_tree(r->sum, json);
+  if (sum)
+    memcpy(r->sum, sum, sizeof r->sum);
+  else
+    summarise_tree(r->sum, json);
   /* create_account_token (or a raw mint) answers {token, expires_at}. Only
    * such responses are wiped: wiping every tree would cost several times a
    * plain cJSON_Delete on large pages. */
@@ -149,7 +154,8 @@ static light_response *response_new(int status, const char *headers, size_t head
     return NULL;
   }
   static const char *const ids[] = {"X-Request-Id", "Request-Id", "X-Light-Request-Id"};
-  for (size_t i = 0; i < sizeof ids / sizeof ids[0] && !r->request_id; i++) r->request_id = light_response_header(r, ids[i]);
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0] && !r->request_id; i++)
+    r->request_id = light_response_header(r, ids[i]);
   return r;
 }
 
@@ -277,8 +283,10 @@ static double number_of(const cJSON *v, double dflt) {
 }
 
 static int page_error(light_error *err, const light_response *resp, light_status code, const char *msg) {
-  light__error_set(err, code, code == LIGHT_E_DECODE ? LIGHT_ERR_DECODE
-                              : code == LIGHT_E_INVALID_ARGUMENT ? LIGHT_ERR_INVALID_ARGUMENT : LIGHT_ERR_LIGHT,
+  light__error_set(err, code,
+                   code == LIGHT_E_DECODE             ? LIGHT_ERR_DECODE
+                   : code == LIGHT_E_INVALID_ARGUMENT ? LIGHT_ERR_INVALID_ARGUMENT
+                                                      : LIGHT_ERR_LIGHT,
                    "%s", msg);
   if (err && resp) {
     err->http_status = resp->status;
@@ -297,8 +305,7 @@ static int body_is_array(const light_response *r) {
   return 0;
 }
 
-int light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query,
-                          light_error *err) {
+int light_page_next_query(cJSON **next_query, const light_response *resp, const cJSON *prev_query, light_error *err) {
   if (next_query) *next_query = NULL;
   if (!resp || !next_query) return page_error(err, NULL, LIGHT_E_INVALID_ARGUMENT, "response or next_query is NULL");
   if (prev_query && !cJSON_IsObject(prev_query))
@@ -314,7 +321,7 @@ int light_page_next_query(const light_response *resp, const cJSON *prev_query, c
    * the walk so a server that says "more" forever cannot loop us. */
   light_json_type hm = sum[SUM_HAS_MORE].type;
   int more = hm == LIGHT_JSON_TRUE || hm == LIGHT_JSON_FALSE ? hm == LIGHT_JSON_TRUE
-                                                              : sum[SUM_NEXT_PAGE_URL].type == LIGHT_JSON_STRING;
+                                                             : sum[SUM_NEXT_PAGE_URL].type == LIGHT_JSON_STRING;
   if (!more || n == 0) return 0;
 
   double prev_offset = prev_query ? number_of(cJSON_GetObjectItemCaseSensitive(prev_query, "offset"), 0) : 0;

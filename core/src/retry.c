@@ -9,12 +9,12 @@
 static int retryable(int idempotent, int http_status, int failure) {
   if (http_status == 0) {
     switch (failure) {
-      case LIGHT_FAIL_CONNECT:
-      case LIGHT_FAIL_CONNECT_TIMEOUT: return 1; /* never reached the server */
-      case LIGHT_FAIL_TIMEOUT:
-      case LIGHT_FAIL_SEND:
-      case LIGHT_FAIL_RECV: return idempotent; /* may have reached it */
-      default: return 0; /* TLS verification, size cap, cancel, unknown: repeating cannot help */
+    case LIGHT_FAIL_CONNECT:
+    case LIGHT_FAIL_CONNECT_TIMEOUT: return 1; /* never reached the server */
+    case LIGHT_FAIL_TIMEOUT:
+    case LIGHT_FAIL_SEND:
+    case LIGHT_FAIL_RECV: return idempotent; /* may have reached it */
+    default: return 0;                       /* TLS verification, size cap, cancel, unknown: repeating cannot help */
     }
   }
   if (http_status == 429) return 1; /* refused before processing */
@@ -22,8 +22,8 @@ static int retryable(int idempotent, int http_status, int failure) {
   return 0;
 }
 
-long light__retry_delay(const light__retry_policy *p, int retries_done, int idempotent, int http_status,
-                        int failure, double retry_after_s, double jitter01) {
+long light__retry_delay(const light__retry_policy *p, int retries_done, int idempotent, int http_status, int failure,
+                        double retry_after_s, double jitter01) {
   if (!p || retries_done < 0 || retries_done >= p->max_retries) return -1;
   if (!retryable(idempotent, http_status, failure)) return -1;
   if (retry_after_s >= 0) { /* NaN compares false: treated as absent */

@@ -83,8 +83,10 @@ light__token_state light__token_cache_acquire(light__token_cache *tc, const char
   } else if (e->token && now_ms < e->refresh_ms && now_ms < e->expires_ms) {
     char *copy = light__strdup(e->token);
     st = copy ? LIGHT__TOKEN_FRESH : LIGHT__TOKEN_NOMEM;
-    if (token) *token = copy;
-    else light__secret_free(copy);
+    if (token)
+      *token = copy;
+    else
+      light__secret_free(copy);
   } else if (e->minting) {
     st = LIGHT__TOKEN_WAIT;
   } else {
@@ -227,7 +229,8 @@ int64_t light__token_parse_iso8601_ms(const char *s) {
 
 int light__token_parse_mint(const cJSON *j, int64_t now_ms, char **token, int64_t *expires_ms) {
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "token");
-  if (!cJSON_IsString(t) || !t->valuestring || !t->valuestring[0]) t = cJSON_GetObjectItemCaseSensitive(j, "account_token");
+  if (!cJSON_IsString(t) || !t->valuestring || !t->valuestring[0])
+    t = cJSON_GetObjectItemCaseSensitive(j, "account_token");
   if (!cJSON_IsString(t) || !t->valuestring || !t->valuestring[0]) return -1;
   for (const unsigned char *p = (const unsigned char *)t->valuestring; *p; p++)
     if (*p <= 0x20 || *p >= 0x7f) return -1; /* would not be a safe header value */

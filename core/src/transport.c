@@ -32,8 +32,8 @@
 
 struct light__blocking {
   light__easy_pool *pool;
-  pthread_mutex_t mu; /* guards generation */
-  pthread_cond_t cv;  /* CLOCK_MONOTONIC; broadcast when a mint finishes */
+  pthread_mutex_t mu;  /* guards generation */
+  pthread_cond_t cv;   /* CLOCK_MONOTONIC; broadcast when a mint finishes */
   uint64_t generation; /* the token cache's generation last notified */
 };
 
@@ -199,7 +199,7 @@ static light_status drive(light_client *client, light_exchange *x, light_respons
   for (;;) {
     light_http_request req;
     long delay = 0;
-    light_step s = light_exchange_next(x, &req, &delay);
+    light_step s = light_exchange_next(&req, &delay, x);
     if (s == LIGHT_STEP_DONE) break;
     if (s == LIGHT_STEP_WAIT) {
       if (wait_sliced(client, delay)) light__exchange_abort(x);
@@ -241,39 +241,38 @@ static light_status drive(light_client *client, light_exchange *x, light_respons
     light__curl_feed(x, e->easy, rc, &e->io);
   }
   if (e) light__easy_pool_put(pool, e);
-  return light_exchange_finish(x, out, err);
+  return light_exchange_finish(out, x, err);
 }
 
-light_status light_call(light_client *client, const char *op_id, const light_params *params, light_response **out,
+light_status light_call(light_response **out, light_client *client, const char *op_id, const light_params *params,
                         light_error *err) {
   if (out) *out = NULL;
   if (!out) return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "out is NULL");
   light_exchange *x = NULL;
-  light_status st = light_exchange_new(client, op_id, params, &x, err);
+  light_status st = light_exchange_new(&x, client, op_id, params, err);
   if (st != LIGHT_OK) return st;
   st = drive(client, x, out, err);
   light_exchange_free(x);
   return st;
 }
 
-light_status light_request(light_client *client, const char *method, const char *path, const light_params *params,
-                           light_response **out, light_error *err) {
+light_status light_request(light_response **out, light_client *client, const char *method, const char *path,
+                           const light_params *params, light_error *err) {
   if (out) *out = NULL;
   if (!out) return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "out is NULL");
   light_exchange *x = NULL;
-  light_status st = light_exchange_new_raw(client, method, path, params, &x, err);
+  light_status st = light_exchange_new_raw(&x, client, method, path, params, err);
   if (st != LIGHT_OK) return st;
   st = drive(client, x, out, err);
   light_exchange_free(x);
   return st;
 }
 
-light_status light_call_args(light_client *client, const light_args *args, light_response **out, light_error *err) {
+light_status light_call_args(light_response **out, light_client *client, const light_args *args, light_error *err) {
   if (out) *out = NULL;
-  if (!out)
-    return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "out is NULL");
+  if (!out) return light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "out is NULL");
   light_exchange *x = NULL;
-  light_status st = light_exchange_new_args(client, args, &x, err);
+  light_status st = light_exchange_new_args(&x, client, args, err);
   if (st != LIGHT_OK) return st;
   st = drive(client, x, out, err);
   light_exchange_free(x);

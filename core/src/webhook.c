@@ -24,15 +24,24 @@
 #include "codec.h"
 
 static const char *const events[] = {
-    LIGHT_EVENT_ENROLLMENT_PLAN_REQUESTED,       LIGHT_EVENT_ENROLLMENT_PLAN_ACCEPTED,
-    LIGHT_EVENT_ENROLLMENT_IDENTITY_UPDATED,     LIGHT_EVENT_ENROLLMENT_FINALIZED,
-    LIGHT_EVENT_ACCOUNT_PAYMENT_METHOD_ADDED,    LIGHT_EVENT_ACCOUNT_BILLING_ADDRESS_UPDATED,
-    LIGHT_EVENT_ACCOUNT_PAYMENT_FAILED,          LIGHT_EVENT_ACCOUNT_PAYMENT_SUCCESSFUL,
-    LIGHT_EVENT_ACCOUNT_INVOICE_SENT,            LIGHT_EVENT_LOCATION_SERVICE_ACTIVE,
-    LIGHT_EVENT_LOCATION_SERVICE_CANCELED,       LIGHT_EVENT_LOCATION_USAGE_HISTORY_AVAILABLE,
-    LIGHT_EVENT_LOCATION_RENEWAL_PLAN_REQUESTED, LIGHT_EVENT_LOCATION_RENEWAL_PLAN_ACCEPTED,
-    LIGHT_EVENT_LOCATION_RENEWAL_EMAIL_SENT,     LIGHT_EVENT_COMPARISON_INVOICE_PROCESSED,
-    LIGHT_EVENT_USAGE_PROFILE_COMPLETED,         LIGHT_EVENT_USAGE_PROFILE_FAILED,
+    LIGHT_EVENT_ENROLLMENT_PLAN_REQUESTED,
+    LIGHT_EVENT_ENROLLMENT_PLAN_ACCEPTED,
+    LIGHT_EVENT_ENROLLMENT_IDENTITY_UPDATED,
+    LIGHT_EVENT_ENROLLMENT_FINALIZED,
+    LIGHT_EVENT_ACCOUNT_PAYMENT_METHOD_ADDED,
+    LIGHT_EVENT_ACCOUNT_BILLING_ADDRESS_UPDATED,
+    LIGHT_EVENT_ACCOUNT_PAYMENT_FAILED,
+    LIGHT_EVENT_ACCOUNT_PAYMENT_SUCCESSFUL,
+    LIGHT_EVENT_ACCOUNT_INVOICE_SENT,
+    LIGHT_EVENT_LOCATION_SERVICE_ACTIVE,
+    LIGHT_EVENT_LOCATION_SERVICE_CANCELED,
+    LIGHT_EVENT_LOCATION_USAGE_HISTORY_AVAILABLE,
+    LIGHT_EVENT_LOCATION_RENEWAL_PLAN_REQUESTED,
+    LIGHT_EVENT_LOCATION_RENEWAL_PLAN_ACCEPTED,
+    LIGHT_EVENT_LOCATION_RENEWAL_EMAIL_SENT,
+    LIGHT_EVENT_COMPARISON_INVOICE_PROCESSED,
+    LIGHT_EVENT_USAGE_PROFILE_COMPLETED,
+    LIGHT_EVENT_USAGE_PROFILE_FAILED,
 };
 
 size_t light_event_count(void) { return sizeof events / sizeof events[0]; }
@@ -61,8 +70,8 @@ static void hmac_close(hmac_ctx *h) {
 }
 
 /* out = HMAC-SHA256(key, ts "." payload) (RFC 2104). 0 ok, -1 OpenSSL failure. */
-static int hmac_sign(hmac_ctx *h, const char *key, size_t key_len, const char *ts, size_t ts_len,
-                     const void *payload, size_t payload_len, unsigned char out[MAC_LEN]) {
+static int hmac_sign(hmac_ctx *h, const char *key, size_t key_len, const char *ts, size_t ts_len, const void *payload,
+                     size_t payload_len, unsigned char out[MAC_LEN]) {
   unsigned char k[BLOCK], pad[BLOCK], inner[MAC_LEN];
   unsigned int n = 0;
   int ok = 1;
@@ -76,8 +85,7 @@ static int hmac_sign(hmac_ctx *h, const char *key, size_t key_len, const char *t
   for (size_t i = 0; i < BLOCK; i++) pad[i] = k[i] ^ 0x36;
   ok = ok && EVP_DigestInit_ex(h->ctx, h->md, NULL) && EVP_DigestUpdate(h->ctx, pad, BLOCK) &&
        EVP_DigestUpdate(h->ctx, ts, ts_len) && EVP_DigestUpdate(h->ctx, ".", 1) &&
-       (payload_len == 0 || EVP_DigestUpdate(h->ctx, payload, payload_len)) &&
-       EVP_DigestFinal_ex(h->ctx, inner, &n);
+       (payload_len == 0 || EVP_DigestUpdate(h->ctx, payload, payload_len)) && EVP_DigestFinal_ex(h->ctx, inner, &n);
   for (size_t i = 0; i < BLOCK; i++) pad[i] = k[i] ^ 0x5c;
   ok = ok && EVP_DigestInit_ex(h->ctx, h->md, NULL) && EVP_DigestUpdate(h->ctx, pad, BLOCK) &&
        EVP_DigestUpdate(h->ctx, inner, MAC_LEN) && EVP_DigestFinal_ex(h->ctx, out, &n);
@@ -88,8 +96,8 @@ static int hmac_sign(hmac_ctx *h, const char *key, size_t key_len, const char *t
   return ok ? 0 : -1;
 }
 
-light_status light_webhook_sign(const void *payload, size_t payload_len, const char *secret, size_t secret_len,
-                                int64_t timestamp, char *out, size_t out_size) {
+light_status light_webhook_sign(char *out, size_t out_size, const void *payload, size_t payload_len, const char *secret,
+                                size_t secret_len, int64_t timestamp) {
   static const char hex[] = "0123456789abcdef";
   if ((!payload && payload_len) || !secret || !secret_len || timestamp < 0 || !out) return LIGHT_E_INVALID_ARGUMENT;
   /* verify takes NUL-terminated secrets: a NUL inside would make sign and
@@ -118,8 +126,7 @@ light_status light_webhook_sign(const void *payload, size_t payload_len, const c
 /* "<1..19 digits>.<64 lowercase hex>" and nothing else. Uppercase hex is
  * refused: the documented format is lowercase and a signer never emits
  * anything else, so accepting it would only widen what an attacker may send. */
-static int parse_header(const char *h, int64_t *ts, const char **ts_text, size_t *ts_len,
-                        unsigned char sig[MAC_LEN]) {
+static int parse_header(const char *h, int64_t *ts, const char **ts_text, size_t *ts_len, unsigned char sig[MAC_LEN]) {
   if (!h) return -1;
   int64_t v = 0;
   size_t i = 0;
@@ -137,12 +144,18 @@ static int parse_header(const char *h, int64_t *ts, const char **ts_text, size_t
   for (size_t j = 0; j < MAC_LEN; j++) {
     int hi, lo;
     char a = x[2 * j], b = a ? x[2 * j + 1] : '\0';
-    if (a >= '0' && a <= '9') hi = a - '0';
-    else if (a >= 'a' && a <= 'f') hi = a - 'a' + 10;
-    else return -1;
-    if (b >= '0' && b <= '9') lo = b - '0';
-    else if (b >= 'a' && b <= 'f') lo = b - 'a' + 10;
-    else return -1;
+    if (a >= '0' && a <= '9')
+      hi = a - '0';
+    else if (a >= 'a' && a <= 'f')
+      hi = a - 'a' + 10;
+    else
+      return -1;
+    if (b >= '0' && b <= '9')
+      lo = b - '0';
+    else if (b >= 'a' && b <= 'f')
+      lo = b - 'a' + 10;
+    else
+      return -1;
     sig[j] = (unsigned char)(hi << 4 | lo);
   }
   return x[2 * MAC_LEN] == '\0' ? 0 : -1;
@@ -231,8 +244,7 @@ light_status light_webhook_verify(const void *payload, size_t payload_len, const
 }
 
 static light_status envelope_error(light_error *err, const char *why) {
-  return light__error_set(err, LIGHT_E_DECODE, LIGHT_ERR_DECODE, "webhook payload is not an event envelope: %s",
-                          why);
+  return light__error_set(err, LIGHT_E_DECODE, LIGHT_ERR_DECODE, "webhook payload is not an event envelope: %s", why);
 }
 
 void light_webhook_envelope_init(light_json_member *m) {
@@ -258,16 +270,19 @@ light_status light_webhook_envelope_check(const light_json_result *res, const li
     return st;
   }
   const char *why = NULL;
-  if (res->root != LIGHT_JSON_OBJECT) why = "not a JSON object";
-  else if (m[0].type != LIGHT_JSON_STRING) why = "\"event\" is missing or not a string";
-  else if (m[1].type != LIGHT_JSON_OBJECT) why = "\"data\" is missing or not an object";
+  if (res->root != LIGHT_JSON_OBJECT)
+    why = "not a JSON object";
+  else if (m[0].type != LIGHT_JSON_STRING)
+    why = "\"event\" is missing or not a string";
+  else if (m[1].type != LIGHT_JSON_OBJECT)
+    why = "\"data\" is missing or not an object";
   if (why) return envelope_error(err, why);
   if (err) light_error_clear(err);
   return LIGHT_OK;
 }
 
 /* The cJSON builder of light/json.h, with the envelope summary. */
-light_status light_webhook_parse_event(const void *payload, size_t payload_len, cJSON **out, light_error *err) {
+light_status light_webhook_parse_event(cJSON **out, const void *payload, size_t payload_len, light_error *err) {
   if (!out) {
     light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "out is NULL");
     if (err) err->param = "out";
@@ -288,11 +303,11 @@ light_status light_webhook_parse_event(const void *payload, size_t payload_len, 
   return LIGHT_OK;
 }
 
-light_status light_webhook_construct_event(const void *payload, size_t payload_len, const char *header,
+light_status light_webhook_construct_event(cJSON **out, const void *payload, size_t payload_len, const char *header,
                                            const char *const *secrets, size_t n_secrets, int64_t tolerance_s,
-                                           int64_t now, cJSON **out, light_error *err) {
+                                           int64_t now, light_error *err) {
   if (out) *out = NULL;
   light_status st = light_webhook_verify(payload, payload_len, header, secrets, n_secrets, tolerance_s, now, err);
   if (st != LIGHT_OK) return st;
-  return light_webhook_parse_event(payload, payload_len, out, err);
+  return light_webhook_parse_event(out, payload, payload_len, err);
 }

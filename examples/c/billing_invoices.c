@@ -27,7 +27,7 @@ static int list_invoices(light_client *acct, int page_size, char *newest, size_t
     p.query = query;
     light_response *resp = NULL;
     light_error err = LIGHT_ERROR_INIT;
-    if (light_call(acct, "list_invoices", &p, &resp, &err) != LIGHT_OK) {
+    if (light_call(&resp, acct, "list_invoices", &p, &err) != LIGHT_OK) {
       ex_fail("list_invoices: %s", err.message ? err.message : light_strerror(err.code));
       light_error_clear(&err);
       cJSON_Delete(query);
@@ -46,7 +46,7 @@ static int list_invoices(light_client *acct, int page_size, char *newest, size_t
       if (!*newest) snprintf(newest, n, "%s", ex_str(inv, "number"));
     }
     cJSON *next = NULL;
-    int more = light_page_next_query(resp, query, &next, NULL); /* the same query with the offset advanced */
+    int more = light_page_next_query(&next, resp, query, NULL); /* the same query with the offset advanced */
     light_response_free(resp);
     cJSON_Delete(query);
     query = next;

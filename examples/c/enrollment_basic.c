@@ -60,8 +60,8 @@ static int enroll(light_client *app, const char *address, const char *postal_cod
                         ex_jsonf("{\"address_1\":\"%s\",\"postal_code\":\"%s\"}", address, postal_code), NULL);
   if (hits && cJSON_GetArraySize(hits) == 0) {
     cJSON_Delete(hits);
-    hits = ex_call(app, "app_address_search", NULL, NULL, ex_jsonf("{\"query\":\"%s %s\"}", address, postal_code),
-                   NULL);
+    hits =
+        ex_call(app, "app_address_search", NULL, NULL, ex_jsonf("{\"query\":\"%s %s\"}", address, postal_code), NULL);
   }
   if (!hits) return -1;
   if (cJSON_GetArraySize(hits) == 0) {

@@ -51,7 +51,7 @@ static inline cJSON *ex_call(light_client *client, const char *op, const char *p
   p.file = file;
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_call(client, op, &p, &resp, &err);
+  light_status st = light_call(&resp, client, op, &p, &err);
   cJSON_Delete(body);
   if (st != LIGHT_OK) {
     if (err.http_status)
@@ -110,7 +110,7 @@ static inline int ex_len(const cJSON *json, const char *path) {
 /* An app client from LIGHT_APP_TOKEN / LIGHT_BASE_URL (LIGHT_CA_FILE optional), or NULL with ex_error set. */
 static inline light_client *ex_app_client(void) {
   light_client_options opts;
-  light_client_options_init(&opts);
+  light_client_options_init(&opts, LIGHT_CLIENT_OPTIONS_VERSION);
   opts.ca_file = getenv("LIGHT_CA_FILE");
   light_client *app = NULL;
   light_error err = LIGHT_ERROR_INIT;
@@ -126,7 +126,7 @@ static inline light_client *ex_app_client(void) {
 static inline light_client *ex_account_client(light_client *app, const char *uuid) {
   light_client *acct = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  if (light_client_for_account(app, uuid, &acct, &err) != LIGHT_OK) {
+  if (light_client_for_account(&acct, app, uuid, &err) != LIGHT_OK) {
     ex_fail("light_client_for_account: %s", err.message ? err.message : light_strerror(err.code));
     light_error_clear(&err);
     return NULL;

@@ -135,8 +135,8 @@ static int account_status(cJSON *a, char *fig, size_t n) {
 }
 
 static int submit_identity(char *fig, size_t n) {
-  return account_status(ex_call(s.acct, "update_identity", NULL, NULL, ex_jsonf("{\"ssn_last4\":\"6789\"}"), NULL),
-                        fig, n);
+  return account_status(ex_call(s.acct, "update_identity", NULL, NULL, ex_jsonf("{\"ssn_last4\":\"6789\"}"), NULL), fig,
+                        n);
 }
 
 static int credit_check(char *fig, size_t n) {
@@ -227,7 +227,7 @@ static int invoices(char *fig, size_t n) {
     p.query = query;
     light_response *resp = NULL;
     light_error err = LIGHT_ERROR_INIT;
-    if (light_call(s.acct, "list_invoices", &p, &resp, &err) != LIGHT_OK) {
+    if (light_call(&resp, s.acct, "list_invoices", &p, &err) != LIGHT_OK) {
       ex_fail("list_invoices: %s", err.message ? err.message : light_strerror(err.code));
       light_error_clear(&err);
       cJSON_Delete(query);
@@ -236,7 +236,7 @@ static int invoices(char *fig, size_t n) {
     pages++;
     count += ex_len(light_response_json(resp), "data");
     cJSON *next = NULL;
-    int more = light_page_next_query(resp, query, &next, NULL);
+    int more = light_page_next_query(&next, resp, query, NULL);
     light_response_free(resp);
     cJSON_Delete(query);
     query = next;
@@ -408,8 +408,8 @@ static int webhooks(char *fig, size_t n) {
     const char *body = ex_str(d, "body");
     light_error err = LIGHT_ERROR_INIT;
     cJSON *event = NULL;
-    if (light_webhook_construct_event(body, strlen(body), ex_str(d, "signature"), secrets, 1, 3600,
-                                      (int64_t)time(NULL), &event, &err) != LIGHT_OK) {
+    if (light_webhook_construct_event(&event, body, strlen(body), ex_str(d, "signature"), secrets, 1, 3600,
+                                      (int64_t)time(NULL), &err) != LIGHT_OK) {
       ex_fail("%s: signature refused (%s)", ex_str(d, "event"), light_signature_reason_name(err.signature_reason));
       light_error_clear(&err);
       cJSON_Delete(mine);

@@ -27,7 +27,7 @@ int main(void) {
 
   /* 1. An app client: token and base URL from LIGHT_APP_TOKEN / LIGHT_BASE_URL. */
   light_client_options opts;
-  light_client_options_init(&opts);
+  light_client_options_init(&opts, LIGHT_CLIENT_OPTIONS_VERSION);
   opts.ca_file = getenv("LIGHT_CA_FILE");
   light_client *app = NULL;
   if ((st = light_client_new(&app, &opts, &err)) != LIGHT_OK) return fail("light_client_new", st, &err);
@@ -43,7 +43,7 @@ int main(void) {
   light_params params = LIGHT_PARAMS_INIT;
   params.body = body;
   light_response *resp = NULL;
-  st = light_call(app, "create_account", &params, &resp, &err);
+  st = light_call(&resp, app, "create_account", &params, &err);
   cJSON_Delete(body);
   if (st != LIGHT_OK) {
     fail("create_account", st, &err);
@@ -63,11 +63,11 @@ int main(void) {
   /* 3. An account client: its token is minted on first use with
    *    POST /v1/app/accounts/{uuid}/token and cached. */
   light_client *account = NULL;
-  if ((st = light_client_for_account(app, account_uuid, &account, &err)) != LIGHT_OK) {
+  if ((st = light_client_for_account(&account, app, account_uuid, &err)) != LIGHT_OK) {
     fail("light_client_for_account", st, &err);
     goto out_app;
   }
-  if ((st = light_call(account, "get_account", NULL, &resp, &err)) != LIGHT_OK) {
+  if ((st = light_call(&resp, account, "get_account", NULL, &err)) != LIGHT_OK) {
     fail("get_account", st, &err);
     goto out_account;
   }
@@ -86,14 +86,14 @@ int main(void) {
            LIGHT_EVENT_ENROLLMENT_FINALIZED, account_uuid);
   char header[LIGHT_SIGNATURE_MAX];
   int64_t now = (int64_t)time(NULL);
-  if ((st = light_webhook_sign(payload, strlen(payload), secret, strlen(secret), now, header, sizeof header)) !=
+  if ((st = light_webhook_sign(header, sizeof header, payload, strlen(payload), secret, strlen(secret), now)) !=
       LIGHT_OK) {
     fprintf(stderr, "light_webhook_sign failed: %s\n", light_strerror(st));
     goto out_account;
   }
   const char *secrets[] = {secret};
   cJSON *event = NULL;
-  if ((st = light_webhook_construct_event(payload, strlen(payload), header, secrets, 1, 3600, now, &event, &err)) !=
+  if ((st = light_webhook_construct_event(&event, payload, strlen(payload), header, secrets, 1, 3600, now, &err)) !=
       LIGHT_OK) {
     fail("light_webhook_construct_event", st, &err);
     goto out_account;

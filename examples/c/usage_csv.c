@@ -84,8 +84,8 @@ int main(int argc, char **argv) {
 
   static const char *const interval_cols[] = {"start", "end", "date", "consumption", "generation", NULL};
   snprintf(path, sizeof path, "%s/intervals-%04d-%02d.csv", dir, year, month);
-  if (export_csv(acct, "usage_intervals", location, query, path,
-                 "start,end,date,consumption_kwh,generation_kwh", "intervals", interval_cols, &intervals) != 0)
+  if (export_csv(acct, "usage_intervals", location, query, path, "start,end,date,consumption_kwh,generation_kwh",
+                 "intervals", interval_cols, &intervals) != 0)
     goto out;
   printf("wrote %d intervals of %g min (%s) to %s (%s %s)\n", ex_len(intervals, "intervals"),
          ex_num(intervals, "interval_minutes"), ex_str(intervals, "timezone"), path,

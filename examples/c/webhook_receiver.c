@@ -46,7 +46,11 @@ static void answer(int fd, int status, const char *body) {
   int n = snprintf(head, sizeof head,
                    "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
                    "Connection: close\r\n\r\n",
-                   status, status == 200 ? "OK" : status == 400 ? "Bad Request" : "Error", strlen(body));
+                   status,
+                   status == 200   ? "OK"
+                   : status == 400 ? "Bad Request"
+                                   : "Error",
+                   strlen(body));
   if (write(fd, head, (size_t)n) < 0 || write(fd, body, strlen(body)) < 0) perror("write");
 }
 
@@ -113,10 +117,10 @@ static void handle(int fd, const char *secret) {
   const char *secrets[] = {secret};
   light_error err = LIGHT_ERROR_INIT;
   cJSON *event = NULL;
-  if (light_webhook_construct_event(body, (size_t)length, has_sig ? signature : NULL, secrets, 1, 3600,
-                                    (int64_t)time(NULL), &event, &err) != LIGHT_OK) {
+  if (light_webhook_construct_event(&event, body, (size_t)length, has_sig ? signature : NULL, secrets, 1, 3600,
+                                    (int64_t)time(NULL), &err) != LIGHT_OK) {
     const char *reason = err.code == LIGHT_E_SIGNATURE ? light_signature_reason_name(err.signature_reason)
-                                                        : light_error_kind_name(err.kind);
+                                                       : light_error_kind_name(err.kind);
     char out[128];
     snprintf(out, sizeof out, "{\"error\":\"%s\"}", reason);
     printf("400 rejected: %s\n", reason);

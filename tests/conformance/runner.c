@@ -105,19 +105,25 @@ static light_status make_client(const cJSON *spec, const cJSON *env, light_clien
   const char *kind = str(spec, "kind");
   if (!kind) kind = "app";
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.base_url = str(env, "base_url");
   o.app_token = str(env, "app_token");
   o.retry_base_s = 0.01;
   o.retry_max_s = 0.05;
   const cJSON *opts = cJSON_GetObjectItemCaseSensitive(spec, "options");
   for (const cJSON *x = opts ? opts->child : NULL; x; x = x->next) {
-    if (strcmp(x->string, "app_token") == 0) o.app_token = x->valuestring;
-    else if (strcmp(x->string, "base_url") == 0) o.base_url = x->valuestring;
-    else if (strcmp(x->string, "timeout") == 0) o.timeout_ms = (long)(x->valuedouble * 1000);
-    else if (strcmp(x->string, "connect_timeout") == 0) o.connect_timeout_ms = (long)(x->valuedouble * 1000);
-    else if (strcmp(x->string, "max_retries") == 0) o.max_retries = x->valueint;
-    else if (strcmp(x->string, "max_response_bytes") == 0) o.max_response_bytes = (size_t)x->valuedouble;
+    if (strcmp(x->string, "app_token") == 0)
+      o.app_token = x->valuestring;
+    else if (strcmp(x->string, "base_url") == 0)
+      o.base_url = x->valuestring;
+    else if (strcmp(x->string, "timeout") == 0)
+      o.timeout_ms = (long)(x->valuedouble * 1000);
+    else if (strcmp(x->string, "connect_timeout") == 0)
+      o.connect_timeout_ms = (long)(x->valuedouble * 1000);
+    else if (strcmp(x->string, "max_retries") == 0)
+      o.max_retries = x->valueint;
+    else if (strcmp(x->string, "max_response_bytes") == 0)
+      o.max_response_bytes = (size_t)x->valuedouble;
     else {
       err->code = LIGHT_E_INVALID_ARGUMENT;
       err->kind = LIGHT_ERR_INVALID_ARGUMENT;
@@ -134,7 +140,7 @@ static light_status make_client(const cJSON *spec, const cJSON *env, light_clien
   light_status st = light_client_new(&app, &o, err);
   if (st != LIGHT_OK) return st;
   if (strcmp(kind, "account") == 0) {
-    st = light_client_for_account(app, str(spec, "account_uuid"), out, err);
+    st = light_client_for_account(out, app, str(spec, "account_uuid"), err);
     if (st != LIGHT_OK) {
       light_client_free(app);
       return st;
@@ -187,9 +193,8 @@ static cJSON *run_webhook(const cJSON *call) {
     char out[LIGHT_SIGNATURE_MAX];
     const char *secret = str(call, "secret");
     const cJSON *ts = cJSON_GetObjectItemCaseSensitive(call, "timestamp");
-    light_status st = light_webhook_sign(p, strlen(p), secret, secret ? strlen(secret) : 0,
-                                         cJSON_IsNumber(ts) ? (int64_t)ts->valuedouble : (int64_t)time(NULL), out,
-                                         sizeof out);
+    light_status st = light_webhook_sign(out, sizeof out, p, strlen(p), secret, secret ? strlen(secret) : 0,
+                                         cJSON_IsNumber(ts) ? (int64_t)ts->valuedouble : (int64_t)time(NULL));
     if (st != LIGHT_OK) {
       err.code = st;
       err.kind = LIGHT_ERR_INVALID_ARGUMENT;
@@ -207,10 +212,10 @@ static cJSON *run_webhook(const cJSON *call) {
   }
   const cJSON *tol = cJSON_GetObjectItemCaseSensitive(call, "tolerance");
   const cJSON *now = cJSON_GetObjectItemCaseSensitive(call, "now");
-  light_status st = light_webhook_construct_event(
-      p, strlen(p), str(call, "signature"), secrets, n,
-      cJSON_IsNumber(tol) ? (int64_t)tol->valuedouble : LIGHT_WEBHOOK_DEFAULT_TOLERANCE,
-      cJSON_IsNumber(now) ? (int64_t)now->valuedouble : (int64_t)time(NULL), &res, &err);
+  light_status st =
+      light_webhook_construct_event(&res, p, strlen(p), str(call, "signature"), secrets, n,
+                                    cJSON_IsNumber(tol) ? (int64_t)tol->valuedouble : LIGHT_WEBHOOK_DEFAULT_TOLERANCE,
+                                    cJSON_IsNumber(now) ? (int64_t)now->valuedouble : (int64_t)time(NULL), &err);
   cJSON *o = st == LIGHT_OK ? ok_outcome(res) : error_outcome(&err);
   light_error_clear(&err);
   return o;
@@ -265,7 +270,7 @@ static cJSON *run_case(const cJSON *c, const cJSON *env) {
     cJSON *q = NULL, *b = NULL;
     if ((x = cJSON_GetObjectItemCaseSensitive(call, "query")) && !cJSON_IsNull(x)) p.query = q = decode(x);
     if ((x = cJSON_GetObjectItemCaseSensitive(call, "body")) && !cJSON_IsNull(x)) p.body = b = decode(x);
-    st = light_request(client, str(call, "method"), str(call, "path"), &p, &resp, &err);
+    st = light_request(&resp, client, str(call, "method"), str(call, "path"), &p, &err);
     out = st == LIGHT_OK ? ok_outcome(light_response_take_json(resp)) : error_outcome(&err);
     cJSON_Delete(q);
     cJSON_Delete(b);
@@ -297,7 +302,7 @@ static cJSON *run_case(const cJSON *c, const cJSON *env) {
       p.query = params;
     }
     int iterate = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(call, "iterate"));
-    st = light_call(client, op->id, &p, &resp, &err);
+    st = light_call(&resp, client, op->id, &p, &err);
     if (st == LIGHT_OK && op->paginated && iterate) {
       cJSON *items = cJSON_CreateArray();
       cJSON *q = NULL;
@@ -312,7 +317,7 @@ static cJSON *run_case(const cJSON *c, const cJSON *env) {
         if (more != 1) break;
         cJSON_Delete(q);
         p.query = q = next;
-        st = light_call(client, op->id, &p, &resp, &err);
+        st = light_call(&resp, client, op->id, &p, &err);
         if (st != LIGHT_OK) break;
       }
       cJSON_Delete(q);

@@ -18,41 +18,40 @@
 static int th_failures = 0;
 static int th_checks = 0;
 
-#define CHECK(cond)                                                                 \
-  do {                                                                              \
-    th_checks++;                                                                    \
-    if (!(cond)) {                                                                  \
-      th_failures++;                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);      \
-    }                                                                               \
-  } while (0)
-
-#define CHECK_INT(a, b)                                                                          \
-  do {                                                                                           \
-    long long th_a = (long long)(a), th_b = (long long)(b);                                      \
-    th_checks++;                                                                                 \
-    if (th_a != th_b) {                                                                          \
-      th_failures++;                                                                             \
-      fprintf(stderr, "%s:%d: CHECK_INT failed: %s == %lld, expected %lld\n", __FILE__, __LINE__, \
-              #a, th_a, th_b);                                                                   \
-    }                                                                                            \
-  } while (0)
-
-#define CHECK_STR(a, b)                                                                            \
-  do {                                                                                             \
-    const char *th_a = (a), *th_b = (b);                                                           \
-    th_checks++;                                                                                   \
-    if (!th_a || !th_b || strcmp(th_a, th_b) != 0) {                                               \
-      th_failures++;                                                                               \
-      fprintf(stderr, "%s:%d: CHECK_STR failed: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__, \
-              #a, th_a ? th_a : "(null)", th_b ? th_b : "(null)");                                 \
-    }                                                                                              \
-  } while (0)
-
-#define TEST_MAIN_END()                                                        \
+#define CHECK(cond)                                                            \
   do {                                                                         \
+    th_checks++;                                                               \
+    if (!(cond)) {                                                             \
+      th_failures++;                                                           \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                          \
+  } while (0)
+
+#define CHECK_INT(a, b)                                                                                            \
+  do {                                                                                                             \
+    long long th_a = (long long)(a), th_b = (long long)(b);                                                        \
+    th_checks++;                                                                                                   \
+    if (th_a != th_b) {                                                                                            \
+      th_failures++;                                                                                               \
+      fprintf(stderr, "%s:%d: CHECK_INT failed: %s == %lld, expected %lld\n", __FILE__, __LINE__, #a, th_a, th_b); \
+    }                                                                                                              \
+  } while (0)
+
+#define CHECK_STR(a, b)                                                                                   \
+  do {                                                                                                    \
+    const char *th_a = (a), *th_b = (b);                                                                  \
+    th_checks++;                                                                                          \
+    if (!th_a || !th_b || strcmp(th_a, th_b) != 0) {                                                      \
+      th_failures++;                                                                                      \
+      fprintf(stderr, "%s:%d: CHECK_STR failed: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a, \
+              th_a ? th_a : "(null)", th_b ? th_b : "(null)");                                            \
+    }                                                                                                     \
+  } while (0)
+
+#define TEST_MAIN_END()                                                              \
+  do {                                                                               \
     fprintf(stderr, "%s: %d checks, %d failed\n", __FILE__, th_checks, th_failures); \
-    return th_failures ? 1 : 0;                                                \
+    return th_failures ? 1 : 0;                                                      \
   } while (0)
 
 /* Environment of the emulator; NULL when absent. */

@@ -113,7 +113,7 @@ static inline const cJSON *th_last(const cJSON *journal) {
 /* A client on the emulator with fast retries; extra settings via `tweak`. */
 static inline light_client *th_client(void (*tweak)(light_client_options *, void *), void *ud) {
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.base_url = th_env("LIGHT_SANDBOX_URL");
   o.app_token = th_env("LIGHT_SANDBOX_APP_TOKEN");
   o.ca_file = th_env("LIGHT_SANDBOX_CA_FILE");
@@ -142,7 +142,7 @@ static inline char *th_create_account(light_client *app, const char *email) {
   light_response *r = NULL;
   light_error err = LIGHT_ERROR_INIT;
   char *uuid = NULL;
-  if (light_call(app, "create_account", &p, &r, &err) == LIGHT_OK) {
+  if (light_call(&r, app, "create_account", &p, &err) == LIGHT_OK) {
     const char *u = th_str(light_response_json(r), "uuid");
     if (!u) u = th_str(light_response_json(r), "account_uuid");
     if (u) uuid = strdup(u);

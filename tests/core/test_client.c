@@ -20,7 +20,7 @@ static void test_options_init(void) {
   setenv("LIGHT_BASE_URL", "http://127.0.0.1:9", 1);
   setenv("LIGHT_LOG", "debug", 1);
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   CHECK_INT(o.version, LIGHT_CLIENT_OPTIONS_VERSION);
   CHECK_STR(o.app_token, "env_app_token");
   CHECK_STR(o.base_url, "http://127.0.0.1:9");
@@ -28,16 +28,16 @@ static void test_options_init(void) {
   CHECK_INT(o.max_retries, 2);
   CHECK(o.rate_limit == 0);
   setenv("LIGHT_LOG", "error", 1);
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   CHECK_INT(o.log_level, LIGHT_LOG_ERROR);
   unsetenv("LIGHT_APP_TOKEN");
   unsetenv("LIGHT_BASE_URL");
   unsetenv("LIGHT_LOG");
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   CHECK(o.app_token == NULL);
   CHECK(o.base_url == NULL);
   CHECK_INT(o.log_level, LIGHT_LOG_OFF);
-  light_client_options_init(NULL); /* NULL-safe */
+  light_client_options_init(NULL, LIGHT_CLIENT_OPTIONS_VERSION); /* NULL-safe */
 
   /* defaults applied by light_client_new */
   o.app_token = "t";
@@ -60,7 +60,7 @@ static void test_options_init(void) {
 
 static light_status try_new(const char *app, const char *acct, const char *url, const char *ua) {
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.app_token = app;
   o.account_token = acct;
   o.base_url = url;
@@ -107,24 +107,24 @@ static void test_validation(void) {
 
   /* for_account: needs an app token and a sane uuid */
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.account_token = "acct";
   o.base_url = "http://127.0.0.1:1";
   CHECK_INT(light_client_new(&c, &o, &err), LIGHT_OK);
   CHECK(light_client_can(c, LIGHT_AUTH_ACCOUNT));
   CHECK(!light_client_can(c, LIGHT_AUTH_APP));
   light_client *a = NULL;
-  CHECK_INT(light_client_for_account(c, "uuid", &a, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_for_account(&a, c, "uuid", &err), LIGHT_E_INVALID_ARGUMENT);
   CHECK(a == NULL);
   light_client_free(c);
   o.account_token = NULL;
   o.app_token = "tok";
   CHECK_INT(light_client_new(&c, &o, &err), LIGHT_OK);
-  CHECK_INT(light_client_for_account(c, "", &a, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_client_for_account(c, "..", &a, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_client_for_account(c, "a\r\nb", &a, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_client_for_account(c, NULL, &a, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_client_for_account(c, "acc-1", &a, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&a, c, "", &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_for_account(&a, c, "..", &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_for_account(&a, c, "a\r\nb", &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_for_account(&a, c, NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_for_account(&a, c, "acc-1", &err), LIGHT_OK);
   CHECK_STR(light_client_account_uuid(a), "acc-1");
   CHECK(light_client_can(a, LIGHT_AUTH_ACCOUNT));
   CHECK(!light_client_can(a, LIGHT_AUTH_APP));
@@ -140,7 +140,7 @@ static void test_validation(void) {
 static void expect_invalid(light_client *c, const char *op, const light_params *p, const char *what) {
   light_response *r = (light_response *)(uintptr_t)1;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_call(c, op, p, &r, &err);
+  light_status st = light_call(&r, c, op, p, &err);
   if (st != LIGHT_E_INVALID_ARGUMENT) fprintf(stderr, "expected INVALID_ARGUMENT for %s, got %d\n", what, st);
   CHECK_INT(st, LIGHT_E_INVALID_ARGUMENT);
   CHECK_INT(err.kind, LIGHT_ERR_INVALID_ARGUMENT);
@@ -153,7 +153,7 @@ static void test_call_validation(void) {
   light_client *app = th_client(NULL, NULL);
   light_client *acct = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, "00000000-0000-0000-0000-000000000000", &acct, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&acct, app, "00000000-0000-0000-0000-000000000000", &err), LIGHT_OK);
   light_params p = LIGHT_PARAMS_INIT;
   expect_invalid(app, "no_such_operation", NULL, "unknown op");
   expect_invalid(app, NULL, NULL, "NULL op");
@@ -194,13 +194,13 @@ static void test_call_validation(void) {
   expect_invalid(app, "list_accounts", &p, "nested query");
   /* raw request validation */
   light_response *r = NULL;
-  CHECK_INT(light_request(app, "GET", "/v1/app/x\r\nX-Evil: 1", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_request(app, "GET", "v1/app/accounts", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_request(app, "GE T", "/v1/app/accounts", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_request(app, "GET", "/v1/app/../../etc", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_request(app, "GET", "/v1/account", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_request(acct, "GET", "/v1/app/accounts", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_call(app, "list_accounts", NULL, NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_request(&r, app, "GET", "/v1/app/x\r\nX-Evil: 1", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_request(&r, app, "GET", "v1/app/accounts", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_request(&r, app, "GE T", "/v1/app/accounts", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_request(&r, app, "GET", "/v1/app/../../etc", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_request(&r, app, "GET", "/v1/account", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_request(&r, acct, "GET", "/v1/app/accounts", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_call(NULL, app, "list_accounts", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
   light_error_clear(&err);
   cJSON_Delete(arr);
   cJSON_Delete(body);
@@ -258,7 +258,7 @@ static light_response *call_op(light_client *c, const char *op_id, const char *c
   th_clear_journal();
   light_response *r = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_call(c, op_id, &p, &r, &err);
+  light_status st = light_call(&r, c, op_id, &p, &err);
   if (st != LIGHT_OK && st != LIGHT_E_API) {
     fprintf(stderr, "%s: unexpected status %d (%s)\n", op_id, st, err.message ? err.message : "");
     CHECK(st == LIGHT_OK || st == LIGHT_E_API);
@@ -331,7 +331,7 @@ static void test_invoice_pages(light_client *ac) {
     p.query = query;
     light_response *r = NULL;
     light_error err = LIGHT_ERROR_INIT;
-    if (light_call(ac, "list_invoices", &p, &r, &err) != LIGHT_OK) {
+    if (light_call(&r, ac, "list_invoices", &p, &err) != LIGHT_OK) {
       fprintf(stderr, "list_invoices: %s\n", err.message ? err.message : "?");
       CHECK(0);
       light_error_clear(&err);
@@ -340,7 +340,7 @@ static void test_invoice_pages(light_client *ac) {
     pages++;
     items += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(light_response_json(r), "data"));
     cJSON *next = NULL;
-    int more = light_page_next_query(r, query, &next, NULL);
+    int more = light_page_next_query(&next, r, query, NULL);
     light_response_free(r);
     CHECK(more >= 0);
     if (more != 1 || pages > 100) break;
@@ -365,8 +365,9 @@ static void test_all_operations(void) {
   set_config("{\"comparison_processing_delay\": 0, \"usage_profile_delay\": 0}");
 
   /* --- app token --- */
-  cJSON *b = obj("{\"email\":\"all-ops@example.com\",\"first_name\":\"Ada\",\"last_name\":\"Lovelace\","
-                 "\"phone_number\":\"214-555-0100\",\"date_of_birth\":\"1990-01-01\"}");
+  cJSON *b =
+      obj("{\"email\":\"all-ops@example.com\",\"first_name\":\"Ada\",\"last_name\":\"Lovelace\","
+          "\"phone_number\":\"214-555-0100\",\"date_of_birth\":\"1990-01-01\"}");
   light_response *r = call_op(app, "create_account", NULL, 0, b, NULL, NULL);
   cJSON_Delete(b);
   CHECK(r != NULL);
@@ -382,7 +383,8 @@ static void test_all_operations(void) {
   CHECK(call_drop(app, "create_flow_login", acc, 1, "{\"scope\":\"enrollment\"}", NULL));
   CHECK(call_drop(app, "check_eligibility", NULL, 0, "{\"postal_code\":\"75202\"}", NULL));
   CHECK(call_drop(app, "app_address_search", NULL, 0, "{\"query\":\"456 Elm\"}", NULL));
-  CHECK(call_drop(app, "full_address_search", NULL, 0, "{\"address_1\":\"456 Elm St\",\"postal_code\":\"75202\"}", NULL));
+  CHECK(
+      call_drop(app, "full_address_search", NULL, 0, "{\"address_1\":\"456 Elm St\",\"postal_code\":\"75202\"}", NULL));
   CHECK(call_drop(app, "app_request_plans", NULL, 0, "{\"esi_id\":\"10443720000000001\"}", NULL));
   CHECK(call_drop(app, "plan_benchmarks", NULL, 0, NULL, "{\"postal_code\":\"75202\"}"));
   char plan_group[128] = "";
@@ -397,7 +399,7 @@ static void test_all_operations(void) {
   /* --- account token (minted by the core): a whole enrollment --- */
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac, app, uuid, &err), LIGHT_OK);
   CHECK(call_drop(ac, "get_account", NULL, 0, NULL, NULL));
   CHECK(call_drop(ac, "account_address_search", NULL, 0, "{\"query\":\"456 Elm\"}", NULL));
   CHECK(call_drop(ac, "esi_id_search", NULL, 0, "{\"esi_id\":\"10443720000000001\"}", NULL));
@@ -469,7 +471,8 @@ static void test_all_operations(void) {
   char ci_uuid[128] = "none";
   r = call_op(ac, "upload_comparison_invoice", NULL, 0, NULL, NULL, &f);
   CHECK(r != NULL);
-  if (r && th_str(light_response_json(r), "uuid")) snprintf(ci_uuid, sizeof ci_uuid, "%s", th_str(light_response_json(r), "uuid"));
+  if (r && th_str(light_response_json(r), "uuid"))
+    snprintf(ci_uuid, sizeof ci_uuid, "%s", th_str(light_response_json(r), "uuid"));
   light_response_free(r);
   CHECK(call_drop(ac, "get_comparison_invoice", NULL, 0, NULL, NULL));
   snprintf(buf, sizeof buf, "{\"plan_group\":\"%s\",\"uuid\":\"%s\"}", plan_group, ci_uuid);
@@ -502,8 +505,10 @@ static void test_all_operations(void) {
   for (size_t i = 0; i < light_operation_count(); i++) {
     seen += ops_seen[i];
     ok += ops_ok[i];
-    if (!ops_seen[i]) fprintf(stderr, "operation %s was not exercised\n", light_operation_at(i)->id);
-    else if (!ops_ok[i]) fprintf(stderr, "operation %s did not answer 2xx\n", light_operation_at(i)->id);
+    if (!ops_seen[i])
+      fprintf(stderr, "operation %s was not exercised\n", light_operation_at(i)->id);
+    else if (!ops_ok[i])
+      fprintf(stderr, "operation %s did not answer 2xx\n", light_operation_at(i)->id);
   }
   fprintf(stderr, "operations: %d of %zu called, %d answered 2xx\n", seen, light_operation_count(), ok);
   CHECK_INT(seen, (int)light_operation_count());
@@ -524,7 +529,7 @@ static void test_raw_request(void) {
   light_params p = LIGHT_PARAMS_INIT;
   p.query = q;
   th_clear_journal();
-  CHECK_INT(light_request(app, "get", "/v1/app/accounts", &p, &r, &err), LIGHT_OK);
+  CHECK_INT(light_request(&r, app, "get", "/v1/app/accounts", &p, &err), LIGHT_OK);
   CHECK_INT(light_response_status(r), 200);
   CHECK(cJSON_IsObject(light_response_json(r)));
   size_t n = 0;
@@ -550,7 +555,7 @@ static void test_raw_request(void) {
   cJSON_Delete(j);
 
   /* unknown path → 404 NotFoundError with the body kept */
-  CHECK_INT(light_request(app, "GET", "/v1/app/no-such-thing", NULL, &r, &err), LIGHT_E_API);
+  CHECK_INT(light_request(&r, app, "GET", "/v1/app/no-such-thing", NULL, &err), LIGHT_E_API);
   CHECK_INT(err.http_status, 404);
   CHECK_INT(err.kind, LIGHT_ERR_NOT_FOUND);
   CHECK(err.body != NULL);
@@ -562,7 +567,7 @@ static void test_raw_request(void) {
   p = (light_params)LIGHT_PARAMS_INIT;
   p.body = b;
   th_clear_journal();
-  CHECK_INT(light_request(app, "POST", "/v1/app/accounts", &p, &r, &err), LIGHT_OK);
+  CHECK_INT(light_request(&r, app, "POST", "/v1/app/accounts", &p, &err), LIGHT_OK);
   CHECK(find_str(light_response_json(r), "uuid") != NULL);
   light_response_free(r);
   j = th_journal();
@@ -590,7 +595,7 @@ static void test_pagination(void) {
     p.query = query;
     light_response *r = NULL;
     light_error err = LIGHT_ERROR_INIT;
-    if (light_call(app, "list_accounts", &p, &r, &err) != LIGHT_OK) {
+    if (light_call(&r, app, "list_accounts", &p, &err) != LIGHT_OK) {
       fprintf(stderr, "list_accounts: %s\n", err.message ? err.message : "?");
       CHECK(0);
       light_error_clear(&err);
@@ -599,7 +604,7 @@ static void test_pagination(void) {
     pages++;
     items += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(light_response_json(r), "data"));
     cJSON *next = NULL;
-    int more = light_page_next_query(r, query, &next, NULL);
+    int more = light_page_next_query(&next, r, query, NULL);
     light_response_free(r);
     CHECK(more >= 0);
     if (more != 1 || pages > 1000) break;
@@ -632,30 +637,30 @@ static void test_page_next_query_unit(void) {
   static const char *h = "Content-Type: application/json\r\n";
   cJSON *next = NULL;
   light_response *r = light__response_new(200, h, strlen(h), "", 0,
-                                           obj("{\"data\":[1,2],\"has_more\":true,\"limit\":2,\"offset\":4}"), 0);
+                                          obj("{\"data\":[1,2],\"has_more\":true,\"limit\":2,\"offset\":4}"), 0);
   cJSON *prev = obj("{\"limit\":2,\"offset\":4,\"status\":\"active\"}");
-  CHECK_INT(light_page_next_query(r, prev, &next, NULL), 1);
+  CHECK_INT(light_page_next_query(&next, r, prev, NULL), 1);
   CHECK_INT(cJSON_GetObjectItemCaseSensitive(next, "offset")->valueint, 6);
   CHECK_STR(cJSON_GetObjectItemCaseSensitive(next, "status")->valuestring, "active");
   cJSON_Delete(next);
-  CHECK_INT(light_page_next_query(r, NULL, &next, NULL), 1);
+  CHECK_INT(light_page_next_query(&next, r, NULL, NULL), 1);
   CHECK_INT(cJSON_GetObjectItemCaseSensitive(next, "offset")->valueint, 6);
   CHECK_INT(cJSON_GetObjectItemCaseSensitive(next, "limit")->valueint, 2);
   cJSON_Delete(next);
   light_response_free(r);
   r = light__response_new(200, h, strlen(h), "", 0, obj("{\"data\":[1],\"has_more\":false}"), 0);
-  CHECK_INT(light_page_next_query(r, prev, &next, NULL), 0);
+  CHECK_INT(light_page_next_query(&next, r, prev, NULL), 0);
   CHECK(next == NULL);
   light_response_free(r);
   r = light__response_new(200, h, strlen(h), "", 0, obj("{\"data\":[],\"has_more\":true}"), 0);
-  CHECK_INT(light_page_next_query(r, prev, &next, NULL), 0); /* empty page never loops */
+  CHECK_INT(light_page_next_query(&next, r, prev, NULL), 0); /* empty page never loops */
   light_response_free(r);
   r = light__response_new(200, h, strlen(h), "", 0, obj("[1,2]"), 0);
-  CHECK_INT(light_page_next_query(r, prev, &next, NULL), 0); /* a bare array is one page */
+  CHECK_INT(light_page_next_query(&next, r, prev, NULL), 0); /* a bare array is one page */
   CHECK(next == NULL);
   light_response_free(r);
   r = light__response_new(200, h, strlen(h), "", 0, obj("\"text\""), 0);
-  CHECK_INT(light_page_next_query(r, prev, &next, NULL), LIGHT_E_DECODE);
+  CHECK_INT(light_page_next_query(&next, r, prev, NULL), LIGHT_E_DECODE);
   light_response_free(r);
   cJSON_Delete(prev);
   /* headers: case-insensitive, status line skipped, request id */
@@ -697,14 +702,14 @@ static void test_log_redaction(void) {
   CHECK(uuid != NULL);
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_client_for_account(app, uuid ? uuid : "x", &ac, &err);
+  light_client_for_account(&ac, app, uuid ? uuid : "x", &err);
   light_response *r = NULL;
-  CHECK_INT(light_call(ac, "get_account", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_call(&r, ac, "get_account", NULL, &err), LIGHT_OK);
   light_response_free(r);
   cJSON *q = obj("{\"year\":2030,\"secret_value\":\"s3cr3t-query-value\"}");
   light_params p = LIGHT_PARAMS_INIT;
   p.query = q;
-  light_request(app, "GET", "/v1/app/accounts", &p, &r, &err);
+  light_request(&r, app, "GET", "/v1/app/accounts", &p, &err);
   light_response_free(r);
   light_error_clear(&err);
   /* the account token the core minted, read from the shared cache */
@@ -736,12 +741,12 @@ static void test_fork(void) {
   light_client *app = th_client(NULL, NULL);
   light_response *r = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_call(app, "list_accounts", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_call(&r, app, "list_accounts", NULL, &err), LIGHT_OK);
   light_response_free(r);
   fflush(NULL);
   pid_t pid = fork();
   if (pid == 0) {
-    light_status st = light_call(app, "list_accounts", NULL, &r, &err);
+    light_status st = light_call(&r, app, "list_accounts", NULL, &err);
     int ok = st == LIGHT_E_STATE && err.message && strstr(err.message, "fork") != NULL;
     _exit(ok ? 0 : 1);
   }
@@ -749,7 +754,7 @@ static void test_fork(void) {
   waitpid(pid, &status, 0);
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   /* the parent keeps working */
-  CHECK_INT(light_call(app, "list_accounts", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_call(&r, app, "list_accounts", NULL, &err), LIGHT_OK);
   light_response_free(r);
   light_error_clear(&err);
   light_client_free(app);
@@ -777,32 +782,32 @@ static void test_with_options(void) {
   CHECK_INT(o.max_retries, -1);
   /* bad input before anything */
   o.app_info = "Bad\r\nX-Evil: 1";
-  CHECK_INT(light_client_with_options(app, &o, &derived, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_with_options(&derived, app, &o, &err), LIGHT_E_INVALID_ARGUMENT);
   CHECK(derived == NULL && err.param && strcmp(err.param, "app_info") == 0);
   light_error_clear(&err);
   o.app_info = "";
-  CHECK_INT(light_client_with_options(app, &o, &derived, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_with_options(&derived, app, &o, &err), LIGHT_E_INVALID_ARGUMENT);
   light_error_clear(&err);
   o.app_info = NULL;
   o.max_retries = -2;
-  CHECK_INT(light_client_with_options(app, &o, &derived, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_with_options(&derived, app, &o, &err), LIGHT_E_INVALID_ARGUMENT);
   light_error_clear(&err);
-  CHECK_INT(light_client_with_options(NULL, NULL, &derived, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_with_options(&derived, NULL, NULL, &err), LIGHT_E_INVALID_ARGUMENT);
   light_error_clear(&err);
 
   light_client_overrides_init(&o);
   o.app_info = "MyApp/1.2 (https://my.app)";
   o.max_retries = 0;
-  CHECK_INT(light_client_with_options(app, &o, &derived, &err), LIGHT_OK);
+  CHECK_INT(light_client_with_options(&derived, app, &o, &err), LIGHT_OK);
   CHECK(light_client_can(derived, LIGHT_AUTH_APP));
   CHECK_STR(light_client_base_url(derived), light_client_base_url(app));
 
   /* the derived client's User-Agent ends with the app info; the base's does not */
   light_response *r = NULL;
   th_clear_journal();
-  CHECK_INT(light_request(derived, "GET", "/v1/app/accounts", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_request(&r, derived, "GET", "/v1/app/accounts", NULL, &err), LIGHT_OK);
   light_response_free(r);
-  CHECK_INT(light_request(app, "GET", "/v1/app/accounts", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_request(&r, app, "GET", "/v1/app/accounts", NULL, &err), LIGHT_OK);
   light_response_free(r);
   cJSON *j = th_journal();
   const char *ua1 = th_entry_header(cJSON_GetArrayItem(j, 0), "User-Agent");
@@ -815,8 +820,9 @@ static void test_with_options(void) {
   cJSON_Delete(j);
 
   /* max_retries 0 on the derived client: a 500 is not retried; the base retries */
-  CHECK(th_fault("{\"method\":\"GET\",\"path\":\"/v1/app/accounts\",\"kind\":\"status\",\"status\":500,\"times\":1}") == 200);
-  CHECK_INT(light_request(derived, "GET", "/v1/app/accounts", NULL, &r, &err), LIGHT_E_API);
+  CHECK(th_fault("{\"method\":\"GET\",\"path\":\"/v1/app/accounts\",\"kind\":\"status\",\"status\":500,\"times\":1}") ==
+        200);
+  CHECK_INT(light_request(&r, derived, "GET", "/v1/app/accounts", NULL, &err), LIGHT_E_API);
   CHECK_INT(err.retries, 0);
   light_error_clear(&err);
   th_clear_faults();
@@ -830,12 +836,12 @@ static void test_with_options(void) {
   CHECK(uuid != NULL);
   if (uuid) {
     light_client *a1 = NULL, *a2 = NULL;
-    CHECK_INT(light_client_for_account(app, uuid, &a1, &err), LIGHT_OK);
-    CHECK_INT(light_client_for_account(derived, uuid, &a2, &err), LIGHT_OK);
+    CHECK_INT(light_client_for_account(&a1, app, uuid, &err), LIGHT_OK);
+    CHECK_INT(light_client_for_account(&a2, derived, uuid, &err), LIGHT_OK);
     th_clear_journal();
     light_response *r1 = NULL, *r2 = NULL;
-    CHECK_INT(light_call(a1, "get_account", NULL, &r1, &err), LIGHT_OK);
-    CHECK_INT(light_call(a2, "get_account", NULL, &r2, &err), LIGHT_OK);
+    CHECK_INT(light_call(&r1, a1, "get_account", NULL, &err), LIGHT_OK);
+    CHECK_INT(light_call(&r2, a2, "get_account", NULL, &err), LIGHT_OK);
     light_response_free(r1);
     light_response_free(r2);
     j = th_journal();
@@ -846,15 +852,15 @@ static void test_with_options(void) {
     /* freeing a with_options client closes nothing; freeing the client that
      * created the shared state closes every client derived from it */
     light_client *tmp = NULL;
-    CHECK_INT(light_client_with_options(app, NULL, &tmp, &err), LIGHT_OK);
+    CHECK_INT(light_client_with_options(&tmp, app, NULL, &err), LIGHT_OK);
     light_client_free(tmp);
     r2 = NULL;
-    CHECK_INT(light_call(a2, "get_account", NULL, &r2, &err), LIGHT_OK);
+    CHECK_INT(light_call(&r2, a2, "get_account", NULL, &err), LIGHT_OK);
     light_response_free(r2);
     light_client_free(app);
     app = NULL;
     r2 = NULL;
-    CHECK_INT(light_call(a2, "get_account", NULL, &r2, &err), LIGHT_E_STATE);
+    CHECK_INT(light_call(&r2, a2, "get_account", NULL, &err), LIGHT_E_STATE);
     light_error_clear(&err);
     light_response_free(r2);
     light_client_free(a1);

@@ -80,10 +80,10 @@ static void test_path(void) {
   check_path("100%", "100%25");
   check_path("%2e%2e", "%252e%252e");
   check_path("a\\b", "a%5Cb");
-  check_path("caf\xc3\xa9", "caf%C3%A9");          /* valid UTF-8 */
-  check_path("\xff\xfe\x80", "%FF%FE%80");           /* invalid UTF-8 */
+  check_path("caf\xc3\xa9", "caf%C3%A9");  /* valid UTF-8 */
+  check_path("\xff\xfe\x80", "%FF%FE%80"); /* invalid UTF-8 */
   check_path("\r\nHost: evil", "%0D%0AHost%3A%20evil");
-  check_path("...", "...");                          /* not a dot segment */
+  check_path("...", "..."); /* not a dot segment */
   check_path(".a", ".a");
   check_path("a+b&c=d;e", "a%2Bb%26c%3Dd%3Be");
   check_path_refused("");

@@ -15,7 +15,6 @@
 
 /* ---- host: fd table + one timer ----------------------------------------- */
 
-
 #include "poll_host.h"
 
 /* Run until nothing is pending (hang guard: limit_ms). Returns 0 when drained. */
@@ -51,7 +50,7 @@ static int scaled(int n, int min) {
 
 static light_client *app_client(void) {
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.base_url = th_env("LIGHT_SANDBOX_URL");
   o.app_token = th_env("LIGHT_SANDBOX_APP_TOKEN");
   o.ca_file = th_env("LIGHT_SANDBOX_CA_FILE");
@@ -75,7 +74,7 @@ static char *make_account(light_client *app, const char *email) {
   p.body = body;
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_call(app, "create_account", &p, &resp, &err);
+  light_status st = light_call(&resp, app, "create_account", &p, &err);
   cJSON_Delete(body);
   if (st != LIGHT_OK) {
     fprintf(stderr, "create_account: %d %s\n", st, err.message ? err.message : "?");
@@ -83,7 +82,8 @@ static char *make_account(light_client *app, const char *email) {
   }
   const cJSON *j = light_response_json(resp);
   const cJSON *uuid = cJSON_GetObjectItemCaseSensitive(j, "uuid");
-  if (!cJSON_IsString(uuid)) uuid = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "account"), "uuid");
+  if (!cJSON_IsString(uuid))
+    uuid = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "account"), "uuid");
   if (!cJSON_IsString(uuid)) {
     fprintf(stderr, "create_account: no uuid in the response\n");
     exit(2);
@@ -173,7 +173,7 @@ static light_status submit_get_account(light_engine *e, light_client *c, const c
   p.path_params = pp;
   p.n_path_params = 1;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_engine_submit(e, c, "get_app_account", &p, on_done, o, &o->handle, &err);
+  light_status st = light_engine_submit(&o->handle, e, c, "get_app_account", &p, on_done, o, &err);
   if (st != LIGHT_OK) fprintf(stderr, "submit: %d %s\n", st, err.message ? err.message : "?");
   light_error_clear(&err);
   return st;
@@ -209,8 +209,10 @@ static int wave(light_engine *e, host *h, light_client *c, const char *uuid, int
   int ok = 0;
   for (int i = 0; i < n; i++) {
     CHECK_INT(o[i].calls, 1);
-    if (o[i].calls == 1 && o[i].status == LIGHT_OK && o[i].http_status == 200) ok++;
-    else if (o[i].status != LIGHT_OK) fprintf(stderr, "request %d: %d %s\n", i, o[i].status, o[i].message);
+    if (o[i].calls == 1 && o[i].status == LIGHT_OK && o[i].http_status == 200)
+      ok++;
+    else if (o[i].status != LIGHT_OK)
+      fprintf(stderr, "request %d: %d %s\n", i, o[i].status, o[i].message);
   }
   free(o);
   return ok;
@@ -305,14 +307,14 @@ static void test_single_mint(const char *uuid) {
   light_client *app = app_client(); /* fresh token cache */
   light_client *acct = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, uuid, &acct, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&acct, app, uuid, &err), LIGHT_OK);
   light_error_clear(&err);
   th_admin("DELETE", "/_sandbox/requests", NULL, NULL);
   int n = scaled(50, 10);
   outcome *o = calloc((size_t)n, sizeof *o);
   for (int i = 0; acct && i < n; i++) {
     light_params p = LIGHT_PARAMS_INIT;
-    CHECK_INT(light_engine_submit(e, acct, "get_account", &p, on_done, &o[i], NULL, &err), LIGHT_OK);
+    CHECK_INT(light_engine_submit(NULL, e, acct, "get_account", &p, on_done, &o[i], &err), LIGHT_OK);
     light_error_clear(&err);
   }
   CHECK_INT(run_until_idle(&h, e, 60000), 0);
@@ -359,7 +361,7 @@ static void on_chain(void *ud, light_status st, light_response *resp, const ligh
     p.path_params = pp;
     p.n_path_params = 1;
     light_error e2 = LIGHT_ERROR_INIT;
-    if (light_engine_submit(ch->e, ch->c, "get_app_account", &p, on_chain, ch, NULL, &e2) != LIGHT_OK)
+    if (light_engine_submit(NULL, ch->e, ch->c, "get_app_account", &p, on_chain, ch, &e2) != LIGHT_OK)
       ch->submit_failed++;
     light_error_clear(&e2);
   }
@@ -374,14 +376,14 @@ static void test_reentrancy(light_client *app, const char *uuid) {
   set_fault("GET", "/v1/app/accounts", "\"kind\": \"delay\", \"delay\": 2");
   light_params lp = LIGHT_PARAMS_INIT;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_engine_submit(e, app, "list_accounts", &lp, on_done, &ch.victim_out, &ch.victim_out.handle, &err),
+  CHECK_INT(light_engine_submit(&ch.victim_out.handle, e, app, "list_accounts", &lp, on_done, &ch.victim_out, &err),
             LIGHT_OK);
   ch.victim = &ch.victim_out;
   const char *pp[1] = {uuid};
   light_params p = LIGHT_PARAMS_INIT;
   p.path_params = pp;
   p.n_path_params = 1;
-  CHECK_INT(light_engine_submit(e, app, "get_app_account", &p, on_chain, &ch, NULL, &err), LIGHT_OK);
+  CHECK_INT(light_engine_submit(NULL, e, app, "get_app_account", &p, on_chain, &ch, &err), LIGHT_OK);
   light_error_clear(&err);
   CHECK_INT(run_until_idle(&h, e, 60000), 0);
   CHECK_INT(ch.completed, 5);
@@ -407,7 +409,7 @@ static void on_free_probe(void *ud, light_status st, light_response *resp, const
   light_params p = LIGHT_PARAMS_INIT;
   light_error e2 = LIGHT_ERROR_INIT;
   static outcome sink;
-  fp->resubmit = light_engine_submit(fp->e, fp->c, "list_accounts", &p, on_done, &sink, NULL, &e2);
+  fp->resubmit = light_engine_submit(NULL, fp->e, fp->c, "list_accounts", &p, on_done, &sink, &e2);
   light_error_clear(&e2);
 }
 
@@ -425,7 +427,7 @@ static void test_free_pending(light_client *app, const char *uuid) {
   free_probe fp = {{0}, e, app, LIGHT_OK};
   light_params p = LIGHT_PARAMS_INIT;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_engine_submit(e, app, "list_accounts", &p, on_free_probe, &fp, NULL, &err), LIGHT_OK);
+  CHECK_INT(light_engine_submit(NULL, e, app, "list_accounts", &p, on_free_probe, &fp, &err), LIGHT_OK);
   light_error_clear(&err);
   for (int i = 0; i < 10; i++) loop_once(&h, e, 20);
   light_engine_free(e);
@@ -456,7 +458,7 @@ static void test_rate_limit_timers(const char *uuid) {
   host_init(&h);
   light_engine *e = new_engine(&h);
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.base_url = th_env("LIGHT_SANDBOX_URL");
   o.app_token = th_env("LIGHT_SANDBOX_APP_TOKEN");
   o.ca_file = th_env("LIGHT_SANDBOX_CA_FILE");
@@ -533,7 +535,7 @@ static void test_cancel_waiting(light_client *app, const char *uuid) {
   light_client *fresh = app_client();
   light_client *acct = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(fresh, uuid, &acct, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&acct, fresh, uuid, &err), LIGHT_OK);
   light_error_clear(&err);
   char mint[256];
   snprintf(mint, sizeof mint, "/v1/app/accounts/%s/token", uuid);
@@ -544,7 +546,7 @@ static void test_cancel_waiting(light_client *app, const char *uuid) {
   memset(o, 0, sizeof o);
   for (int i = 0; acct && i < N; i++) {
     light_params p = LIGHT_PARAMS_INIT;
-    CHECK_INT(light_engine_submit(e, acct, "get_account", &p, on_done, &o[i], &o[i].handle, &err), LIGHT_OK);
+    CHECK_INT(light_engine_submit(&o[i].handle, e, acct, "get_account", &p, on_done, &o[i], &err), LIGHT_OK);
     light_error_clear(&err);
   }
   /* until the (delayed) mint reached the server */
@@ -573,13 +575,13 @@ static void test_validation(light_client *app) {
   light_params p = LIGHT_PARAMS_INIT; /* get_app_account needs one path parameter */
   light_error err = LIGHT_ERROR_INIT;
   light_async_request *handle = (light_async_request *)&o;
-  CHECK_INT(light_engine_submit(e, app, "get_app_account", &p, on_done, &o, &handle, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_engine_submit(&handle, e, app, "get_app_account", &p, on_done, &o, &err), LIGHT_E_INVALID_ARGUMENT);
   CHECK_INT(err.code, LIGHT_E_INVALID_ARGUMENT);
   CHECK(handle == NULL);
   light_error_clear(&err);
-  CHECK_INT(light_engine_submit(e, app, "no_such_operation", &p, on_done, &o, NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_engine_submit(NULL, e, app, "no_such_operation", &p, on_done, &o, &err), LIGHT_E_INVALID_ARGUMENT);
   light_error_clear(&err);
-  CHECK_INT(light_engine_submit(e, app, "list_accounts", &p, NULL, &o, NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_engine_submit(NULL, e, app, "list_accounts", &p, NULL, &o, &err), LIGHT_E_INVALID_ARGUMENT);
   light_error_clear(&err);
   CHECK_INT(light_engine_pending(e), 0);
   run_for(&h, e, 20);

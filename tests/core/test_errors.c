@@ -8,13 +8,22 @@
 #include "light/webhook.h"
 
 static void test_names(void) {
-  static const char *const kinds[] = {
-      "LightError",           "LightError",          "APIError",
-      "BadRequestError",      "AuthenticationError", "PermissionDeniedError",
-      "NotFoundError",        "ConflictError",       "UnprocessableEntityError",
-      "RateLimitError",       "InternalServerError", "APIConnectionError",
-      "APITimeoutError",      "SignatureVerificationError", "InvalidArgumentError",
-      "APIResponseValidationError"};
+  static const char *const kinds[] = {"LightError",
+                                      "LightError",
+                                      "APIError",
+                                      "BadRequestError",
+                                      "AuthenticationError",
+                                      "PermissionDeniedError",
+                                      "NotFoundError",
+                                      "ConflictError",
+                                      "UnprocessableEntityError",
+                                      "RateLimitError",
+                                      "InternalServerError",
+                                      "APIConnectionError",
+                                      "APITimeoutError",
+                                      "SignatureVerificationError",
+                                      "InvalidArgumentError",
+                                      "APIResponseValidationError"};
   for (int k = 0; k <= LIGHT_ERR_DECODE; k++) CHECK_STR(light_error_kind_name((light_error_kind)k), kinds[k]);
   CHECK_STR(light_error_kind_name((light_error_kind)99), "LightError");
 

@@ -36,7 +36,7 @@ static double zero_jitter(void *ud) {
 
 static light_client *new_client(int rate_limit, int app_rate) {
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.app_token = "app_tok";
   o.base_url = "http://127.0.0.1:9/";
   o.clock = fake_clock;
@@ -63,7 +63,7 @@ static light_exchange *new_x(light_client *c, const char *op, const char *body_j
   p.body = body;
   light_exchange *x = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_exchange_new(c, op, &p, &x, &err), LIGHT_OK);
+  CHECK_INT(light_exchange_new(&x, c, op, &p, &err), LIGHT_OK);
   light_error_clear(&err);
   cJSON_Delete(body);
   return x;
@@ -81,7 +81,7 @@ static light_http_request expect_send(light_exchange *x, const char *method, con
   light_http_request r;
   long d = -1;
   memset(&r, 0, sizeof r);
-  CHECK_INT(light_exchange_next(x, &r, &d), LIGHT_STEP_SEND);
+  CHECK_INT(light_exchange_next(&r, &d, x), LIGHT_STEP_SEND);
   CHECK_STR(r.method, method);
   CHECK_STR(r.url, url);
   return r;
@@ -90,14 +90,14 @@ static light_http_request expect_send(light_exchange *x, const char *method, con
 static long expect_wait(light_exchange *x, light_step want) {
   light_http_request r;
   long d = -1;
-  CHECK_INT(light_exchange_next(x, &r, &d), want);
+  CHECK_INT(light_exchange_next(&r, &d, x), want);
   return d;
 }
 
 static light_status finish(light_exchange *x, light_error *err, int *status) {
   light_response *resp = NULL;
-  CHECK_INT(light_exchange_next(x, NULL, NULL), LIGHT_STEP_DONE);
-  light_status st = light_exchange_finish(x, &resp, err);
+  CHECK_INT(light_exchange_next(NULL, NULL, x), LIGHT_STEP_DONE);
+  light_status st = light_exchange_finish(&resp, x, err);
   if (status) *status = resp ? light_response_status(resp) : err->http_status;
   light_response_free(resp);
   light_exchange_free(x);
@@ -155,7 +155,7 @@ static void test_app_request(void) {
 static light_client *account(light_client *app, const char *uuid) {
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac, app, uuid, &err), LIGHT_OK);
   light_error_clear(&err);
   return ac;
 }
@@ -450,7 +450,50 @@ static void test_curl_failure_reasons(void) {
   CHECK_INT(LIGHT_FAIL_CONNECT_TIMEOUT, 9);
 }
 
+/* ---- versioned structs ------------------------------------------------------ */
+
+static void test_versions(void) {
+  light_client_options o;
+  CHECK_INT(light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION), LIGHT_OK);
+  CHECK_INT(o.version, LIGHT_CLIENT_OPTIONS_VERSION);
+  CHECK_INT(o.max_retries, 2);
+  CHECK_INT(light_client_options_init(&o, 0), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION + 1), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_client_options_init(NULL, LIGHT_CLIENT_OPTIONS_VERSION), LIGHT_E_INVALID_ARGUMENT);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
+  o.app_token = "app_tok";
+  o.version = LIGHT_CLIENT_OPTIONS_VERSION + 1; /* a caller built against a newer, larger struct */
+  light_client *c = NULL;
+  light_error err = LIGHT_ERROR_INIT;
+  CHECK_INT(light_client_new(&c, &o, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_STR(err.param, "version");
+  CHECK(c == NULL);
+  o.version = 0; /* never initialised */
+  CHECK_INT(light_client_new(&c, &o, &err), LIGHT_E_INVALID_ARGUMENT);
+
+  light_params p;
+  CHECK_INT(light_params_init(&p, LIGHT_PARAMS_VERSION), LIGHT_OK);
+  CHECK_INT(p.version, LIGHT_PARAMS_VERSION);
+  CHECK_INT(p.max_retries, -1);
+  CHECK(p.body == NULL && p.query == NULL && p.n_path_params == 0);
+  CHECK_INT(light_params_init(&p, LIGHT_PARAMS_VERSION + 1), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_params_init(&p, 0), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_params_init(NULL, LIGHT_PARAMS_VERSION), LIGHT_E_INVALID_ARGUMENT);
+  light_client *app = new_client(0, 0);
+  light_exchange *x = NULL;
+  light_params bad = LIGHT_PARAMS_INIT;
+  bad.version = 0;
+  CHECK_INT(light_exchange_new(&x, app, "list_accounts", &bad, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_STR(err.param, "params");
+  CHECK(x == NULL);
+  bad.version = LIGHT_PARAMS_VERSION + 1;
+  CHECK_INT(light_exchange_new(&x, app, "list_accounts", &bad, &err), LIGHT_E_INVALID_ARGUMENT);
+  light_error_clear(&err);
+  light_client_free(app);
+}
+
 int main(void) {
+  test_versions();
   test_app_request();
   test_mint_cache_refresh_remint();
   test_token_wait();

@@ -94,9 +94,10 @@ static outcome parse_all(const char *msg, int eof, const light_http_limits *lim)
 }
 
 static void test_content_length(void) {
-  outcome o = parse_all("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n"
-                        "X-Request-Id:   req_1  \r\n\r\n{\"ok\":true}",
-                        0, NULL);
+  outcome o = parse_all(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n"
+      "X-Request-Id:   req_1  \r\n\r\n{\"ok\":true}",
+      0, NULL);
   CHECK_INT(o.ev, LIGHT_HTTP_DONE);
   CHECK_INT(o.status, 200);
   CHECK_INT(o.keep_alive, 1);
@@ -141,9 +142,10 @@ static void test_keep_alive_rules(void) {
 }
 
 static void test_chunked(void) {
-  outcome o = parse_all("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
-                        "5;name=value\r\nhello\r\n1A \r\n, chunked world of bytes!!\r\n0\r\nX-Trailer: t\r\n\r\n",
-                        0, NULL);
+  outcome o = parse_all(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+      "5;name=value\r\nhello\r\n1A \r\n, chunked world of bytes!!\r\n0\r\nX-Trailer: t\r\n\r\n",
+      0, NULL);
   CHECK_INT(o.ev, LIGHT_HTTP_DONE);
   CHECK_INT(o.keep_alive, 1);
   CHECK_STR(o.body, "hello, chunked world of bytes!!");
@@ -183,8 +185,8 @@ static void test_no_body(void) {
 }
 
 static void test_interim_and_pipelined(void) {
-  outcome o = parse_all("HTTP/1.1 100 Continue\r\nX-Interim: 1\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", 0,
-                        NULL);
+  outcome o =
+      parse_all("HTTP/1.1 100 Continue\r\nX-Interim: 1\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", 0, NULL);
   CHECK_INT(o.ev, LIGHT_HTTP_DONE);
   CHECK_INT(o.status, 200);
   CHECK_INT(o.headers_events, 1);
@@ -265,9 +267,10 @@ static void test_header_cap(void) {
   free(msg);
   /* many small lines add up to the same cap */
   light_http_limits lim = {0, 100, 0};
-  outcome s = parse_all("HTTP/1.1 200 OK\r\nA: 1234567890\r\nB: 1234567890\r\nC: 1234567890\r\nD: 1234567890\r\n"
-                        "E: 1234567890\r\nF: 1234567890\r\n\r\n",
-                        0, &lim);
+  outcome s = parse_all(
+      "HTTP/1.1 200 OK\r\nA: 1234567890\r\nB: 1234567890\r\nC: 1234567890\r\nD: 1234567890\r\n"
+      "E: 1234567890\r\nF: 1234567890\r\n\r\n",
+      0, &lim);
   CHECK_INT(s.failure, LIGHT_FAIL_RECV);
   CHECK(strstr(s.message, "over 100 bytes") != NULL);
   outcome_free(&s);
@@ -296,7 +299,8 @@ static void test_body_cap(void) {
   CHECK_INT(o.ev, LIGHT_HTTP_DONE);
   CHECK_INT(o.body_len, 10);
   outcome_free(&o);
-  o = parse_all("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n6\r\n678901\r\n0\r\n\r\n", 0, &lim);
+  o = parse_all("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n6\r\n678901\r\n0\r\n\r\n", 0,
+                &lim);
   CHECK_INT(o.failure, LIGHT_FAIL_TOO_LARGE);
   CHECK(o.body_len <= 10);
   outcome_free(&o);

@@ -72,7 +72,7 @@ static light_status call(light_client *c, const char *op, const char *body_json,
   cJSON *body = body_json ? cJSON_Parse(body_json) : NULL;
   p.body = body;
   light_response *r = NULL;
-  light_status st = light_call(c, op, &p, &r, err);
+  light_status st = light_call(&r, c, op, &p, err);
   light_response_free(r);
   cJSON_Delete(body);
   return st;
@@ -111,8 +111,8 @@ static void test_transfer(light_client *c, abort_state *a) {
   light_error err = LIGHT_ERROR_INIT;
   th_clear_journal();
   char f[256];
-  snprintf(f, sizeof f, "{\"kind\":\"delay\",\"delay\":%d,\"times\":1,\"method\":\"POST\",\"path\":\"/v1/app/accounts\"}",
-           DELAY_S);
+  snprintf(f, sizeof f,
+           "{\"kind\":\"delay\",\"delay\":%d,\"times\":1,\"method\":\"POST\",\"path\":\"/v1/app/accounts\"}", DELAY_S);
   th_fault(f);
   arm(a);
   int64_t t0 = th_mono_ms();
@@ -122,7 +122,7 @@ static void test_transfer(light_client *c, abort_state *a) {
   CHECK_INT(st, LIGHT_E_CANCELLED);
   CHECK_INT(err.code, LIGHT_E_CANCELLED);
   CHECK_INT(err.kind, LIGHT_ERR_LIGHT);
-  CHECK(took < DELAY_S * 1000); /* it did not wait for the answer */
+  CHECK(took < DELAY_S * 1000);       /* it did not wait for the answer */
   CHECK(atomic_load(&a->calls) >= 3); /* checked repeatedly while the transfer waited */
   /* the interrupted POST went out once and was not retried */
   CHECK_INT(count("POST", "^/v1/app/accounts$"), 1);
@@ -138,7 +138,8 @@ static void test_backoff(light_client *c, abort_state *a) {
   th_clear_journal();
   char f[256];
   snprintf(f, sizeof f,
-           "{\"kind\":\"status\",\"status\":503,\"retry_after\":%d,\"times\":1,\"method\":\"GET\",\"path\":\"/v1/app/accounts\"}",
+           "{\"kind\":\"status\",\"status\":503,\"retry_after\":%d,\"times\":1,\"method\":\"GET\",\"path\":\"/v1/app/"
+           "accounts\"}",
            DELAY_S);
   th_fault(f);
   arm(a);
@@ -198,8 +199,8 @@ static void test_mint_wait(light_client *app, abort_state *a) {
            DELAY_S, uuid);
   th_fault(f);
   light_client *ac1 = NULL, *ac2 = NULL;
-  CHECK_INT(light_client_for_account(app, uuid, &ac1, &err), LIGHT_OK);
-  CHECK_INT(light_client_for_account(app, uuid, &ac2, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac1, app, uuid, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac2, app, uuid, &err), LIGHT_OK);
   /* the holder's abort check never fires: it runs on another thread */
   holder_arg h = {ac1, LIGHT_E_INTERNAL};
   pthread_t t;

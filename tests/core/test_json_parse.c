@@ -67,8 +67,10 @@ static int pr_scalar(void *ud, const light_json_slot *at, const light_json_scala
   case LIGHT_JSON_FALSE: puts_(p, "false"); break;
   case LIGHT_JSON_STRING: put_str(p, v->str, v->len); break;
   case LIGHT_JSON_NUMBER:
-    if (v->is_integer) snprintf(buf, sizeof buf, "i:%lld", (long long)v->i);
-    else snprintf(buf, sizeof buf, "d:%.17g", v->d);
+    if (v->is_integer)
+      snprintf(buf, sizeof buf, "i:%lld", (long long)v->i);
+    else
+      snprintf(buf, sizeof buf, "d:%.17g", v->d);
     puts_(p, buf);
     break;
   default: puts_(p, "?"); break;
@@ -153,7 +155,8 @@ static void test_values(void) {
   accept_("\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"", "\"a\\u0022b\\u005cc/d\\u0008\\u000c\\u000a\\u000d\\u0009\"");
   accept_("\"before\\u0000after\"", "\"before\\u0000after\""); /* NUL kept, with its length */
   accept_("\"\\u00e9\\u20ac\\ud83d\\ude00\"", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
-  accept_("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\"", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\"");
+  accept_("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\"",
+          "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\"");
   accept_("{}", "{}");
   accept_("[]", "[]");
   accept_("{\"a\":1,\"b\":[1,{\"c\":\"12.34\"}],\"a\":2}", "{\"a\":i:1,\"b\":[i:1,{\"c\":\"12.34\"}],\"a\":i:2}");
@@ -208,10 +211,10 @@ static void test_refusals(void) {
   refuse_n("[1]\0", 4, LIGHT_JSON_E_SYNTAX, 3);
   /* UTF-8 */
   refuse("\"\xff\"", LIGHT_JSON_E_UTF8, 1);
-  refuse("\"ab\xc3\"", LIGHT_JSON_E_UTF8, 3);     /* truncated */
-  refuse("\"\xc0\xaf\"", LIGHT_JSON_E_UTF8, 1);   /* overlong */
+  refuse("\"ab\xc3\"", LIGHT_JSON_E_UTF8, 3);   /* truncated */
+  refuse("\"\xc0\xaf\"", LIGHT_JSON_E_UTF8, 1); /* overlong */
   refuse("\"\xe0\x80\xaf\"", LIGHT_JSON_E_UTF8, 1);
-  refuse("\"\xed\xa0\x80\"", LIGHT_JSON_E_UTF8, 1); /* encoded surrogate */
+  refuse("\"\xed\xa0\x80\"", LIGHT_JSON_E_UTF8, 1);     /* encoded surrogate */
   refuse("\"\xf4\x90\x80\x80\"", LIGHT_JSON_E_UTF8, 1); /* above U+10FFFF */
   refuse("{\"k\xff\":1}", LIGHT_JSON_E_UTF8, 3);
   refuse("\"\\n\xff\"", LIGHT_JSON_E_UTF8, 3); /* in the slow path too */
@@ -295,8 +298,8 @@ static void test_limits(void) {
 }
 
 static void test_summary(void) {
-  light_json_member m[5] = {{"data", 0, 0, 0}, {"has_more", 0, 0, 0}, {"offset", 0, 0, 0}, {"token", 0, 0, 0},
-                            {"missing", 0, 0, 0}};
+  light_json_member m[5] = {
+      {"data", 0, 0, 0}, {"has_more", 0, 0, 0}, {"offset", 0, 0, 0}, {"token", 0, 0, 0}, {"missing", 0, 0, 0}};
   light_json_options opt = {0, 0, m, 5};
   const char doc[] = "{\"data\":[{\"data\":1},2,[3]],\"offset\":\"20\",\"has_more\":true,\"x\":{\"token\":\"t\"}}";
   light_json_result res;
@@ -382,9 +385,12 @@ static void test_number_rounding(void) {
     snprintf(lit, sizeof lit, "%llu", m);
     lit[digits] = '\0';
     char num[96];
-    if (i % 3 == 0) snprintf(num, sizeof num, "%s.%se%d", lit, lit + (digits > 1), e);
-    else if (i % 3 == 1) snprintf(num, sizeof num, "0.%s", lit);
-    else snprintf(num, sizeof num, "-%se%d", lit, e);
+    if (i % 3 == 0)
+      snprintf(num, sizeof num, "%s.%se%d", lit, lit + (digits > 1), e);
+    else if (i % 3 == 1)
+      snprintf(num, sizeof num, "0.%s", lit);
+    else
+      snprintf(num, sizeof num, "-%se%d", lit, e);
     /* strip leading zeros the grammar forbids */
     const char *parse = num;
     if (num[0] == '0' && num[1] >= '0' && num[1] <= '9') continue;

@@ -12,7 +12,6 @@
 #include "internal.h"
 #include "light/light.h"
 
-
 static int refused(light_status st, light_error *err, const char *param) {
   int ok = st == LIGHT_E_INVALID_ARGUMENT && err->kind == LIGHT_ERR_INVALID_ARGUMENT && err->message &&
            (!param || (err->param && strcmp(err->param, param) == 0));
@@ -81,7 +80,7 @@ static void test_table_walk(void) {
   }
   /* unknown names */
   light_client_options opts;
-  light_client_options_init(&opts);
+  light_client_options_init(&opts, LIGHT_CLIENT_OPTIONS_VERSION);
   CHECK(light_option_find("nope", 4) == NULL);
   CHECK(light_option_find("max_retriesX", 11) != NULL); /* a length prefix is that name */
   CHECK(refused(light_client_options_set_double(&opts, "max_retry", 1, &err), &err, NULL));
@@ -92,7 +91,7 @@ static void test_table_walk(void) {
 
 static void test_messages_and_units(void) {
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   light_error err = LIGHT_ERROR_INIT;
   /* seconds → milliseconds for "ms" options */
   CHECK_INT(light_client_options_set_seconds(&o, "timeout", 2.5, &err), LIGHT_OK);
@@ -134,7 +133,7 @@ static void test_env_once_and_struct_checks(void) {
   setenv("LIGHT_BASE_URL", "http://127.0.0.1:9", 1);
   setenv("LIGHT_LOG", "loud", 1); /* not a level: ignored */
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   CHECK(o.app_token && strcmp(o.app_token, "env_app_token") == 0);
   CHECK(o.base_url && strcmp(o.base_url, "http://127.0.0.1:9") == 0);
   CHECK_INT(o.log_level, LIGHT_LOG_OFF);
@@ -151,20 +150,20 @@ static void test_env_once_and_struct_checks(void) {
   CHECK(light_client_can(c, LIGHT_AUTH_APP));
   light_client_free(c);
   /* direct struct fields get the same checks */
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.max_response_bytes = (size_t)-1; /* what a negative double cast to size_t gives */
   CHECK(refused(light_client_new(&c, &o, &err), &err, "max_response_bytes"));
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.retry_base_s = NAN;
   CHECK(refused(light_client_new(&c, &o, &err), &err, "retry_base"));
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.timeout_ms = -5;
   CHECK(refused(light_client_new(&c, &o, &err), &err, "timeout"));
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.max_retries = -1; /* -1 = default */
   CHECK_INT(light_client_new(&c, &o, &err), LIGHT_OK);
   light_client_free(c);
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.max_retries = 1000;
   CHECK(refused(light_client_new(&c, &o, &err), &err, "max_retries"));
   unsetenv("LIGHT_APP_TOKEN");
@@ -174,17 +173,17 @@ static void test_env_once_and_struct_checks(void) {
 
 static void test_closing_closes_derived(void) {
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.app_token = "app_tok";
   o.base_url = "http://127.0.0.1:9";
   light_error err = LIGHT_ERROR_INIT;
   light_client *app = NULL, *acct = NULL;
   CHECK_INT(light_client_new(&app, &o, &err), LIGHT_OK);
-  CHECK_INT(light_client_for_account(app, "acc-1", &acct, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&acct, app, "acc-1", &err), LIGHT_OK);
   light_client_free(app);
   light_response *resp = NULL;
   light_params p = LIGHT_PARAMS_INIT;
-  CHECK_INT(light_call(acct, "get_account", &p, &resp, &err), LIGHT_E_STATE);
+  CHECK_INT(light_call(&resp, acct, "get_account", &p, &err), LIGHT_E_STATE);
   CHECK(err.message && strstr(err.message, "closed"));
   CHECK_INT(err.kind, LIGHT_ERR_LIGHT);
   light_error_clear(&err);
@@ -211,8 +210,9 @@ static void test_error_kinds(void) {
 }
 
 static void test_headers_and_pages(void) {
-  const char block[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id:  req_1 \r\n"
-                       "junk line\r\n: empty\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n";
+  const char block[] =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id:  req_1 \r\n"
+      "junk line\r\n: empty\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n";
   size_t pos = 0, nl, vl;
   const char *nm, *v;
   int count = 0;
@@ -222,8 +222,7 @@ static void test_headers_and_pages(void) {
   }
   CHECK_INT(count, 4);
   const char *body = "{\"data\":1}";
-  light_response *r = light__response_new(200, block, sizeof block - 1, body, strlen(body),
-                                           cJSON_Parse(body), 2);
+  light_response *r = light__response_new(200, block, sizeof block - 1, body, strlen(body), cJSON_Parse(body), 2);
   CHECK(r != NULL);
   size_t i = 0;
   while (light_response_header_at(r, i, &nm, &nl, &v, &vl)) i++;
@@ -231,14 +230,14 @@ static void test_headers_and_pages(void) {
   CHECK(light_response_header_at(r, 0, &nm, &nl, &v, &vl) && strcmp(nm, "Content-Type") == 0 && vl == 16);
   cJSON *next = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_page_next_query(r, NULL, &next, &err), LIGHT_E_DECODE);
+  CHECK_INT(light_page_next_query(&next, r, NULL, &err), LIGHT_E_DECODE);
   CHECK_INT(err.kind, LIGHT_ERR_DECODE);
   CHECK_INT(err.http_status, 200);
   CHECK_INT(err.retries, 2);
   CHECK(err.request_id && strcmp(err.request_id, "req_1") == 0);
   CHECK(err.message && strstr(err.message, "list envelope"));
   light_error_clear(&err);
-  CHECK_INT(light_page_next_query(r, NULL, &next, NULL), LIGHT_E_DECODE); /* err may be NULL */
+  CHECK_INT(light_page_next_query(&next, r, NULL, NULL), LIGHT_E_DECODE); /* err may be NULL */
   light_response_free(r);
 }
 

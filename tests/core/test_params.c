@@ -273,7 +273,7 @@ static void test_body(void) {
 
 static light_client *app_client(void) {
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.app_token = th_env("LIGHT_SANDBOX_APP_TOKEN");
   o.base_url = th_env("LIGHT_SANDBOX_URL");
   o.ca_file = th_env("LIGHT_SANDBOX_CA_FILE");
@@ -326,7 +326,7 @@ static void test_wire(void) {
   finished(a);
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_call_args(c, a, &resp, &err);
+  light_status st = light_call_args(&resp, c, a, &err);
   if (st != LIGHT_OK) fprintf(stderr, "call: %s\n", err.message ? err.message : "?");
   CHECK_INT(st, LIGHT_OK);
   light_response_free(resp);
@@ -363,7 +363,7 @@ static void test_wire(void) {
   light_args_string(a, "n\0ul@example.com", 16);
   light_args_end(a);
   finished(a);
-  st = light_call_args(c, a, &resp, &err);
+  st = light_call_args(&resp, c, a, &err);
   CHECK_INT(st, LIGHT_OK);
   light_response_free(resp);
   light_error_clear(&err);
@@ -382,7 +382,7 @@ static void test_wire(void) {
   cJSON *q = cJSON_CreateObject();
   cJSON_AddNumberToObject(q, "v", NAN);
   p.query = q;
-  st = light_call(c, "get_app_account", &p, &resp, &err);
+  st = light_call(&resp, c, "get_app_account", &p, &err);
   CHECK_INT(st, LIGHT_E_INVALID_ARGUMENT);
   CHECK(err.message && strstr(err.message, "query parameter 'v' is NaN or Infinity"));
   light_error_clear(&err);

@@ -86,8 +86,10 @@ static void *run_job(void *ud) {
   for (int i = 0; i < j->n; i++) {
     light_response *r = NULL;
     light_error err = LIGHT_ERROR_INIT;
-    if (light_call(j->c, j->op, NULL, &r, &err) == LIGHT_OK) j->ok++;
-    else fprintf(stderr, "%s: %s\n", j->op, err.message ? err.message : "?");
+    if (light_call(&r, j->c, j->op, NULL, &err) == LIGHT_OK)
+      j->ok++;
+    else
+      fprintf(stderr, "%s: %s\n", j->op, err.message ? err.message : "?");
     light_response_free(r);
     light_error_clear(&err);
   }
@@ -156,7 +158,7 @@ static void test_account_limit(light_client *app) {
   if (!uuid) return;
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac, app, uuid, &err), LIGHT_OK);
   const int total = 40, threads = 4;
   th_clear_journal();
   int ok = 0;

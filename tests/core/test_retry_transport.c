@@ -24,7 +24,7 @@ static light_status call(light_client *c, const char *op, const char *body_json,
   p.body = b;
   p.max_retries = max_retries;
   p.timeout_ms = timeout_ms;
-  light_status st = light_call(c, op, &p, r, err);
+  light_status st = light_call(r, c, op, &p, err);
   cJSON_Delete(b);
   return st;
 }
@@ -101,8 +101,9 @@ static void test_429_retry_after(light_client *c) {
   th_clear_faults();
   th_clear_journal();
   /* 429 is retried even for POST (refused before processing), after Retry-After */
-  th_fault("{\"method\":\"POST\",\"path\":\"/v1/app/accounts\",\"kind\":\"status\",\"status\":429,\"retry_after\":1,"
-           "\"times\":1}");
+  th_fault(
+      "{\"method\":\"POST\",\"path\":\"/v1/app/accounts\",\"kind\":\"status\",\"status\":429,\"retry_after\":1,"
+      "\"times\":1}");
   light_response *r = NULL;
   light_error err = LIGHT_ERROR_INIT;
   int64_t t0 = th_mono_ms();
@@ -118,8 +119,9 @@ static void test_429_retry_after(light_client *c) {
 
   /* a Retry-After beyond the cap is not honoured: the 429 comes back */
   th_clear_journal();
-  th_fault("{\"method\":\"GET\",\"path\":\"/v1/app/accounts\",\"kind\":\"status\",\"status\":429,\"retry_after\":3600,"
-           "\"times\":1}");
+  th_fault(
+      "{\"method\":\"GET\",\"path\":\"/v1/app/accounts\",\"kind\":\"status\",\"status\":429,\"retry_after\":3600,"
+      "\"times\":1}");
   CHECK_INT(call(c, "list_accounts", NULL, -1, 0, &r, &err), LIGHT_E_API);
   CHECK_INT(err.http_status, 429);
   CHECK_INT(err.kind, LIGHT_ERR_RATE_LIMIT);
@@ -148,7 +150,7 @@ static void test_connection_refused(void) {
   char url[64];
   snprintf(url, sizeof url, "http://127.0.0.1:%d", closed_port());
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.base_url = url;
   o.app_token = "app_token_for_refused";
   o.retry_base_s = 0.01;
@@ -268,7 +270,7 @@ static void test_tls(void) {
     return;
   }
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.base_url = tls;
   o.app_token = th_env("LIGHT_SANDBOX_APP_TOKEN");
   o.ca_file = th_env("LIGHT_SANDBOX_CA_FILE");
@@ -276,13 +278,13 @@ static void test_tls(void) {
   light_error err = LIGHT_ERROR_INIT;
   light_response *r = NULL;
   CHECK_INT(light_client_new(&c, &o, &err), LIGHT_OK);
-  CHECK_INT(light_call(c, "list_accounts", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_call(&r, c, "list_accounts", NULL, &err), LIGHT_OK);
   light_response_free(r);
   light_client_free(c);
   /* without the sandbox CA: verification fails, never retried, never skipped silently */
   o.ca_file = NULL;
   CHECK_INT(light_client_new(&c, &o, &err), LIGHT_OK);
-  CHECK_INT(light_call(c, "list_accounts", NULL, &r, &err), LIGHT_E_CONNECTION);
+  CHECK_INT(light_call(&r, c, "list_accounts", NULL, &err), LIGHT_E_CONNECTION);
   CHECK_INT(err.kind, LIGHT_ERR_CONNECTION);
   CHECK_INT(err.retries, 0);
   fprintf(stderr, "TLS without CA: %s\n", err.message ? err.message : "");
@@ -290,7 +292,7 @@ static void test_tls(void) {
   /* explicit opt-out (loopback tests only) */
   o.insecure_skip_verify = 1;
   CHECK_INT(light_client_new(&c, &o, &err), LIGHT_OK);
-  CHECK_INT(light_call(c, "list_accounts", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_call(&r, c, "list_accounts", NULL, &err), LIGHT_OK);
   light_response_free(r);
   light_client_free(c);
   light_error_clear(&err);

@@ -33,7 +33,7 @@ static void *run_job(void *ud) {
     p.n_path_params = j->npp;
     light_response *r = NULL;
     light_error err = LIGHT_ERROR_INIT;
-    if (light_call(j->c, j->op, &p, &r, &err) == LIGHT_OK && light_response_json(r))
+    if (light_call(&r, j->c, j->op, &p, &err) == LIGHT_OK && light_response_json(r))
       j->ok++;
     else if (j->ok + 5 > i) /* report the first few failures only */
       fprintf(stderr, "%s: %s\n", j->op, err.message ? err.message : "?");
@@ -50,14 +50,18 @@ static int connections(void) {
   cJSON *j = body ? cJSON_Parse(body) : NULL;
   free(body);
   int n = -1;
-  if (cJSON_IsNumber(j)) n = j->valueint;
-  else if (cJSON_IsArray(j)) n = cJSON_GetArraySize(j);
+  if (cJSON_IsNumber(j))
+    n = j->valueint;
+  else if (cJSON_IsArray(j))
+    n = cJSON_GetArraySize(j);
   else if (cJSON_IsObject(j)) {
     static const char *const keys[] = {"total", "accepted", "count", "opened", "connections"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0] && n < 0; i++) {
       const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, keys[i]);
-      if (cJSON_IsNumber(v)) n = v->valueint;
-      else if (cJSON_IsArray(v)) n = cJSON_GetArraySize(v);
+      if (cJSON_IsNumber(v))
+        n = v->valueint;
+      else if (cJSON_IsArray(v))
+        n = cJSON_GetArraySize(v);
     }
   }
   if (n < 0) fprintf(stderr, "unexpected /_sandbox/connections answer (HTTP %ld)\n", code);
@@ -73,9 +77,12 @@ static int journal_connections(const cJSON *j) {
   cJSON_ArrayForEach(e, j) {
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "connection_id");
     long long id;
-    if (cJSON_IsNumber(c)) id = (long long)c->valuedouble;
-    else if (cJSON_IsString(c)) id = (long long)(intptr_t)0 + strtoll(c->valuestring, NULL, 36);
-    else continue;
+    if (cJSON_IsNumber(c))
+      id = (long long)c->valuedouble;
+    else if (cJSON_IsString(c))
+      id = (long long)(intptr_t)0 + strtoll(c->valuestring, NULL, 36);
+    else
+      continue;
     int seen = 0;
     for (int i = 0; i < n; i++) seen |= ids[i] == id;
     if (seen) continue;
@@ -96,7 +103,7 @@ int main(void) {
   if (!uuid) TEST_MAIN_END();
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac, app, uuid, &err), LIGHT_OK);
   const char *pp[] = {uuid};
   int total = th_scaled(2000, 80);
   int before = connections();

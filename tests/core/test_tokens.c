@@ -43,7 +43,7 @@ static void advance_server(int64_t seconds) {
 
 static int get_account(light_client *ac, light_error *err) {
   light_response *r = NULL;
-  light_status st = light_call(ac, "get_account", NULL, &r, err);
+  light_status st = light_call(&r, ac, "get_account", NULL, err);
   light_response_free(r);
   return st;
 }
@@ -80,7 +80,7 @@ static void test_single_flight(light_client *app) {
   if (!uuid) return;
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac, app, uuid, &err), LIGHT_OK);
   th_clear_journal();
   pthread_t t[N];
   worker_arg a[N];
@@ -106,7 +106,7 @@ static void test_single_flight(light_client *app) {
   CHECK_INT(gets, N);
   /* a second account client of the same app shares the cache: no new mint */
   light_client *ac2 = NULL;
-  CHECK_INT(light_client_for_account(app, uuid, &ac2, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac2, app, uuid, &err), LIGHT_OK);
   CHECK_INT(get_account(ac2, &err), LIGHT_OK);
   CHECK_INT(count("POST", MINT_RE), 1);
   light_client_free(ac2);
@@ -123,7 +123,7 @@ static void test_refresh_before_expiry(light_client *app) {
   if (!uuid) return;
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac, app, uuid, &err), LIGHT_OK);
   th_clear_journal();
   CHECK_INT(get_account(ac, &err), LIGHT_OK);
   CHECK_INT(get_account(ac, &err), LIGHT_OK);
@@ -163,7 +163,7 @@ static void test_remint_on_401(light_client *app) {
   if (!uuid) return;
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac, app, uuid, &err), LIGHT_OK);
   th_clear_journal();
   CHECK_INT(get_account(ac, &err), LIGHT_OK);
   CHECK_INT(count("POST", MINT_RE), 1);
@@ -200,10 +200,11 @@ static void test_mint_failure(light_client *app) {
   if (!uuid) return;
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac, app, uuid, &err), LIGHT_OK);
   th_clear_journal();
-  th_fault("{\"method\":\"POST\",\"path_regex\":\"^/v1/app/accounts/[^/]+/token$\",\"kind\":\"status\",\"status\":500,"
-           "\"times\":1000}");
+  th_fault(
+      "{\"method\":\"POST\",\"path_regex\":\"^/v1/app/accounts/[^/]+/token$\",\"kind\":\"status\",\"status\":500,"
+      "\"times\":1000}");
   CHECK_INT(get_account(ac, &err), LIGHT_E_API);
   CHECK_INT(err.http_status, 500);
   CHECK_INT(err.kind, LIGHT_ERR_INTERNAL_SERVER);
@@ -216,8 +217,9 @@ static void test_mint_failure(light_client *app) {
   /* 401 on the mint (bad app token): one attempt, AuthenticationError */
   th_clear_faults();
   th_clear_journal();
-  th_fault("{\"method\":\"POST\",\"path_regex\":\"^/v1/app/accounts/[^/]+/token$\",\"kind\":\"status\",\"status\":401,"
-           "\"times\":1000}");
+  th_fault(
+      "{\"method\":\"POST\",\"path_regex\":\"^/v1/app/accounts/[^/]+/token$\",\"kind\":\"status\",\"status\":401,"
+      "\"times\":1000}");
   CHECK_INT(get_account(ac, &err), LIGHT_E_API);
   CHECK_INT(err.kind, LIGHT_ERR_AUTHENTICATION);
   CHECK_INT(count("POST", MINT_RE), 1);
@@ -241,12 +243,12 @@ static void test_bare_account_token(light_client *app) {
   p.n_path_params = 1;
   light_response *r = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_call(app, "create_account_token", &p, &r, &err), LIGHT_OK);
+  CHECK_INT(light_call(&r, app, "create_account_token", &p, &err), LIGHT_OK);
   const char *tok = th_str(light_response_json(r), "token");
   CHECK(tok != NULL);
   CHECK(th_str(light_response_json(r), "expires_at") != NULL);
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.app_token = NULL; /* frontend-style: no app token at all */
   o.account_token = tok;
   o.base_url = th_env("LIGHT_SANDBOX_URL");
@@ -257,7 +259,7 @@ static void test_bare_account_token(light_client *app) {
   CHECK(light_client_can(bare, LIGHT_AUTH_ACCOUNT));
   CHECK(!light_client_can(bare, LIGHT_AUTH_APP));
   th_clear_journal();
-  CHECK_INT(light_call(bare, "get_account", NULL, &r, &err), LIGHT_OK);
+  CHECK_INT(light_call(&r, bare, "get_account", NULL, &err), LIGHT_OK);
   CHECK_STR(th_str(light_response_json(r), "uuid"), uuid);
   light_response_free(r);
   cJSON *j = th_journal();
@@ -265,11 +267,11 @@ static void test_bare_account_token(light_client *app) {
   CHECK_STR(th_str(th_last(j), "auth_kind"), "account");
   cJSON_Delete(j);
   /* app operations are refused before any I/O */
-  CHECK_INT(light_call(bare, "list_accounts", NULL, &r, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_call(&r, bare, "list_accounts", NULL, &err), LIGHT_E_INVALID_ARGUMENT);
   /* a bare token is never re-minted: a 401 goes straight to the caller */
   advance_server(61 * 60);
   th_clear_journal();
-  CHECK_INT(light_call(bare, "get_account", NULL, &r, &err), LIGHT_E_API);
+  CHECK_INT(light_call(&r, bare, "get_account", NULL, &err), LIGHT_E_API);
   CHECK_INT(err.kind, LIGHT_ERR_AUTHENTICATION);
   CHECK_INT(count("GET", "^/v1/account$"), 1);
   light_client_free(bare);
@@ -291,7 +293,7 @@ static void test_short_ttl(light_client *app) {
   }
   light_client *ac = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  CHECK_INT(light_client_for_account(app, uuid, &ac, &err), LIGHT_OK);
+  CHECK_INT(light_client_for_account(&ac, app, uuid, &err), LIGHT_OK);
   th_clear_journal();
   for (int i = 0; i < 5; i++) CHECK_INT(get_account(ac, &err), LIGHT_OK);
   CHECK_INT(count("POST", MINT_RE), 1);

@@ -13,31 +13,42 @@
 static const char SECRET[] = "whsec_test";
 static const char EVENT[] = "{\"event\":\"enrollment.finalized\",\"data\":{}}";
 
-static light_status verify1(const void *p, size_t n, const char *header, const char *secret, int64_t tol,
-                            int64_t now, light_error *err) {
+static light_status verify1(const void *p, size_t n, const char *header, const char *secret, int64_t tol, int64_t now,
+                            light_error *err) {
   const char *s[1] = {secret};
   return light_webhook_verify(p, n, header, s, 1, tol, now, err);
 }
 
 /* Expect LIGHT_E_SIGNATURE with reason r; the message must never hold the secret. */
-#define CHECK_REASON(call, r, err)                                 \
-  do {                                                             \
-    CHECK_INT((call), LIGHT_E_SIGNATURE);                          \
-    CHECK_INT((err).code, LIGHT_E_SIGNATURE);                      \
-    CHECK_INT((err).kind, LIGHT_ERR_SIGNATURE_VERIFICATION);       \
-    CHECK_INT((err).signature_reason, (r));                        \
-    CHECK((err).message && !strstr((err).message, "whsec"));       \
-    CHECK((err).message && !strstr((err).message, "rotated"));     \
+#define CHECK_REASON(call, r, err)                             \
+  do {                                                         \
+    CHECK_INT((call), LIGHT_E_SIGNATURE);                      \
+    CHECK_INT((err).code, LIGHT_E_SIGNATURE);                  \
+    CHECK_INT((err).kind, LIGHT_ERR_SIGNATURE_VERIFICATION);   \
+    CHECK_INT((err).signature_reason, (r));                    \
+    CHECK((err).message && !strstr((err).message, "whsec"));   \
+    CHECK((err).message && !strstr((err).message, "rotated")); \
   } while (0)
 
 static void test_events(void) {
-  static const char *const want[] = {
-      "enrollment.plan_requested",     "enrollment.plan_accepted",         "enrollment.identity_updated",
-      "enrollment.finalized",          "account.payment_method_added",     "account.billing_address_updated",
-      "account.payment_failed",        "account.payment_successful",       "account.invoice_sent",
-      "location.service_active",       "location.service_canceled",        "location.usage_history_available",
-      "location.renewal_plan_requested", "location.renewal_plan_accepted", "location.renewal_email_sent",
-      "comparison_invoice.processed",  "usage_profile.completed",          "usage_profile.failed"};
+  static const char *const want[] = {"enrollment.plan_requested",
+                                     "enrollment.plan_accepted",
+                                     "enrollment.identity_updated",
+                                     "enrollment.finalized",
+                                     "account.payment_method_added",
+                                     "account.billing_address_updated",
+                                     "account.payment_failed",
+                                     "account.payment_successful",
+                                     "account.invoice_sent",
+                                     "location.service_active",
+                                     "location.service_canceled",
+                                     "location.usage_history_available",
+                                     "location.renewal_plan_requested",
+                                     "location.renewal_plan_accepted",
+                                     "location.renewal_email_sent",
+                                     "comparison_invoice.processed",
+                                     "usage_profile.completed",
+                                     "usage_profile.failed"};
   CHECK_INT(light_event_count(), 18);
   for (size_t i = 0; i < 18; i++) CHECK_STR(light_event_at(i), want[i]);
   CHECK(light_event_at(18) == NULL);
@@ -48,16 +59,16 @@ static void test_events(void) {
 
 static void test_sign(void) {
   char sig[LIGHT_SIGNATURE_MAX];
-  CHECK_INT(light_webhook_sign(EVENT, strlen(EVENT), SECRET, strlen(SECRET), NOW, sig, sizeof sig), LIGHT_OK);
+  CHECK_INT(light_webhook_sign(sig, sizeof sig, EVENT, strlen(EVENT), SECRET, strlen(SECRET), NOW), LIGHT_OK);
   /* Known answer (Python: hmac.new(b"whsec_test", b"1700000000." + body, sha256)). */
   CHECK_STR(sig, "1700000000.53edb8c9897bc4cbaac9cfa29ba30efebfdffc2774cc7b0f94e0c2f314c6dfe9");
   /* Key longer than the SHA-256 block is hashed first (RFC 2104). */
   char key[101];
   memset(key, 'k', 100);
   key[100] = 0;
-  CHECK_INT(light_webhook_sign("", 0, key, 100, 0, sig, sizeof sig), LIGHT_OK);
+  CHECK_INT(light_webhook_sign(sig, sizeof sig, "", 0, key, 100, 0), LIGHT_OK);
   CHECK_STR(sig, "0.243c2f8200e1d4ee892e7a7ded377a65e2beb1c64b997c54b8b0f516216d4b0f");
-  CHECK_INT(light_webhook_sign(NULL, 0, key, 100, 0, sig, sizeof sig), LIGHT_OK);
+  CHECK_INT(light_webhook_sign(sig, sizeof sig, NULL, 0, key, 100, 0), LIGHT_OK);
   CHECK_STR(sig, "0.243c2f8200e1d4ee892e7a7ded377a65e2beb1c64b997c54b8b0f516216d4b0f");
 
   /* Cross-check with OpenSSL's HMAC() over many key sizes and binary payloads. */
@@ -67,7 +78,7 @@ static void test_sign(void) {
     char k[131];
     for (size_t i = 0; i < klen; i++) k[i] = (char)('A' + (i * 7 + klen) % 26);
     size_t plen = (klen * 37) % sizeof payload;
-    CHECK_INT(light_webhook_sign(payload, plen, k, klen, 1234567890, sig, sizeof sig), LIGHT_OK);
+    CHECK_INT(light_webhook_sign(sig, sizeof sig, payload, plen, k, klen, 1234567890), LIGHT_OK);
     unsigned char *msg = malloc(11 + plen + 1);
     memcpy(msg, "1234567890.", 11);
     memcpy(msg + 11, payload, plen);
@@ -81,16 +92,16 @@ static void test_sign(void) {
   }
 
   /* Refusals. */
-  CHECK_INT(light_webhook_sign(EVENT, 5, NULL, 0, NOW, sig, sizeof sig), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_webhook_sign(EVENT, 5, "", 0, NOW, sig, sizeof sig), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_webhook_sign(NULL, 5, SECRET, 10, NOW, sig, sizeof sig), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_webhook_sign(EVENT, 5, SECRET, 10, -1, sig, sizeof sig), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_webhook_sign(EVENT, 5, SECRET, 10, NOW, NULL, 96), LIGHT_E_INVALID_ARGUMENT);
-  CHECK_INT(light_webhook_sign(EVENT, 5, SECRET, 10, NOW, sig, 75), LIGHT_E_INVALID_ARGUMENT); /* needs 76 */
-  CHECK_INT(light_webhook_sign(EVENT, 5, SECRET, 10, NOW, sig, 76), LIGHT_OK);
+  CHECK_INT(light_webhook_sign(sig, sizeof sig, EVENT, 5, NULL, 0, NOW), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_webhook_sign(sig, sizeof sig, EVENT, 5, "", 0, NOW), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_webhook_sign(sig, sizeof sig, NULL, 5, SECRET, 10, NOW), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_webhook_sign(sig, sizeof sig, EVENT, 5, SECRET, 10, -1), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_webhook_sign(NULL, 96, EVENT, 5, SECRET, 10, NOW), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_webhook_sign(sig, 75, EVENT, 5, SECRET, 10, NOW), LIGHT_E_INVALID_ARGUMENT); /* needs 76 */
+  CHECK_INT(light_webhook_sign(sig, 76, EVENT, 5, SECRET, 10, NOW), LIGHT_OK);
   CHECK_INT(strlen(sig), 75);
   /* The largest timestamp fits LIGHT_SIGNATURE_MAX. */
-  CHECK_INT(light_webhook_sign(EVENT, 5, SECRET, 10, INT64_MAX, sig, sizeof sig), LIGHT_OK);
+  CHECK_INT(light_webhook_sign(sig, sizeof sig, EVENT, 5, SECRET, 10, INT64_MAX), LIGHT_OK);
   CHECK(strncmp(sig, "9223372036854775807.", 20) == 0);
 }
 
@@ -98,7 +109,7 @@ static void test_verify(void) {
   light_error err = LIGHT_ERROR_INIT;
   char sig[LIGHT_SIGNATURE_MAX];
   size_t n = strlen(EVENT);
-  light_webhook_sign(EVENT, n, SECRET, strlen(SECRET), NOW, sig, sizeof sig);
+  light_webhook_sign(sig, sizeof sig, EVENT, n, SECRET, strlen(SECRET), NOW);
   CHECK_INT(verify1(EVENT, n, sig, SECRET, 3600, NOW, &err), LIGHT_OK);
   CHECK_INT(err.code, LIGHT_OK);
 
@@ -128,12 +139,13 @@ static void test_verify(void) {
   CHECK_INT(verify1(EVENT, n, sig, SECRET, LIGHT_WEBHOOK_MAX_TOLERANCE + 1, NOW, &err), LIGHT_E_INVALID_ARGUMENT);
   CHECK_INT(verify1(EVENT, n, sig, SECRET, LIGHT_WEBHOOK_MAX_TOLERANCE, NOW, &err), LIGHT_OK);
   /* A secret with a NUL inside: sign refuses it (verify's secrets are C strings). */
-  CHECK_INT(light_webhook_sign(EVENT, n, "whsec_dev\0REAL", 14, NOW, sig, sizeof sig), LIGHT_E_INVALID_ARGUMENT);
-  light_webhook_sign(EVENT, n, SECRET, strlen(SECRET), NOW, sig, sizeof sig);
+  CHECK_INT(light_webhook_sign(sig, sizeof sig, EVENT, n, "whsec_dev\0REAL", 14, NOW), LIGHT_E_INVALID_ARGUMENT);
+  light_webhook_sign(sig, sizeof sig, EVENT, n, SECRET, strlen(SECRET), NOW);
   /* Window check happens before the HMAC: an old, wrongly signed header says too old. */
   CHECK_REASON(verify1(changed, n, sig, SECRET, 3600, NOW + 7200, &err), LIGHT_SIG_TIMESTAMP_TOO_OLD, err);
   /* Extreme clocks do not overflow. */
-  CHECK_REASON(verify1(EVENT, n, sig, SECRET, LIGHT_WEBHOOK_MAX_TOLERANCE, INT64_MIN, &err), LIGHT_SIG_TIMESTAMP_IN_FUTURE, err);
+  CHECK_REASON(verify1(EVENT, n, sig, SECRET, LIGHT_WEBHOOK_MAX_TOLERANCE, INT64_MIN, &err),
+               LIGHT_SIG_TIMESTAMP_IN_FUTURE, err);
   CHECK_INT(verify1(EVENT, n, sig, SECRET, INT64_MAX, NOW, &err), LIGHT_E_INVALID_ARGUMENT);
   CHECK_REASON(verify1(EVENT, n, sig, SECRET, 10, INT64_MIN, &err), LIGHT_SIG_TIMESTAMP_IN_FUTURE, err);
   CHECK_REASON(verify1(EVENT, n, sig, SECRET, 10, INT64_MAX, &err), LIGHT_SIG_TIMESTAMP_TOO_OLD, err);
@@ -154,7 +166,7 @@ static void test_verify(void) {
   CHECK_INT(verify1(EVENT, n, sig, SECRET, 3600, NOW, NULL), LIGHT_OK);
   CHECK_INT(verify1(EVENT, n, "x", SECRET, 3600, NOW, NULL), LIGHT_E_SIGNATURE);
   /* Empty payload signs and verifies. */
-  light_webhook_sign(NULL, 0, SECRET, strlen(SECRET), NOW, sig, sizeof sig);
+  light_webhook_sign(sig, sizeof sig, NULL, 0, SECRET, strlen(SECRET), NOW);
   CHECK_INT(verify1(NULL, 0, sig, SECRET, 3600, NOW, &err), LIGHT_OK);
   CHECK_INT(verify1("", 0, sig, SECRET, 3600, NOW, &err), LIGHT_OK);
   light_error_clear(&err);
@@ -164,7 +176,7 @@ static void test_malformed(void) {
   light_error err = LIGHT_ERROR_INIT;
   char sig[LIGHT_SIGNATURE_MAX];
   size_t n = strlen(EVENT);
-  light_webhook_sign(EVENT, n, SECRET, strlen(SECRET), NOW, sig, sizeof sig);
+  light_webhook_sign(sig, sizeof sig, EVENT, n, SECRET, strlen(SECRET), NOW);
   const char *hexpart = sig + 11;
   char up[LIGHT_SIGNATURE_MAX];
   memcpy(up, sig, sizeof sig);
@@ -172,11 +184,19 @@ static void test_malformed(void) {
     if (*p >= 'a' && *p <= 'f') *p = (char)(*p - 32);
   char buf[300];
   const char *bad[] = {
-      "",         ".",          "1700000000",     "1700000000.",  hexpart, /* no timestamp */
-      "abc.def",  "1700000000.zz",
-      "1700000000..", "-1700000000.x", "+1700000000.x", " 1700000000.x",
+      "",
+      ".",
+      "1700000000",
+      "1700000000.",
+      hexpart, /* no timestamp */
+      "abc.def",
+      "1700000000.zz",
+      "1700000000..",
+      "-1700000000.x",
+      "+1700000000.x",
+      " 1700000000.x",
       "17000000000000000000.0000000000000000000000000000000000000000000000000000000000000000", /* 20 digits */
-      "9223372036854775808.0000000000000000000000000000000000000000000000000000000000000000", /* > INT64_MAX */
+      "9223372036854775808.0000000000000000000000000000000000000000000000000000000000000000",  /* > INT64_MAX */
       "0x10.0000000000000000000000000000000000000000000000000000000000000000",
       "1.2.0000000000000000000000000000000000000000000000000000000000000000",
       up, /* uppercase hex: the documented format is lowercase */
@@ -198,8 +218,7 @@ static void test_malformed(void) {
   snprintf(buf, sizeof buf, "%s,%s", sig, sig);
   CHECK_REASON(verify1(EVENT, n, buf, SECRET, 3600, NOW, &err), LIGHT_SIG_MALFORMED_HEADER, err);
   /* 19-digit timestamp is well-formed (then too far in the future). */
-  CHECK_REASON(verify1(EVENT, n,
-                       "9223372036854775807.0000000000000000000000000000000000000000000000000000000000000000",
+  CHECK_REASON(verify1(EVENT, n, "9223372036854775807.0000000000000000000000000000000000000000000000000000000000000000",
                        SECRET, 3600, NOW, &err),
                LIGHT_SIG_TIMESTAMP_IN_FUTURE, err);
   /* Leading zeros parse, but the HMAC covers the timestamp text as sent: mismatch. */
@@ -215,19 +234,19 @@ static void test_big_and_binary(void) {
   unsigned char *p = malloc(big);
   for (size_t i = 0; i < big; i++) p[i] = (unsigned char)(i % 251); /* includes NUL bytes */
   char sig[LIGHT_SIGNATURE_MAX];
-  CHECK_INT(light_webhook_sign(p, big, SECRET, strlen(SECRET), NOW, sig, sizeof sig), LIGHT_OK);
+  CHECK_INT(light_webhook_sign(sig, sizeof sig, p, big, SECRET, strlen(SECRET), NOW), LIGHT_OK);
   CHECK_INT(verify1(p, big, sig, SECRET, 3600, NOW, &err), LIGHT_OK);
   p[big / 2] ^= 0x80;
   CHECK_REASON(verify1(p, big, sig, SECRET, 3600, NOW, &err), LIGHT_SIG_MISMATCH, err);
   free(p);
   /* A NUL in the middle of the body is part of the signed bytes. */
   const char nul[] = "{\"a\":1}\0tail";
-  light_webhook_sign(nul, sizeof nul - 1, SECRET, strlen(SECRET), NOW, sig, sizeof sig);
+  light_webhook_sign(sig, sizeof sig, nul, sizeof nul - 1, SECRET, strlen(SECRET), NOW);
   CHECK_INT(verify1(nul, sizeof nul - 1, sig, SECRET, 3600, NOW, &err), LIGHT_OK);
   CHECK_REASON(verify1(nul, 7, sig, SECRET, 3600, NOW, &err), LIGHT_SIG_MISMATCH, err);
   /* A secret with a NUL-free binary-ish content. */
   const char *bin = "\x01\x02\xff secret";
-  light_webhook_sign(nul, 7, bin, strlen(bin), NOW, sig, sizeof sig);
+  light_webhook_sign(sig, sizeof sig, nul, 7, bin, strlen(bin), NOW);
   CHECK_INT(verify1(nul, 7, sig, bin, 3600, NOW, &err), LIGHT_OK);
   light_error_clear(&err);
 }
@@ -238,23 +257,29 @@ static void test_parse_event(void) {
   const char full[] =
       "{\"uuid\":\"e-1\",\"created_at\":\"2024-05-01T00:00:00Z\",\"api_version\":\"v1\","
       "\"event\":\"usage_profile.failed\",\"data\":{\"usage_profile\":{\"error_message\":\"x\"}},\"new_key\":[1]}";
-  CHECK_INT(light_webhook_parse_event(full, sizeof full - 1, &ev, &err), LIGHT_OK);
+  CHECK_INT(light_webhook_parse_event(&ev, full, sizeof full - 1, &err), LIGHT_OK);
   CHECK_STR(cJSON_GetObjectItem(ev, "event")->valuestring, "usage_profile.failed");
   CHECK_STR(cJSON_GetObjectItem(ev, "uuid")->valuestring, "e-1");
   CHECK(cJSON_GetObjectItem(ev, "new_key") != NULL); /* unknown keys kept */
   cJSON_Delete(ev);
 
-  const char *bad[] = {"", "not json", "[]", "{\"data\":{}}", "{\"event\":1,\"data\":{}}",
-                       "{\"event\":\"x\"}", "{\"event\":\"x\",\"data\":[]}", "{\"event\":\"x\",\"data\":{}} x"};
+  const char *bad[] = {"",
+                       "not json",
+                       "[]",
+                       "{\"data\":{}}",
+                       "{\"event\":1,\"data\":{}}",
+                       "{\"event\":\"x\"}",
+                       "{\"event\":\"x\",\"data\":[]}",
+                       "{\"event\":\"x\",\"data\":{}} x"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     ev = (cJSON *)1;
-    CHECK_INT(light_webhook_parse_event(bad[i], strlen(bad[i]), &ev, &err), LIGHT_E_DECODE);
+    CHECK_INT(light_webhook_parse_event(&ev, bad[i], strlen(bad[i]), &err), LIGHT_E_DECODE);
     CHECK(ev == NULL);
     CHECK_INT(err.kind, LIGHT_ERR_DECODE);
     CHECK(err.message && strstr(err.message, "event envelope"));
   }
-  CHECK_INT(light_webhook_parse_event(NULL, 0, &ev, &err), LIGHT_E_DECODE);
-  CHECK_INT(light_webhook_parse_event(full, sizeof full - 1, NULL, &err), LIGHT_E_INVALID_ARGUMENT);
+  CHECK_INT(light_webhook_parse_event(&ev, NULL, 0, &err), LIGHT_E_DECODE);
+  CHECK_INT(light_webhook_parse_event(NULL, full, sizeof full - 1, &err), LIGHT_E_INVALID_ARGUMENT);
   /* Deep nesting inside data: a decode error, not a crash. */
   size_t depth = 10000;
   char *deep = malloc(depth * 2 + 40);
@@ -262,7 +287,7 @@ static void test_parse_event(void) {
   memset(deep + k, '[', depth);
   memset(deep + k + depth, ']', depth);
   deep[k + 2 * depth] = '}';
-  CHECK_INT(light_webhook_parse_event(deep, (size_t)k + 2 * depth + 1, &ev, &err), LIGHT_E_DECODE);
+  CHECK_INT(light_webhook_parse_event(&ev, deep, (size_t)k + 2 * depth + 1, &err), LIGHT_E_DECODE);
   free(deep);
   light_error_clear(&err);
 }
@@ -272,27 +297,27 @@ static void test_construct_event(void) {
   char sig[LIGHT_SIGNATURE_MAX];
   cJSON *ev = NULL;
   const char *secrets[] = {"whsec_rotated_new", SECRET};
-  light_webhook_sign(EVENT, strlen(EVENT), SECRET, strlen(SECRET), NOW, sig, sizeof sig);
-  CHECK_INT(light_webhook_construct_event(EVENT, strlen(EVENT), sig, secrets, 2,
-                                          LIGHT_WEBHOOK_DEFAULT_TOLERANCE, NOW + 5, &ev, &err),
+  light_webhook_sign(sig, sizeof sig, EVENT, strlen(EVENT), SECRET, strlen(SECRET), NOW);
+  CHECK_INT(light_webhook_construct_event(&ev, EVENT, strlen(EVENT), sig, secrets, 2, LIGHT_WEBHOOK_DEFAULT_TOLERANCE,
+                                          NOW + 5, &err),
             LIGHT_OK);
   CHECK(ev && strcmp(cJSON_GetObjectItem(ev, "event")->valuestring, LIGHT_EVENT_ENROLLMENT_FINALIZED) == 0);
   cJSON_Delete(ev);
   ev = (cJSON *)1;
-  CHECK_REASON(light_webhook_construct_event(EVENT, strlen(EVENT), sig, secrets, 1, 3600, NOW, &ev, &err),
+  CHECK_REASON(light_webhook_construct_event(&ev, EVENT, strlen(EVENT), sig, secrets, 1, 3600, NOW, &err),
                LIGHT_SIG_MISMATCH, err);
   CHECK(ev == NULL);
   /* Valid signature over a body that is not an envelope. */
-  light_webhook_sign("[1]", 3, SECRET, strlen(SECRET), NOW, sig, sizeof sig);
-  CHECK_INT(light_webhook_construct_event("[1]", 3, sig, secrets, 2, 3600, NOW, &ev, &err), LIGHT_E_DECODE);
+  light_webhook_sign(sig, sizeof sig, "[1]", 3, SECRET, strlen(SECRET), NOW);
+  CHECK_INT(light_webhook_construct_event(&ev, "[1]", 3, sig, secrets, 2, 3600, NOW, &err), LIGHT_E_DECODE);
   CHECK(ev == NULL);
   /* Every event name round-trips through sign + construct. */
   for (size_t i = 0; i < light_event_count(); i++) {
     char body[200];
     int n = snprintf(body, sizeof body, "{\"uuid\":\"u\",\"api_version\":\"v1\",\"event\":\"%s\",\"data\":{}}",
                      light_event_at(i));
-    light_webhook_sign(body, (size_t)n, SECRET, strlen(SECRET), NOW, sig, sizeof sig);
-    CHECK_INT(light_webhook_construct_event(body, (size_t)n, sig, secrets, 2, 3600, NOW, &ev, &err), LIGHT_OK);
+    light_webhook_sign(sig, sizeof sig, body, (size_t)n, SECRET, strlen(SECRET), NOW);
+    CHECK_INT(light_webhook_construct_event(&ev, body, (size_t)n, sig, secrets, 2, 3600, NOW, &err), LIGHT_OK);
     CHECK(ev && strcmp(cJSON_GetObjectItem(ev, "event")->valuestring, light_event_at(i)) == 0);
     cJSON_Delete(ev);
   }

@@ -81,7 +81,7 @@ static void reply_usage(const char *what) {
 
 static light_client *client_new(const field *f, int n, light_error *err) {
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.app_token = get(f, n, "token");
   o.base_url = get(f, n, "base_url");
   o.retry_base_s = 0.01; /* fast backoff; the policy itself is the core's */
@@ -116,7 +116,7 @@ static void call(light_client *c, const field *f, int n) {
   }
   light_response *r = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  if (light_call(c, op_id, &p, &r, &err) == LIGHT_OK) {
+  if (light_call(&r, c, op_id, &p, &err) == LIGHT_OK) {
     reply_ok();
   } else {
     reply_error(&err);
@@ -140,12 +140,16 @@ int main(void) {
       light_client_free(client);
       light_error err = LIGHT_ERROR_INIT;
       client = client_new(f, n, &err);
-      if (client) reply_ok();
-      else reply_error(&err);
+      if (client)
+        reply_ok();
+      else
+        reply_error(&err);
       light_error_clear(&err);
     } else if (strcmp(cmd, "call") == 0) {
-      if (client) call(client, f, n);
-      else reply_usage("no client");
+      if (client)
+        call(client, f, n);
+      else
+        reply_usage("no client");
     } else if (strcmp(cmd, "close") == 0) {
       light_client_free(client);
       client = NULL;

@@ -65,53 +65,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t len;
     const char *s;
     switch (opc) {
-      case 0:
-        light_args_section(a, (light_args_section_kind)(byte(&r) % 4));
-        break;
-      case 1:
-        s = bytes(&r, &len);
-        light_args_key(a, s, len);
-        break;
-      case 2:
-        s = bytes(&r, &len);
-        light_args_string(a, s, len);
-        break;
-      case 3:
-        s = bytes(&r, &len);
-        light_args_binary(a, s, len);
-        break;
-      case 4:
-        light_args_int(a, (int64_t)u64(&r));
-        break;
-      case 5: {
-        uint64_t bits = u64(&r);
-        double d;
-        memcpy(&d, &bits, sizeof d);
-        light_args_double(a, d);
-        break;
-      }
-      case 6:
-        light_args_bool(a, (int)(byte(&r) & 1));
-        break;
-      case 7:
-        light_args_null(a);
-        break;
-      case 8:
-        light_args_begin_object(a);
-        break;
-      case 9:
-        light_args_begin_array(a, (size_t)(u64(&r) >> (byte(&r) % 64)));
-        break;
-      case 10:
-        light_args_end(a);
-        break;
-      case 11:
-        light_args_int(a, (int64_t)(byte(&r) % 200));
-        break; /* small numbers: valid options */
-      default:
-        s = bytes(&r, &len);
-        if (len < 8) light_args_fail(a, "fuzz", "refused");
-        break;
+    case 0: light_args_section(a, (light_args_section_kind)(byte(&r) % 4)); break;
+    case 1:
+      s = bytes(&r, &len);
+      light_args_key(a, s, len);
+      break;
+    case 2:
+      s = bytes(&r, &len);
+      light_args_string(a, s, len);
+      break;
+    case 3:
+      s = bytes(&r, &len);
+      light_args_binary(a, s, len);
+      break;
+    case 4: light_args_int(a, (int64_t)u64(&r)); break;
+    case 5: {
+      uint64_t bits = u64(&r);
+      double d;
+      memcpy(&d, &bits, sizeof d);
+      light_args_double(a, d);
+      break;
+    }
+    case 6: light_args_bool(a, (int)(byte(&r) & 1)); break;
+    case 7: light_args_null(a); break;
+    case 8: light_args_begin_object(a); break;
+    case 9: light_args_begin_array(a, (size_t)(u64(&r) >> (byte(&r) % 64))); break;
+    case 10: light_args_end(a); break;
+    case 11: light_args_int(a, (int64_t)(byte(&r) % 200)); break; /* small numbers: valid options */
+    default:
+      s = bytes(&r, &len);
+      if (len < 8) light_args_fail(a, "fuzz", "refused");
+      break;
     }
   }
   light_status st = light_args_finish(a);

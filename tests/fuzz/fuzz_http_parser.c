@@ -63,7 +63,7 @@ static run parse(const char *in, size_t len, size_t step, int eof, const light_h
       q += used;
       left -= used;
       /* progress: every non-terminal event consumes input or is followed by one that does */
-      if (used == 0 && (ev == LIGHT_HTTP_BODY) ) abort();
+      if (used == 0 && (ev == LIGHT_HTTP_BODY)) abort();
       if (++guard > 1000000) abort();
     } while (ev == LIGHT_HTTP_HEADERS || ev == LIGHT_HTTP_BODY);
     if (ev == LIGHT_HTTP_NEED_MORE && left != 0) abort();

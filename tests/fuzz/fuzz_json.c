@@ -25,12 +25,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                         \
-  do {                                                                   \
-    if (!(c)) {                                                          \
+#define CHECK(c)                                                                   \
+  do {                                                                             \
+    if (!(c)) {                                                                    \
       fprintf(stderr, "fuzz_json: property failed: %s (line %d)\n", #c, __LINE__); \
-      abort();                                                           \
-    }                                                                    \
+      abort();                                                                     \
+    }                                                                              \
   } while (0)
 
 static int same_tree(const cJSON *a, const cJSON *b, int cmp_numbers) {
@@ -59,7 +59,8 @@ static int same_tree(const cJSON *a, const cJSON *b, int cmp_numbers) {
 static size_t counted;
 static int c_scalar(void *ud, const light_json_slot *at, const light_json_scalar *v) {
   counted++;
-  if (v->type == LIGHT_JSON_NUMBER && v->is_integer) CHECK(v->i <= LIGHT_JSON_MAX_SAFE_INTEGER && v->i >= -LIGHT_JSON_MAX_SAFE_INTEGER);
+  if (v->type == LIGHT_JSON_NUMBER && v->is_integer)
+    CHECK(v->i <= LIGHT_JSON_MAX_SAFE_INTEGER && v->i >= -LIGHT_JSON_MAX_SAFE_INTEGER);
   if (v->type == LIGHT_JSON_NUMBER) CHECK(isfinite(v->d));
   if (at->parent_type == LIGHT_JSON_OBJECT) CHECK(at->key != NULL || at->key_len == 0);
   return 0;
@@ -107,8 +108,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   CHECK(r1.values == r2.values && r1.values == r3.values);
   CHECK(r1.values <= LIGHT_JSON_MAX_VALUES);
   CHECK(r1.offset <= size);
-  if (e1 == LIGHT_JSON_OK) CHECK(counted == r1.values && mine != NULL);
-  else CHECK(mine == NULL);
+  if (e1 == LIGHT_JSON_OK)
+    CHECK(counted == r1.values && mine != NULL);
+  else
+    CHECK(mine == NULL);
 
   /* a summary never changes the outcome */
   light_json_member m[3] = {{"data", 0, 0, 0}, {"a", 0, 0, 0}, {"", 0, 0, 0}};

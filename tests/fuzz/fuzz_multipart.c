@@ -78,8 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *want_filename = *filename ? filename : "upload.pdf";
   const char *want_ctype = *ctype ? ctype : "application/pdf";
 
-  int ok_expected = boundary_valid(boundary) && name_valid(want_field) && name_valid(want_filename) &&
-                    name_valid(want_ctype);
+  int ok_expected =
+      boundary_valid(boundary) && name_valid(want_field) && name_valid(want_filename) && name_valid(want_ctype);
   if (ok_expected) {
     char needle[80];
     int nl = snprintf(needle, sizeof needle, "--%s", boundary);

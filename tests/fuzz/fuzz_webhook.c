@@ -36,17 +36,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!err.message) abort();
   }
   cJSON *ev = NULL;
-  st = light_webhook_construct_event(payload, plen, header, secrets, 3, tol, NOW, &ev, &err);
+  st = light_webhook_construct_event(&ev, payload, plen, header, secrets, 3, tol, NOW, &err);
   if ((st == LIGHT_OK) != (ev != NULL)) abort();
   cJSON_Delete(ev);
-  st = light_webhook_parse_event(payload, plen, &ev, &err);
+  st = light_webhook_parse_event(&ev, payload, plen, &err);
   cJSON_Delete(ev);
 
   /* Round trip: sign with the fuzzed secret, verify must pass; another secret must not. */
   if (secret[0]) {
     char sig[LIGHT_SIGNATURE_MAX];
     int64_t ts = NOW - (int64_t)(plen % 100);
-    if (light_webhook_sign(payload, plen, secret, strlen(secret), ts, sig, sizeof sig) != LIGHT_OK) abort();
+    if (light_webhook_sign(sig, sizeof sig, payload, plen, secret, strlen(secret), ts) != LIGHT_OK) abort();
     const char *one[1] = {secret};
     if (light_webhook_verify(payload, plen, sig, one, 1, 3600, NOW, &err) != LIGHT_OK) abort();
     const char *wrong[1] = {strcmp(secret, "x") ? "x" : "y"};

@@ -33,7 +33,7 @@ static light_status call(light_client *c, const char *label, const char *op, cJS
   p.body = body;
   light_response *r = NULL;
   light_error e = LIGHT_ERROR_INIT;
-  light_status st = light_call(c, op, &p, &r, &e);
+  light_status st = light_call(&r, c, op, &p, &e);
   if (st == LIGHT_OK) {
     char *s = cJSON_PrintUnformatted(light_response_json(r));
     printf("%s: %s\n", label, s ? s : "(null)");
@@ -64,7 +64,7 @@ int main(void) {
   int failures = 0;
 
   light_client_options o;
-  light_client_options_init(&o); /* $LIGHT_APP_TOKEN, $LIGHT_BASE_URL, $LIGHT_LOG */
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION); /* $LIGHT_APP_TOKEN, $LIGHT_BASE_URL, $LIGHT_LOG */
   light_client *app = NULL;
   light_error e = LIGHT_ERROR_INIT;
   if (light_client_new(&app, &o, &e) != LIGHT_OK) {
@@ -84,7 +84,7 @@ int main(void) {
   light_params p = LIGHT_PARAMS_INIT;
   p.body = acct;
   light_response *r = NULL;
-  if (light_call(app, "create_account", &p, &r, &e) != LIGHT_OK) {
+  if (light_call(&r, app, "create_account", &p, &e) != LIGHT_OK) {
     show_error("create_account", e.code, &e);
     return 1;
   }
@@ -95,7 +95,7 @@ int main(void) {
   printf("account uuid: %s\n", uuid);
 
   light_client *ac = NULL;
-  if (light_client_for_account(app, uuid, &ac, &e) != LIGHT_OK) {
+  if (light_client_for_account(&ac, app, uuid, &e) != LIGHT_OK) {
     show_error("for_account", e.code, &e);
     return 1;
   }
@@ -110,7 +110,7 @@ int main(void) {
   failures += call(ac, "422 error", "credit_check", credit(digits, 0)) != LIGHT_E_API;
 
   light_client_options wrong;
-  light_client_options_init(&wrong);
+  light_client_options_init(&wrong, LIGHT_CLIENT_OPTIONS_VERSION);
   wrong.app_token = env("SECRETSCAN_WRONG_APP_TOKEN");
   wrong.max_retries = 0;
   light_client *bad = NULL;
@@ -147,12 +147,12 @@ int main(void) {
            "\"event\":\"enrollment.identity_updated\",\"data\":{\"account\":{\"uuid\":\"%s\"}}}",
            uuid);
   char sig[LIGHT_SIGNATURE_MAX];
-  failures += light_webhook_sign(payload, strlen(payload), secret, strlen(secret), (int64_t)time(NULL), sig,
-                                 sizeof sig) != LIGHT_OK;
+  failures += light_webhook_sign(sig, sizeof sig, payload, strlen(payload), secret, strlen(secret),
+                                 (int64_t)time(NULL)) != LIGHT_OK;
   const char *secrets[1] = {secret};
   cJSON *event = NULL;
-  st = light_webhook_construct_event(payload, strlen(payload), sig, secrets, 1, LIGHT_WEBHOOK_DEFAULT_TOLERANCE,
-                                     (int64_t)time(NULL), &event, &e);
+  st = light_webhook_construct_event(&event, payload, strlen(payload), sig, secrets, 1, LIGHT_WEBHOOK_DEFAULT_TOLERANCE,
+                                     (int64_t)time(NULL), &e);
   char *ev = event ? cJSON_PrintUnformatted(event) : NULL;
   printf("webhook event: %s\n", ev ? ev : "(null)");
   free(ev);

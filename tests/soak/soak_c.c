@@ -117,13 +117,13 @@ static void one_request(worker *w, long i) {
   if (kind < 6) {
     p.path_params = mine;
     p.n_path_params = 1;
-    st = light_call(s->app, "get_app_account", &p, &r, &err);
+    st = light_call(&r, s->app, "get_app_account", &p, &err);
   } else if (kind < 9) {
-    st = light_call(s->acct, "get_account", &p, &r, &err);
+    st = light_call(&r, s->acct, "get_account", &p, &err);
   } else {
     p.path_params = missing;
     p.n_path_params = 1;
-    st = light_call(s->app, "get_app_account", &p, &r, &err);
+    st = light_call(&r, s->app, "get_app_account", &p, &err);
   }
   classify(w, i, st, r, &err);
   light_response_free(r);
@@ -136,8 +136,8 @@ static void one_verify(worker *w, long j) {
   int bad = j % 10 == 9;
   cJSON *ev = NULL;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_webhook_construct_event(PAYLOAD, sizeof PAYLOAD - 1, bad ? s->bad_sig : s->good_sig, secrets,
-                                                  1, 300, s->now, &ev, &err);
+  light_status st = light_webhook_construct_event(&ev, PAYLOAD, sizeof PAYLOAD - 1, bad ? s->bad_sig : s->good_sig,
+                                                  secrets, 1, 300, s->now, &err);
   const cJSON *name = ev ? cJSON_GetObjectItemCaseSensitive(ev, "event") : NULL;
   if (!bad && st == LIGHT_OK && cJSON_IsString(name) && strcmp(name->valuestring, "enrollment.finalized") == 0)
     w->verified++;
@@ -186,11 +186,11 @@ static void submit_next(async_call *call) {
   light_error err = LIGHT_ERROR_INIT;
   light_status st;
   if (kind < 9 && kind >= 6) {
-    st = light_engine_submit(a->e, s->acct, "get_account", &p, async_done, call, NULL, &err);
+    st = light_engine_submit(NULL, a->e, s->acct, "get_account", &p, async_done, call, &err);
   } else {
     p.path_params = kind < 6 ? mine : missing;
     p.n_path_params = 1;
-    st = light_engine_submit(a->e, s->app, "get_app_account", &p, async_done, call, NULL, &err);
+    st = light_engine_submit(NULL, a->e, s->app, "get_app_account", &p, async_done, call, &err);
   }
   if (st != LIGHT_OK) { /* no callback comes for a refused submit */
     classify(a->w, i, st, NULL, &err);
@@ -276,22 +276,22 @@ int main(void) {
   s.secret = "whsec_soak_secret";
   s.now = (int64_t)time(NULL);
   light_error err = LIGHT_ERROR_INIT;
-  if (light_webhook_sign(PAYLOAD, sizeof PAYLOAD - 1, s.secret, strlen(s.secret), s.now, s.good_sig,
-                         sizeof s.good_sig) != LIGHT_OK ||
-      light_webhook_sign(PAYLOAD, sizeof PAYLOAD - 1, "whsec_other", 11, s.now, s.bad_sig, sizeof s.bad_sig) !=
+  if (light_webhook_sign(s.good_sig, sizeof s.good_sig, PAYLOAD, sizeof PAYLOAD - 1, s.secret, strlen(s.secret),
+                         s.now) != LIGHT_OK ||
+      light_webhook_sign(s.bad_sig, sizeof s.bad_sig, PAYLOAD, sizeof PAYLOAD - 1, "whsec_other", 11, s.now) !=
           LIGHT_OK) {
     fprintf(stderr, "soak_c: light_webhook_sign failed\n");
     return 2;
   }
   light_client_options o;
-  light_client_options_init(&o);
+  light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
   o.base_url = url;
   o.app_token = token;
   o.timeout_ms = 30000;
   o.retry_base_s = 0.05;
   o.retry_max_s = 0.5;
   if (light_client_new(&s.app, &o, &err) != LIGHT_OK ||
-      light_client_for_account(s.app, uuid, &s.acct, &err) != LIGHT_OK) {
+      light_client_for_account(&s.acct, s.app, uuid, &err) != LIGHT_OK) {
     fprintf(stderr, "soak_c: client: %s\n", err.message ? err.message : "?");
     return 2;
   }
@@ -319,10 +319,12 @@ int main(void) {
   light_client_free(s.acct);
   light_client_free(s.app);
   light_error_clear(&err);
-  printf("{\"language\": \"c\", \"threads\": %d, \"async_inflight\": %d, \"requests\": %ld, \"ok\": %ld, \"expected_errors\": %ld, "
-         "\"failed\": %ld, \"verifies\": %ld, \"verified\": %ld, \"verify_rejected\": %ld, \"verify_failed\": %ld, "
-         "\"rss_warm\": %ld, \"rss_end\": %ld, \"seconds_warm\": %.2f, \"seconds_main\": %.2f}\n",
-         nthreads, ASYNC_INFLIGHT, requests, ok, expected, failed, verifies, verified, rejected, vfailed, rss_warm, rss_end, t1 - t0,
-         t2 - t1);
+  printf(
+      "{\"language\": \"c\", \"threads\": %d, \"async_inflight\": %d, \"requests\": %ld, \"ok\": %ld, "
+      "\"expected_errors\": %ld, "
+      "\"failed\": %ld, \"verifies\": %ld, \"verified\": %ld, \"verify_rejected\": %ld, \"verify_failed\": %ld, "
+      "\"rss_warm\": %ld, \"rss_end\": %ld, \"seconds_warm\": %.2f, \"seconds_main\": %.2f}\n",
+      nthreads, ASYNC_INFLIGHT, requests, ok, expected, failed, verifies, verified, rejected, vfailed, rss_warm,
+      rss_end, t1 - t0, t2 - t1);
   return failed || vfailed || ok + expected != requests || verified + rejected != verifies ? 1 : 0;
 }

@@ -79,7 +79,6 @@
 extern "C" {
 #endif
 
-
 /** Longest path value, query key or value, and header value, in bytes. */
 #define LIGHT_ARGS_MAX_PARAM_BYTES 8192
 /** Deepest nesting of a body value. */
@@ -131,8 +130,9 @@ LIGHT_EXTERN(light_status) light_args_new(light_args **out, const char *op_id, u
  * ASCII without '#', no dot segments) are checked here.
  * @return as light_args_new().
  */
-LIGHT_EXTERN(light_status) light_args_new_raw(light_args **out, const char *method, size_t method_len, const char *path,
-                                size_t path_len, unsigned flags);
+LIGHT_EXTERN(light_status)
+light_args_new_raw(light_args **out, const char *method, size_t method_len, const char *path, size_t path_len,
+                   unsigned flags);
 
 /** @brief Free @p a (wipes the body: it may carry an SSN). NULL-safe. */
 LIGHT_EXTERN(void) light_args_free(light_args *a);
@@ -204,24 +204,23 @@ LIGHT_EXTERN(light_status) light_args_set_query(light_args *a, const cJSON *quer
  * @brief light_call() with finished arguments (reusable: @p args is only read).
  * @return as light_call(); the sticky argument error when @p args holds one.
  */
-LIGHT_EXTERN(light_status) light_call_args(light_client *client, const light_args *args, light_response **out,
-                             light_error *err);
+LIGHT_EXTERN(light_status)
+light_call_args(light_response **out, light_client *client, const light_args *args, light_error *err);
 
 /**
  * @brief light_exchange_new() with finished arguments (copied: @p args may be freed afterwards).
  * @return as light_exchange_new().
  */
-LIGHT_EXTERN(light_status) light_exchange_new_args(light_client *client, const light_args *args, light_exchange **out,
-                                     light_error *err);
+LIGHT_EXTERN(light_status)
+light_exchange_new_args(light_exchange **out, light_client *client, const light_args *args, light_error *err);
 
 /**
  * @brief light_engine_submit() with finished arguments (copied at submission).
  * @return as light_engine_submit().
  */
-LIGHT_EXTERN(light_status) light_engine_submit_args(light_engine *engine, light_client *client, const light_args *args,
-                                      light_done_cb done, void *ud, light_async_request **handle,
-                                      light_error *err);
-
+LIGHT_EXTERN(light_status)
+light_engine_submit_args(light_async_request **handle, light_engine *engine, light_client *client,
+                         const light_args *args, light_done_cb done, void *ud, light_error *err);
 
 #ifdef __cplusplus
 }

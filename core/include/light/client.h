@@ -44,7 +44,12 @@ typedef struct light_client light_client;
 typedef struct light_response light_response;
 
 /** Log severities passed to ::light_log_cb. */
-typedef enum light_log_level { LIGHT_LOG_OFF = 0, LIGHT_LOG_ERROR = 1, LIGHT_LOG_INFO = 2, LIGHT_LOG_DEBUG = 3 } light_log_level;
+typedef enum light_log_level {
+  LIGHT_LOG_OFF = 0,
+  LIGHT_LOG_ERROR = 1,
+  LIGHT_LOG_INFO = 2,
+  LIGHT_LOG_DEBUG = 3
+} light_log_level;
 
 /**
  * Log sink. @p line is one redacted line without newline (never contains a
@@ -101,11 +106,11 @@ typedef struct light_client_options {
   light_log_level log_level;      /**< default: env LIGHT_LOG (debug|info|error), else off */
   light_log_cb log_cb;            /**< default: stderr when log_level > OFF */
   void *log_ud;
-  light_jitter_cb jitter;         /**< default: a thread-safe PRNG */
+  light_jitter_cb jitter; /**< default: a thread-safe PRNG */
   void *jitter_ud;
-  light_clock_cb clock;           /**< default: CLOCK_REALTIME */
+  light_clock_cb clock; /**< default: CLOCK_REALTIME */
   void *clock_ud;
-  light_abort_cb abort_check;     /**< default NULL: blocking calls run to completion */
+  light_abort_cb abort_check; /**< default NULL: blocking calls run to completion */
   void *abort_ud;
   /** Set by light_client_options_init(): the LIGHT_APP_TOKEN value app_token
    *  was defaulted to. While app_token still equals it and an account_token
@@ -115,21 +120,28 @@ typedef struct light_client_options {
 } light_client_options;
 
 /**
- * @brief Fill @p opts with defaults, reading the environment variables named
+ * @brief Fill @p opts with defaults for struct version @p version (pass
+ * ::LIGHT_CLIENT_OPTIONS_VERSION), reading the environment variables named
  * by the option table (light/options.h: LIGHT_APP_TOKEN, LIGHT_BASE_URL,
  * LIGHT_LOG; pointers into the environment: copy or use before changing
  * it). This is the only place the SDK reads them; a value that does not
- * pass the option's checks (e.g. LIGHT_LOG=loud) is ignored. NULL-safe.
+ * pass the option's checks (e.g. LIGHT_LOG=loud) is ignored.
+ *
+ * The version is the layout the caller was compiled against: a library that
+ * does not know it refuses, instead of writing past a smaller struct.
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (opts NULL, or @p version 0 or
+ *         newer than this library's ::LIGHT_CLIENT_OPTIONS_VERSION; opts is
+ *         left untouched then).
  */
-LIGHT_EXTERN(void) light_client_options_init(light_client_options *opts);
+LIGHT_EXTERN(light_status) light_client_options_init(light_client_options *opts, unsigned version);
 
 /**
  * @brief Create a client.
  * @param[out] out  new client; caller owns it and frees it with light_client_free().
  * @param opts      options (copied); NULL = defaults from the environment.
  * @param err       filled on failure.
- * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (out NULL, options version newer
- *         than the library, bad URL, CR/LF in a token or header value, no
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (out NULL, options version 0 or
+ *         newer than the library, bad URL, CR/LF in a token or header value, no
  *         token at all, negative timeout or rate); LIGHT_E_NOMEM;
  *         LIGHT_E_INTERNAL (curl_global_init failed).
  * Thread safety: any thread; performs no I/O.
@@ -155,8 +167,8 @@ LIGHT_EXTERN(void) light_client_free(light_client *client);
  *         empty uuid, "." or "..", control characters); LIGHT_E_STATE (app
  *         created in another process, i.e. used after fork()); LIGHT_E_NOMEM.
  */
-LIGHT_EXTERN(light_status) light_client_for_account(light_client *app, const char *account_uuid, light_client **out,
-                                      light_error *err);
+LIGHT_EXTERN(light_status)
+light_client_for_account(light_client **out, light_client *app, const char *account_uuid, light_error *err);
 
 #define LIGHT_CLIENT_OVERRIDES_VERSION 1
 
@@ -192,13 +204,15 @@ LIGHT_EXTERN(void) light_client_overrides_init(light_client_overrides *o);
  *         app_info empty, too long or not printable ASCII), LIGHT_E_STATE (after fork), LIGHT_E_NOMEM.
  * Thread safety: any thread; @p base may be in use by other threads.
  */
-LIGHT_EXTERN(light_status) light_client_with_options(const light_client *base, const light_client_overrides *o, light_client **out,
-                                       light_error *err);
+LIGHT_EXTERN(light_status)
+light_client_with_options(light_client **out, const light_client *base, const light_client_overrides *o,
+                          light_error *err);
 
 /** @brief 1 when the client can call @p auth operations (has that kind of credential). */
 LIGHT_EXTERN(int) light_client_can(const light_client *client, light_auth_kind auth);
 
-/** @brief Base URL in use, for display: any user:password@ shown as "[redacted]@" (borrowed, lives as long as the client). */
+/** @brief Base URL in use, for display: any user:password@ shown as "[redacted]@" (borrowed, lives as long as the
+ * client). */
 LIGHT_EXTERN(const char *) light_client_base_url(const light_client *client);
 
 /** @brief Account uuid of an account client derived with for_account, else NULL (borrowed). */
@@ -217,17 +231,30 @@ typedef struct light_file {
  * Per-call parameters. Every pointer is borrowed for the duration of the call
  * (for the async engine: until light_engine_submit() returns; it copies).
  */
+#define LIGHT_PARAMS_VERSION 1
+
 typedef struct light_params {
+  unsigned version;               /**< ::LIGHT_PARAMS_VERSION (LIGHT_PARAMS_INIT sets it) */
   const char *const *path_params; /**< values in the operation's path_params order */
   size_t n_path_params;
-  const cJSON *query;             /**< object of scalars (string/number/bool); NULL = none */
-  const cJSON *body;              /**< JSON body object; NULL = none (or {} where required) */
-  const light_file *file;         /**< multipart operations only */
-  long timeout_ms;                /**< per-call total timeout override, 0 = client's */
-  int max_retries;                /**< per-call override, -1 = client's */
+  const cJSON *query;     /**< object of scalars (string/number/bool); NULL = none */
+  const cJSON *body;      /**< JSON body object; NULL = none (or {} where required) */
+  const light_file *file; /**< multipart operations only */
+  long timeout_ms;        /**< per-call total timeout override, 0 = client's */
+  int max_retries;        /**< per-call override, -1 = client's */
 } light_params;
 
-#define LIGHT_PARAMS_INIT {NULL, 0, NULL, NULL, NULL, 0, -1}
+/** Static initialiser of a ::light_params of this version. */
+#define LIGHT_PARAMS_INIT \
+  { LIGHT_PARAMS_VERSION, NULL, 0, NULL, NULL, NULL, 0, -1 }
+
+/**
+ * @brief Fill @p params with LIGHT_PARAMS_INIT for struct version @p version
+ * (pass ::LIGHT_PARAMS_VERSION).
+ * @return LIGHT_OK; LIGHT_E_INVALID_ARGUMENT (params NULL, or @p version 0 or
+ *         newer than this library's ::LIGHT_PARAMS_VERSION).
+ */
+LIGHT_EXTERN(light_status) light_params_init(light_params *params, unsigned version);
 
 /**
  * @brief cJSON_Delete() after overwriting every string value and object key
@@ -258,8 +285,8 @@ LIGHT_EXTERN(void) light_json_delete_wiped(cJSON *json);
  *         used after fork()); LIGHT_E_NOMEM; LIGHT_E_INTERNAL (no multipart
  *         boundary could be drawn).
  */
-LIGHT_EXTERN(light_status) light_call(light_client *client, const char *op_id, const light_params *params,
-                        light_response **out, light_error *err);
+LIGHT_EXTERN(light_status)
+light_call(light_response **out, light_client *client, const char *op_id, const light_params *params, light_error *err);
 
 /**
  * @brief Raw escape hatch: any method and path (e.g. "/v1/app/new-thing"),
@@ -270,8 +297,9 @@ LIGHT_EXTERN(light_status) light_call(light_client *client, const char *op_id, c
  *         not letters, a path not starting with "/", path parameters given, or
  *         both a body and a file.
  */
-LIGHT_EXTERN(light_status) light_request(light_client *client, const char *method, const char *path,
-                           const light_params *params, light_response **out, light_error *err);
+LIGHT_EXTERN(light_status)
+light_request(light_response **out, light_client *client, const char *method, const char *path,
+              const light_params *params, light_error *err);
 
 /** @brief HTTP status of the final attempt. */
 LIGHT_EXTERN(int) light_response_status(const light_response *resp);
@@ -301,8 +329,9 @@ LIGHT_EXTERN(const char *) light_response_headers(const light_response *resp, si
  * NUL-terminated, valid until light_response_free(). Names keep the
  * server's case. @return 1, or 0 when @p i is past the last header.
  */
-LIGHT_EXTERN(int) light_response_header_at(const light_response *resp, size_t i, const char **name, size_t *name_len,
-                             const char **value, size_t *value_len);
+LIGHT_EXTERN(int)
+light_response_header_at(const light_response *resp, size_t i, const char **name, size_t *name_len, const char **value,
+                         size_t *value_len);
 
 /**
  * @brief Iterate the "Name: value\r\n" lines of a raw header block (a
@@ -312,8 +341,9 @@ LIGHT_EXTERN(int) light_response_header_at(const light_response *resp, size_t i,
  * @p block (not NUL-terminated: use the lengths).
  * @return 1 when a header was found (and *pos advanced), 0 at the end.
  */
-LIGHT_EXTERN(int) light_header_next(const char *block, size_t len, size_t *pos, const char **name, size_t *name_len,
-                      const char **value, size_t *value_len);
+LIGHT_EXTERN(int)
+light_header_next(const char *block, size_t len, size_t *pos, const char **name, size_t *name_len, const char **value,
+                  size_t *value_len);
 
 /** @brief Request id header of the response, or NULL (borrowed). */
 LIGHT_EXTERN(const char *) light_response_request_id(const light_response *resp);
@@ -346,8 +376,8 @@ LIGHT_EXTERN(void) light_response_free(light_response *resp);
  *         nor an array), LIGHT_E_INVALID_ARGUMENT (NULL resp/next_query,
  *         prev_query not an object), LIGHT_E_NOMEM.
  */
-LIGHT_EXTERN(int) light_page_next_query(const light_response *resp, const cJSON *prev_query, cJSON **next_query,
-                                        light_error *err);
+LIGHT_EXTERN(int)
+light_page_next_query(cJSON **next_query, const light_response *resp, const cJSON *prev_query, light_error *err);
 
 #ifdef __cplusplus
 }

@@ -78,14 +78,14 @@ LIGHT_EXTERN(void) light_engine_free(light_engine *engine);
  *         freed, client used after fork()); LIGHT_E_NOMEM; LIGHT_E_INTERNAL
  *         (as light_exchange_new()).
  */
-LIGHT_EXTERN(light_status) light_engine_submit(light_engine *engine, light_client *client, const char *op_id,
-                                 const light_params *params, light_done_cb done, void *ud,
-                                 light_async_request **handle, light_error *err);
+LIGHT_EXTERN(light_status)
+light_engine_submit(light_async_request **handle, light_engine *engine, light_client *client, const char *op_id,
+                    const light_params *params, light_done_cb done, void *ud, light_error *err);
 
 /** @brief As light_engine_submit() for a raw method + path (see light_request()). */
-LIGHT_EXTERN(light_status) light_engine_submit_raw(light_engine *engine, light_client *client, const char *method,
-                                     const char *path, const light_params *params, light_done_cb done, void *ud,
-                                     light_async_request **handle, light_error *err);
+LIGHT_EXTERN(light_status)
+light_engine_submit_raw(light_async_request **handle, light_engine *engine, light_client *client, const char *method,
+                        const char *path, const light_params *params, light_done_cb done, void *ud, light_error *err);
 
 /** @brief Report readiness of @p fd (LIGHT_POLL_IN|OUT|ERROR bits). */
 LIGHT_EXTERN(void) light_engine_socket_action(light_engine *engine, int fd, int events);

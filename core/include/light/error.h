@@ -40,31 +40,31 @@ typedef enum light_status {
  */
 typedef enum light_error_kind {
   LIGHT_ERR_NONE = 0,
-  LIGHT_ERR_LIGHT = 1,                  /**< LightError (generic / local) */
-  LIGHT_ERR_API = 2,                    /**< APIError, status without a dedicated class */
-  LIGHT_ERR_BAD_REQUEST = 3,            /**< 400 */
-  LIGHT_ERR_AUTHENTICATION = 4,         /**< 401 */
-  LIGHT_ERR_PERMISSION_DENIED = 5,      /**< 403 */
-  LIGHT_ERR_NOT_FOUND = 6,              /**< 404 */
-  LIGHT_ERR_CONFLICT = 7,               /**< 409 */
-  LIGHT_ERR_UNPROCESSABLE_ENTITY = 8,   /**< 422 */
-  LIGHT_ERR_RATE_LIMIT = 9,             /**< 429 */
-  LIGHT_ERR_INTERNAL_SERVER = 10,       /**< >= 500 */
-  LIGHT_ERR_CONNECTION = 11,            /**< APIConnectionError */
-  LIGHT_ERR_TIMEOUT = 12,               /**< APITimeoutError (a kind of connection error) */
-  LIGHT_ERR_SIGNATURE_VERIFICATION = 13,/**< SignatureVerificationError */
-  LIGHT_ERR_INVALID_ARGUMENT = 14,      /**< local misuse: bindings raise TypeError/ValueError */
-  LIGHT_ERR_DECODE = 15                 /**< APIError subclass-free: 2xx with undecodable body */
+  LIGHT_ERR_LIGHT = 1,                   /**< LightError (generic / local) */
+  LIGHT_ERR_API = 2,                     /**< APIError, status without a dedicated class */
+  LIGHT_ERR_BAD_REQUEST = 3,             /**< 400 */
+  LIGHT_ERR_AUTHENTICATION = 4,          /**< 401 */
+  LIGHT_ERR_PERMISSION_DENIED = 5,       /**< 403 */
+  LIGHT_ERR_NOT_FOUND = 6,               /**< 404 */
+  LIGHT_ERR_CONFLICT = 7,                /**< 409 */
+  LIGHT_ERR_UNPROCESSABLE_ENTITY = 8,    /**< 422 */
+  LIGHT_ERR_RATE_LIMIT = 9,              /**< 429 */
+  LIGHT_ERR_INTERNAL_SERVER = 10,        /**< >= 500 */
+  LIGHT_ERR_CONNECTION = 11,             /**< APIConnectionError */
+  LIGHT_ERR_TIMEOUT = 12,                /**< APITimeoutError (a kind of connection error) */
+  LIGHT_ERR_SIGNATURE_VERIFICATION = 13, /**< SignatureVerificationError */
+  LIGHT_ERR_INVALID_ARGUMENT = 14,       /**< local misuse: bindings raise TypeError/ValueError */
+  LIGHT_ERR_DECODE = 15                  /**< APIError subclass-free: 2xx with undecodable body */
 } light_error_kind;
 
 /** Why a webhook signature was refused (light_error::signature_reason). */
 typedef enum light_signature_reason {
   LIGHT_SIG_OK = 0,
-  LIGHT_SIG_MALFORMED_HEADER = 1,     /**< empty, no dot, bad timestamp, bad hex, wrong length */
-  LIGHT_SIG_TIMESTAMP_TOO_OLD = 2,    /**< older than the tolerance */
-  LIGHT_SIG_TIMESTAMP_IN_FUTURE = 3,  /**< further in the future than the tolerance */
-  LIGHT_SIG_MISMATCH = 4,             /**< no secret produced this signature */
-  LIGHT_SIG_NO_SECRET = 5             /**< no (non-empty) secret was given */
+  LIGHT_SIG_MALFORMED_HEADER = 1,    /**< empty, no dot, bad timestamp, bad hex, wrong length */
+  LIGHT_SIG_TIMESTAMP_TOO_OLD = 2,   /**< older than the tolerance */
+  LIGHT_SIG_TIMESTAMP_IN_FUTURE = 3, /**< further in the future than the tolerance */
+  LIGHT_SIG_MISMATCH = 4,            /**< no secret produced this signature */
+  LIGHT_SIG_NO_SECRET = 5            /**< no (non-empty) secret was given */
 } light_signature_reason;
 
 /**
@@ -76,22 +76,23 @@ typedef enum light_signature_reason {
  * secret or SSN. Pointers may be NULL when the detail is unknown.
  */
 typedef struct light_error {
-  light_status code;          /**< same value the call returned */
-  light_error_kind kind;      /**< class for bindings */
-  int http_status;            /**< HTTP status, 0 when no response */
-  int retries;                /**< retries performed before giving up */
-  int signature_reason;       /**< a ::light_signature_reason for LIGHT_E_SIGNATURE */
-  char *message;              /**< human text (from detail/error/message of the body when present) */
-  char *request_id;           /**< server request id header, if any */
-  char *body;                 /**< raw response body (may hold NULs; see body_len) */
+  light_status code;     /**< same value the call returned */
+  light_error_kind kind; /**< class for bindings */
+  int http_status;       /**< HTTP status, 0 when no response */
+  int retries;           /**< retries performed before giving up */
+  int signature_reason;  /**< a ::light_signature_reason for LIGHT_E_SIGNATURE */
+  char *message;         /**< human text (from detail/error/message of the body when present) */
+  char *request_id;      /**< server request id header, if any */
+  char *body;            /**< raw response body (may hold NULs; see body_len) */
   size_t body_len;
-  char *headers;              /**< raw response headers, "Name: value\r\n" lines */
+  char *headers; /**< raw response headers, "Name: value\r\n" lines */
   size_t headers_len;
-  double retry_after;         /**< seconds from Retry-After, -1 when absent */
-  const char *param;          /**< static name of the offending argument for INVALID_ARGUMENT, or NULL */
+  double retry_after; /**< seconds from Retry-After, -1 when absent */
+  const char *param;  /**< static name of the offending argument for INVALID_ARGUMENT, or NULL */
 } light_error;
 
-#define LIGHT_ERROR_INIT {LIGHT_OK, LIGHT_ERR_NONE, 0, 0, 0, NULL, NULL, NULL, 0, NULL, 0, -1.0, NULL}
+#define LIGHT_ERROR_INIT \
+  { LIGHT_OK, LIGHT_ERR_NONE, 0, 0, 0, NULL, NULL, NULL, 0, NULL, 0, -1.0, NULL }
 
 /**
  * @brief Release the strings held by @p err and reset it to ::LIGHT_ERROR_INIT.

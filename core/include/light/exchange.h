@@ -8,15 +8,15 @@
  * and hosts with their own I/O (nginx cosockets in the Lua binding) all do
  * the same loop:
  *
- *     light_exchange *c; light_exchange_new(client, "get_account", &params, &c, &err);
+ *     light_exchange *c; light_exchange_new(&c, client, "get_account", &params, &err);
  *     for (;;) {
  *       light_http_request req; long delay;
- *       light_step s = light_exchange_next(c, &req, &delay);
+ *       light_step s = light_exchange_next(&req, &delay, c);
  *       if (s == LIGHT_STEP_DONE) break;
  *       if (s == LIGHT_STEP_WAIT || s == LIGHT_STEP_WAIT_TOKEN) { sleep(delay); continue; }
  *       ...perform req... then light_exchange_feed_response() or light_exchange_feed_failure()
  *     }
- *     st = light_exchange_finish(c, &resp, &err); light_exchange_free(c);
+ *     st = light_exchange_finish(&resp, c, &err); light_exchange_free(c);
  *
  * A call may issue more than one HTTP request (a token mint before the real
  * request, a re-mint after a 401, retries). Thread rule: one light_call is
@@ -44,17 +44,17 @@ typedef struct light_exchange light_exchange;
  * until the next light_exchange_feed_*() or light_exchange_free().
  */
 typedef struct light_http_request {
-  const char *method;          /**< "GET", "POST", ... */
-  const char *url;             /**< absolute URL */
-  const char *const *headers;  /**< "Name: value" lines (no CR/LF), n_headers of them */
+  const char *method;         /**< "GET", "POST", ... */
+  const char *url;            /**< absolute URL */
+  const char *const *headers; /**< "Name: value" lines (no CR/LF), n_headers of them */
   size_t n_headers;
-  const char *body;            /**< NULL when no body */
+  const char *body; /**< NULL when no body */
   size_t body_len;
-  long timeout_ms;             /**< total timeout for this attempt */
+  long timeout_ms; /**< total timeout for this attempt */
   long connect_timeout_ms;
-  size_t max_response_bytes;   /**< abort and feed LIGHT_FAIL_TOO_LARGE past this */
-  int attempt;                 /**< 0 for the first send of this request */
-  int is_token_mint;           /**< 1 when this is the account-token mint, not the caller's request */
+  size_t max_response_bytes; /**< abort and feed LIGHT_FAIL_TOO_LARGE past this */
+  int attempt;               /**< 0 for the first send of this request */
+  int is_token_mint;         /**< 1 when this is the account-token mint, not the caller's request */
 } light_http_request;
 
 /** What the host must do next. */
@@ -89,8 +89,9 @@ typedef enum light_transport_failure {
  *         (client used after fork()); LIGHT_E_NOMEM; LIGHT_E_INTERNAL (no
  *         multipart boundary could be drawn).
  */
-LIGHT_EXTERN(light_status) light_exchange_new(light_client *client, const char *op_id, const light_params *params, light_exchange **out,
-                            light_error *err);
+LIGHT_EXTERN(light_status)
+light_exchange_new(light_exchange **out, light_client *client, const char *op_id, const light_params *params,
+                   light_error *err);
 
 /**
  * @brief As light_exchange_new() for the raw escape hatch (see light_request()).
@@ -98,26 +99,29 @@ LIGHT_EXTERN(light_status) light_exchange_new(light_client *client, const char *
  *         that is not letters, a path not starting with "/", path parameters,
  *         or both a body and a file.
  */
-LIGHT_EXTERN(light_status) light_exchange_new_raw(light_client *client, const char *method, const char *path,
-                                const light_params *params, light_exchange **out, light_error *err);
+LIGHT_EXTERN(light_status)
+light_exchange_new_raw(light_exchange **out, light_client *client, const char *method, const char *path,
+                       const light_params *params, light_error *err);
 
 /**
  * @brief Advance the state machine.
  * @param[out] req      filled when LIGHT_STEP_SEND is returned.
  * @param[out] delay_ms filled for LIGHT_STEP_WAIT / LIGHT_STEP_WAIT_TOKEN.
  */
-LIGHT_EXTERN(light_step) light_exchange_next(light_exchange *call, light_http_request *req, long *delay_ms);
+LIGHT_EXTERN(light_step) light_exchange_next(light_http_request *req, long *delay_ms, light_exchange *call);
 
 /**
  * @brief Feed the HTTP response of the last SEND. Copies what it keeps.
  * @p headers is the raw header block ("Name: value\r\n" lines; a status line
  * is tolerated and skipped).
  */
-LIGHT_EXTERN(void) light_exchange_feed_response(light_exchange *call, int status, const char *headers, size_t headers_len,
-                              const char *body, size_t body_len);
+LIGHT_EXTERN(void)
+light_exchange_feed_response(light_exchange *call, int status, const char *headers, size_t headers_len,
+                             const char *body, size_t body_len);
 
 /** @brief Feed a transport failure of the last SEND. @p detail may be NULL; it is copied. */
-LIGHT_EXTERN(void) light_exchange_feed_failure(light_exchange *call, light_transport_failure failure, const char *detail);
+LIGHT_EXTERN(void)
+light_exchange_feed_failure(light_exchange *call, light_transport_failure failure, const char *detail);
 
 /**
  * @brief Outcome once light_exchange_next() returned LIGHT_STEP_DONE.
@@ -126,7 +130,7 @@ LIGHT_EXTERN(void) light_exchange_feed_failure(light_exchange *call, light_trans
  *         transport fed LIGHT_FAIL_CANCELLED); LIGHT_E_INVALID_ARGUMENT (call
  *         NULL); LIGHT_E_STATE (called before LIGHT_STEP_DONE).
  */
-LIGHT_EXTERN(light_status) light_exchange_finish(light_exchange *call, light_response **out, light_error *err);
+LIGHT_EXTERN(light_status) light_exchange_finish(light_response **out, light_exchange *call, light_error *err);
 
 /** @brief The operation of the call, or NULL for a raw call. */
 LIGHT_EXTERN(const light_operation *) light_exchange_operation(const light_exchange *call);

@@ -57,9 +57,9 @@ typedef struct light_http_parser light_http_parser;
 
 /** Limits of one parser. Zero fields take the defaults. */
 typedef struct light_http_limits {
-  int head_request;         /**< 1 when the request was HEAD: the response has no body */
-  size_t max_header_bytes;  /**< status line + header lines + trailers; 0 = LIGHT_HTTP_DEFAULT_MAX_HEADER_BYTES */
-  size_t max_body_bytes;    /**< decoded body cap; 0 = no cap */
+  int head_request;        /**< 1 when the request was HEAD: the response has no body */
+  size_t max_header_bytes; /**< status line + header lines + trailers; 0 = LIGHT_HTTP_DEFAULT_MAX_HEADER_BYTES */
+  size_t max_body_bytes;   /**< decoded body cap; 0 = no cap */
 } light_http_limits;
 
 /** What light_http_parser_feed() / light_http_parser_eof() stopped on. Fixed numbers. */

@@ -87,12 +87,12 @@ typedef enum light_json_errc {
 
 /** Where a value goes. Passed to every callback; valid during that call only. */
 typedef struct light_json_slot {
-  void *parent;        /**< handle begin() returned for the enclosing container; NULL for the root */
+  void *parent;                /**< handle begin() returned for the enclosing container; NULL for the root */
   light_json_type parent_type; /**< LIGHT_JSON_ARRAY or LIGHT_JSON_OBJECT (LIGHT_JSON_ABSENT at the root) */
-  size_t index;        /**< 0-based position in the parent */
-  const char *key;     /**< member key when the parent is an object: decoded UTF-8, may contain NUL; */
-  size_t key_len;      /**<   valid in scalar() and begin() only (NULL in end()) */
-  int depth;           /**< 0 for the root */
+  size_t index;                /**< 0-based position in the parent */
+  const char *key;             /**< member key when the parent is an object: decoded UTF-8, may contain NUL; */
+  size_t key_len;              /**<   valid in scalar() and begin() only (NULL in end()) */
+  int depth;                   /**< 0 for the root */
 } light_json_slot;
 
 /** A scalar value. Pointers are valid during the callback only. */
@@ -137,8 +137,8 @@ typedef struct light_json_member {
 
 /** Options; a zeroed struct (or NULL) means the documented limits and no summary. */
 typedef struct light_json_options {
-  size_t max_depth;          /**< 0: LIGHT_JSON_MAX_DEPTH (values above it are clamped to it) */
-  size_t max_values;         /**< 0: LIGHT_JSON_MAX_VALUES */
+  size_t max_depth;           /**< 0: LIGHT_JSON_MAX_DEPTH (values above it are clamped to it) */
+  size_t max_values;          /**< 0: LIGHT_JSON_MAX_VALUES */
   light_json_member *summary; /**< optional top-level members to summarise */
   size_t n_summary;
 } light_json_options;

@@ -17,6 +17,20 @@
  * Ownership conventions: `T **out` parameters give the caller a new object
  * to free with its `_free` function; functions returning `const T *` lend
  * memory owned by their argument; every `_free` accepts NULL.
+ *
+ * Argument order (libgit2's): output parameters first (`T **out`, a filled
+ * struct, an output buffer and its size), then the object acted on, then the
+ * inputs, and `light_error *err` last. One exception: the length of a
+ * buffer a function returns follows its subject (light_response_body()).
+ *
+ * Versioned structs: light_client_options and light_params carry the layout
+ * version the caller was compiled against; initialise them with
+ * light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION) and
+ * LIGHT_PARAMS_INIT / light_params_init(&p, LIGHT_PARAMS_VERSION). A version
+ * the library does not know is refused with LIGHT_E_INVALID_ARGUMENT.
+ *
+ * Every function returning light_status lists in its doc the exact codes it
+ * returns.
  */
 #ifndef LIGHT_LIGHT_H
 #define LIGHT_LIGHT_H

@@ -22,15 +22,15 @@ extern "C" {
 /** Which token an operation needs. */
 typedef enum light_auth_kind {
   LIGHT_AUTH_NONE = 0,
-  LIGHT_AUTH_APP = 1,     /**< app token (paths under /v1/app/) */
-  LIGHT_AUTH_ACCOUNT = 2  /**< account token (paths under /v1/account/) */
+  LIGHT_AUTH_APP = 1,    /**< app token (paths under /v1/app/) */
+  LIGHT_AUTH_ACCOUNT = 2 /**< account token (paths under /v1/account/) */
 } light_auth_kind;
 
 /** How an operation's request body is sent. */
 typedef enum light_body_kind {
-  LIGHT_BODY_NONE = 0,      /**< no body (GET, or POST without payload) */
-  LIGHT_BODY_JSON = 1,      /**< application/json object */
-  LIGHT_BODY_MULTIPART = 2  /**< multipart/form-data with a `file` part */
+  LIGHT_BODY_NONE = 0,     /**< no body (GET, or POST without payload) */
+  LIGHT_BODY_JSON = 1,     /**< application/json object */
+  LIGHT_BODY_MULTIPART = 2 /**< multipart/form-data with a `file` part */
 } light_body_kind;
 
 /** How much the docs back an operation up (endpoints.json `confidence`). */
@@ -51,14 +51,14 @@ typedef enum light_confidence {
  * keyword/body.
  */
 typedef struct light_operation {
-  const char *id;                  /**< stable id, e.g. "create_account" */
-  const char *method;              /**< "GET", "POST", "PATCH", "PUT", "DELETE" */
-  const char *path;                /**< template, e.g. "/v1/app/accounts/{account_uuid}" */
+  const char *id;     /**< stable id, e.g. "create_account" */
+  const char *method; /**< "GET", "POST", "PATCH", "PUT", "DELETE" */
+  const char *path;   /**< template, e.g. "/v1/app/accounts/{account_uuid}" */
   light_auth_kind auth;
   light_body_kind body;
-  int paginated;                   /**< list envelope {data, has_more, limit, offset, next_page_url} */
-  int idempotent;                  /**< safe to retry after the request may have reached the server */
-  int inferred;                    /**< path itself is a guess (6 rows): easy to correct */
+  int paginated;  /**< list envelope {data, has_more, limit, offset, next_page_url} */
+  int idempotent; /**< safe to retry after the request may have reached the server */
+  int inferred;   /**< path itself is a guess (6 rows): easy to correct */
   light_confidence confidence;
   const char *ns;                  /**< binding namespace, "" = client root */
   const char *name;                /**< binding method name, snake_case */

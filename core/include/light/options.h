@@ -36,7 +36,6 @@
 extern "C" {
 #endif
 
-
 /** Value type of an option. */
 typedef enum light_option_type {
   LIGHT_OPT_STRING = 1, /**< text; NUL refused */
@@ -55,8 +54,8 @@ typedef enum light_option_type {
 
 /** One row of the option table. Static: never free. */
 typedef struct light_option {
-  const char *name;         /**< snake_case ("max_retries"); Python, Lua, C docs */
-  const char *js_name;      /**< camelCase ("maxRetries", "baseURL"); Node */
+  const char *name;    /**< snake_case ("max_retries"); Python, Lua, C docs */
+  const char *js_name; /**< camelCase ("maxRetries", "baseURL"); Node */
   light_option_type type;
   const char *unit;         /**< "ms", "s", "bytes", "1/s", or NULL */
   const char *default_text; /**< human-readable default ("60000", "https://api.light.dev", "off") */
@@ -93,7 +92,8 @@ LIGHT_EXTERN(const char *) light_option_type_name(light_option_type type);
  *        it (NULL = the row's name); @p got the runtime's type name.
  * @return LIGHT_E_INVALID_ARGUMENT
  */
-LIGHT_EXTERN(light_status) light_option_type_error(const light_option *opt, const char *given, const char *got, light_error *err);
+LIGHT_EXTERN(light_status)
+light_option_type_error(const light_option *opt, const char *given, const char *got, light_error *err);
 
 /**
  * @brief Fill @p err with "unknown option 'foo'" (@p len bytes of @p name;
@@ -109,32 +109,33 @@ LIGHT_EXTERN(light_status) light_option_unknown_error(const char *name, size_t l
  * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (unknown name, not a string
  *         option, NUL inside, CR/LF where refused, enum value not a choice).
  */
-LIGHT_EXTERN(light_status) light_client_options_set_string(light_client_options *opts, const char *name, const char *value,
-                                             size_t len, light_error *err);
+LIGHT_EXTERN(light_status)
+light_client_options_set_string(light_client_options *opts, const char *name, const char *value, size_t len,
+                                light_error *err);
 
 /**
  * @brief Set a number option in the table's unit. For ::LIGHT_OPT_INT the
  *        value must be integral. NaN, ±Infinity and values outside
  *        [min, max] are refused. @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT.
  */
-LIGHT_EXTERN(light_status) light_client_options_set_double(light_client_options *opts, const char *name, double value,
-                                             light_error *err);
+LIGHT_EXTERN(light_status)
+light_client_options_set_double(light_client_options *opts, const char *name, double value, light_error *err);
 
 /** @brief light_client_options_set_double() for an integer (exact beyond 2^53). */
-LIGHT_EXTERN(light_status) light_client_options_set_int(light_client_options *opts, const char *name, long long value,
-                                          light_error *err);
+LIGHT_EXTERN(light_status)
+light_client_options_set_int(light_client_options *opts, const char *name, long long value, light_error *err);
 
 /**
  * @brief Set a duration given in seconds: "ms" options are converted
  *        (rounded to the nearest millisecond), "s" options taken as they are.
  *        Messages speak of seconds. Other options: as light_client_options_set_double().
  */
-LIGHT_EXTERN(light_status) light_client_options_set_seconds(light_client_options *opts, const char *name, double seconds,
-                                              light_error *err);
+LIGHT_EXTERN(light_status)
+light_client_options_set_seconds(light_client_options *opts, const char *name, double seconds, light_error *err);
 
 /** @brief Set a boolean option (@p value 0 or 1). @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT. */
-LIGHT_EXTERN(light_status) light_client_options_set_bool(light_client_options *opts, const char *name, int value,
-                                           light_error *err);
+LIGHT_EXTERN(light_status)
+light_client_options_set_bool(light_client_options *opts, const char *name, int value, light_error *err);
 
 /**
  * @brief The option table as JSON, for bindings and generators that hand it
@@ -153,7 +154,6 @@ LIGHT_EXTERN(cJSON *) light_option_table_json(void);
  * @return a new tree the caller frees with cJSON_Delete(), or NULL when out of memory.
  */
 LIGHT_EXTERN(cJSON *) light_error_kind_table_json(void);
-
 
 #ifdef __cplusplus
 }

@@ -73,8 +73,9 @@ LIGHT_EXTERN(const char *) light_event_at(size_t i);
  *         secret, small buffer, negative timestamp), LIGHT_E_INTERNAL (OpenSSL failure).
  * Thread safety: any thread.
  */
-LIGHT_EXTERN(light_status) light_webhook_sign(const void *payload, size_t payload_len, const char *secret, size_t secret_len,
-                                int64_t timestamp, char *out, size_t out_size);
+LIGHT_EXTERN(light_status)
+light_webhook_sign(char *out, size_t out_size, const void *payload, size_t payload_len, const char *secret,
+                   size_t secret_len, int64_t timestamp);
 
 /**
  * @brief Verify a signature header against @p payload with any of @p secrets.
@@ -91,9 +92,9 @@ LIGHT_EXTERN(light_status) light_webhook_sign(const void *payload, size_t payloa
  *         LIGHT_E_INTERNAL (OpenSSL's SHA-256 or HMAC failed).
  * Thread safety: any thread.
  */
-LIGHT_EXTERN(light_status) light_webhook_verify(const void *payload, size_t payload_len, const char *header,
-                                  const char *const *secrets, size_t n_secrets, int64_t tolerance_s, int64_t now,
-                                  light_error *err);
+LIGHT_EXTERN(light_status)
+light_webhook_verify(const void *payload, size_t payload_len, const char *header, const char *const *secrets,
+                     size_t n_secrets, int64_t tolerance_s, int64_t now, light_error *err);
 
 /**
  * @brief The tolerance to pass to light_webhook_verify() for a runtime's
@@ -110,7 +111,8 @@ LIGHT_EXTERN(int64_t) light_webhook_tolerance_of(double seconds);
  * @param[out] out caller owns; free with cJSON_Delete().
  * @return LIGHT_OK, LIGHT_E_DECODE (not JSON / not an envelope), LIGHT_E_NOMEM.
  */
-LIGHT_EXTERN(light_status) light_webhook_parse_event(const void *payload, size_t payload_len, cJSON **out, light_error *err);
+LIGHT_EXTERN(light_status)
+light_webhook_parse_event(cJSON **out, const void *payload, size_t payload_len, light_error *err);
 
 /** Members of the envelope summary (light/json.h ::light_json_member): "event", "data". */
 #define LIGHT_WEBHOOK_ENVELOPE_N 2
@@ -139,9 +141,10 @@ light_status light_webhook_envelope_check(const light_json_result *res, const li
  *         light_webhook_verify(); LIGHT_E_DECODE and LIGHT_E_NOMEM as
  *         light_webhook_parse_event().
  */
-LIGHT_EXTERN(light_status) light_webhook_construct_event(const void *payload, size_t payload_len, const char *header,
-                                           const char *const *secrets, size_t n_secrets, int64_t tolerance_s,
-                                           int64_t now, cJSON **out, light_error *err);
+LIGHT_EXTERN(light_status)
+light_webhook_construct_event(cJSON **out, const void *payload, size_t payload_len, const char *header,
+                              const char *const *secrets, size_t n_secrets, int64_t tolerance_s, int64_t now,
+                              light_error *err);
 
 #ifdef __cplusplus
 }
