@@ -262,6 +262,9 @@ def judge_outcome(expect, out):
     for frag in expect.get("message_contains", []):
         if frag not in (out.get("message") or ""):
             problems.append(f"message {out.get('message')!r} lacks {frag!r}")
+    for frag in expect.get("message_lacks", []):
+        if frag in (out.get("message") or "") or frag in json.dumps(out):
+            problems.append(f"outcome shows {frag!r}: {out.get('message')!r}")
     return problems
 
 

@@ -61,6 +61,7 @@ function errorOutcome(e) {
 }
 
 const clients = new Map();
+const parents = new Map();
 
 function client(spec, env) {
   spec = spec || {};
@@ -78,7 +79,9 @@ function client(spec, env) {
     c = new light.Light(o);
   } else if (kind === 'account') {
     if (o.appToken === undefined) o.appToken = env.app_token;
-    c = new light.Light(o).forAccount(decode(spec.account_uuid));
+    const app = new light.Light(o);
+    c = app.forAccount(decode(spec.account_uuid));
+    parents.set(c, app);
   } else if (kind === 'account_token') {
     delete o.appToken;
     o.accountToken = spec.account_token;
@@ -113,6 +116,7 @@ async function run(c0, env) {
   }
   const c = client(c0.client, env);
   if (call.closed) c.close();
+  if (call.close_parent) parents.get(c).close();
   const opts = nodeOptions(call.options, true);
   if (t === 'raw') {
     const o = Object.assign({}, opts);

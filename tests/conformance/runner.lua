@@ -40,6 +40,7 @@ local function error_outcome(err)
 end
 
 local clients = {}
+local parents = setmetatable({}, { __mode = "k" })
 
 local function client(spec, env)
   spec = spec or {}
@@ -57,7 +58,10 @@ local function client(spec, env)
     if o.app_token == nil then o.app_token = env.app_token end
     local app
     app, err = light.new(o)
-    if app then c, err = app:for_account(decode(spec.account_uuid)) end
+    if app then
+      c, err = app:for_account(decode(spec.account_uuid))
+      if c then parents[c] = app end
+    end
   elseif kind == "account_token" then
     o.app_token = nil
     o.account_token = spec.account_token
@@ -107,6 +111,7 @@ local function run(case, env)
   local c, cerr = client(case.client, env)
   if not c then return error_outcome(cerr) end
   if call.closed then c:close() end
+  if call.close_parent then parents[c]:close() end
   local opts = not is_null(call.options) and decode(call.options) or nil
   if t == "raw" then
     local o = {}

@@ -72,6 +72,7 @@ def client_kwargs(opts):
 class Runner:
     def __init__(self):
         self.clients = {}
+        self.parents = {}
 
     def client(self, spec, env):
         kind = spec.get("kind", "app")
@@ -87,6 +88,7 @@ class Runner:
         elif kind == "account":
             app = light.Client(kw.pop("app_token", env["app_token"]), **kw)
             c = app.for_account(decode(spec["account_uuid"]))
+            self.parents[id(c)] = app
         elif kind == "account_token":
             kw.pop("app_token", None)
             c = light.AccountClient(spec["account_token"], **kw)
@@ -123,6 +125,8 @@ class Runner:
         c = self.client(case.get("client") or {}, env)
         if call.get("closed"):
             c.close()
+        if call.get("close_parent"):
+            self.parents[id(c)].close()
         opts = decode(call.get("options") or {})
         if t == "raw":
             kw = dict(opts)
