@@ -126,6 +126,18 @@ static int option_error(light_error *err, PyObject *type_error) {
   return -1;
 }
 
+/* The type of @p v in the words the core's messages use in every language
+ * (string, number, boolean, null, object, array), else Python's type name. */
+static const char *json_type_name(PyObject *v, char tn[96]) {
+  if (PyUnicode_Check(v)) return "string";
+  if (PyBool_Check(v)) return "boolean";
+  if (PyLong_Check(v) || PyFloat_Check(v)) return "number";
+  if (v == Py_None) return "null";
+  if (PyDict_Check(v)) return "object";
+  if (PyList_Check(v) || PyTuple_Check(v)) return "array";
+  return lpy_type_name(v, tn);
+}
+
 /* One keyword argument through the core's option table (snake_case names,
  * durations in seconds, strings with their length). @p keep holds objects
  * whose UTF-8 the options borrow. 0, or -1 with an exception set. */
@@ -180,7 +192,7 @@ static int set_option(light_client_options *o, PyObject *key, PyObject *value, P
   }
   return st == LIGHT_OK ? 0 : option_error(&err, NULL);
 wrong_type:
-  light_option_type_error(opt, NULL, lpy_type_name(value, tn), &err);
+  light_option_type_error(opt, NULL, json_type_name(value, tn), &err);
   return option_error(&err, PyExc_TypeError);
 }
 
@@ -283,13 +295,8 @@ light_args *lpy_args_build(lpy_state *st, const char *op_id, const char *method,
       PyObject *v = PyTuple_GetItem(path_params, i); /* borrowed from the tuple, which the caller holds */
       if (!v)
         prc = -1;
-      else if (PyFloat_Check(v) || PyBool_Check(v)) { /* 1.0 and True are not identifiers */
-        char tn[96];
-        PyErr_Format(PyExc_TypeError, "path parameter %zd must be a str or int, not %s", i + 1, lpy_type_name(v, tn));
-        prc = -1;
-      } else {
-        prc = lpy_args_value(a, v);
-      }
+      else
+        prc = lpy_args_value(a, v); /* the core decides what a path parameter may be, as for every language */
     }
   }
   if (prc == 0 && light_args_section(a, LIGHT_ARGS_PARAMS) == LIGHT_OK && params && params != Py_None)

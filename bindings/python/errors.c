@@ -131,7 +131,10 @@ PyObject *lpy_exception(lpy_state *st, light_status code, const light_error *err
   if (!text) return NULL;
   PyObject *exc = PyObject_CallFunctionObjArgs(st->exc[kind], text, NULL);
   Py_DECREF(text);
-  if (!exc || !err) return exc;
+  if (!exc) return NULL;
+  /* the core's message, the same text as Node's e.message and Lua's err.message (str(e) adds the status and request id) */
+  if (set_attr(exc, "message", PyUnicode_DecodeUTF8(msg, (Py_ssize_t)strlen(msg), "replace")) < 0) goto fail;
+  if (!err) return exc;
   if (err->http_status > 0 && set_attr(exc, "status", PyLong_FromLong(err->http_status)) < 0) goto fail;
   if (err->request_id && set_attr(exc, "request_id", PyUnicode_FromString(err->request_id)) < 0) goto fail;
   if ((err->body || err->http_status > 0) && set_attr(exc, "body", body_value(err->body, err->body_len)) < 0) goto fail;

@@ -127,7 +127,7 @@ def _op_path(op, pp: tuple) -> str:
     a next_page_url of the same operation from one elsewhere."""
     path = op.path
     for name, value in zip(op.path_params, pp):
-        path = path.replace("{" + name + "}", value)
+        path = path.replace("{" + name + "}", value if isinstance(value, str) else str(value))
     return path
 
 

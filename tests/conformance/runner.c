@@ -110,25 +110,26 @@ static light_status make_client(const cJSON *spec, const cJSON *env, light_clien
   o.app_token = str(env, "app_token");
   o.retry_base_s = 0.01;
   o.retry_max_s = 0.05;
+  /* options by name through the core's option table (durations in seconds), as a binding does;
+   * strings are borrowed from the command, which outlives the client's creation */
   const cJSON *opts = cJSON_GetObjectItemCaseSensitive(spec, "options");
   for (const cJSON *x = opts ? opts->child : NULL; x; x = x->next) {
-    if (strcmp(x->string, "app_token") == 0)
-      o.app_token = x->valuestring;
-    else if (strcmp(x->string, "base_url") == 0)
-      o.base_url = x->valuestring;
-    else if (strcmp(x->string, "timeout") == 0)
-      o.timeout_ms = (long)(x->valuedouble * 1000);
-    else if (strcmp(x->string, "connect_timeout") == 0)
-      o.connect_timeout_ms = (long)(x->valuedouble * 1000);
-    else if (strcmp(x->string, "max_retries") == 0)
-      o.max_retries = x->valueint;
-    else if (strcmp(x->string, "max_response_bytes") == 0)
-      o.max_response_bytes = (size_t)x->valuedouble;
-    else {
-      err->code = LIGHT_E_INVALID_ARGUMENT;
-      err->kind = LIGHT_ERR_INVALID_ARGUMENT;
-      return LIGHT_E_INVALID_ARGUMENT; /* the runner maps no other option: the case should say n/a */
-    }
+    light_status st;
+    size_t nlen = strlen(x->string);
+    cJSON *num = cJSON_IsObject(x) ? decode(x) : NULL; /* {"$nan": 1} markers */
+    const cJSON *v = num ? num : x;
+    if (!light_option_find(x->string, nlen))
+      st = light_option_unknown_error(x->string, nlen, err);
+    else if (cJSON_IsString(v))
+      st = light_client_options_set_string(&o, x->string, v->valuestring, strlen(v->valuestring), err);
+    else if (cJSON_IsBool(v))
+      st = light_client_options_set_bool(&o, x->string, cJSON_IsTrue(v), err);
+    else if (cJSON_IsNumber(v))
+      st = light_client_options_set_seconds(&o, x->string, v->valuedouble, err);
+    else
+      st = light_option_type_error(light_option_find(x->string, nlen), x->string, "a structured value", err);
+    cJSON_Delete(num);
+    if (st != LIGHT_OK) return st;
   }
   *app_out = NULL;
   if (strcmp(kind, "account_token") == 0) {
@@ -311,7 +312,7 @@ static cJSON *run_case(const cJSON *c, const cJSON *env) {
         for (const cJSON *it = data ? data->child : NULL; it; it = it->next)
           cJSON_AddItemToArray(items, cJSON_Duplicate(it, 1));
         cJSON *next = NULL;
-        int more = light_page_next_query(resp, p.query, &next);
+        int more = light_page_next_query(&next, resp, p.query, NULL);
         light_response_free(resp);
         resp = NULL;
         if (more != 1) break;

@@ -116,10 +116,9 @@ local function run(case, env)
   if t == "raw" then
     local o = {}
     for k, v in pairs(opts or {}) do o[k] = v end
-    local params
     if not is_null(call.query) then o.query = decode(call.query) end
-    if not is_null(call.body) then params = decode(call.body) end
-    local res, err = c:request(call.method, decode(call.path), params, o)
+    if not is_null(call.body) then o.body = decode(call.body) end
+    local res, err = c:request(call.method, decode(call.path), o)
     if res == nil then return error_outcome(err) end
     return { ok = true, result = res }
   end

@@ -131,9 +131,9 @@ class Runner:
         if t == "raw":
             kw = dict(opts)
             if call.get("query") is not None:
-                kw["params"] = decode(call["query"])
+                kw["query"] = decode(call["query"])
             if call.get("body") is not None:
-                kw["json"] = decode(call["body"])
+                kw["body"] = decode(call["body"])
             return {"ok": True, "result": plain(c.request(call["method"], decode(call["path"]), **kw))}
         op = _operation(call["op"])
         target = c
