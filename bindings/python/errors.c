@@ -132,7 +132,8 @@ PyObject *lpy_exception(lpy_state *st, light_status code, const light_error *err
   PyObject *exc = PyObject_CallFunctionObjArgs(st->exc[kind], text, NULL);
   Py_DECREF(text);
   if (!exc) return NULL;
-  /* the core's message, the same text as Node's e.message and Lua's err.message (str(e) adds the status and request id) */
+  /* the core's message, the same text as Node's e.message and Lua's err.message (str(e) adds the status and request id)
+   */
   if (set_attr(exc, "message", PyUnicode_DecodeUTF8(msg, (Py_ssize_t)strlen(msg), "replace")) < 0) goto fail;
   if (!err) return exc;
   if (err->http_status > 0 && set_attr(exc, "status", PyLong_FromLong(err->http_status)) < 0) goto fail;

@@ -130,9 +130,6 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
     if (!(sig = PyBytes_AsString(a[1]))) return NULL;
   } else
     return PyErr_Format(PyExc_TypeError, "signature must be a str");
-  const char *secrets[MAX_SECRETS];
-  Py_ssize_t n_secrets = secrets_of(a[2], secrets);
-  if (n_secrets < 0) return NULL;
   long long now;
   int64_t tolerance = LIGHT_WEBHOOK_DEFAULT_TOLERANCE;
   if (a[3] && a[3] != Py_None) {
@@ -156,6 +153,21 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   const char *data;
   Py_ssize_t len;
   if (payload_of(a[0], &keep, &data, &len) < 0) return NULL;
+  /* The secrets last, so that no Python code runs between taking their UTF-8
+   * and the verify; a list is copied to a tuple, so that no other thread (the
+   * GIL is released for large bodies) can drop a secret while it is read. */
+  PyObject *sec_hold = PyList_Check(a[2]) ? PyList_AsTuple(a[2]) : Py_NewRef(a[2]);
+  if (!sec_hold) {
+    Py_DECREF(keep);
+    return NULL;
+  }
+  const char *secrets[MAX_SECRETS];
+  Py_ssize_t n_secrets = secrets_of(sec_hold, secrets);
+  if (n_secrets < 0) {
+    Py_DECREF(sec_hold);
+    Py_DECREF(keep);
+    return NULL;
+  }
   light_error err = LIGHT_ERROR_INIT;
   PyObject *out = NULL;
   light_status rc;
@@ -168,6 +180,7 @@ static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t
   } else {
     rc = light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
   }
+  Py_DECREF(sec_hold);
   if (rc == LIGHT_OK && parse) {
     /* the event straight from the core's parser, checked by the core's envelope rule */
     light_json_member m[LIGHT_WEBHOOK_ENVELOPE_N];

@@ -218,3 +218,28 @@ def test_real_deliveries_from_the_emulator(sb, client):
     assert ev.event == light.events.ENROLLMENT_PLAN_REQUESTED
     with pytest.raises(light.SignatureVerificationError):
         webhooks.verify(json.dumps(json.loads(body), indent=2), sig, sb.webhook_secret)  # re-serialised: refused
+
+
+def test_secrets_list_emptied_by_python_code_during_verify_is_not_read_after_free():
+    """issue 14 (borrowed pointers held across a call into Python): the `parse`
+    flag's __bool__ runs Python code while verify converts its arguments; it
+    empties the list of secrets and drops the strings. The secrets are taken
+    after every such conversion, from a tuple copy: verify sees the emptied
+    list (no secret), never the freed strings (the ASan run of this suite
+    reports a read after free; before the fix it read the dropped secret)."""
+    from light import _light
+
+    body = b'{"uuid":"e","event":"enrollment.finalized","created_at":"2023-11-14T22:13:20Z","api_version":"1","data":{}}'
+    secret = "".join(["whsec_", "drop", "ped"])  # a str no other reference keeps alive
+    header = light.webhooks.sign(body, secret, timestamp=1700000000)
+    secrets = ["whsec_other", secret]
+    del secret
+
+    class Flag:
+        def __bool__(self):
+            secrets.clear()
+            return True
+
+    with pytest.raises(light.SignatureVerificationError) as ei:
+        _light.webhook_verify(body, header, secrets, 3600, 1700000001, Flag())
+    assert ei.value.reason == "no_secret" and secrets == []
