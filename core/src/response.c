@@ -298,6 +298,7 @@ static int page_error(light_error *err, const light_response *resp, light_status
 
 /* 1 when the (validated) body is a JSON array. */
 static int body_is_array(const light_response *r) {
+  if (r->json) return cJSON_IsArray(r->json); /* a synthetic response made from a tree */
   for (size_t i = 0; i < r->body_len; i++) {
     char c = r->body[i];
     if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return c == '[';

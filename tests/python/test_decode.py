@@ -148,7 +148,7 @@ def test_emulator_answers_gzip_and_the_client_asks(sb, client):
     assert gz_r.getheader("Content-Encoding") == "gzip" and gz_r.getheader("Vary") == "Accept-Encoding"
     assert len(gz) < len(plain) and json.loads(gzip.decompress(gz)) == json.loads(plain)
     sb.clear_journal()
-    page = client.request("GET", "/v1/app/accounts", params={"limit": 50})
+    page = client.request("GET", "/v1/app/accounts", query={"limit": 50})
     assert page.to_dict() == json.loads(plain)  # decoded from the gzip answer
     sent = [e for e in sb.journal() if e["path"] == "/v1/app/accounts"]
     assert sent and {k.lower(): v for k, v in sent[-1]["headers"].items()}.get("accept-encoding") == "gzip", sent

@@ -46,9 +46,6 @@
 extern "C" {
 #endif
 
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
-#endif
 
 typedef struct light_http_parser light_http_parser;
 
@@ -76,16 +73,16 @@ typedef enum light_http_event {
  * @param limits may be NULL (defaults, GET request, no body cap). Copied.
  * @return caller owns; free with light_http_parser_free(). NULL when out of memory.
  */
-light_http_parser *light_http_parser_new(const light_http_limits *limits);
+LIGHT_EXTERN(light_http_parser *) light_http_parser_new(const light_http_limits *limits);
 
 /**
  * @brief Make @p p ready for the next response (same as a new parser with
  * @p limits, NULL = defaults), keeping its buffers. NULL-safe.
  */
-void light_http_parser_reset(light_http_parser *p, const light_http_limits *limits);
+LIGHT_EXTERN(void) light_http_parser_reset(light_http_parser *p, const light_http_limits *limits);
 
 /** @brief Free a parser. NULL-safe. */
-void light_http_parser_free(light_http_parser *p);
+LIGHT_EXTERN(void) light_http_parser_free(light_http_parser *p);
 
 /**
  * @brief Consume input up to the next event.
@@ -97,7 +94,7 @@ void light_http_parser_free(light_http_parser *p);
  *         DONE or ERROR. After DONE or ERROR it returns the same event and
  *         consumes nothing.
  */
-light_http_event light_http_parser_feed(light_http_parser *p, const char *data, size_t len, size_t *consumed,
+LIGHT_EXTERN(light_http_event) light_http_parser_feed(light_http_parser *p, const char *data, size_t len, size_t *consumed,
                                         const char **chunk, size_t *chunk_len);
 
 /**
@@ -106,38 +103,35 @@ light_http_event light_http_parser_feed(light_http_parser *p, const char *data, 
  *         response was already complete), LIGHT_HTTP_ERROR otherwise (empty
  *         reply, close inside the header, mid-body or mid-chunk: LIGHT_FAIL_RECV).
  */
-light_http_event light_http_parser_eof(light_http_parser *p);
+LIGHT_EXTERN(light_http_event) light_http_parser_eof(light_http_parser *p);
 
 /**
  * @brief HTTP status of the final response; 0 before LIGHT_HTTP_HEADERS. */
-int light_http_parser_status(const light_http_parser *p);
+LIGHT_EXTERN(int) light_http_parser_status(const light_http_parser *p);
 
 /**
  * @brief The header block of the final response, "Name: value\r\n" lines (no
  * status line; obs-text kept, surrounding whitespace trimmed). Borrowed: valid
  * until the parser is freed. Empty ("" and 0) before LIGHT_HTTP_HEADERS.
  */
-const char *light_http_parser_headers(const light_http_parser *p, size_t *len);
+LIGHT_EXTERN(const char *) light_http_parser_headers(const light_http_parser *p, size_t *len);
 
 /**
  * @brief After LIGHT_HTTP_DONE: 1 when the connection may carry another
  * request (see the keep-alive rules above), 0 otherwise (always 0 before DONE).
  */
-int light_http_parser_keep_alive(const light_http_parser *p);
+LIGHT_EXTERN(int) light_http_parser_keep_alive(const light_http_parser *p);
 
 /** @brief Decoded body bytes delivered so far. */
-size_t light_http_parser_body_bytes(const light_http_parser *p);
+LIGHT_EXTERN(size_t) light_http_parser_body_bytes(const light_http_parser *p);
 
 /**
  * @brief After LIGHT_HTTP_ERROR: the failure class (LIGHT_FAIL_RECV,
  * LIGHT_FAIL_TOO_LARGE, or LIGHT_FAIL_OTHER when out of memory), and in @p message (borrowed, valid until the parser
  * is freed; may be NULL) what was wrong. Returns 0 when there is no error.
  */
-int light_http_parser_error(const light_http_parser *p, const char **message);
+LIGHT_EXTERN(int) light_http_parser_error(const light_http_parser *p, const char **message);
 
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
 
 #ifdef __cplusplus
 }

@@ -49,9 +49,6 @@
 extern "C" {
 #endif
 
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
-#endif
 
 /** Deepest nesting of arrays/objects accepted (cJSON's limit, and CPython's recursion limit). */
 #define LIGHT_JSON_MAX_DEPTH 1000
@@ -157,7 +154,7 @@ typedef struct light_json_result {
  * Parse [text, text+len) strictly, calling @p b (NULL: validate only).
  * @return LIGHT_JSON_OK or the error (also in @p res when non-NULL).
  */
-light_json_errc light_json_parse(const char *text, size_t len, const light_json_builder *b, void *ud,
+LIGHT_EXTERN(light_json_errc) light_json_parse(const char *text, size_t len, const light_json_builder *b, void *ud,
                                  const light_json_options *opt, light_json_result *res);
 
 /**
@@ -171,7 +168,7 @@ light_json_errc light_json_parse(const char *text, size_t len, const light_json_
  * first two). Not for ::LIGHT_JSON_E_BUILDER (the builder's error stands):
  * that returns LIGHT_E_INTERNAL.
  */
-light_status light_json_error(light_error *err, const light_json_result *res, size_t len, const char *what);
+LIGHT_EXTERN(light_status) light_json_error(light_error *err, const light_json_result *res, size_t len, const char *what);
 
 /**
  * Parse into a new cJSON tree (the C API's builder). @p out: caller owns
@@ -180,11 +177,8 @@ light_status light_json_error(light_error *err, const light_json_result *res, si
  * the full bytes). @return LIGHT_OK, or what light_json_error() returns
  * (@p what "response body").
  */
-light_status light_json_to_cjson(const char *text, size_t len, cJSON **out, light_error *err);
+LIGHT_EXTERN(light_status) light_json_to_cjson(const char *text, size_t len, cJSON **out, light_error *err);
 
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
 
 #ifdef __cplusplus
 }

@@ -122,7 +122,7 @@ light_webhook_parse_event(cJSON **out, const void *payload, size_t payload_len, 
  * light_json_parse() of a webhook payload (bindings build their native event
  * with their own builder and this summary).
  */
-void light_webhook_envelope_init(light_json_member *m);
+LIGHT_EXTERN(void) light_webhook_envelope_init(light_json_member *m);
 
 /**
  * @brief The envelope check of light_webhook_parse_event(), over the outcome
@@ -131,7 +131,7 @@ void light_webhook_envelope_init(light_json_member *m);
  * @return LIGHT_OK, LIGHT_E_DECODE (not JSON / not an envelope),
  *         LIGHT_E_NOMEM, or LIGHT_E_INTERNAL after a builder failure.
  */
-light_status light_webhook_envelope_check(const light_json_result *res, const light_json_member *m, size_t payload_len,
+LIGHT_EXTERN(light_status) light_webhook_envelope_check(const light_json_result *res, const light_json_member *m, size_t payload_len,
                                           light_error *err);
 
 /**
