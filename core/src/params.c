@@ -1327,6 +1327,10 @@ light_status light__args_from_params(light_args **out, const char *op_id, const 
                                                LIGHT_ARGS_TIMEOUT_MS);
   light_args *a = *out;
   if (st != LIGHT_OK) return st;
+  if (p->version == 0 || p->version > LIGHT_PARAMS_VERSION)
+    return fail(a, "params",
+                "light_params.version is 0 or newer than this library: initialise with LIGHT_PARAMS_INIT or "
+                "light_params_init()");
   if (op_id) {
     size_t npp = 0;
     while (a->op->path_params[npp]) npp++;
