@@ -46,7 +46,6 @@
 extern "C" {
 #endif
 
-
 typedef struct light_http_parser light_http_parser;
 
 /** Default cap on the status line plus all header (and trailer) lines, bytes. */
@@ -94,8 +93,9 @@ LIGHT_EXTERN(void) light_http_parser_free(light_http_parser *p);
  *         DONE or ERROR. After DONE or ERROR it returns the same event and
  *         consumes nothing.
  */
-LIGHT_EXTERN(light_http_event) light_http_parser_feed(light_http_parser *p, const char *data, size_t len, size_t *consumed,
-                                        const char **chunk, size_t *chunk_len);
+LIGHT_EXTERN(light_http_event)
+light_http_parser_feed(light_http_parser *p, const char *data, size_t len, size_t *consumed, const char **chunk,
+                       size_t *chunk_len);
 
 /**
  * @brief The peer closed the connection (no more input will come).
@@ -131,7 +131,6 @@ LIGHT_EXTERN(size_t) light_http_parser_body_bytes(const light_http_parser *p);
  * is freed; may be NULL) what was wrong. Returns 0 when there is no error.
  */
 LIGHT_EXTERN(int) light_http_parser_error(const light_http_parser *p, const char **message);
-
 
 #ifdef __cplusplus
 }

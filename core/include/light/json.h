@@ -49,7 +49,6 @@
 extern "C" {
 #endif
 
-
 /** Deepest nesting of arrays/objects accepted (cJSON's limit, and CPython's recursion limit). */
 #define LIGHT_JSON_MAX_DEPTH 1000
 /** Most values (scalars + containers) one text may hold: 4 Mi. */
@@ -154,8 +153,9 @@ typedef struct light_json_result {
  * Parse [text, text+len) strictly, calling @p b (NULL: validate only).
  * @return LIGHT_JSON_OK or the error (also in @p res when non-NULL).
  */
-LIGHT_EXTERN(light_json_errc) light_json_parse(const char *text, size_t len, const light_json_builder *b, void *ud,
-                                 const light_json_options *opt, light_json_result *res);
+LIGHT_EXTERN(light_json_errc)
+light_json_parse(const char *text, size_t len, const light_json_builder *b, void *ud, const light_json_options *opt,
+                 light_json_result *res);
 
 /**
  * Fill @p err for a failed parse of a @p len byte text, with one message for
@@ -168,7 +168,8 @@ LIGHT_EXTERN(light_json_errc) light_json_parse(const char *text, size_t len, con
  * first two). Not for ::LIGHT_JSON_E_BUILDER (the builder's error stands):
  * that returns LIGHT_E_INTERNAL.
  */
-LIGHT_EXTERN(light_status) light_json_error(light_error *err, const light_json_result *res, size_t len, const char *what);
+LIGHT_EXTERN(light_status)
+light_json_error(light_error *err, const light_json_result *res, size_t len, const char *what);
 
 /**
  * Parse into a new cJSON tree (the C API's builder). @p out: caller owns
@@ -178,7 +179,6 @@ LIGHT_EXTERN(light_status) light_json_error(light_error *err, const light_json_r
  * (@p what "response body").
  */
 LIGHT_EXTERN(light_status) light_json_to_cjson(const char *text, size_t len, cJSON **out, light_error *err);
-
 
 #ifdef __cplusplus
 }

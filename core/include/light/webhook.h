@@ -131,8 +131,9 @@ LIGHT_EXTERN(void) light_webhook_envelope_init(light_json_member *m);
  * @return LIGHT_OK, LIGHT_E_DECODE (not JSON / not an envelope),
  *         LIGHT_E_NOMEM, or LIGHT_E_INTERNAL after a builder failure.
  */
-LIGHT_EXTERN(light_status) light_webhook_envelope_check(const light_json_result *res, const light_json_member *m, size_t payload_len,
-                                          light_error *err);
+LIGHT_EXTERN(light_status)
+light_webhook_envelope_check(const light_json_result *res, const light_json_member *m, size_t payload_len,
+                             light_error *err);
 
 /**
  * @brief verify + parse in one call (what the bindings' `verify` does).
