@@ -755,6 +755,20 @@ napi_value light_node__options(napi_env env, napi_callback_info info) {
   return v;
 }
 
+/* A new JS Client around the core client @p lc (taken over; freed on failure). */
+static napi_value wrap_core_client(napi_env env, light_client *lc, const char *what) {
+  light_node_env *e = light_node__env(env);
+  napi_value ctor, ext, out;
+  if (napi_get_reference_value(env, e->client_ctor, &ctor) != napi_ok ||
+      napi_create_external(env, lc, NULL, NULL, &ext) != napi_ok ||
+      napi_new_instance(env, ctor, 1, &ext, &out) != napi_ok) {
+    light_client_free(lc);
+    light_node__throw_last(env, what);
+    return NULL;
+  }
+  return out;
+}
+
 static napi_value js_for_account(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], self;
@@ -789,16 +803,7 @@ static napi_value js_for_account(napi_env env, napi_callback_info info) {
     light_error_clear(&err);
     return NULL;
   }
-  light_node_env *e = light_node__env(env);
-  napi_value ctor, ext, out;
-  if (napi_get_reference_value(env, e->client_ctor, &ctor) != napi_ok ||
-      napi_create_external(env, ac, NULL, NULL, &ext) != napi_ok ||
-      napi_new_instance(env, ctor, 1, &ext, &out) != napi_ok) {
-    light_client_free(ac);
-    light_node__throw_last(env, "forAccount");
-    return NULL;
-  }
-  return out;
+  return wrap_core_client(env, ac, "forAccount");
 }
 
 /* withOptions({timeout, connectTimeout, maxRetries, appInfo}) → Client sharing
@@ -837,16 +842,7 @@ static napi_value js_with_options(napi_env env, napi_callback_info info) {
     light_error_clear(&err);
     return NULL;
   }
-  light_node_env *e = light_node__env(env);
-  napi_value ctor, ext, out;
-  if (napi_get_reference_value(env, e->client_ctor, &ctor) != napi_ok ||
-      napi_create_external(env, lc, NULL, NULL, &ext) != napi_ok ||
-      napi_new_instance(env, ctor, 1, &ext, &out) != napi_ok) {
-    light_client_free(lc);
-    light_node__throw_last(env, "withOptions");
-    return NULL;
-  }
-  return out;
+  return wrap_core_client(env, lc, "withOptions");
 }
 
 napi_value light_node__define_client(napi_env env) {

@@ -17,6 +17,8 @@ import threading
 
 from light_sandbox.webhooks import sign as sandbox_sign
 
+from tests.faults.harness import build_c_program, lua_command
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HERE = pathlib.Path(__file__).resolve().parent
 BUILD = pathlib.Path(os.environ.get("LIGHT_BUILD_DIR", ROOT / "build"))
@@ -30,42 +32,15 @@ ESI_ID = "10089010000000001"
 
 # ------------------------------------------------------------------ runners ---
 
-def _pkg_libs(*names):
-    out = subprocess.run(["pkg-config", "--libs", *names], capture_output=True, text=True, check=True)
-    return out.stdout.split()
-
-
-def build_c_runner(outdir):
-    lib = BUILD / "liblight.a"
-    if not lib.exists():
-        raise RuntimeError(f"{lib} not built: run `make build`")
-    exe = pathlib.Path(outdir) / "conformance_runner"
-    cc = os.environ.get("CC") or shutil.which("cc") or "gcc"
-    cmd = [cc, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra", "-Werror", "-O1", "-g",
-           "-I", str(ROOT / "core" / "include"), str(HERE / "runner.c"), "-o", str(exe), str(lib),
-           *_pkg_libs("libcurl", "libcjson", "libcrypto"), "-lpthread", "-lm"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"building the C runner failed:\n{' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
-    return exe
-
-
 def runner_command(rt, workdir):
     if rt == "c":
-        return [str(build_c_runner(workdir))], {}
+        return [str(build_c_program(HERE / "runner.c", pathlib.Path(workdir) / "conformance_runner"))], {}
     if rt == "python":
         return [sys.executable, str(HERE / "runner.py")], {}
     if rt == "node":
         return [shutil.which("node") or "node", str(HERE / "runner.js")], {}
     if rt in ("lua5.4", "luajit"):
-        from tests.lua.nginx_harness import lua_build_dir
-        flavour = "5.4" if rt == "lua5.4" else "jit"
-        module = lua_build_dir() / flavour / "light" / "core.so"
-        if not module.exists():
-            raise RuntimeError(f"{module} not built: run `make build`")
-        env = {"LUA_PATH": ";".join([str(ROOT / "lua" / "?.lua"), str(ROOT / "lua" / "?" / "init.lua")]) + ";;",
-               "LUA_CPATH": str(lua_build_dir() / flavour / "?.so") + ";;"}
-        return [shutil.which(rt) or rt, str(HERE / "runner.lua")], env
+        return lua_command(rt, HERE / "runner.lua")
     raise ValueError(rt)
 
 

@@ -38,22 +38,40 @@ def _pkg_libs(*names):
     return out.stdout.split()
 
 
-def build_c_driver(outdir, asan=False):
-    """Compile tests/faults/driver.c against the built static core (public headers only);
-    with asan, against the ASan+UBSan core of build-asan, instrumented the same way."""
+def build_c_program(src, exe, asan=False):
+    """Compile one test program (public headers only) against the built static core; with asan,
+    against the ASan+UBSan core of build-asan, instrumented the same way."""
     lib = (pathlib.Path(str(BUILD) + "-asan") if asan else BUILD) / "liblight.a"
     if not lib.exists():
         raise RuntimeError(f"{lib} not built: run `make build`")
-    exe = pathlib.Path(outdir) / ("fault_driver_asan" if asan else "fault_driver")
     cc = os.environ.get("CC") or shutil.which("cc") or "gcc"
     san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"] if asan else []
     cmd = [cc, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra", "-Werror", "-O1", "-g", *san,
-           "-I", str(ROOT / "core" / "include"), str(HERE / "driver.c"), "-o", str(exe), str(lib),
+           "-I", str(ROOT / "core" / "include"), str(src), "-o", str(exe), str(lib),
            *_pkg_libs("libcurl", "libcjson", "libcrypto"), "-lpthread", "-lm"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise RuntimeError(f"building the C driver failed:\n{' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+        raise RuntimeError(f"building {src} failed:\n{' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
     return exe
+
+
+def build_c_driver(outdir, asan=False):
+    """tests/faults/driver.c, built by build_c_program."""
+    return build_c_program(HERE / "driver.c", pathlib.Path(outdir) / ("fault_driver_asan" if asan else "fault_driver"),
+                           asan)
+
+
+def lua_command(lang, script):
+    """(argv, env) running @p script under lua5.4 or luajit with the repository's package and built modules."""
+    flavour = "5.4" if lang == "lua5.4" else "jit"
+    module = _lua_build_dir() / flavour / "light" / "core.so"
+    if not module.exists():
+        raise RuntimeError(f"{module} not built: run `make build`")
+    env = {
+        "LUA_PATH": ";".join([str(ROOT / "lua" / "?.lua"), str(ROOT / "lua" / "?" / "init.lua")]) + ";;",
+        "LUA_CPATH": str(_lua_build_dir() / flavour / "?.so") + ";;",
+    }
+    return [shutil.which(lang) or lang, str(script)], env
 
 
 def _lua_build_dir():
@@ -72,15 +90,7 @@ def driver_command(lang, workdir):
     if lang == "node":
         return [shutil.which("node") or "node", str(HERE / "driver.js")], {}
     if lang in ("lua5.4", "luajit"):
-        flavour = "5.4" if lang == "lua5.4" else "jit"
-        module = _lua_build_dir() / flavour / "light" / "core.so"
-        if not module.exists():
-            raise RuntimeError(f"{module} not built: run `make build`")
-        env = {
-            "LUA_PATH": ";".join([str(ROOT / "lua" / "?.lua"), str(ROOT / "lua" / "?" / "init.lua")]) + ";;",
-            "LUA_CPATH": str(_lua_build_dir() / flavour / "?.so") + ";;",
-        }
-        return [shutil.which(lang) or lang, str(HERE / "driver.lua")], env
+        return lua_command(lang, HERE / "driver.lua")
     if lang == "nginx":
         module = _lua_build_dir() / "jit" / "light" / "core.so"
         if not module.exists():
