@@ -58,6 +58,7 @@ build = {
         "core/src/option_table.c",
         "core/src/pool.c",
         "core/src/rate_limit.c",
+        "core/src/record.c",
         "core/src/response.c",
         "core/src/retry.c",
         "core/src/secret.c",

@@ -47,7 +47,9 @@ typedef enum role {
   R_JSON_ARR,
   R_MEMBERS, /* object whose members become body segments (extra_body, raw body) */
   R_QUERY,   /* object whose members are query parameters */
-  R_HEADERS  /* object whose members are headers */
+  R_HEADERS, /* object whose members are headers */
+  R_RECARR,  /* record member that is an array: its string elements are kept */
+  R_SKIP     /* record member inside an object or nested array: walked, not kept */
 } role;
 
 typedef struct frame {
@@ -132,6 +134,12 @@ struct light_args {
   int max_retries;
 
   light__buf path_query;
+
+  /* record arguments (light_args_new_record): top-level members kept as values */
+  int record;                /* light_args_record_kind + 1; 0 = call arguments */
+  const char *const *rnames; /* the names positional values take, NULL-terminated; NULL = any key */
+  light__arg *rec;
+  size_t nrec, caprec;
 };
 
 /* ---- errors -------------------------------------------------------------- */
@@ -354,6 +362,49 @@ light_status light_args_new_raw(light_args **out, const char *method, size_t ml,
   return LIGHT_OK;
 }
 
+light_status light_args_new_record(light_args **out, light_args_record_kind kind, unsigned flags) {
+  static const char *const verify_names[] = {"payload", "signature", "secret", "tolerance", "now", NULL};
+  static const char *const sign_names[] = {"payload", "secret", "timestamp", NULL};
+  if (!out) return LIGHT_E_INVALID_ARGUMENT;
+  light_args *a = *out = alloc_args(flags);
+  if (!a) return LIGHT_E_NOMEM;
+  if ((unsigned)kind > LIGHT_ARGS_WEBHOOK_SIGN) return fail(a, NULL, "unknown record kind %d", (int)kind);
+  a->record = (int)kind + 1;
+  a->rnames = kind == LIGHT_ARGS_WEBHOOK_VERIFY ? verify_names : kind == LIGHT_ARGS_WEBHOOK_SIGN ? sign_names : NULL;
+  a->section = a->rnames ? LIGHT_ARGS_PATH : LIGHT_ARGS_PARAMS;
+  return LIGHT_OK;
+}
+
+const light__arg *light__args_record(const light_args *a, size_t *n) {
+  *n = a && a->record ? a->nrec : 0;
+  return *n ? a->rec : NULL;
+}
+
+const light__arg *light__args_member(const light_args *a, const char *name) {
+  for (size_t i = 0; a && i < a->nrec; i++)
+    if (strcmp(a->rec[i].name, name) == 0) return &a->rec[i];
+  return NULL;
+}
+
+unsigned light__args_flags(const light_args *a) { return a ? a->flags : 0; }
+
+int light__args_record_kind(const light_args *a) {
+  return a && a->record && a->finished && a->st == LIGHT_OK ? a->record - 1 : -1;
+}
+
+light_status light__args_failf(light_args *a, int type, const char *param, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  light_status st = vfail(a, type, param, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+light_status light__args_fail_err(light_args *a, int type, const light_error *err) {
+  if (err->code == LIGHT_E_NOMEM) return nomem(a);
+  return light__args_failf(a, type, err->param, "%s", err->message ? err->message : "invalid argument");
+}
+
 void light_args_free(light_args *a) {
   if (!a) return;
   for (size_t i = 0; i < MAX_PATH; i++) free(a->path[i]);
@@ -381,6 +432,19 @@ void light_args_free(light_args *a) {
   if (a->fr != a->fr_inline) free(a->fr);
   light__buf_free(&a->path_query);
   free(a->raw_path);
+  for (size_t i = 0; i < a->nrec; i++) {
+    light__arg *r = &a->rec[i];
+    free(r->name);
+    if (r->s) light__secret_wipe(r->s, r->n); /* record strings are webhook secrets and tokens */
+    free(r->s);
+    for (size_t j = 0; j < r->n_items; j++) {
+      light__secret_wipe(r->items[j], r->item_len[j]);
+      free(r->items[j]);
+    }
+    free(r->items);
+    free(r->item_len);
+  }
+  free(a->rec);
   light_error_clear(&a->err);
   free(a);
 }
@@ -397,7 +461,9 @@ light_status light_args_section(light_args *a, light_args_section_kind s) {
   if (st != LIGHT_OK) return st;
   if (a->depth != 0 || a->have_key) return fail(a, NULL, "section changed inside an open value");
   if (s > LIGHT_ARGS_OPTIONS) return fail(a, NULL, "unknown section");
-  if (!a->op && s == LIGHT_ARGS_PATH) return failt(a, "path_params", "raw requests take no path parameters");
+  if (!a->op && !a->rnames && s == LIGHT_ARGS_PATH)
+    return failt(a, "path_params",
+                 a->record ? "these arguments take no positional values" : "raw requests take no path parameters");
   a->section = s;
   return LIGHT_OK;
 }
@@ -553,6 +619,8 @@ static void seg_close(light_args *a) {
 }
 
 typedef enum vkind { V_STR, V_BIN, V_INT, V_DBL, V_BOOL, V_NULL, V_OBJ, V_ARR } vkind;
+_Static_assert((int)V_ARR == (int)LIGHT__ARG_ARRAY && (int)V_STR == (int)LIGHT__ARG_STRING,
+               "light__arg_kind follows vkind");
 
 typedef struct val {
   vkind k;
@@ -611,6 +679,8 @@ static const char *kind_name(vkind k) {
   default: return "an array";
   }
 }
+
+const char *light__arg_kind_name(light__arg_kind k) { return kind_name((vkind)k); }
 
 static frame *top(light_args *a) { return &a->fr[a->depth]; }
 
@@ -877,6 +947,106 @@ static light_status top_value(light_args *a, const val *v) {
   }
 }
 
+/* ---- record arguments ------------------------------------------------------- */
+
+/* A new member named @p k (@p n bytes): refused when it is not one of the
+ * record's names or was given already. */
+static light_status record_member(light_args *a, const char *k, size_t n) {
+  printable(a->top_key, sizeof a->top_key, k, n);
+  if (memchr(k, '\0', n)) return failt(a, NULL, "argument name '%s' contains a NUL byte", a->top_key);
+  const char *param = NULL;
+  for (size_t i = 0; a->rnames && a->rnames[i]; i++)
+    if (is(k, n, a->rnames[i])) param = a->rnames[i];
+  if (a->rnames && !param) {
+    char expected[96] = "";
+    for (size_t i = 0; a->rnames[i]; i++)
+      snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%s", i ? ", " : "", a->rnames[i]);
+    return failt(a, NULL, "unexpected argument '%s' (expected %s)", a->top_key, expected);
+  }
+  for (size_t i = 0; i < a->nrec; i++)
+    if (a->rec[i].name_len == n && memcmp(a->rec[i].name, k, n) == 0)
+      return failt(a, param, "argument '%s' given twice", a->top_key);
+  if (a->nrec == a->caprec) {
+    size_t cap = a->caprec ? a->caprec * 2 : 8;
+    light__arg *r = realloc(a->rec, cap * sizeof *r);
+    if (!r) return nomem(a);
+    a->rec = r;
+    a->caprec = cap;
+  }
+  light__arg *m = &a->rec[a->nrec];
+  memset(m, 0, sizeof *m);
+  if (!(m->name = malloc(n + 1))) return nomem(a);
+  memcpy(m->name, k, n);
+  m->name[n] = '\0';
+  m->name_len = n;
+  m->kind = LIGHT__ARG_NULL;
+  a->nrec++;
+  a->have_key = 1;
+  return LIGHT_OK;
+}
+
+static char *copy_bytes(const char *s, size_t n) {
+  char *c = malloc(n + 1);
+  if (!c) return NULL;
+  if (n) memcpy(c, s, n);
+  c[n] = '\0';
+  return c;
+}
+
+/* The value of the newest member. */
+static light_status record_value(light_args *a, const val *v) {
+  light__arg *m = &a->rec[a->nrec - 1];
+  a->have_key = 0;
+  m->kind = (light__arg_kind)v->k;
+  switch (v->k) {
+  case V_STR:
+  case V_BIN:
+    if (!(m->s = copy_bytes(v->s, v->n))) return nomem(a);
+    m->n = v->n;
+    return LIGHT_OK;
+  case V_INT: m->i = v->i; return LIGHT_OK;
+  case V_DBL: m->d = v->d; return LIGHT_OK;
+  case V_BOOL: m->b = v->b; return LIGHT_OK;
+  case V_NULL: return LIGHT_OK;
+  case V_OBJ: return push(a, R_SKIP, 0);
+  default: return push(a, R_RECARR, 0);
+  }
+}
+
+/* An element of an array member: strings are kept (a list of secrets). */
+static light_status record_item(light_args *a, const val *v) {
+  light__arg *m = &a->rec[a->nrec - 1];
+  if (v->k != V_STR) {
+    if (!m->bad_item) m->bad_item_kind = (light__arg_kind)v->k;
+    m->bad_item = 1;
+    return v->k == V_OBJ || v->k == V_ARR ? push(a, R_SKIP, 0) : LIGHT_OK;
+  }
+  if (m->n_items % 8 == 0) {
+    char **it = realloc(m->items, (m->n_items + 8) * sizeof *it);
+    if (it) m->items = it;
+    size_t *il = it ? realloc(m->item_len, (m->n_items + 8) * sizeof *il) : NULL;
+    if (il) m->item_len = il;
+    if (!it || !il) return nomem(a);
+  }
+  if (!(m->items[m->n_items] = copy_bytes(v->s, v->n))) return nomem(a);
+  m->item_len[m->n_items++] = v->n;
+  return LIGHT_OK;
+}
+
+/* A value at the top level of record arguments: positional or after its key. */
+static light_status record_top(light_args *a, const val *v) {
+  if (a->section == LIGHT_ARGS_PATH) {
+    size_t np = 0;
+    while (a->rnames[np]) np++;
+    if (a->n_pos >= np) return failt(a, NULL, "takes at most %zu arguments (%zu given)", np, a->n_pos + 1);
+    const char *name = a->rnames[a->n_pos++];
+    if (record_member(a, name, strlen(name)) != LIGHT_OK) return a->st;
+  } else if (!a->have_key) {
+    return failt(a, NULL, "light_args: value without a key");
+  }
+  return record_value(a, v);
+}
+
 static light_status on_value(light_args *a, const val *v) {
   light_status st = usable(a);
   if (st != LIGHT_OK) return st;
@@ -885,6 +1055,7 @@ static light_status on_value(light_args *a, const val *v) {
   frame *f = top(a);
   switch ((role)f->role) {
   case R_TOP:
+    if (a->record) return record_top(a, v);
     if (a->section == LIGHT_ARGS_PATH) {
       char label[96];
       size_t npp = 0;
@@ -932,6 +1103,8 @@ static light_status on_value(light_args *a, const val *v) {
     if (!a->have_key) return failt(a, NULL, "light_args: value without a key");
     a->have_key = 0;
     return header_add(a, v);
+  case R_RECARR: return record_item(a, v);
+  case R_SKIP: a->have_key = 0; return v->k == V_OBJ || v->k == V_ARR ? push(a, R_SKIP, 0) : LIGHT_OK;
   }
   return LIGHT_OK;
 }
@@ -946,7 +1119,8 @@ light_status light_args_key(light_args *a, const char *k, size_t n) {
   switch ((role)f->role) {
   case R_TOP:
     if (a->section == LIGHT_ARGS_PATH) return fail(a, NULL, "light_args: a key in the path section");
-    return top_key(a, k, n);
+    return a->record ? record_member(a, k, n) : top_key(a, k, n);
+  case R_SKIP: a->have_key = 1; return LIGHT_OK;
   case R_JSON_OBJ:
   case R_MEMBERS: {
     printable(a->top_key, sizeof a->top_key, k, n); /* messages name the innermost key */
@@ -1155,6 +1329,10 @@ light_status light_args_finish(light_args *a) {
   if (a->st != LIGHT_OK || a->finished) return a->st;
   char label[96];
   if (a->depth != 0 || a->have_key) return fail(a, NULL, "light_args_finish with an open object, array or key");
+  if (a->record) {
+    if (light__record_check(a, (light_args_record_kind)(a->record - 1)) == LIGHT_OK) a->finished = 1;
+    return a->st;
+  }
   if (a->op) {
     for (size_t i = 0; a->op->path_params[i]; i++)
       if (!a->path[i])
@@ -1268,7 +1446,7 @@ light_status light_args_set_query(light_args *a, const cJSON *query) {
 light_status light__args_view_get(const light_args *a, light__args_view *v) {
   if (!a) return LIGHT_E_INVALID_ARGUMENT;
   if (a->st != LIGHT_OK) return a->st;
-  if (!a->finished) return LIGHT_E_STATE;
+  if (!a->finished || a->record) return LIGHT_E_STATE;
   memset(v, 0, sizeof *v);
   v->op = a->op;
   v->method = a->method;

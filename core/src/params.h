@@ -30,4 +30,54 @@ light_status light__args_view_get(const light_args *a, light__args_view *v);
 light_status light__args_from_params(light_args **out, const char *op_id, const char *method, const char *path,
                                      const light_params *p);
 
+/* One member of record arguments (light_args_new_record()), owned by the args. */
+typedef enum light__arg_kind {
+  LIGHT__ARG_STRING,
+  LIGHT__ARG_BINARY,
+  LIGHT__ARG_INT,
+  LIGHT__ARG_DOUBLE,
+  LIGHT__ARG_BOOL,
+  LIGHT__ARG_NULL,
+  LIGHT__ARG_OBJECT,
+  LIGHT__ARG_ARRAY
+} light__arg_kind;
+
+typedef struct light__arg {
+  char *name; /* NUL-terminated copy (NUL refused) */
+  size_t name_len;
+  light__arg_kind kind;
+  char *s; /* STRING/BINARY: copy with a NUL after its n bytes (wiped at free) */
+  size_t n;
+  int64_t i;
+  double d;
+  int b;
+  char **items; /* ARRAY: copies of its string elements (wiped at free), NUL-terminated */
+  size_t *item_len;
+  size_t n_items;
+  int bad_item;                  /* ARRAY: an element that is not a string was given */
+  light__arg_kind bad_item_kind; /* ... of this kind */
+} light__arg;
+
+/* Members of record arguments, in the order given (NULL, 0 for call arguments). */
+const light__arg *light__args_record(const light_args *a, size_t *n);
+/* The member named @p name, or NULL. */
+const light__arg *light__args_member(const light_args *a, const char *name);
+/* "a string", "binary data", "a number", ... for messages. */
+const char *light__arg_kind_name(light__arg_kind k);
+/* The kind of finished, error-free record arguments, else -1. */
+int light__args_record_kind(const light_args *a);
+/* The flags light_args_new_record() was given. */
+unsigned light__args_flags(const light_args *a);
+/* Make @p a's sticky error (@p type: a TypeError in Python; else a bad value). Returns it. */
+light_status light__args_failf(light_args *a, int type, const char *param, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* Copy @p err (a setter's error) into @p a's sticky error. */
+light_status light__args_fail_err(light_args *a, int type, const light_error *err);
+
+/* record.c: the check light_args_finish() runs over record arguments of @p kind. */
+light_status light__record_check(light_args *a, light_args_record_kind kind);
+
 #endif

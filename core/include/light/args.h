@@ -107,6 +107,12 @@ extern "C" {
  */
 #define LIGHT_ARGS_SEPARATE_OPTIONS 4u
 
+/**
+ * light_args_new() / light_args_new_record() flag: names are camelCase
+ * (::light_option::js_name: `maxRetries`, `baseURL`), as Node spells them.
+ */
+#define LIGHT_ARGS_CAMEL_NAMES 8u
+
 typedef struct light_args light_args;
 
 /** What the next top-level values are (light_args_section()). */
@@ -221,6 +227,83 @@ light_exchange_new_args(light_exchange **out, light_client *client, const light_
 LIGHT_EXTERN(light_status)
 light_engine_submit_args(light_async_request **handle, light_engine *engine, light_client *client,
                          const light_args *args, light_done_cb done, void *ud, light_error *err);
+
+/**
+ * @name Record arguments
+ * The other values a binding hands the core — client options, with_options
+ * overrides, webhook arguments — go through the same builder, so each
+ * binding walks its native values with the one converter it has for call
+ * arguments, and the core alone checks them, with one message for every
+ * language. Top-level members are kept as values (strings copied, and wiped
+ * when the args are freed: they hold tokens and webhook secrets); an array
+ * keeps its string elements. light_args_finish() runs the check of the
+ * record's kind; a type misuse (an unknown or missing name, a value of the
+ * wrong kind) is flagged for light_args_error_is_type().
+ * @{
+ */
+typedef enum light_args_record_kind {
+  /** Client construction: every key is a user option of the table
+   *  (light/options.h), snake_case or with ::LIGHT_ARGS_CAMEL_NAMES camelCase;
+   *  numbers in seconds, or with ::LIGHT_ARGS_TIMEOUT_MS in the table's unit;
+   *  null = the default. */
+  LIGHT_ARGS_CLIENT_OPTIONS = 0,
+  /** light_client_with_options(): `timeout`, `connect_timeout`, `max_retries`, `app_info` (names and units as above).
+   */
+  LIGHT_ARGS_CLIENT_OVERRIDES = 1,
+  /** Webhook verification: positional or named `payload` (string or binary, required), `signature`
+   *  (string; null = none), `secret` (a string or an array of at most 16 strings, without NUL; null =
+   *  none), `tolerance` (seconds, 1 .. ::LIGHT_WEBHOOK_MAX_TOLERANCE; null = the default), `now` (Unix
+   *  seconds; null = the clock). */
+  LIGHT_ARGS_WEBHOOK_VERIFY = 2,
+  /** Webhook signing: `payload` (required), `secret` (a non-empty string without NUL, required),
+   *  `timestamp` (Unix seconds >= 0; null = the clock). */
+  LIGHT_ARGS_WEBHOOK_SIGN = 3
+} light_args_record_kind;
+
+/**
+ * @brief Start record arguments of @p kind (flags: ::LIGHT_ARGS_CAMEL_NAMES,
+ * ::LIGHT_ARGS_TIMEOUT_MS, ::LIGHT_ARGS_NUMBERS_ARE_DOUBLES). Webhook kinds
+ * start in the ::LIGHT_ARGS_PATH section (positional values take the names in
+ * order) and take named values in ::LIGHT_ARGS_PARAMS; option kinds start in
+ * ::LIGHT_ARGS_PARAMS. Ownership as light_args_new().
+ * @return LIGHT_OK, LIGHT_E_INVALID_ARGUMENT (unknown kind), LIGHT_E_NOMEM.
+ */
+LIGHT_EXTERN(light_status) light_args_new_record(light_args **out, light_args_record_kind kind, unsigned flags);
+
+/**
+ * @brief Store finished ::LIGHT_ARGS_CLIENT_OPTIONS arguments into @p opts
+ * (initialised with light_client_options_init(); the environment's defaults
+ * stay where no value was given). Strings are borrowed from @p a: keep it
+ * until light_client_new() returns.
+ * @return LIGHT_OK, or the sticky status (LIGHT_E_STATE when @p a is not finished options).
+ */
+LIGHT_EXTERN(light_status) light_args_client_options(const light_args *a, light_client_options *opts);
+
+/**
+ * @brief Store finished ::LIGHT_ARGS_CLIENT_OVERRIDES arguments into @p o
+ * (initialised with light_client_overrides_init()). Strings are borrowed from @p a.
+ * @return as light_args_client_options().
+ */
+LIGHT_EXTERN(light_status) light_args_client_overrides(const light_args *a, light_client_overrides *o);
+
+/**
+ * @brief light_webhook_verify() of finished ::LIGHT_ARGS_WEBHOOK_VERIFY
+ * arguments; the payload is then light_args_payload()'s.
+ * @return as light_webhook_verify(); the sticky status of @p a.
+ */
+LIGHT_EXTERN(light_status) light_webhook_verify_args(const light_args *a, light_error *err);
+
+/**
+ * @brief light_webhook_sign() of finished ::LIGHT_ARGS_WEBHOOK_SIGN arguments
+ * into @p out (at least ::LIGHT_SIGNATURE_MAX bytes).
+ * @return as light_webhook_sign(), with @p err filled; the sticky status of @p a.
+ */
+LIGHT_EXTERN(light_status)
+light_webhook_sign_args(char *out, size_t out_size, const light_args *a, light_error *err);
+
+/** @brief The `payload` of finished webhook arguments (borrowed from @p a), its length in @p len; NULL otherwise. */
+LIGHT_EXTERN(const char *) light_args_payload(const light_args *a, size_t *len);
+/** @} */
 
 #ifdef __cplusplus
 }

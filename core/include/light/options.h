@@ -155,6 +155,35 @@ LIGHT_EXTERN(cJSON *) light_option_table_json(void);
  */
 LIGHT_EXTERN(cJSON *) light_error_kind_table_json(void);
 
+/** light_operation_table_json() / light_error_details_json() flag: camelCase keys (Node). */
+#define LIGHT_TABLE_CAMEL_KEYS 1u
+
+/**
+ * @brief The operation table (light/operation.h) as JSON: an array of objects
+ * {id, method, path, auth ("none", "app", "account"), body ("none", "json",
+ * "multipart"), paginated, idempotent, inferred, confidence, ns, name,
+ * path_params, query_params, required, success_status, summary}
+ * (pathParams, queryParams, successStatus with ::LIGHT_TABLE_CAMEL_KEYS).
+ * @return a new tree the caller frees with cJSON_Delete(), or NULL when out of memory.
+ */
+LIGHT_EXTERN(cJSON *) light_operation_table_json(unsigned flags);
+
+/**
+ * @brief What an error carries, as one JSON object the bindings turn into
+ * their exception's attributes, so every language has the same fields:
+ * kind (the class name), message (the core's text), status (when there was a
+ * response), request_id, headers ({lower-case name: value}, repeated names
+ * joined with ", "; present when there was a response), retries, retry_after
+ * (seconds, when the server sent one), reason (signature failures), param
+ * (the offending argument). Absent values are left out; keys are camelCase
+ * (requestId, retryAfter) with ::LIGHT_TABLE_CAMEL_KEYS. The response body is
+ * not included: bindings decode light_error::body with their own decoder
+ * (it may hold NUL).
+ * @return a new tree the caller frees with cJSON_Delete() (an empty object for
+ *         NULL @p err), or NULL when out of memory.
+ */
+LIGHT_EXTERN(cJSON *) light_error_details_json(const light_error *err, unsigned flags);
+
 #ifdef __cplusplus
 }
 #endif
