@@ -143,3 +143,11 @@ light_status light__error_set(light_error *err, light_status code, light_error_k
   }
   return code;
 }
+
+light_status light_error_set(light_error *err, light_status code, light_error_kind kind, const char *param,
+                             const char *message) {
+  if (!err) return code;
+  light__error_set(err, code, kind, "%s", message ? message : light_strerror(code));
+  err->param = param;
+  return code;
+}

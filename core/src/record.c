@@ -109,10 +109,10 @@ static light_status apply_overrides(const light_args *a, light_client_overrides 
     for (size_t k = 0; opt && rows[k]; k++) ok |= strcmp(opt->name, rows[k]) == 0;
     if (!ok) {
       *type = 1;
-      light__error_set(err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT,
-                       "with_options() cannot change '%.64s' (it takes %s)", m->name,
-                       camel ? "timeout, connectTimeout, maxRetries, appInfo"
-                             : "timeout, connect_timeout, max_retries, app_info");
+      light__error_set(
+          err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT,
+          "with_options() cannot change '%.64s' (it takes %s)", m->name,
+          camel ? "timeout, connectTimeout, maxRetries, appInfo" : "timeout, connect_timeout, max_retries, app_info");
       return LIGHT_E_INVALID_ARGUMENT;
     }
     light_status st = set_option(&scratch, opt, m, flags, type, err);
@@ -167,7 +167,8 @@ static light_status check_time(light_args *a, const char *name) {
     return light__args_failf(a, 1, name, "%s must be a number of Unix seconds, not %s", name,
                              light__arg_kind_name(m->kind));
   double d = number(m);
-  if (!(d >= 0 && d < INT64_LIMIT)) return light__args_failf(a, 0, name, "%s must be a number of Unix seconds >= 0", name);
+  if (!(d >= 0 && d < INT64_LIMIT))
+    return light__args_failf(a, 0, name, "%s must be a number of Unix seconds >= 0", name);
   return LIGHT_OK;
 }
 
@@ -200,7 +201,8 @@ static light_status check_verify(light_args *a) {
     return light__args_failf(a, 1, "tolerance", "tolerance must be a number of seconds, not %s",
                              light__arg_kind_name(tol->kind));
   if (given(tol) && light_webhook_tolerance_of(number(tol)) == 0)
-    return light__args_failf(a, 0, "tolerance", "tolerance must be a positive number of seconds, at most %d (default %d)",
+    return light__args_failf(a, 0, "tolerance",
+                             "tolerance must be a positive number of seconds, at most %d (default %d)",
                              LIGHT_WEBHOOK_MAX_TOLERANCE, LIGHT_WEBHOOK_DEFAULT_TOLERANCE);
   return check_time(a, "now");
 }
@@ -229,7 +231,8 @@ light_status light_webhook_verify_args(const light_args *a, light_error *err) {
   if (st != LIGHT_OK) return st;
   const light__arg *p = light__args_member(a, "payload"), *sig = light__args_member(a, "signature"),
                    *sec = light__args_member(a, "secret"), *tol = light__args_member(a, "tolerance");
-  if (light__args_record_kind(a) != LIGHT_ARGS_WEBHOOK_VERIFY || !p || !sec) return light__error_set(err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, "webhook arguments are not finished");
+  if (light__args_record_kind(a) != LIGHT_ARGS_WEBHOOK_VERIFY || !p || !sec)
+    return light__error_set(err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, "webhook arguments are not finished");
   const char *secrets[MAX_SECRETS];
   size_t ns = 0;
   if (sec->kind == LIGHT__ARG_STRING) secrets[ns++] = sec->s;
@@ -243,7 +246,8 @@ light_status light_webhook_sign_args(char *out, size_t out_size, const light_arg
   light_status st = light_args_error(a, err);
   if (st != LIGHT_OK) return st;
   const light__arg *p = light__args_member(a, "payload"), *sec = light__args_member(a, "secret");
-  if (light__args_record_kind(a) != LIGHT_ARGS_WEBHOOK_SIGN || !p || !sec) return light__error_set(err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, "webhook arguments are not finished");
+  if (light__args_record_kind(a) != LIGHT_ARGS_WEBHOOK_SIGN || !p || !sec)
+    return light__error_set(err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, "webhook arguments are not finished");
   st = light_webhook_sign(out, out_size, p->s, p->n, sec->s, sec->n, time_of(a, "timestamp"));
   if (st != LIGHT_OK) light__error_set(err, st, LIGHT_ERR_LIGHT, "%s", light_strerror(st));
   return st;

@@ -78,18 +78,19 @@ cJSON *light_error_details_json(const light_error *err, unsigned flags) {
   int camel = (flags & LIGHT_TABLE_CAMEL_KEYS) != 0;
   cJSON *d = cJSON_CreateObject();
   if (!d || !err) return d;
-  light_error_kind kind = err->kind > LIGHT_ERR_NONE && (size_t)err->kind < light_error_kind_count() ? err->kind
-                                                                                                      : LIGHT_ERR_LIGHT;
+  light_error_kind kind =
+      err->kind > LIGHT_ERR_NONE && (size_t)err->kind < light_error_kind_count() ? err->kind : LIGHT_ERR_LIGHT;
   int api = err->http_status > 0;
-  int ok = add_str(d, "kind", light_error_kind_name(kind)) &&
-           add_str(d, "message", err->message ? err->message : light_strerror(err->code)) &&
-           (!api || cJSON_AddNumberToObject(d, "status", err->http_status)) &&
-           add_str(d, camel ? "requestId" : "request_id", err->request_id) &&
-           (!(api || err->headers) || cJSON_AddItemToObject(d, "headers", headers_json(err->headers, err->headers_len))) &&
-           cJSON_AddNumberToObject(d, "retries", err->retries) &&
-           (err->retry_after < 0 || cJSON_AddNumberToObject(d, camel ? "retryAfter" : "retry_after", err->retry_after)) &&
-           (err->code != LIGHT_E_SIGNATURE || add_str(d, "reason", light_signature_reason_name(err->signature_reason))) &&
-           add_str(d, "param", err->param);
+  int ok =
+      add_str(d, "kind", light_error_kind_name(kind)) &&
+      add_str(d, "message", err->message ? err->message : light_strerror(err->code)) &&
+      (!api || cJSON_AddNumberToObject(d, "status", err->http_status)) &&
+      add_str(d, camel ? "requestId" : "request_id", err->request_id) &&
+      (!(api || err->headers) || cJSON_AddItemToObject(d, "headers", headers_json(err->headers, err->headers_len))) &&
+      cJSON_AddNumberToObject(d, "retries", err->retries) &&
+      (err->retry_after < 0 || cJSON_AddNumberToObject(d, camel ? "retryAfter" : "retry_after", err->retry_after)) &&
+      (err->code != LIGHT_E_SIGNATURE || add_str(d, "reason", light_signature_reason_name(err->signature_reason))) &&
+      add_str(d, "param", err->param);
   if (!ok) {
     cJSON_Delete(d);
     return NULL;

@@ -304,6 +304,14 @@ static void test_tables(void) {
   CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(d, "reason")), "signature_mismatch");
   CHECK(cJSON_GetObjectItem(d, "status") == NULL && cJSON_GetObjectItem(d, "headers") == NULL);
   cJSON_Delete(d);
+
+  light_error c = LIGHT_ERROR_INIT;
+  CHECK(light_error_set(&c, LIGHT_E_STATE, LIGHT_ERR_LIGHT, NULL, "client is closed") == LIGHT_E_STATE);
+  CHECK_STR(c.message, "client is closed");
+  CHECK(light_error_set(&c, LIGHT_E_CANCELLED, LIGHT_ERR_LIGHT, "x", NULL) == LIGHT_E_CANCELLED);
+  CHECK_STR(c.message, light_strerror(LIGHT_E_CANCELLED));
+  CHECK_STR(c.param, "x");
+  light_error_clear(&c);
 }
 
 int main(void) {

@@ -101,6 +101,16 @@ typedef struct light_error {
 LIGHT_EXTERN(void) light_error_clear(light_error *err);
 
 /**
+ * @brief Fill @p err (cleared first) with @p code, @p kind, @p param (static,
+ * may be NULL) and a copy of @p message (NULL = light_strerror(@p code)):
+ * for errors a binding raises itself (a closed client, a cancelled call), so
+ * they reach the same conversion as the core's. NULL-safe.
+ * @return @p code
+ */
+LIGHT_EXTERN(light_status)
+light_error_set(light_error *err, light_status code, light_error_kind kind, const char *param, const char *message);
+
+/**
  * @brief Static English description of a status code. Never NULL, never free.
  */
 LIGHT_EXTERN(const char *) light_strerror(light_status code);
