@@ -264,8 +264,7 @@ light_status light__record_check(light_args *a, light_args_record_kind kind) {
     memset(&scratch, 0, sizeof scratch);
     st = apply_options(a, &scratch, &type, &err);
   } else if (kind == LIGHT_ARGS_CLIENT_OVERRIDES) {
-    light_client_overrides ov;
-    light_client_overrides_init(&ov);
+    light_client_overrides ov = {LIGHT_CLIENT_OVERRIDES_VERSION, 0, 0, -1, NULL}; /* "keep everything" */
     st = apply_overrides(a, &ov, &type, &err);
   } else if (kind == LIGHT_ARGS_WEBHOOK_VERIFY) {
     return check_verify(a);

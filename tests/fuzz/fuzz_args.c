@@ -5,7 +5,10 @@
  * announced length, unbalanced ends — the way a binding walking an arbitrary
  * native value would. Oracles: no crash/leak/UB (ASan+UBSan); a finished
  * body is valid JSON text (cJSON parses it); the request view and the query
- * replacement work on every finished result; every error has a message. */
+ * replacement work on every finished result; every error has a message.
+ * One input in eight builds record arguments instead (client options,
+ * with_options overrides, webhook verify/sign: core/src/record.c): a
+ * finished record applies without error, and is refused as call arguments. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,8 @@
 
 #include "light/args.h"
 #include "light/operation.h"
+#include "light/options.h"
+#include "light/webhook.h"
 #include "params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,7 +57,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   light_args *a = NULL;
   unsigned pick = byte(&r), flags = byte(&r) & 7u;
   size_t nops = light_operation_count();
-  if (pick % (nops + 1) == nops) {
+  int record = -1;
+  if (pick >= 224) {
+    record = (int)(pick % 4);
+    light_args_new_record(&a, (light_args_record_kind)record, flags | (byte(&r) & 1u ? LIGHT_ARGS_CAMEL_NAMES : 0u));
+  } else if (pick % (nops + 1) == nops) {
     size_t ml, pl;
     const char *m = bytes(&r, &ml), *p = bytes(&r, &pl);
     light_args_new_raw(&a, m, ml, p, pl, flags);
@@ -103,7 +112,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (light_args_error(a, &err) != st) abort();
   if (st != LIGHT_OK && (!err.message || !err.message[0])) abort();
   light_error_clear(&err);
-  if (st == LIGHT_OK) {
+  if (st == LIGHT_OK && record >= 0) {
+    light__args_view v;
+    if (light__args_view_get(a, &v) == LIGHT_OK) abort(); /* a record is not call arguments */
+    light_client_options o;                               /* the fuzz core has no client.c: zeroed structs */
+    memset(&o, 0, sizeof o);
+    light_client_overrides ov = {LIGHT_CLIENT_OVERRIDES_VERSION, 0, 0, -1, NULL};
+    char sig[LIGHT_SIGNATURE_MAX];
+    size_t plen = 0;
+    if (record == LIGHT_ARGS_CLIENT_OPTIONS && light_args_client_options(a, &o) != LIGHT_OK) abort();
+    if (record == LIGHT_ARGS_CLIENT_OVERRIDES && light_args_client_overrides(a, &ov) != LIGHT_OK) abort();
+    if (record >= LIGHT_ARGS_WEBHOOK_VERIFY && !light_args_payload(a, &plen)) abort();
+    if (record == LIGHT_ARGS_WEBHOOK_VERIFY) {
+      st = light_webhook_verify_args(a, &err);
+      if (st != LIGHT_OK && st != LIGHT_E_SIGNATURE) abort();
+      light_error_clear(&err);
+    }
+    if (record == LIGHT_ARGS_WEBHOOK_SIGN && light_webhook_sign_args(sig, sizeof sig, a, &err) != LIGHT_OK) abort();
+    light_error_clear(&err);
+  } else if (st == LIGHT_OK) {
     size_t blen = 0;
     const char *body = light_args_body(a, &blen);
     if (body) {
