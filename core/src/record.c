@@ -126,26 +126,25 @@ static light_status apply_overrides(const light_args *a, light_client_overrides 
   return LIGHT_OK;
 }
 
-light_status light_args_client_options(const light_args *a, light_client_options *opts) {
+/* Apply finished options (@p o) or overrides (@p ov): checked at finish, so this cannot fail now. */
+static light_status apply(const light_args *a, light_args_record_kind kind, light_client_options *o,
+                          light_client_overrides *ov) {
   light_error err = LIGHT_ERROR_INIT;
   int type = 0;
   light_status st = light_args_error(a, NULL);
   if (st != LIGHT_OK) return st;
-  if (!opts || light__args_record_kind(a) != LIGHT_ARGS_CLIENT_OPTIONS) return LIGHT_E_STATE;
-  st = apply_options(a, opts, &type, &err); /* checked at finish: cannot fail now */
+  if ((!o && !ov) || light__args_record_kind(a) != (int)kind) return LIGHT_E_STATE;
+  st = o ? apply_options(a, o, &type, &err) : apply_overrides(a, ov, &type, &err);
   light_error_clear(&err);
   return st;
 }
 
+light_status light_args_client_options(const light_args *a, light_client_options *opts) {
+  return apply(a, LIGHT_ARGS_CLIENT_OPTIONS, opts, NULL);
+}
+
 light_status light_args_client_overrides(const light_args *a, light_client_overrides *o) {
-  light_error err = LIGHT_ERROR_INIT;
-  int type = 0;
-  light_status st = light_args_error(a, NULL);
-  if (st != LIGHT_OK) return st;
-  if (!o || light__args_record_kind(a) != LIGHT_ARGS_CLIENT_OVERRIDES) return LIGHT_E_STATE;
-  st = apply_overrides(a, o, &type, &err);
-  light_error_clear(&err);
-  return st;
+  return apply(a, LIGHT_ARGS_CLIENT_OVERRIDES, NULL, o);
 }
 
 /* ---- webhooks ------------------------------------------------------------ */

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "args_helpers.h"
 #include "harness.h"
 #include "light/light.h"
 #include "sandbox_journal.h"
@@ -13,18 +14,6 @@ static light_args *start(const char *op) {
   light_args_new(&a, op, 0);
   return a;
 }
-
-/* Message of the sticky error ("" when none); copied into buf. */
-static const char *msg(const light_args *a, char *buf, size_t cap) {
-  light_error e = LIGHT_ERROR_INIT;
-  light_args_error(a, &e);
-  snprintf(buf, cap, "%s", e.message ? e.message : "");
-  light_error_clear(&e);
-  return buf;
-}
-
-#define KEY(a, k) light_args_key(a, k, strlen(k))
-#define STR(a, s) light_args_string(a, s, strlen(s))
 
 static void expect_error(light_args *a, const char *needle) {
   char m[512];

@@ -6,19 +6,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "args_helpers.h"
 #include "harness.h"
 #include "light/light.h"
-
-#define KEY(a, k) light_args_key(a, k, strlen(k))
-#define STR(a, s) light_args_string(a, s, strlen(s))
-
-static const char *msg(const light_args *a, char *buf, size_t cap) {
-  light_error e = LIGHT_ERROR_INIT;
-  light_args_error(a, &e);
-  snprintf(buf, cap, "%s", e.message ? e.message : "");
-  light_error_clear(&e);
-  return buf;
-}
 
 /* Finish @p a and expect an error containing @p needle (type misuse when @p type). */
 static void expect_fail(light_args *a, const char *needle, int type) {
