@@ -138,8 +138,10 @@ struct light_args {
   /* record arguments (light_args_new_record): top-level members kept as values */
   int record;                /* light_args_record_kind + 1; 0 = call arguments */
   const char *const *rnames; /* the names positional values take, NULL-terminated; NULL = any key */
-  light__arg *rec;
+  light__arg *rec;           /* rec_inline, or a heap array past its size */
   size_t nrec, caprec;
+  light__arg rec_inline[6];
+  signed char slot[8]; /* rnames index -> rec index, -1 = not given */
 };
 
 /* ---- errors -------------------------------------------------------------- */
@@ -370,6 +372,9 @@ light_status light_args_new_record(light_args **out, light_args_record_kind kind
   if (!a) return LIGHT_E_NOMEM;
   if ((unsigned)kind > LIGHT_ARGS_WEBHOOK_SIGN) return fail(a, NULL, "unknown record kind %d", (int)kind);
   a->record = (int)kind + 1;
+  a->rec = a->rec_inline;
+  memset(a->slot, -1, sizeof a->slot);
+  a->caprec = sizeof a->rec_inline / sizeof a->rec_inline[0];
   a->rnames = kind == LIGHT_ARGS_WEBHOOK_VERIFY ? verify_names : kind == LIGHT_ARGS_WEBHOOK_SIGN ? sign_names : NULL;
   a->section = a->rnames ? LIGHT_ARGS_PATH : LIGHT_ARGS_PARAMS;
   return LIGHT_OK;
@@ -387,6 +392,10 @@ const light__arg *light__args_member(const light_args *a, const char *name) {
 }
 
 unsigned light__args_flags(const light_args *a) { return a ? a->flags : 0; }
+
+const light__arg *light__args_slot(const light_args *a, size_t i) {
+  return a && a->rnames && i < sizeof a->slot && a->slot[i] >= 0 ? &a->rec[a->slot[i]] : NULL;
+}
 
 int light__args_record_kind(const light_args *a) {
   return a && a->record && a->finished && a->st == LIGHT_OK ? a->record - 1 : -1;
@@ -434,8 +443,9 @@ void light_args_free(light_args *a) {
   free(a->raw_path);
   for (size_t i = 0; i < a->nrec; i++) {
     light__arg *r = &a->rec[i];
-    free(r->name);
-    if (r->s) light__secret_wipe(r->s, r->n); /* record strings are webhook secrets and tokens */
+    /* record strings are tokens and webhook secrets; a webhook's payload and signature are not */
+    if (r->s && strcmp(r->name, "payload") != 0 && strcmp(r->name, "signature") != 0) light__secret_wipe(r->s, r->n);
+    if (r->name_owned) free((char *)r->name);
     free(r->s);
     for (size_t j = 0; j < r->n_items; j++) {
       light__secret_wipe(r->items[j], r->item_len[j]);
@@ -444,7 +454,7 @@ void light_args_free(light_args *a) {
     free(r->items);
     free(r->item_len);
   }
-  free(a->rec);
+  if (a->rec != a->rec_inline) free(a->rec);
   light_error_clear(&a->err);
   free(a);
 }
@@ -952,32 +962,43 @@ static light_status top_value(light_args *a, const val *v) {
 /* A new member named @p k (@p n bytes): refused when it is not one of the
  * record's names or was given already. */
 static light_status record_member(light_args *a, const char *k, size_t n) {
-  printable(a->top_key, sizeof a->top_key, k, n);
-  if (memchr(k, '\0', n)) return failt(a, NULL, "argument name '%s' contains a NUL byte", a->top_key);
   const char *param = NULL;
-  for (size_t i = 0; a->rnames && a->rnames[i]; i++)
-    if (is(k, n, a->rnames[i])) param = a->rnames[i];
-  if (a->rnames && !param) {
+  size_t pi = 0;
+  for (size_t i = 0; a->rnames && a->rnames[i] && !param; i++)
+    if (is(k, n, a->rnames[i])) param = a->rnames[pi = i];
+  int nul = memchr(k, '\0', n) != NULL, twice = 0;
+  for (size_t i = 0; i < a->nrec; i++) twice |= a->rec[i].name_len == n && memcmp(a->rec[i].name, k, n) == 0;
+  if (nul || (a->rnames && !param) || twice) {
+    printable(a->top_key, sizeof a->top_key, k, n);
+    if (nul) return failt(a, NULL, "argument name '%s' contains a NUL byte", a->top_key);
+    if (twice) return failt(a, param, "argument '%s' given twice", a->top_key);
     char expected[96] = "";
     for (size_t i = 0; a->rnames[i]; i++)
       snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%s", i ? ", " : "", a->rnames[i]);
     return failt(a, NULL, "unexpected argument '%s' (expected %s)", a->top_key, expected);
   }
-  for (size_t i = 0; i < a->nrec; i++)
-    if (a->rec[i].name_len == n && memcmp(a->rec[i].name, k, n) == 0)
-      return failt(a, param, "argument '%s' given twice", a->top_key);
   if (a->nrec == a->caprec) {
-    size_t cap = a->caprec ? a->caprec * 2 : 8;
-    light__arg *r = realloc(a->rec, cap * sizeof *r);
+    size_t cap = a->caprec * 2;
+    light__arg *r = malloc(cap * sizeof *r);
     if (!r) return nomem(a);
+    memcpy(r, a->rec, a->nrec * sizeof *r);
+    if (a->rec != a->rec_inline) free(a->rec);
     a->rec = r;
     a->caprec = cap;
   }
   light__arg *m = &a->rec[a->nrec];
   memset(m, 0, sizeof *m);
-  if (!(m->name = malloc(n + 1))) return nomem(a);
-  memcpy(m->name, k, n);
-  m->name[n] = '\0';
+  if (param) {
+    m->name = param; /* static */
+    a->slot[pi] = (signed char)a->nrec;
+  } else {
+    char *c = malloc(n + 1);
+    if (!c) return nomem(a);
+    memcpy(c, k, n);
+    c[n] = '\0';
+    m->name = c;
+    m->name_owned = 1;
+  }
   m->name_len = n;
   m->kind = LIGHT__ARG_NULL;
   a->nrec++;

@@ -43,8 +43,9 @@ typedef enum light__arg_kind {
 } light__arg_kind;
 
 typedef struct light__arg {
-  char *name; /* NUL-terminated copy (NUL refused) */
+  const char *name; /* NUL-terminated: one of the record's static names, or a copy (name_owned) */
   size_t name_len;
+  int name_owned;
   light__arg_kind kind;
   char *s; /* STRING/BINARY: copy with a NUL after its n bytes (wiped at free) */
   size_t n;
@@ -60,6 +61,10 @@ typedef struct light__arg {
 
 /* Members of record arguments, in the order given (NULL, 0 for call arguments). */
 const light__arg *light__args_record(const light_args *a, size_t *n);
+/* The member that takes positional name @p i of a webhook record (the order of
+ * light/args.h: payload, signature, secret, tolerance, now / payload, secret,
+ * timestamp), or NULL when not given. */
+const light__arg *light__args_slot(const light_args *a, size_t i);
 /* The member named @p name, or NULL. */
 const light__arg *light__args_member(const light_args *a, const char *name);
 /* "a string", "binary data", "a number", ... for messages. */

@@ -16,6 +16,10 @@
 #include "params.h"
 
 #define MAX_SECRETS 16
+
+/* Positional names of the webhook records (params.c's order, light/args.h). */
+enum { V_PAYLOAD, V_SIGNATURE, V_SECRET, V_TOLERANCE, V_NOW };
+enum { S_PAYLOAD, S_SECRET, S_TIMESTAMP };
 #define INT64_LIMIT 9.2e18 /* below 2^63: a double that fits an int64_t */
 
 /* The bare kind name ("string", "number", ...) that option messages use. */
@@ -47,18 +51,18 @@ static light_status set_option(light_client_options *o, const light_option *opt,
   switch (opt->type) {
   case LIGHT_OPT_STRING:
   case LIGHT_OPT_ENUM:
-    if (m->kind == LIGHT__ARG_STRING) return light_client_options_set_string(o, opt->name, m->s, m->n, err);
+    if (m->kind == LIGHT__ARG_STRING) return light_client_options_set_string(o, m->name, m->s, m->n, err);
     break;
   case LIGHT_OPT_INT:
   case LIGHT_OPT_DOUBLE:
     if (m->kind == LIGHT__ARG_INT && (table_unit || !opt->unit || strcmp(opt->unit, "ms") != 0))
-      return light_client_options_set_int(o, opt->name, (long long)m->i, err);
+      return light_client_options_set_int(o, m->name, (long long)m->i, err);
     if (is_number(m))
-      return table_unit ? light_client_options_set_double(o, opt->name, number(m), err)
-                        : light_client_options_set_seconds(o, opt->name, number(m), err);
+      return table_unit ? light_client_options_set_double(o, m->name, number(m), err)
+                        : light_client_options_set_seconds(o, m->name, number(m), err);
     break;
   case LIGHT_OPT_BOOL:
-    if (m->kind == LIGHT__ARG_BOOL) return light_client_options_set_bool(o, opt->name, m->b, err);
+    if (m->kind == LIGHT__ARG_BOOL) return light_client_options_set_bool(o, m->name, m->b, err);
     break;
   }
   *type = 1;
@@ -150,7 +154,7 @@ light_status light_args_client_overrides(const light_args *a, light_client_overr
 /* ---- webhooks ------------------------------------------------------------ */
 
 static light_status check_payload(light_args *a) {
-  const light__arg *p = light__args_member(a, "payload");
+  const light__arg *p = light__args_slot(a, V_PAYLOAD);
   if (!p) return light__args_failf(a, 1, "payload", "missing required argument 'payload' (the raw request body)");
   if (p->kind != LIGHT__ARG_STRING && p->kind != LIGHT__ARG_BINARY)
     return light__args_failf(a, 1, "payload", "payload must be the raw request body (bytes or a string), not %s",
@@ -159,8 +163,8 @@ static light_status check_payload(light_args *a) {
 }
 
 /* A Unix time in seconds, or null / absent (the clock). */
-static light_status check_time(light_args *a, const char *name) {
-  const light__arg *m = light__args_member(a, name);
+static light_status check_time(light_args *a, size_t slot, const char *name) {
+  const light__arg *m = light__args_slot(a, slot);
   if (!given(m)) return LIGHT_OK;
   if (!is_number(m))
     return light__args_failf(a, 1, name, "%s must be a number of Unix seconds, not %s", name,
@@ -171,20 +175,20 @@ static light_status check_time(light_args *a, const char *name) {
   return LIGHT_OK;
 }
 
-static int64_t time_of(const light_args *a, const char *name) {
-  const light__arg *m = light__args_member(a, name);
+static int64_t time_of(const light_args *a, size_t slot) {
+  const light__arg *m = light__args_slot(a, slot);
   return given(m) ? (int64_t)number(m) : (int64_t)time(NULL);
 }
 
 static light_status check_verify(light_args *a) {
   if (check_payload(a) != LIGHT_OK) return light_args_error(a, NULL);
-  const light__arg *sig = light__args_member(a, "signature");
+  const light__arg *sig = light__args_slot(a, V_SIGNATURE);
   if (given(sig) && sig->kind != LIGHT__ARG_STRING && sig->kind != LIGHT__ARG_BINARY)
     return light__args_failf(a, 1, "signature", "signature must be a string (the %s header), not %s",
                              LIGHT_SIGNATURE_HEADER, light__arg_kind_name(sig->kind));
   if (given(sig) && memchr(sig->s, '\0', sig->n))
     return light__args_failf(a, 0, "signature", "signature contains a NUL byte");
-  const light__arg *sec = light__args_member(a, "secret");
+  const light__arg *sec = light__args_slot(a, V_SECRET);
   if (!sec) return light__args_failf(a, 1, "secret", "missing required argument 'secret'");
   if (given(sec) && sec->kind != LIGHT__ARG_STRING && (sec->kind != LIGHT__ARG_ARRAY || sec->bad_item))
     return light__args_failf(a, 1, "secret", "secret must be a string or a list of strings, not %s",
@@ -195,7 +199,7 @@ static light_status check_verify(light_args *a) {
   for (size_t i = 0; sec->kind == LIGHT__ARG_ARRAY && i < sec->n_items; i++)
     nul |= memchr(sec->items[i], '\0', sec->item_len[i]) != NULL;
   if (nul) return light__args_failf(a, 0, "secret", "webhook secret must not contain NUL");
-  const light__arg *tol = light__args_member(a, "tolerance");
+  const light__arg *tol = light__args_slot(a, V_TOLERANCE);
   if (given(tol) && !is_number(tol))
     return light__args_failf(a, 1, "tolerance", "tolerance must be a number of seconds, not %s",
                              light__arg_kind_name(tol->kind));
@@ -203,24 +207,24 @@ static light_status check_verify(light_args *a) {
     return light__args_failf(a, 0, "tolerance",
                              "tolerance must be a positive number of seconds, at most %d (default %d)",
                              LIGHT_WEBHOOK_MAX_TOLERANCE, LIGHT_WEBHOOK_DEFAULT_TOLERANCE);
-  return check_time(a, "now");
+  return check_time(a, V_NOW, "now");
 }
 
 static light_status check_sign(light_args *a) {
   if (check_payload(a) != LIGHT_OK) return light_args_error(a, NULL);
-  const light__arg *sec = light__args_member(a, "secret");
+  const light__arg *sec = light__args_slot(a, S_SECRET);
   if (!given(sec)) return light__args_failf(a, 1, "secret", "missing required argument 'secret'");
   if (sec->kind != LIGHT__ARG_STRING)
     return light__args_failf(a, 1, "secret", "secret must be a string, not %s", light__arg_kind_name(sec->kind));
   if (!sec->n) return light__args_failf(a, 0, "secret", "webhook secret must not be empty");
   if (memchr(sec->s, '\0', sec->n)) return light__args_failf(a, 0, "secret", "webhook secret must not contain NUL");
-  return check_time(a, "timestamp");
+  return check_time(a, S_TIMESTAMP, "timestamp");
 }
 
 const char *light_args_payload(const light_args *a, size_t *len) {
   int k = light__args_record_kind(a);
   const light__arg *p =
-      k == LIGHT_ARGS_WEBHOOK_VERIFY || k == LIGHT_ARGS_WEBHOOK_SIGN ? light__args_member(a, "payload") : NULL;
+      k == LIGHT_ARGS_WEBHOOK_VERIFY || k == LIGHT_ARGS_WEBHOOK_SIGN ? light__args_slot(a, V_PAYLOAD) : NULL;
   if (len) *len = p ? p->n : 0;
   return p ? p->s : NULL;
 }
@@ -228,8 +232,8 @@ const char *light_args_payload(const light_args *a, size_t *len) {
 light_status light_webhook_verify_args(const light_args *a, light_error *err) {
   light_status st = light_args_error(a, err);
   if (st != LIGHT_OK) return st;
-  const light__arg *p = light__args_member(a, "payload"), *sig = light__args_member(a, "signature"),
-                   *sec = light__args_member(a, "secret"), *tol = light__args_member(a, "tolerance");
+  const light__arg *p = light__args_slot(a, V_PAYLOAD), *sig = light__args_slot(a, V_SIGNATURE),
+                   *sec = light__args_slot(a, V_SECRET), *tol = light__args_slot(a, V_TOLERANCE);
   if (light__args_record_kind(a) != LIGHT_ARGS_WEBHOOK_VERIFY || !p || !sec)
     return light__error_set(err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, "webhook arguments are not finished");
   const char *secrets[MAX_SECRETS];
@@ -238,16 +242,16 @@ light_status light_webhook_verify_args(const light_args *a, light_error *err) {
   for (size_t i = 0; sec->kind == LIGHT__ARG_ARRAY && i < sec->n_items && ns < MAX_SECRETS; i++)
     secrets[ns++] = sec->items[i];
   int64_t tolerance = given(tol) ? light_webhook_tolerance_of(number(tol)) : LIGHT_WEBHOOK_DEFAULT_TOLERANCE;
-  return light_webhook_verify(p->s, p->n, given(sig) ? sig->s : "", secrets, ns, tolerance, time_of(a, "now"), err);
+  return light_webhook_verify(p->s, p->n, given(sig) ? sig->s : "", secrets, ns, tolerance, time_of(a, V_NOW), err);
 }
 
 light_status light_webhook_sign_args(char *out, size_t out_size, const light_args *a, light_error *err) {
   light_status st = light_args_error(a, err);
   if (st != LIGHT_OK) return st;
-  const light__arg *p = light__args_member(a, "payload"), *sec = light__args_member(a, "secret");
+  const light__arg *p = light__args_slot(a, V_PAYLOAD), *sec = light__args_slot(a, S_SECRET);
   if (light__args_record_kind(a) != LIGHT_ARGS_WEBHOOK_SIGN || !p || !sec)
     return light__error_set(err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, "webhook arguments are not finished");
-  st = light_webhook_sign(out, out_size, p->s, p->n, sec->s, sec->n, time_of(a, "timestamp"));
+  st = light_webhook_sign(out, out_size, p->s, p->n, sec->s, sec->n, time_of(a, S_TIMESTAMP));
   if (st != LIGHT_OK) light__error_set(err, st, LIGHT_ERR_LIGHT, "%s", light_strerror(st));
   return st;
 }
