@@ -175,10 +175,7 @@ PyObject *lpy_decode(lpy_state *st, const char *text, size_t len, const char *wh
   PyObject *o = lpy_decode_raw(text, len, NULL, 0, &res);
   if (o || PyErr_Occurred()) return o;
   light_error err = LIGHT_ERROR_INIT;
-  light_status code = light_json_error(&err, &res, len, what);
-  PyObject *r = lpy_raise(st, code, &err);
-  light_error_clear(&err);
-  return r;
+  return lpy_raise(st, light_json_error(&err, &res, len, what), &err);
 }
 
 PyObject *lpy_decode_cjson(lpy_state *st, const cJSON *j) {
