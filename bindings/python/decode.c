@@ -9,9 +9,6 @@
  * included. Integer literals become int (exact: the parser refuses any beyond
  * ±(2^53−1)), other numbers float; money and kWh arrive as strings and stay
  * str. Uses only the CPython limited API of 3.10. */
-#ifndef Py_LIMITED_API
-#define Py_LIMITED_API 0x030A0000
-#endif
 #include <string.h>
 
 #include "light_py.h"

@@ -78,6 +78,7 @@ static PyObject *detail(const cJSON *j, int latin1) {
   if (cJSON_IsNumber(j))
     return strcmp(j->string, "retry_after") == 0 ? PyFloat_FromDouble(j->valuedouble)
                                                  : PyLong_FromDouble(j->valuedouble);
+  if (!cJSON_IsObject(j)) Py_RETURN_NONE; /* no other shape is in the details */
   PyObject *d = PyDict_New();
   for (const cJSON *c = j->child; d && c; c = c->next) {
     PyObject *k = PyUnicode_DecodeLatin1(c->string, (Py_ssize_t)strlen(c->string), NULL), *v = detail(c, 1);

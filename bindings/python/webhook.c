@@ -33,9 +33,10 @@ static light_args *webhook_args(PyObject *module, light_args_record_kind kind, P
     const char *name = PyUnicode_AsUTF8AndSize(PyTuple_GetItem(kwnames, k), &n); /* kwnames holds it */
     if (!name)
       rc = -1;
-    else if (parse && n == 5 && memcmp(name, "parse", 5) == 0)
-      rc = (*parse = PyObject_IsTrue(args[nargs + k])) < 0 ? -1 : 0;
-    else if (light_args_key(a, name, (size_t)n) != LIGHT_OK)
+    else if (parse && n == 5 && memcmp(name, "parse", 5) == 0) {
+      if (nargs > 5) PyErr_SetString(PyExc_TypeError, "argument 'parse' given twice"); /* the core's wording */
+      rc = nargs > 5 || (*parse = PyObject_IsTrue(args[nargs + k])) < 0 ? -1 : 0;
+    } else if (light_args_key(a, name, (size_t)n) != LIGHT_OK)
       rc = -1;
     else
       rc = lpy_args_value(a, args[nargs + k]);
