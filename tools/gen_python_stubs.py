@@ -266,7 +266,8 @@ def render_ext(kinds, classes) -> str:
     for name in kinds:
         base = classes[name].__bases__[0].__name__  # the core's parent kind
         body = ["    status: int | None", "    body: Any", "    request_id: str | None",
-                "    headers: dict[str, str] | None", "    retry_after: float | None", "    retries: int"]
+                "    headers: dict[str, str] | None", "    retry_after: float | None", "    retries: int",
+                "    param: str | None"]
         if name == "SignatureVerificationError":
             body.append("    reason: str | None")
         lines.append(f"class {name}({base}):\n" + "\n".join(body) + "\n")

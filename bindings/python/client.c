@@ -7,12 +7,25 @@
  * Lifetime: `inflight` counts calls and async requests that borrowed the
  * core client. close() with calls in flight only marks the object; the last
  * call to finish frees the core client. Everything is GIL-protected. */
-#include <math.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "light_py.h"
+
+/* A fake-clock cell shared by a root client and the account clients derived from it. */
+typedef struct lpy_clock {
+  long long offset_ms; /* added to the real clock; written under the GIL, read by any thread */
+} lpy_clock;
+
+struct lpy_client {
+  PyObject_HEAD light_client *client; /* owned; NULL once freed */
+  PyObject *parent;                   /* the client it was derived from (keeps the clock cell alive), or NULL */
+  lpy_clock *clock; /* NULL = real clock; owned when owns_clock, else the root's (kept alive by parent) */
+  int owns_clock;
+  long inflight; /* calls and async requests using `client` (GIL-protected) */
+  int closing;   /* close() requested: free when inflight drops to 0 */
+  int has_app, has_account;
+};
 
 /* ---- fake clock (tests) --------------------------------------------------- */
 
@@ -42,7 +55,7 @@ static int abort_check(void *ud) {
 
 /* The outcome of a blocking call: the result, the exception the abort check
  * left (the call was interrupted by a signal handler), or the core's error. */
-static PyObject *call_outcome(lpy_state *st, light_status rc, light_response *resp, const light_error *err,
+static PyObject *call_outcome(lpy_state *st, light_status rc, light_response *resp, light_error *err,
                               const cJSON *query, int paginated) {
   if (PyErr_Occurred()) return NULL;
   return rc == LIGHT_OK ? lpy_result(st, resp, query, paginated) : lpy_raise(st, rc, err);
@@ -60,11 +73,8 @@ static void free_core(lpy_client *c) {
 }
 
 light_client *lpy_client_acquire(lpy_client *c) {
-  if (!c->client || c->closing) {
-    lpy_state *st = lpy_state_from_type(Py_TYPE(c));
-    PyErr_SetString(st->exc[LIGHT_ERR_LIGHT], "client is closed");
-    return NULL;
-  }
+  if (!c->client || c->closing)
+    return (light_client *)lpy_raise_state(lpy_state_from_type(Py_TYPE(c)), "client is closed");
   c->inflight++;
   return c->client;
 }
@@ -75,183 +85,56 @@ void lpy_client_release(lpy_client *c) {
 
 /* ---- construction ---------------------------------------------------------- */
 
-static int opt_str(PyObject *o, const char *name, const char **out) {
-  if (!o || o == Py_None) return 0;
-  if (!PyUnicode_Check(o)) {
-    char tn[96];
-    PyErr_Format(PyExc_TypeError, "%s must be a str, not %s", name, lpy_type_name(o, tn));
-    return -1;
-  }
-  *out = PyUnicode_AsUTF8AndSize(o, NULL);
-  return *out ? 0 : -1;
+/* Record arguments of @p kind (light_args_new_record) from the keyword
+ * arguments @p kwds (NULL = none), finished; NULL with an exception set. */
+static light_args *record_of(lpy_state *st, light_args_record_kind kind, PyObject *kwds) {
+  light_args *a = NULL;
+  light_args_new_record(&a, kind, 0); /* options start in the params section; durations are seconds */
+  if (!a) return (light_args *)PyErr_NoMemory();
+  return lpy_args_finish(st, a, kwds ? lpy_args_members(a, kwds) : 0);
 }
 
-static int opt_ms(PyObject *o, const char *name, long *out) {
-  if (!o || o == Py_None) return 0;
-  double s = PyFloat_AsDouble(o);
-  if (s == -1.0 && PyErr_Occurred()) {
-    PyErr_Format(PyExc_TypeError, "%s must be a number of seconds", name);
-    return -1;
-  }
-  if (!(s > 0) || s > 86400.0 * 7) {
-    PyErr_Format(PyExc_ValueError, "%s must be a positive number of seconds", name);
-    return -1;
-  }
-  *out = (long)(s * 1000.0 + 0.5);
-  if (*out < 1) *out = 1;
-  return 0;
+/* The scope of a new core client, read once. */
+static PyObject *scoped(lpy_client *c) {
+  c->has_app = light_client_can(c->client, LIGHT_AUTH_APP);
+  c->has_account = light_client_can(c->client, LIGHT_AUTH_ACCOUNT);
+  return (PyObject *)c;
 }
 
-static int opt_int(PyObject *o, const char *name, int *out, int lo) {
-  if (!o || o == Py_None) return 0;
-  if (!PyLong_Check(o) || PyBool_Check(o)) {
-    PyErr_Format(PyExc_TypeError, "%s must be an int", name);
-    return -1;
-  }
-  long v = PyLong_AsLong(o);
-  if (v == -1 && PyErr_Occurred()) return -1;
-  if (v < lo || v > 1000000) {
-    PyErr_Format(PyExc_ValueError, "%s out of range", name);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
-
-/* Raise the core's option error: TypeError for a wrong type or an unknown
- * name, ValueError for a bad value. Returns -1. */
-static int option_error(light_error *err, PyObject *type_error) {
-  PyErr_SetString(type_error ? type_error : PyExc_ValueError, err->message ? err->message : "invalid option");
-  light_error_clear(err);
-  return -1;
-}
-
-/* The type of @p v in the words the core's messages use in every language
- * (string, number, boolean, null, object, array), else Python's type name. */
-static const char *json_type_name(PyObject *v, char tn[96]) {
-  if (PyUnicode_Check(v)) return "string";
-  if (PyBool_Check(v)) return "boolean";
-  if (PyLong_Check(v) || PyFloat_Check(v)) return "number";
-  if (v == Py_None) return "null";
-  if (PyDict_Check(v)) return "object";
-  if (PyList_Check(v) || PyTuple_Check(v)) return "array";
-  return lpy_type_name(v, tn);
-}
-
-/* One keyword argument through the core's option table (snake_case names,
- * durations in seconds, strings with their length). @p keep holds objects
- * whose UTF-8 the options borrow. 0, or -1 with an exception set. */
-static int set_option(light_client_options *o, PyObject *key, PyObject *value, PyObject *keep) {
-  light_error err = LIGHT_ERROR_INIT;
-  char tn[96];
-  Py_ssize_t klen = 0;
-  const char *k = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &klen) : NULL;
-  if (!k) return -1;
-  const light_option *opt = light_option_find(k, (size_t)klen);
-  if (!opt || strcmp(opt->name, k) != 0 || (opt->flags & LIGHT_OPT_INTERNAL)) {
-    light_option_unknown_error(k, (size_t)klen, &err);
-    return option_error(&err, PyExc_TypeError);
-  }
-  if (value == Py_None) return 0; /* the default */
-  light_status st;
-  PyObject *sv = value;
-  switch (opt->type) {
-  case LIGHT_OPT_STRING:
-  case LIGHT_OPT_ENUM: {
-    if (!PyUnicode_Check(value) && (opt->flags & LIGHT_OPT_PATH)) { /* os.PathLike for ca_file */
-      if (!(sv = PyOS_FSPath(value)) || PyList_Append(keep, sv) < 0) {
-        Py_XDECREF(sv);
-        return -1;
-      }
-      Py_DECREF(sv); /* keep holds it */
-    }
-    if (!PyUnicode_Check(sv)) goto wrong_type;
-    Py_ssize_t len = 0;
-    const char *v = PyUnicode_AsUTF8AndSize(sv, &len);
-    if (!v) return -1;
-    st = light_client_options_set_string(o, opt->name, v, (size_t)len, &err);
-    break;
-  }
-  case LIGHT_OPT_INT:
-  case LIGHT_OPT_DOUBLE: {
-    if (PyBool_Check(value) || !(PyLong_Check(value) || PyFloat_Check(value))) goto wrong_type;
-    double d = PyFloat_AsDouble(value); /* every range is below 2^53: a double is exact enough */
-    if (d == -1.0 && PyErr_Occurred()) {
-      if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
-      PyErr_Clear();
-      d = HUGE_VAL; /* an int beyond a double: out of every range */
-    }
-    st = light_client_options_set_seconds(o, opt->name, d, &err); /* durations are seconds in Python */
-    break;
-  }
-  case LIGHT_OPT_BOOL:
-    if (!PyBool_Check(value)) goto wrong_type;
-    st = light_client_options_set_bool(o, opt->name, value == Py_True, &err);
-    break;
-  default: goto wrong_type;
-  }
-  return st == LIGHT_OK ? 0 : option_error(&err, NULL);
-wrong_type:
-  light_option_type_error(opt, NULL, json_type_name(value, tn), &err);
-  return option_error(&err, PyExc_TypeError);
-}
-
-/* Client(**options): every keyword is an option of the core's table, plus
- * the test hook _fake_clock. Environment defaults are the core's. */
+/* Client(**options): every keyword is an option of the core's table
+ * (record arguments: the core checks names and values), plus the test hook
+ * _fake_clock. Environment defaults are the core's. */
 static PyObject *client_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-  if (args && PyTuple_Size(args) > 0) {
-    PyErr_SetString(PyExc_TypeError, "Client() takes keyword arguments only");
+  lpy_state *st = lpy_state_from_type(type);
+  if (!PyArg_ParseTuple(args, ":Client")) return NULL; /* keyword arguments only */
+  PyObject *opts = kwds ? PyDict_Copy(kwds) : NULL, *fake = opts ? PyDict_GetItemString(opts, "_fake_clock") : NULL;
+  int use_fake = fake ? PyObject_IsTrue(fake) : 0; /* before fake (borrowed from opts) is dropped */
+  if ((kwds && !opts) || use_fake < 0 || (fake && PyDict_DelItemString(opts, "_fake_clock") < 0)) {
+    Py_XDECREF(opts);
     return NULL;
   }
+  light_args *a = record_of(st, LIGHT_ARGS_CLIENT_OPTIONS, opts);
+  Py_XDECREF(opts);
+  if (!a) return NULL;
   light_client_options o;
   light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
+  light_args_client_options(a, &o); /* strings borrowed from a until light_client_new returns */
   o.abort_check = abort_check;
-  PyObject *keep = PyList_New(0), *fake = NULL;
-  if (!keep) return NULL;
-  if (kwds) {
-    PyObject *key, *value;
-    Py_ssize_t pos = 0;
-    while (PyDict_Next(kwds, &pos, &key, &value)) {
-      if (PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "_fake_clock") == 0) {
-        fake = value;
-        continue;
-      }
-      if (set_option(&o, key, value, keep) < 0) {
-        Py_DECREF(keep);
-        return NULL;
-      }
-    }
-  }
-  o.user_agent_runtime = lpy_state_from_type(type)->runtime;
+  o.user_agent_runtime = st->runtime;
 
   lpy_client *self = (lpy_client *)PyType_GenericAlloc(type, 0);
-  if (!self) {
-    Py_DECREF(keep);
-    return NULL;
-  }
-  if (fake && PyObject_IsTrue(fake) == 1) {
-    self->clock = PyMem_Calloc(1, sizeof *self->clock);
-    if (!self->clock) {
-      Py_DECREF(keep);
-      Py_DECREF(self);
-      return PyErr_NoMemory();
-    }
+  if (self && use_fake && !(self->clock = PyMem_Calloc(1, sizeof *self->clock))) Py_CLEAR(self);
+  if (self && use_fake) {
     self->owns_clock = 1;
     o.clock = clock_now_ms;
     o.clock_ud = self->clock;
   }
   light_error err = LIGHT_ERROR_INIT;
-  light_status rc = light_client_new(&self->client, &o, &err);
-  Py_DECREF(keep); /* the core copied the strings */
-  if (rc != LIGHT_OK) {
-    lpy_raise(lpy_state_from_type(type), rc, &err);
-    light_error_clear(&err);
-    Py_DECREF(self);
-    return NULL;
-  }
-  self->has_app = light_client_can(self->client, LIGHT_AUTH_APP);
-  self->has_account = light_client_can(self->client, LIGHT_AUTH_ACCOUNT);
-  return (PyObject *)self;
+  light_status rc = self ? light_client_new(&self->client, &o, &err) : LIGHT_E_NOMEM;
+  light_args_free(a); /* the core copied the strings */
+  if (rc == LIGHT_OK) return scoped(self);
+  Py_XDECREF(self);
+  return lpy_raise(st, rc, &err);
 }
 
 static int client_traverse(lpy_client *self, visitproc visit, void *arg) {
@@ -275,48 +158,6 @@ static void client_dealloc(lpy_client *self) {
   if (self->owns_clock) PyMem_Free(self->clock);
   PyObject_GC_Del(self);
   Py_DECREF(tp);
-}
-
-/* ---- parameters ---------------------------------------------------------- */
-
-light_args *lpy_args_build(lpy_state *st, const char *op_id, const char *method, Py_ssize_t method_len,
-                           const char *path, Py_ssize_t path_len, PyObject *path_params, PyObject *params) {
-  light_args *a = NULL;
-  light_status rc = op_id ? light_args_new(&a, op_id, 0)
-                          : light_args_new_raw(&a, method, (size_t)method_len, path, (size_t)path_len, 0);
-  if (!a) return (light_args *)PyErr_NoMemory();
-  int prc = 0;
-  if (rc == LIGHT_OK && op_id && path_params && path_params != Py_None) {
-    if (!PyTuple_Check(path_params)) {
-      PyErr_SetString(PyExc_TypeError, "path_params must be a tuple");
-      prc = -1;
-    }
-    for (Py_ssize_t i = 0; prc == 0 && i < PyTuple_Size(path_params); i++) {
-      PyObject *v = PyTuple_GetItem(path_params, i); /* borrowed from the tuple, which the caller holds */
-      if (!v)
-        prc = -1;
-      else
-        prc = lpy_args_value(a, v); /* the core decides what a path parameter may be, as for every language */
-    }
-  }
-  if (prc == 0 && light_args_section(a, LIGHT_ARGS_PARAMS) == LIGHT_OK && params && params != Py_None)
-    prc = lpy_args_members(a, params);
-  if (prc == 0 && PyErr_Occurred()) prc = -1;
-  if (prc == 0) light_args_finish(a);
-  if (!PyErr_Occurred() && light_args_error(a, NULL) != LIGHT_OK) {
-    light_error err = LIGHT_ERROR_INIT;
-    light_status code = light_args_error(a, &err);
-    if (light_args_error_is_type(a))
-      PyErr_SetString(PyExc_TypeError, err.message ? err.message : "invalid argument"); /* Python's idiom */
-    else
-      lpy_raise(st, code, &err);
-    light_error_clear(&err);
-  }
-  if (PyErr_Occurred()) {
-    light_args_free(a);
-    return NULL;
-  }
-  return a;
 }
 
 /* (status, raw header block (latin-1), request id | None, retries): the
@@ -348,9 +189,7 @@ PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_quer
     int more = light_page_next_query(&next, resp, prev_query, &e);
     if (more < 0) {
       Py_DECREF(obj);
-      lpy_raise(st, (light_status)more, &e);
-      light_error_clear(&e);
-      return NULL;
+      return lpy_raise(st, (light_status)more, &e);
     }
     nq = more ? lpy_decode_cjson(st, next) : Py_NewRef(Py_None);
     cJSON_Delete(next);
@@ -411,80 +250,50 @@ static PyObject *client_request(lpy_client *self, PyObject *args, PyObject *kwds
   return a ? run_call(self, st, a, 0) : NULL;
 }
 
+/* A client derived from @p self (light_client_for_account() when @p uuid,
+ * else light_client_with_options() with @p ov) sharing its clock cell, which
+ * the parent reference keeps alive. */
+static PyObject *derive(lpy_client *self, const char *uuid, const light_client_overrides *ov) {
+  light_client *cl = lpy_client_acquire(self);
+  if (!cl) return NULL;
+  PyTypeObject *tp = Py_TYPE(self);
+  lpy_client *child = (lpy_client *)PyType_GenericAlloc(tp, 0);
+  light_error err = LIGHT_ERROR_INIT;
+  light_status rc = !child ? LIGHT_E_NOMEM
+                    : uuid ? light_client_for_account(&child->client, cl, uuid, &err)
+                           : light_client_with_options(&child->client, cl, ov, &err);
+  lpy_client_release(self);
+  if (rc != LIGHT_OK) {
+    Py_XDECREF(child);
+    return lpy_raise(lpy_state_from_type(tp), rc, &err);
+  }
+  child->parent = Py_NewRef((PyObject *)self);
+  child->clock = self->clock;
+  return scoped(child);
+}
+
 static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
   if (!PyUnicode_Check(arg)) return PyErr_Format(PyExc_TypeError, "account_uuid must be a str");
   Py_ssize_t ulen = 0;
   const char *uuid = PyUnicode_AsUTF8AndSize(arg, &ulen);
   if (!uuid) return NULL;
   if (memchr(uuid, '\0', (size_t)ulen)) return PyErr_Format(PyExc_ValueError, "account_uuid contains a NUL byte");
-  light_client *cl = lpy_client_acquire(self);
-  if (!cl) return NULL;
-  PyTypeObject *tp = Py_TYPE(self);
-  lpy_client *child = (lpy_client *)PyType_GenericAlloc(tp, 0);
-  if (!child) {
-    lpy_client_release(self);
-    return NULL;
-  }
-  light_error err = LIGHT_ERROR_INIT;
-  light_status rc = light_client_for_account(&child->client, cl, uuid, &err);
-  lpy_client_release(self);
-  if (rc != LIGHT_OK) {
-    lpy_raise(lpy_state_from_type(tp), rc, &err);
-    light_error_clear(&err);
-    Py_DECREF(child);
-    return NULL;
-  }
-  child->parent = Py_NewRef((PyObject *)self);
-  child->clock = self->clock;
-  child->has_app = light_client_can(child->client, LIGHT_AUTH_APP);
-  child->has_account = light_client_can(child->client, LIGHT_AUTH_ACCOUNT);
-  return (PyObject *)child;
-}
-
-/* options() → the core's option table (light_option_table_json()) as a list of dicts. */
-PyObject *lpy_options(PyObject *module, PyObject *unused) {
-  (void)unused;
-  cJSON *j = light_option_table_json();
-  if (!j) return PyErr_NoMemory();
-  PyObject *o = lpy_decode_cjson(lpy_state_of(module), j);
-  cJSON_Delete(j);
-  return o;
+  return derive(self, uuid, NULL);
 }
 
 /* with_options(*, timeout=None, connect_timeout=None, max_retries=None, app_info=None) -> Client
- * sharing this client's pool and token cache (light_client_with_options). */
+ * sharing this client's pool and token cache (light_client_with_options); the core checks the
+ * keywords (record arguments). */
 static PyObject *client_with_options(lpy_client *self, PyObject *args, PyObject *kwds) {
-  static char *kwlist[] = {"timeout", "connect_timeout", "max_retries", "app_info", NULL};
-  PyObject *timeout = NULL, *ctimeout = NULL, *retries = NULL, *app_info = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$OOOO:with_options", kwlist, &timeout, &ctimeout, &retries, &app_info))
-    return NULL;
+  if (!PyArg_ParseTuple(args, ":with_options")) return NULL; /* keyword arguments only */
+  light_args *a = record_of(lpy_state_from_type(Py_TYPE(self)), LIGHT_ARGS_CLIENT_OVERRIDES, kwds);
+  if (!a) return NULL;
   light_client_overrides o;
   light_client_overrides_init(&o);
-  if (opt_ms(timeout, "timeout", &o.timeout_ms) < 0 || opt_ms(ctimeout, "connect_timeout", &o.connect_timeout_ms) < 0 ||
-      opt_int(retries, "max_retries", &o.max_retries, 0) < 0 || opt_str(app_info, "app_info", &o.app_info) < 0)
-    return NULL;
-  light_client *cl = lpy_client_acquire(self);
-  if (!cl) return NULL;
-  PyTypeObject *tp = Py_TYPE(self);
-  lpy_client *child = (lpy_client *)PyType_GenericAlloc(tp, 0);
-  if (!child) {
-    lpy_client_release(self);
-    return NULL;
-  }
-  light_error err = LIGHT_ERROR_INIT;
-  light_status rc = light_client_with_options(&child->client, cl, &o, &err);
-  lpy_client_release(self);
-  if (rc != LIGHT_OK) {
-    lpy_raise(lpy_state_from_type(tp), rc, &err);
-    light_error_clear(&err);
-    Py_DECREF(child);
-    return NULL;
-  }
-  child->parent = Py_NewRef((PyObject *)self);
-  child->clock = self->clock;
-  child->has_app = light_client_can(child->client, LIGHT_AUTH_APP);
-  child->has_account = light_client_can(child->client, LIGHT_AUTH_ACCOUNT);
-  return (PyObject *)child;
+  light_args_client_overrides(a, &o); /* app_info borrowed from a */
+  PyObject *child = derive(self, NULL, &o);
+  light_args_free(a);
+  return child;
 }
 
 static PyObject *client_close(lpy_client *self, PyObject *unused) {

@@ -1,9 +1,11 @@
-/* Python values → cJSON trees (the request direction; responses become
- * Python values in decode.c, straight from the core's parser).
+/* Python values → the core's argument builder (the request direction, call
+ * and record arguments alike; responses become Python values in decode.c,
+ * straight from the core's parser).
  *
- * Python → cJSON accepts mappings, lists/tuples, str, int, float, bool, None,
- * decimal.Decimal (as a string, to keep money exact) and objects with an
- * isoformat() method (date/datetime) as strings. */
+ * It accepts mappings, lists/tuples, str, int, float, bool, None,
+ * decimal.Decimal (as a string, to keep money exact), objects with an
+ * isoformat() method (date/datetime) as strings, and bytes-like objects as
+ * binary data. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -26,6 +28,66 @@
 
 static int put_value(light_args *a, PyObject *obj, int depth);
 
+/* Name of @p o's type as CPython's tp_name spells it ("int", "decimal.Decimal", "MyClass"),
+ * at most 80 bytes, written to @p buf; never fails (clears any error, "?" then). */
+static const char *type_name(PyObject *o, char buf[96]) {
+  PyTypeObject *tp = Py_TYPE(o);
+  PyObject *name = PyObject_GetAttrString((PyObject *)tp, "__name__"), *mod = NULL, *full = NULL;
+  /* tp_name of a static (C) type is "module.Name" unless the module is builtins; of a class, the bare
+   * name. (A C heap type, e.g. 3.13's decimal.Decimal, is named bare here: only messages use this.) */
+  if (name && !(PyType_GetFlags(tp) & Py_TPFLAGS_HEAPTYPE)) {
+    mod = PyObject_GetAttrString((PyObject *)tp, "__module__");
+    if (mod && PyUnicode_Check(mod) && PyUnicode_CompareWithASCIIString(mod, "builtins") != 0)
+      full = PyUnicode_FromFormat("%U.%U", mod, name);
+  }
+  Py_ssize_t n = 0;
+  const char *u = NULL;
+  PyObject *use = full ? full : name;
+  if (use && PyUnicode_Check(use)) u = PyUnicode_AsUTF8AndSize(use, &n);
+  if (!u) {
+    u = "?";
+    n = 1;
+  }
+  if (n > 80) n = 80;
+  memcpy(buf, u, (size_t)n);
+  buf[n] = '\0';
+  Py_XDECREF(full);
+  Py_XDECREF(mod);
+  Py_XDECREF(name);
+  if (PyErr_Occurred()) PyErr_Clear();
+  return buf;
+}
+
+int lpy_bytes_of(PyObject *o, PyObject **keep, const char **data, Py_ssize_t *len) {
+  *keep = NULL;
+  PyObject *b;
+  if (PyBytes_Check(o)) {
+    b = Py_NewRef(o);
+  } else {
+    /* Any buffer exporter, copied once (the 3.10 limited API has no Py_buffer). */
+    PyObject *mv = PyMemoryView_FromObject(o);
+    if (!mv) {
+      if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+        char tn[96];
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "a bytes-like object is required, not '%s'", type_name(o, tn));
+      }
+      return -1;
+    }
+    b = PyBytes_FromObject(mv);
+    Py_DECREF(mv);
+    if (!b) return -1;
+  }
+  char *p;
+  if (PyBytes_AsStringAndSize(b, &p, len) < 0) {
+    Py_DECREF(b);
+    return -1;
+  }
+  *data = p;
+  *keep = b;
+  return 0;
+}
+
 /* 0 on success; -1 with a Python exception set, or 1 when the args hold the error. */
 static int args_rc(light_status st) { return st == LIGHT_OK ? 0 : 1; }
 
@@ -45,7 +107,7 @@ static int put_str(light_args *a, PyObject *s, int as_key) {
 static int put_key(light_args *a, PyObject *k) {
   if (!PyUnicode_Check(k)) {
     char tn[96];
-    PyErr_Format(PyExc_TypeError, "object keys must be str, not %s", lpy_type_name(k, tn));
+    PyErr_Format(PyExc_TypeError, "object keys must be str, not %s", type_name(k, tn));
     return -1;
   }
   return put_str(a, k, 1);
@@ -139,6 +201,18 @@ static int put_seq(light_args *a, PyObject *obj, int depth) {
   return rc;
 }
 
+/* Bytes of bytes or any buffer (a webhook payload, a multipart file: the core refuses them
+ * elsewhere), copied by the core; 2 (no exception) when @p obj is no buffer. */
+static int put_bytes(light_args *a, PyObject *obj) {
+  PyObject *keep;
+  const char *d;
+  Py_ssize_t n;
+  if (lpy_bytes_of(obj, &keep, &d, &n) < 0) return PyErr_ExceptionMatches(PyExc_TypeError) ? (PyErr_Clear(), 2) : -1;
+  int rc = args_rc(light_args_binary(a, d, (size_t)n));
+  Py_DECREF(keep);
+  return rc;
+}
+
 /* decimal.Decimal: its type's __module__ is "decimal" and __name__ "Decimal" (a static type up to
  * CPython 3.12, a heap type from 3.13 on, so tp_name cannot tell). Reached only for values that are
  * none of the built-in JSON types. Errors are cleared: "not a Decimal". */
@@ -172,25 +246,15 @@ static int put_value(light_args *a, PyObject *obj, int depth) {
   }
   if (PyDict_Check(obj)) return put_dict(a, obj, depth, 0);
   if (PyList_Check(obj) || PyTuple_Check(obj)) return put_seq(a, obj, depth);
-  if (PyBytes_Check(obj) || PyByteArray_Check(obj)) {
-    char *d = NULL;
-    Py_ssize_t n = 0;
-    Py_INCREF(obj);
-    int rc;
-    if (PyBytes_Check(obj))
-      rc = PyBytes_AsStringAndSize(obj, &d, &n) < 0 ? -1 : 0;
-    else
-      d = PyByteArray_AsString(obj), n = PyByteArray_Size(obj), rc = d ? 0 : -1;
-    if (rc == 0) rc = args_rc(light_args_binary(a, d, (size_t)n)); /* only a multipart file accepts bytes */
-    Py_DECREF(obj);
-    return rc;
-  }
+  if (PyBytes_Check(obj)) return put_bytes(a, obj);
   if (is_decimal(obj)) return put_str_of(a, obj, NULL);
   int has = PyObject_HasAttrString(obj, "isoformat");
   if (has) return put_str_of(a, obj, "isoformat");
   if (PyMapping_Check(obj) && PyObject_HasAttrString(obj, "items")) return put_mapping(a, obj, depth, 0);
+  int rc = put_bytes(a, obj); /* bytearray, memoryview, any buffer */
+  if (rc != 2) return rc;
   char tn[96];
-  PyErr_Format(PyExc_TypeError, "%s values cannot be sent as JSON", lpy_type_name(obj, tn));
+  PyErr_Format(PyExc_TypeError, "%s values cannot be sent as JSON", type_name(obj, tn));
   return -1;
 }
 
@@ -204,8 +268,43 @@ int lpy_args_members(light_args *a, PyObject *obj) {
     rc = put_mapping(a, obj, 0, 1);
   else {
     char tn[96];
-    PyErr_Format(PyExc_TypeError, "expected a mapping, not %s", lpy_type_name(obj, tn));
+    PyErr_Format(PyExc_TypeError, "expected a mapping, not %s", type_name(obj, tn));
     rc = -1;
   }
   return rc < 0 ? -1 : 0;
+}
+
+light_args *lpy_args_finish(lpy_state *st, light_args *a, int rc) {
+  if (rc == 0 && !PyErr_Occurred()) light_args_finish(a);
+  light_error err = LIGHT_ERROR_INIT;
+  light_status code = PyErr_Occurred() ? LIGHT_OK : light_args_error(a, &err);
+  if (code != LIGHT_OK && light_args_error_is_type(a))
+    PyErr_SetString(PyExc_TypeError, err.message ? err.message : "invalid argument"); /* Python's idiom */
+  else if (code != LIGHT_OK)
+    lpy_raise(st, code, &err);
+  light_error_clear(&err);
+  if (!PyErr_Occurred()) return a;
+  light_args_free(a);
+  return NULL;
+}
+
+light_args *lpy_args_build(lpy_state *st, const char *op_id, const char *method, Py_ssize_t method_len,
+                           const char *path, Py_ssize_t path_len, PyObject *path_params, PyObject *params) {
+  light_args *a = NULL;
+  light_status rc = op_id ? light_args_new(&a, op_id, 0)
+                          : light_args_new_raw(&a, method, (size_t)method_len, path, (size_t)path_len, 0);
+  if (!a) return (light_args *)PyErr_NoMemory();
+  int prc = 0;
+  if (rc == LIGHT_OK && op_id && path_params && path_params != Py_None) {
+    if (!PyTuple_Check(path_params)) {
+      PyErr_SetString(PyExc_TypeError, "path_params must be a tuple");
+      prc = -1;
+    }
+    /* borrowed from the tuple, which the caller holds; the core decides what a path parameter may be */
+    for (Py_ssize_t i = 0; prc == 0 && i < PyTuple_Size(path_params); i++)
+      prc = lpy_args_value(a, PyTuple_GetItem(path_params, i));
+  }
+  if (prc == 0 && light_args_section(a, LIGHT_ARGS_PARAMS) == LIGHT_OK && params && params != Py_None)
+    prc = lpy_args_members(a, params);
+  return lpy_args_finish(st, a, prc);
 }

@@ -9,9 +9,6 @@
  * included. Integer literals become int (exact: the parser refuses any beyond
  * ±(2^53−1)), other numbers float; money and kWh arrive as strings and stay
  * str. Uses only the CPython limited API of 3.10. */
-#ifndef Py_LIMITED_API
-#define Py_LIMITED_API 0x030A0000
-#endif
 #include <string.h>
 
 #include "light_py.h"
@@ -175,10 +172,7 @@ PyObject *lpy_decode(lpy_state *st, const char *text, size_t len, const char *wh
   PyObject *o = lpy_decode_raw(text, len, NULL, 0, &res);
   if (o || PyErr_Occurred()) return o;
   light_error err = LIGHT_ERROR_INIT;
-  light_status code = light_json_error(&err, &res, len, what);
-  PyObject *r = lpy_raise(st, code, &err);
-  light_error_clear(&err);
-  return r;
+  return lpy_raise(st, light_json_error(&err, &res, len, what), &err);
 }
 
 PyObject *lpy_decode_cjson(lpy_state *st, const cJSON *j) {

@@ -162,19 +162,14 @@ static void on_done(void *ud, light_status status, light_response *resp, const l
 
 /* ---- loop → engine ----------------------------------------------------------- */
 
-static PyObject *engine_on_read(lpy_engine *e, PyObject *fdo) {
+static PyObject *socket_ready(lpy_engine *e, PyObject *fdo, int what) {
   int fd = (int)PyLong_AsLong(fdo);
   if (fd == -1 && PyErr_Occurred()) return NULL;
-  if (e->engine) light_engine_socket_action(e->engine, fd, LIGHT_POLL_IN);
+  if (e->engine) light_engine_socket_action(e->engine, fd, what);
   Py_RETURN_NONE;
 }
-
-static PyObject *engine_on_write(lpy_engine *e, PyObject *fdo) {
-  int fd = (int)PyLong_AsLong(fdo);
-  if (fd == -1 && PyErr_Occurred()) return NULL;
-  if (e->engine) light_engine_socket_action(e->engine, fd, LIGHT_POLL_OUT);
-  Py_RETURN_NONE;
-}
+static PyObject *engine_on_read(lpy_engine *e, PyObject *fdo) { return socket_ready(e, fdo, LIGHT_POLL_IN); }
+static PyObject *engine_on_write(lpy_engine *e, PyObject *fdo) { return socket_ready(e, fdo, LIGHT_POLL_OUT); }
 
 static PyObject *engine_on_timer(lpy_engine *e, PyObject *unused) {
   Py_CLEAR(e->timer); /* it fired */
@@ -208,7 +203,6 @@ static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds) 
   light_status rc = light_engine_new(&e->engine, &cb, &err);
   if (rc != LIGHT_OK) {
     lpy_raise(e->st, rc, &err);
-    light_error_clear(&err);
     Py_DECREF(e);
     return NULL;
   }
@@ -223,12 +217,7 @@ static void engine_close_core(lpy_engine *e) {
   Py_INCREF(e);
   light_engine_free(eng);
   e->engine = NULL;
-  if (e->timer) {
-    PyObject *r = PyObject_CallMethodObjArgs(e->timer, e->st->str_cancel, NULL);
-    Py_XDECREF(r);
-    if (!r) PyErr_Clear();
-    Py_CLEAR(e->timer);
-  }
+  set_timer(e, -1); /* cancel an armed timer */
   Py_DECREF(e);
 }
 
@@ -299,7 +288,6 @@ static PyObject *engine_submit_common(lpy_engine *e, lpy_client *client, light_a
     r->pending = 0;
     Py_DECREF(r);
     lpy_raise(st, rc, &err);
-    light_error_clear(&err);
     lpy_client_release(client);
     Py_DECREF(r);
     return NULL;
@@ -317,7 +305,7 @@ fail_release:
 }
 
 static int submit_check(lpy_engine *e, PyObject *client) {
-  if (!e->engine) return PyErr_Format(e->st->exc[LIGHT_ERR_LIGHT], "async engine is closed"), -1;
+  if (!e->engine) return lpy_raise_state(e->st, "async engine is closed"), -1;
   if (Py_TYPE(client) != e->st->client_type) return PyErr_Format(PyExc_TypeError, "expected a _light.Client"), -1;
   return 0;
 }

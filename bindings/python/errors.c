@@ -33,7 +33,7 @@ int lpy_errors_init(PyObject *module, lpy_state *st) {
     PyObject *dict = PyDict_New();
     if (!dict) return -1;
     /* Class-level defaults so that instances built by user code have them too. */
-    static const char *const attrs[] = {"status", "body", "request_id", "headers", "retry_after", NULL};
+    static const char *const attrs[] = {"status", "body", "request_id", "headers", "retry_after", "param", NULL};
     for (const char *const *a = attrs; *a; a++)
       if (PyDict_SetItemString(dict, *a, Py_None) < 0) goto fail_dict;
     PyObject *zero = PyLong_FromLong(0);
@@ -56,44 +56,6 @@ int lpy_errors_init(PyObject *module, lpy_state *st) {
   return 0;
 }
 
-/* {lower-cased name: value}; repeated names joined with ", ". The core
- * parses the block (light_header_next). */
-static PyObject *headers_dict(const char *raw, size_t len) {
-  PyObject *d = PyDict_New();
-  size_t pos = 0, nl, vl;
-  const char *name, *v;
-  char small[128];
-  while (d && light_header_next(raw, len, &pos, &name, &nl, &v, &vl)) {
-    char *key = nl < sizeof small ? small : PyMem_Malloc(nl + 1);
-    if (!key) {
-      Py_DECREF(d);
-      return PyErr_NoMemory();
-    }
-    for (size_t i = 0; i < nl; i++) key[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] + 32) : name[i];
-    PyObject *lk = PyUnicode_DecodeLatin1(key, (Py_ssize_t)nl, NULL);
-    if (key != small) PyMem_Free(key);
-    PyObject *val = PyUnicode_DecodeLatin1(v, (Py_ssize_t)vl, NULL);
-    int rc = -1;
-    if (lk && val) {
-      PyObject *old = PyDict_GetItemWithError(d, lk);
-      if (old) {
-        PyObject *joined = PyUnicode_FromFormat("%U, %U", old, val);
-        rc = joined ? PyDict_SetItem(d, lk, joined) : -1;
-        Py_XDECREF(joined);
-      } else if (!PyErr_Occurred()) {
-        rc = PyDict_SetItem(d, lk, val);
-      }
-    }
-    Py_XDECREF(lk);
-    Py_XDECREF(val);
-    if (rc < 0) {
-      Py_DECREF(d);
-      return NULL;
-    }
-  }
-  return d;
-}
-
 /* Parsed JSON body when it is JSON, else the text (None when empty). */
 static PyObject *body_value(const char *body, size_t len) {
   if (!body || !len) Py_RETURN_NONE;
@@ -101,6 +63,30 @@ static PyObject *body_value(const char *body, size_t len) {
   PyObject *o = lpy_decode_raw(body, len, NULL, 0, &res);
   if (o || PyErr_Occurred()) return o;
   return PyUnicode_DecodeUTF8(body, (Py_ssize_t)len, "replace");
+}
+
+/* A member of the core's error details (light_error_details_json) as Python:
+ * text decoded leniently (header names and values as Latin-1, as the raw
+ * header block the package reads), numbers as int (retry_after: seconds, a
+ * float), the headers object as a dict. */
+static PyObject *detail(const cJSON *j, int latin1) {
+  if (cJSON_IsString(j)) {
+    Py_ssize_t n = (Py_ssize_t)strlen(j->valuestring);
+    return latin1 ? PyUnicode_DecodeLatin1(j->valuestring, n, NULL)
+                  : PyUnicode_DecodeUTF8(j->valuestring, n, "replace");
+  }
+  if (cJSON_IsNumber(j))
+    return strcmp(j->string, "retry_after") == 0 ? PyFloat_FromDouble(j->valuedouble)
+                                                 : PyLong_FromDouble(j->valuedouble);
+  if (!cJSON_IsObject(j)) Py_RETURN_NONE; /* no other shape is in the details */
+  PyObject *d = PyDict_New();
+  for (const cJSON *c = j->child; d && c; c = c->next) {
+    PyObject *k = PyUnicode_DecodeLatin1(c->string, (Py_ssize_t)strlen(c->string), NULL), *v = detail(c, 1);
+    if (!k || !v || PyDict_SetItem(d, k, v) < 0) Py_CLEAR(d);
+    Py_XDECREF(k);
+    Py_XDECREF(v);
+  }
+  return d;
 }
 
 static int set_attr(PyObject *exc, const char *name, PyObject *value) {
@@ -136,28 +122,33 @@ PyObject *lpy_exception(lpy_state *st, light_status code, const light_error *err
    */
   if (set_attr(exc, "message", PyUnicode_DecodeUTF8(msg, (Py_ssize_t)strlen(msg), "replace")) < 0) goto fail;
   if (!err) return exc;
-  if (err->http_status > 0 && set_attr(exc, "status", PyLong_FromLong(err->http_status)) < 0) goto fail;
-  if (err->request_id && set_attr(exc, "request_id", PyUnicode_FromString(err->request_id)) < 0) goto fail;
   if ((err->body || err->http_status > 0) && set_attr(exc, "body", body_value(err->body, err->body_len)) < 0) goto fail;
-  if ((err->headers || err->http_status > 0) &&
-      set_attr(exc, "headers", headers_dict(err->headers, err->headers_len)) < 0)
-    goto fail;
-  if (err->retry_after >= 0 && set_attr(exc, "retry_after", PyFloat_FromDouble(err->retry_after)) < 0) goto fail;
-  if (set_attr(exc, "retries", PyLong_FromLong(err->retries)) < 0) goto fail;
-  if (kind == LIGHT_ERR_SIGNATURE_VERIFICATION &&
-      set_attr(exc, "reason", PyUnicode_FromString(light_signature_reason_name(err->signature_reason))) < 0)
-    goto fail;
-  return exc;
+  /* status, request_id, headers, retries, retry_after, reason, param: named and shaped by the core */
+  cJSON *details = light_error_details_json(err, 0);
+  const cJSON *c = details ? details->child : NULL;
+  while (c &&
+         (!strcmp(c->string, "kind") || !strcmp(c->string, "message") || set_attr(exc, c->string, detail(c, 0)) == 0))
+    c = c->next; /* kind is the class; message is set above */
+  int ok = details && !c;
+  cJSON_Delete(details);
+  if (ok) return exc;
+  if (!details) PyErr_NoMemory();
 fail:
   Py_DECREF(exc);
   return NULL;
 }
 
-PyObject *lpy_raise(lpy_state *st, light_status code, const light_error *err) {
+PyObject *lpy_raise(lpy_state *st, light_status code, light_error *err) {
   PyObject *exc = lpy_exception(st, code, err);
+  light_error_clear(err);
   if (exc) {
     PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
     Py_DECREF(exc);
   }
   return NULL;
+}
+
+PyObject *lpy_raise_state(lpy_state *st, const char *message) {
+  light_error err = LIGHT_ERROR_INIT;
+  return lpy_raise(st, light_error_set(&err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, NULL, message), &err);
 }

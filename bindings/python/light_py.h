@@ -3,9 +3,10 @@
  * One file per core concept: module.c (init, module state, operation table),
  * client.c (Client type, blocking calls), errors.c (exception classes and
  * light_error → exception), webhook.c (sign/verify), engine.c (asyncio
- * driver of the core's async engine), convert.c (the one cJSON ↔ Python
- * converter). No static mutable state: everything lives in the module state
- * or in instances. Cross-file names are `lpy_`; everything else is static. */
+ * driver of the core's async engine), convert.c (Python → the core's
+ * light_args), decode.c (JSON → Python). No static mutable state: everything
+ * lives in the module state or in instances. Cross-file names are `lpy_`;
+ * everything else is static. */
 #ifndef LIGHT_PY_H
 #define LIGHT_PY_H
 
@@ -20,7 +21,6 @@
 
 #include <light/light.h>
 
-/* Number of light_error_kind values (LIGHT_ERR_NONE .. LIGHT_ERR_DECODE). */
 /* Capacity of the class table; light_error_kind_count() must fit (checked at import). */
 #define LPY_N_KINDS 32
 
@@ -29,9 +29,9 @@ typedef struct lpy_state {
   PyTypeObject *engine_type;  /* _light.Engine */
   PyTypeObject *request_type; /* _light.AsyncRequest */
   PyObject *exc[LPY_N_KINDS]; /* exception class per light_error_kind (NONE unused) */
-  PyObject *str_add_reader, *str_add_writer, *str_remove_reader, *str_remove_writer;
+  PyObject *str_add_reader, *str_add_writer, *str_remove_reader, *str_remove_writer; /* interned (module.c) */
   PyObject *str_call_later, *str_call_soon, *str_cancel, *str_set_result, *str_set_exception;
-  PyObject *str_cancelled, *str_create_future, *str_done;
+  PyObject *str_create_future, *str_done;
   char runtime[32]; /* "python/3.12.1": the interpreter running us (not the headers built against) */
 } lpy_state;
 
@@ -40,48 +40,13 @@ lpy_state *lpy_state_of(PyObject *module);
 /* Module state from a type of this module (instances' types are not subclassable). */
 lpy_state *lpy_state_from_type(PyTypeObject *tp);
 
-/* Name of @p o's type as CPython's tp_name spells it ("int", "decimal.Decimal", "MyClass"),
- * at most 80 bytes, written to @p buf; never fails (clears any error, "?" then). */
-const char *lpy_type_name(PyObject *o, char buf[96]);
-
-/* _light.options(): the core's option table (client.c). */
-PyObject *lpy_options(PyObject *module, PyObject *unused);
-
-/* Bytes of a bytes-like object (bytes, bytearray, memoryview, any buffer) and,
- * when @p allow_str, of a str as UTF-8. On success *data and *len stay valid while
- * *keep (a new reference the caller drops) lives; the data never changes under
- * a released GIL (non-bytes buffers are copied). -1 with TypeError otherwise. */
-int lpy_bytes_of(PyObject *o, int allow_str, PyObject **keep, const char **data, Py_ssize_t *len);
-
 /* ---- client.c ---------------------------------------------------------- */
-/* A fake-clock cell shared by a root client and the account clients derived from it. */
-typedef struct lpy_clock {
-  long long offset_ms; /* added to the real clock; written under the GIL, read by any thread */
-} lpy_clock;
-
-typedef struct lpy_client {
-  PyObject_HEAD light_client *client; /* owned; NULL once freed */
-  PyObject *parent;                   /* the client it was derived from (keeps the clock cell alive), or NULL */
-  lpy_clock *clock; /* NULL = real clock; owned when owns_clock, else the root's (kept alive by parent) */
-  int owns_clock;
-  long inflight; /* calls and async requests using `client` (GIL-protected) */
-  int closing;   /* close() requested: free when inflight drops to 0 */
-  int has_app, has_account;
-} lpy_client;
-
+typedef struct lpy_client lpy_client; /* _light.Client's instance (client.c) */
 int lpy_client_type_init(PyObject *module, lpy_state *st);
 /* Borrow the core client for a call: NULL (exception set) when closed. */
 light_client *lpy_client_acquire(lpy_client *c);
 /* Return a client borrowed with lpy_client_acquire() (frees it when closing). */
 void lpy_client_release(lpy_client *c);
-
-/* A call's arguments as a finished light_args (light/args.h): @p path_params
- * a tuple of positional path values (or NULL), @p params a mapping of
- * keyword arguments (or NULL); for a raw request (@p op_id NULL) @p params
- * is {query, body, headers, timeout, max_retries}. NULL with an exception
- * set (TypeError from the walk, ValueError/... for what the core refuses). */
-light_args *lpy_args_build(lpy_state *st, const char *op_id, const char *method, Py_ssize_t method_len,
-                           const char *path, Py_ssize_t path_len, PyObject *path_params, PyObject *params);
 
 /* Result of a successful response: the tuple (json, next_query or None,
  * (status, raw headers, request_id or None, retries)); next_query only when
@@ -90,8 +55,10 @@ PyObject *lpy_result(lpy_state *st, light_response *resp, const cJSON *prev_quer
 
 /* ---- errors.c ---------------------------------------------------------- */
 int lpy_errors_init(PyObject *module, lpy_state *st);
-/* Raise the Python exception for @p err (status @p code). Always returns NULL. */
-PyObject *lpy_raise(lpy_state *st, light_status code, const light_error *err);
+/* Raise the Python exception for @p err (status @p code; may be NULL) and clear @p err. Always returns NULL. */
+PyObject *lpy_raise(lpy_state *st, light_status code, light_error *err);
+/* Raise light's own LightError @p message (a closed client or engine) as the core's are raised. NULL. */
+PyObject *lpy_raise_state(lpy_state *st, const char *message);
 /* Build (not raise) the exception for @p err; new reference, or NULL with an error set. */
 PyObject *lpy_exception(lpy_state *st, light_status code, const light_error *err);
 
@@ -110,11 +77,26 @@ PyObject *lpy_decode(lpy_state *st, const char *text, size_t len, const char *wh
 PyObject *lpy_decode_cjson(lpy_state *st, const cJSON *j);
 
 /* ---- convert.c --------------------------------------------------------- */
+/* Bytes of a bytes-like object (bytes, bytearray, memoryview, any buffer). On
+ * success *data and *len stay valid while *keep (a new reference the caller
+ * drops) lives; the data never changes under a released GIL (non-bytes
+ * buffers are copied). -1 with TypeError otherwise. */
+int lpy_bytes_of(PyObject *o, PyObject **keep, const char **data, Py_ssize_t *len);
 /* Request direction (Python → the core's light_args). Stream one value, or
  * the members of a mapping as key/value pairs of the current section.
  * 0, or -1 with an exception set or the args' sticky error (check both). */
 int lpy_args_value(light_args *a, PyObject *obj);
 int lpy_args_members(light_args *a, PyObject *obj);
+/* Finish streamed arguments (@p rc: the streaming's outcome): @p a, or NULL
+ * (@p a freed) with the exception: Python's, TypeError for a type misuse the
+ * core flagged (Python's idiom), else the core's error (ValueError, ...). */
+light_args *lpy_args_finish(lpy_state *st, light_args *a, int rc);
+/* A call's arguments as a finished light_args (light/args.h): @p path_params
+ * a tuple of positional path values (or NULL), @p params a mapping of
+ * keyword arguments (or NULL); for a raw request (@p op_id NULL) @p params
+ * is {query, body, headers, timeout, max_retries}. NULL with an exception set. */
+light_args *lpy_args_build(lpy_state *st, const char *op_id, const char *method, Py_ssize_t method_len,
+                           const char *path, Py_ssize_t path_len, PyObject *path_params, PyObject *params);
 
 /* ---- webhook.c --------------------------------------------------------- */
 extern PyMethodDef lpy_webhook_methods[];

@@ -1,76 +1,13 @@
 /* light._light: module definition (multi-phase init), module state, and the
  * operation table as Python data (the package builds its namespaced methods
  * from it at import time). */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "light_py.h"
 
 static struct PyModuleDef light_module;
-
-const char *lpy_type_name(PyObject *o, char buf[96]) {
-  PyTypeObject *tp = Py_TYPE(o);
-  PyObject *name = PyObject_GetAttrString((PyObject *)tp, "__name__"), *mod = NULL, *full = NULL;
-  /* tp_name of a static (C) type is "module.Name" unless the module is builtins; of a class, the bare
-   * name. (A C heap type, e.g. 3.13's decimal.Decimal, is named bare here: only messages use this.) */
-  if (name && !(PyType_GetFlags(tp) & Py_TPFLAGS_HEAPTYPE)) {
-    mod = PyObject_GetAttrString((PyObject *)tp, "__module__");
-    if (mod && PyUnicode_Check(mod) && PyUnicode_CompareWithASCIIString(mod, "builtins") != 0)
-      full = PyUnicode_FromFormat("%U.%U", mod, name);
-  }
-  Py_ssize_t n = 0;
-  const char *u = NULL;
-  PyObject *use = full ? full : name;
-  if (use && PyUnicode_Check(use)) u = PyUnicode_AsUTF8AndSize(use, &n);
-  if (!u) {
-    u = "?";
-    n = 1;
-  }
-  if (n > 80) n = 80;
-  memcpy(buf, u, (size_t)n);
-  buf[n] = '\0';
-  Py_XDECREF(full);
-  Py_XDECREF(mod);
-  Py_XDECREF(name);
-  if (PyErr_Occurred()) PyErr_Clear();
-  return buf;
-}
-
-int lpy_bytes_of(PyObject *o, int allow_str, PyObject **keep, const char **data, Py_ssize_t *len) {
-  *keep = NULL;
-  if (allow_str && PyUnicode_Check(o)) {
-    *data = PyUnicode_AsUTF8AndSize(o, len);
-    if (!*data) return -1;
-    *keep = Py_NewRef(o);
-    return 0;
-  }
-  PyObject *b;
-  if (PyBytes_Check(o)) {
-    b = Py_NewRef(o);
-  } else {
-    /* Any buffer exporter, copied once (the 3.10 limited API has no Py_buffer). */
-    PyObject *mv = PyMemoryView_FromObject(o);
-    if (!mv) {
-      if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-        char tn[96];
-        PyErr_Clear();
-        PyErr_Format(PyExc_TypeError, "a bytes-like object is required, not '%s'", lpy_type_name(o, tn));
-      }
-      return -1;
-    }
-    b = PyBytes_FromObject(mv);
-    Py_DECREF(mv);
-    if (!b) return -1;
-  }
-  char *p;
-  if (PyBytes_AsStringAndSize(b, &p, len) < 0) {
-    Py_DECREF(b);
-    return -1;
-  }
-  *data = p;
-  *keep = b;
-  return 0;
-}
 
 lpy_state *lpy_state_of(PyObject *module) { return (lpy_state *)PyModule_GetState(module); }
 
@@ -79,50 +16,20 @@ lpy_state *lpy_state_from_type(PyTypeObject *tp) {
   return (lpy_state *)PyType_GetModuleState(tp);
 }
 
-static PyObject *str_list(const char *const *l) {
-  PyObject *t = PyList_New(0);
-  if (!t) return NULL;
-  for (; l && *l; l++) {
-    PyObject *s = PyUnicode_FromString(*l);
-    if (!s || PyList_Append(t, s) < 0) {
-      Py_XDECREF(s);
-      Py_DECREF(t);
-      return NULL;
-    }
-    Py_DECREF(s);
-  }
-  PyObject *tup = PyList_AsTuple(t);
-  Py_DECREF(t);
-  return tup;
-}
-
-static PyObject *op_dict(const light_operation *op) {
-  static const char *const auth_names[] = {"none", "app", "account"};
-  static const char *const body_names[] = {"none", "json", "multipart"};
-  static const char *const conf_names[] = {"documented", "example_app", "inferred"};
-  return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:s,s:s,s:s,s:N,s:N,s:N,s:i,s:s}", "id", op->id, "method",
-                       op->method, "path", op->path, "auth", auth_names[op->auth % 3], "body", body_names[op->body % 3],
-                       "paginated", op->paginated ? Py_True : Py_False, "idempotent",
-                       op->idempotent ? Py_True : Py_False, "inferred", op->inferred ? Py_True : Py_False, "confidence",
-                       conf_names[op->confidence % 3], "ns", op->ns, "name", op->name, "path_params",
-                       str_list(op->path_params), "query_params", str_list(op->query_params), "required",
-                       str_list(op->required), "success_status", op->success_status, "summary", op->summary);
+/* A table the core hands out as JSON (light/options.h) as a tuple of dicts. */
+static PyObject *table(PyObject *module, cJSON *j) {
+  PyObject *l = j ? lpy_decode_cjson(lpy_state_of(module), j) : PyErr_NoMemory();
+  cJSON_Delete(j);
+  PyObject *t = l ? PySequence_Tuple(l) : NULL;
+  Py_XDECREF(l);
+  return t;
 }
 
 static PyObject *mod_operations(PyObject *module, PyObject *unused) {
-  size_t n = light_operation_count();
-  PyObject *t = PyTuple_New((Py_ssize_t)n);
-  if (!t) return NULL;
-  for (size_t i = 0; i < n; i++) {
-    PyObject *d = op_dict(light_operation_at(i));
-    if (!d) {
-      Py_DECREF(t);
-      return NULL;
-    }
-    PyTuple_SetItem(t, (Py_ssize_t)i, d); /* steals d; cannot fail on a fresh tuple */
-  }
-  return t;
+  return table(module, light_operation_table_json(0));
 }
+
+static PyObject *mod_options(PyObject *module, PyObject *unused) { return table(module, light_option_table_json()); }
 
 /* _decode(data: bytes) -> object: what a response body goes through (the
  * core's parser building Python objects, GIL held); benchmarks and tests. */
@@ -130,7 +37,7 @@ static PyObject *mod_decode(PyObject *module, PyObject *arg) {
   PyObject *keep;
   const char *data;
   Py_ssize_t len;
-  if (lpy_bytes_of(arg, 0, &keep, &data, &len) < 0) return NULL;
+  if (lpy_bytes_of(arg, &keep, &data, &len) < 0) return NULL;
   PyObject *o = len ? lpy_decode(lpy_state_of(module), data, (size_t)len, "JSON text")
                     : PyErr_Format(PyExc_ValueError, "JSON text is empty");
   Py_DECREF(keep);
@@ -143,16 +50,13 @@ static PyObject *mod_validate(PyObject *module, PyObject *arg) {
   PyObject *keep;
   const char *data;
   Py_ssize_t len;
-  if (lpy_bytes_of(arg, 0, &keep, &data, &len) < 0) return NULL;
+  if (lpy_bytes_of(arg, &keep, &data, &len) < 0) return NULL;
   light_json_result res;
   Py_BEGIN_ALLOW_THREADS light_json_parse(data, (size_t)len, NULL, NULL, NULL, &res);
   Py_END_ALLOW_THREADS Py_DECREF(keep);
   if (res.error == LIGHT_JSON_OK) Py_RETURN_NONE;
   light_error err = LIGHT_ERROR_INIT;
-  light_status code = light_json_error(&err, &res, (size_t)len, "JSON text");
-  PyObject *r = lpy_raise(lpy_state_of(module), code, &err);
-  light_error_clear(&err);
-  return r;
+  return lpy_raise(lpy_state_of(module), light_json_error(&err, &res, (size_t)len, "JSON text"), &err);
 }
 
 /* The JSON text the core writes for @p arg as a request body (raw request args), or NULL with an exception. */
@@ -209,27 +113,28 @@ static PyMethodDef module_methods[] = {
     {"operations", mod_operations, METH_NOARGS, "The core's operation table as a tuple of dicts."},
     {"version", mod_version, METH_NOARGS, "Version of the linked core library."},
     {"error_classes", mod_error_kinds, METH_NOARGS, "{class name: exception class}"},
-    {"options", lpy_options, METH_NOARGS, "The core's client option table as a tuple of dicts."},
+    {"options", mod_options, METH_NOARGS, "The core's client option table as a tuple of dicts."},
     {"_decode", mod_decode, METH_O, "Decode JSON bytes into Python objects with the core's parser."},
     {"_validate", mod_validate, METH_O, "Run the core's JSON parser over bytes, building nothing (benchmarks)."},
     {"_roundtrip", mod_roundtrip, METH_O, "Python -> request JSON -> Python (tests)."},
     {"_encode", mod_encode, METH_O, "Python -> the request body's JSON text (tests)."},
     {NULL, NULL, 0, NULL}};
 
-static int intern(PyObject **slot, const char *s) {
-  *slot = PyUnicode_InternFromString(s);
-  return *slot ? 0 : -1;
-}
+/* The method names engine.c calls, interned once, and the lpy_state field each fills. */
+#define NAME(field) \
+  { offsetof(lpy_state, str_##field), #field }
+static const struct {
+  size_t offset;
+  const char *name;
+} names[] = {NAME(add_reader),    NAME(add_writer),    NAME(remove_reader), NAME(remove_writer),
+             NAME(call_later),    NAME(call_soon),     NAME(cancel),        NAME(set_result),
+             NAME(set_exception), NAME(create_future), NAME(done)};
+#define NAMED(st, i) (*(PyObject **)((char *)(st) + names[i].offset))
 
 static int module_exec(PyObject *module) {
   lpy_state *st = lpy_state_of(module);
-  if (intern(&st->str_add_reader, "add_reader") < 0 || intern(&st->str_add_writer, "add_writer") < 0 ||
-      intern(&st->str_remove_reader, "remove_reader") < 0 || intern(&st->str_remove_writer, "remove_writer") < 0 ||
-      intern(&st->str_call_later, "call_later") < 0 || intern(&st->str_call_soon, "call_soon") < 0 ||
-      intern(&st->str_cancel, "cancel") < 0 || intern(&st->str_set_result, "set_result") < 0 ||
-      intern(&st->str_set_exception, "set_exception") < 0 || intern(&st->str_cancelled, "cancelled") < 0 ||
-      intern(&st->str_create_future, "create_future") < 0 || intern(&st->str_done, "done") < 0)
-    return -1;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!(NAMED(st, i) = PyUnicode_InternFromString(names[i].name))) return -1;
   /* Py_GetVersion() is "3.12.1 (main, ...)": the running interpreter, whatever headers built us. */
   const char *v = Py_GetVersion();
   size_t vl = strcspn(v, " ");
@@ -262,18 +167,7 @@ static int module_clear(PyObject *module) {
   Py_CLEAR(st->engine_type);
   Py_CLEAR(st->request_type);
   for (int i = 0; i < LPY_N_KINDS; i++) Py_CLEAR(st->exc[i]);
-  Py_CLEAR(st->str_add_reader);
-  Py_CLEAR(st->str_add_writer);
-  Py_CLEAR(st->str_remove_reader);
-  Py_CLEAR(st->str_remove_writer);
-  Py_CLEAR(st->str_call_later);
-  Py_CLEAR(st->str_call_soon);
-  Py_CLEAR(st->str_cancel);
-  Py_CLEAR(st->str_set_result);
-  Py_CLEAR(st->str_set_exception);
-  Py_CLEAR(st->str_cancelled);
-  Py_CLEAR(st->str_create_future);
-  Py_CLEAR(st->str_done);
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) Py_CLEAR(NAMED(st, i));
   return 0;
 }
 

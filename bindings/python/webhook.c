@@ -1,243 +1,102 @@
-/* Webhook signing and verification: thin wrappers over light_webhook_*.
+/* Webhook signing and verification: the arguments are the core's record
+ * arguments (light_args_new_record), streamed with the call-argument
+ * converter and checked by the core, with one message for every language.
  * Payloads may be bytes-like or str (encoded as UTF-8: pass the raw request
  * body whenever you have it). Secrets may be one str or a list/tuple of str
  * (rotation). */
-#include <math.h>
 #include <string.h>
-#include <time.h>
 
 #include "light_py.h"
-
-/* Payload bytes from bytes-like or str; *keep (new reference, caller drops) keeps *data alive. */
-static int payload_of(PyObject *o, PyObject **keep, const char **data, Py_ssize_t *len) {
-  if (lpy_bytes_of(o, 1, keep, data, len) == 0) return 0;
-  if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-    char tn[96];
-    PyErr_Clear();
-    PyErr_Format(PyExc_TypeError, "payload must be bytes or str, not %s", lpy_type_name(o, tn));
-  }
-  return -1;
-}
-
-#define MAX_SECRETS 16
-
-/* The core takes NUL-terminated secrets; a NUL inside would cut the key
- * (sign uses it whole), so it is refused in sign and verify alike. */
-static Py_ssize_t nul_secret(void) {
-  PyErr_SetString(PyExc_ValueError, "webhook secret must not contain NUL");
-  return -1;
-}
 
 /* Bodies at least this large are verified with the GIL released: below it
  * the release/reacquire costs more than the HMAC (measured, docs/webhooks.md). */
 #define VERIFY_NOGIL_BYTES 16384
 
-/* Secrets from str or a list/tuple of str; returns the count, or -1. */
-static Py_ssize_t secrets_of(PyObject *o, const char **out) {
-  if (o == Py_None) return 0;
-  Py_ssize_t len = 0;
-  if (PyUnicode_Check(o)) {
-    out[0] = PyUnicode_AsUTF8AndSize(o, &len);
-    if (!out[0]) return -1;
-    return memchr(out[0], '\0', (size_t)len) ? nul_secret() : 1;
-  }
-  if (!PyList_Check(o) && !PyTuple_Check(o)) {
-    char tn[96];
-    PyErr_Format(PyExc_TypeError, "secret must be a str or a list of str, not %s", lpy_type_name(o, tn));
-    return -1;
-  }
-  int is_list = PyList_Check(o);
-  Py_ssize_t n = is_list ? PyList_Size(o) : PyTuple_Size(o);
-  if (n > MAX_SECRETS) {
-    PyErr_Format(PyExc_ValueError, "at most %d secrets", MAX_SECRETS);
-    return -1;
-  }
-  for (Py_ssize_t i = 0; i < n; i++) {
-    PyObject *s = is_list ? PyList_GetItem(o, i) : PyTuple_GetItem(o, i); /* borrowed from o */
-    if (!s) return -1;
-    if (!PyUnicode_Check(s)) {
-      PyErr_SetString(PyExc_TypeError, "every secret must be a str");
-      return -1;
-    }
-    if (!(out[i] = PyUnicode_AsUTF8AndSize(s, &len))) return -1;
-    if (memchr(out[i], '\0', (size_t)len)) return nul_secret();
-  }
-  return n;
-}
-
-/* A number of seconds (int or float); NaN, ±Infinity and values beyond
- * int64 are refused here, never converted. */
-static int int64_of(PyObject *o, long long dflt, long long *out) {
-  if (!o || o == Py_None) {
-    *out = dflt;
-    return 0;
-  }
-  if (PyBool_Check(o)) {
-    PyErr_SetString(PyExc_TypeError, "expected an int number of seconds, not bool");
-    return -1;
-  }
-  if (PyFloat_Check(o)) {
-    double d = PyFloat_AsDouble(o);
-    if (!(d >= -9.2e18 && d <= 9.2e18)) {
-      PyErr_SetString(PyExc_ValueError, "expected a finite number of seconds");
-      return -1;
-    }
-    *out = (long long)d;
-    return 0;
-  }
-  *out = PyLong_AsLongLong(o);
-  if (*out == -1 && PyErr_Occurred()) {
-    if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-      PyErr_Clear();
-      PyErr_SetString(PyExc_TypeError, "expected an int number of seconds");
-    }
-    return -1;
-  }
-  return 0;
-}
-
-/* verify(payload, signature, secret, tolerance=3600, now=None, parse=True) -> dict | None.
- * Hand-rolled FASTCALL argument handling: this is a hot path (one call per
- * delivered webhook) and costs less than PyArg_ParseTupleAndKeywords. */
-static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
-                             int max_args) {
-  static const char *const names[] = {"payload", "signature", "secret", "tolerance", "now", "parse"};
-  PyObject *a[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
-  if (nargs > max_args) return PyErr_Format(PyExc_TypeError, "verify() takes at most %d arguments", max_args);
-  for (Py_ssize_t i = 0; i < nargs; i++) a[i] = args[i];
+/* FASTCALL arguments as finished webhook record arguments of @p kind:
+ * positional values take the record's names in order, keywords are named.
+ * With @p parse (verify), the sixth positional or the keyword `parse` is
+ * read into *parse instead: a positional one before anything is streamed. No
+ * dict is built. NULL with an exception set. */
+static light_args *webhook_args(PyObject *module, light_args_record_kind kind, PyObject *const *args, Py_ssize_t nargs,
+                                PyObject *kwnames, int *parse) {
+  if (parse && nargs > 5 && (*parse = PyObject_IsTrue(args[5])) < 0) return NULL;
+  light_args *a = NULL;
+  light_args_new_record(&a, kind, 0); /* seconds, as Python's times are */
+  if (!a) return (light_args *)PyErr_NoMemory();
+  int rc = 0;
+  for (Py_ssize_t i = 0; rc == 0 && i < nargs; i++)
+    if (!parse || i != 5) rc = lpy_args_value(a, args[i]);
+  if (rc == 0) light_args_section(a, LIGHT_ARGS_PARAMS);
   Py_ssize_t nk = kwnames ? PyTuple_Size(kwnames) : 0;
-  for (Py_ssize_t k = 0; k < nk; k++) {
-    PyObject *kname = PyTuple_GetItem(kwnames, k); /* borrowed from kwnames */
-    const char *kn = kname ? PyUnicode_AsUTF8AndSize(kname, NULL) : NULL;
-    if (!kn) return NULL;
-    int found = 0;
-    for (int i = 0; i < max_args; i++)
-      if (strcmp(kn, names[i]) == 0) {
-        if (a[i]) return PyErr_Format(PyExc_TypeError, "verify() got multiple values for '%s'", kn);
-        a[i] = args[nargs + k];
-        found = 1;
-      }
-    if (!found) return PyErr_Format(PyExc_TypeError, "verify() got an unexpected keyword argument '%s'", kn);
+  for (Py_ssize_t k = 0; rc == 0 && k < nk; k++) {
+    Py_ssize_t n = 0;
+    const char *name = PyUnicode_AsUTF8AndSize(PyTuple_GetItem(kwnames, k), &n); /* kwnames holds it */
+    if (!name)
+      rc = -1;
+    else if (parse && n == 5 && memcmp(name, "parse", 5) == 0) {
+      if (nargs > 5) PyErr_SetString(PyExc_TypeError, "argument 'parse' given twice"); /* the core's wording */
+      rc = nargs > 5 || (*parse = PyObject_IsTrue(args[nargs + k])) < 0 ? -1 : 0;
+    } else if (light_args_key(a, name, (size_t)n) != LIGHT_OK)
+      rc = -1;
+    else
+      rc = lpy_args_value(a, args[nargs + k]);
   }
-  if (!a[0] || !a[1] || !a[2]) return PyErr_Format(PyExc_TypeError, "verify() needs payload, signature and secret");
-  lpy_state *st = lpy_state_of(module);
-  const char *sig;
-  if (a[1] == Py_None)
-    sig = "";
-  else if (PyUnicode_Check(a[1])) {
-    if (!(sig = PyUnicode_AsUTF8AndSize(a[1], NULL))) return NULL;
-  } else if (PyBytes_Check(a[1])) {
-    if (!(sig = PyBytes_AsString(a[1]))) return NULL;
-  } else
-    return PyErr_Format(PyExc_TypeError, "signature must be a str");
-  long long now;
-  int64_t tolerance = LIGHT_WEBHOOK_DEFAULT_TOLERANCE;
-  if (a[3] && a[3] != Py_None) {
-    /* NaN, ±Infinity, 0, negative, huge → 0, which the core refuses: nothing turns the window off */
-    if (PyBool_Check(a[3]) || !(PyLong_Check(a[3]) || PyFloat_Check(a[3]))) {
-      char tn[96];
-      return PyErr_Format(PyExc_TypeError, "tolerance must be a number of seconds, not %s", lpy_type_name(a[3], tn));
-    }
-    double d = PyFloat_AsDouble(a[3]);
-    if (d == -1.0 && PyErr_Occurred()) {
-      if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return NULL;
-      PyErr_Clear();
-      d = HUGE_VAL;
-    }
-    tolerance = light_webhook_tolerance_of(d);
-  }
-  if (int64_of(a[4], (long long)time(NULL), &now) < 0) return NULL;
-  int parse = max_args < 6 ? 0 : a[5] ? PyObject_IsTrue(a[5]) : 1;
-  if (parse < 0) return NULL;
-  PyObject *keep;
-  const char *data;
-  Py_ssize_t len;
-  if (payload_of(a[0], &keep, &data, &len) < 0) return NULL;
-  /* The secrets last, so that no Python code runs between taking their UTF-8
-   * and the verify; a list is copied to a tuple, so that no other thread (the
-   * GIL is released for large bodies) can drop a secret while it is read. */
-  PyObject *sec_hold = PyList_Check(a[2]) ? PyList_AsTuple(a[2]) : Py_NewRef(a[2]);
-  if (!sec_hold) {
-    Py_DECREF(keep);
-    return NULL;
-  }
-  const char *secrets[MAX_SECRETS];
-  Py_ssize_t n_secrets = secrets_of(sec_hold, secrets);
-  if (n_secrets < 0) {
-    Py_DECREF(sec_hold);
-    Py_DECREF(keep);
-    return NULL;
-  }
+  return lpy_args_finish(lpy_state_of(module), a, rc);
+}
+
+/* verify(payload, signature, secret, tolerance=3600, now=None, parse=True) -> dict | None;
+ * verify_signature: the same without parse. */
+static PyObject *verify_impl(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, int *parse) {
+  light_args *a = webhook_args(module, LIGHT_ARGS_WEBHOOK_VERIFY, args, nargs, kwnames, parse);
+  if (!a) return NULL;
+  size_t len = 0;
+  const char *data = light_args_payload(a, &len);
   light_error err = LIGHT_ERROR_INIT;
   PyObject *out = NULL;
   light_status rc;
-  /* keep, the signature and the secrets' str objects stay referenced by this
-   * call, and the payload is immutable (bytes, or a copy): safe without the GIL. */
+  /* The args own copies of the payload and the secrets: nothing Python can drop is read without the GIL. */
   if (len >= VERIFY_NOGIL_BYTES) {
-    Py_BEGIN_ALLOW_THREADS rc =
-        light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
+    Py_BEGIN_ALLOW_THREADS rc = light_webhook_verify_args(a, &err);
     Py_END_ALLOW_THREADS
   } else {
-    rc = light_webhook_verify(data, (size_t)len, sig, secrets, (size_t)n_secrets, tolerance, now, &err);
+    rc = light_webhook_verify_args(a, &err);
   }
-  Py_DECREF(sec_hold);
-  if (rc == LIGHT_OK && parse) {
+  if (rc == LIGHT_OK && parse && *parse) {
     /* the event straight from the core's parser, checked by the core's envelope rule */
     light_json_member m[LIGHT_WEBHOOK_ENVELOPE_N];
     light_webhook_envelope_init(m);
     light_json_result res;
-    out = len ? lpy_decode_raw(data, (size_t)len, m, LIGHT_WEBHOOK_ENVELOPE_N, &res) : NULL;
-    if (!out && PyErr_Occurred()) {
-      Py_DECREF(keep);
-      light_error_clear(&err);
-      return NULL;
-    }
+    out = len ? lpy_decode_raw(data, len, m, LIGHT_WEBHOOK_ENVELOPE_N, &res) : NULL;
     if (!len) res.error = LIGHT_JSON_OK;
-    rc = light_webhook_envelope_check(&res, m, (size_t)len, &err);
+    rc = out || !PyErr_Occurred() ? light_webhook_envelope_check(&res, m, len, &err) : LIGHT_E_NOMEM;
     if (rc != LIGHT_OK) Py_CLEAR(out);
   }
-  Py_DECREF(keep);
-  if (rc != LIGHT_OK) {
-    /* a validly signed body that is no event envelope: APIResponseValidationError, as in every language */
-    out = lpy_raise(st, rc, &err);
-  } else if (!parse) {
-    out = Py_NewRef(Py_None);
-  }
-  light_error_clear(&err);
-  return out;
+  light_args_free(a);
+  /* a validly signed body that is no event envelope: APIResponseValidationError, as in every language */
+  if (rc != LIGHT_OK) return PyErr_Occurred() ? NULL : lpy_raise(lpy_state_of(module), rc, &err);
+  return out ? out : Py_NewRef(Py_None);
 }
 
 static PyObject *webhook_verify(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
-  return verify_impl(module, args, nargs, kwnames, 6);
+  int parse = 1;
+  return verify_impl(module, args, nargs, kwnames, &parse);
 }
 
 /* verify_signature(payload, signature, secret, tolerance=3600, now=None) -> None */
 static PyObject *webhook_verify_signature(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
                                           PyObject *kwnames) {
-  return verify_impl(module, args, nargs, kwnames, 5);
+  return verify_impl(module, args, nargs, kwnames, NULL);
 }
 
 /* sign(payload, secret, timestamp=None) -> "t.hex" */
-static PyObject *webhook_sign(PyObject *module, PyObject *args, PyObject *kwds) {
-  static char *kwlist[] = {"payload", "secret", "timestamp", NULL};
-  PyObject *payload, *ts = NULL;
-  const char *secret;
-  Py_ssize_t secret_len;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "Os#|O:sign", kwlist, &payload, &secret, &secret_len, &ts)) return NULL;
-  if (memchr(secret, '\0', (size_t)secret_len)) return (PyObject *)(nul_secret(), NULL);
-  long long t;
-  if (int64_of(ts, (long long)time(NULL), &t) < 0) return NULL;
-  PyObject *keep;
-  const char *data;
-  Py_ssize_t len;
-  if (payload_of(payload, &keep, &data, &len) < 0) return NULL;
+static PyObject *webhook_sign(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+  light_args *a = webhook_args(module, LIGHT_ARGS_WEBHOOK_SIGN, args, nargs, kwnames, NULL);
+  if (!a) return NULL;
   char out[LIGHT_SIGNATURE_MAX];
-  light_status rc = light_webhook_sign(out, sizeof out, data, (size_t)len, secret, (size_t)secret_len, t);
-  Py_DECREF(keep);
-  if (rc == LIGHT_E_INVALID_ARGUMENT)
-    return PyErr_Format(PyExc_ValueError, "sign(): secret must be non-empty and timestamp >= 0");
-  if (rc != LIGHT_OK) return lpy_raise(lpy_state_of(module), rc, NULL);
-  return PyUnicode_FromString(out);
+  light_error err = LIGHT_ERROR_INIT;
+  light_status rc = light_webhook_sign_args(out, sizeof out, a, &err);
+  light_args_free(a);
+  return rc == LIGHT_OK ? PyUnicode_FromString(out) : lpy_raise(lpy_state_of(module), rc, &err);
 }
 
 static PyObject *webhook_event_names(PyObject *module, PyObject *unused) {
@@ -263,7 +122,7 @@ PyMethodDef lpy_webhook_methods[] = {
      "Verify a Light-Signature-v1 header over the raw payload (str or bytes) with a secret or a list of\n"
      "secrets; raises SignatureVerificationError (reason: malformed_header, timestamp_too_old,\n"
      "timestamp_in_future, signature_mismatch, no_secret)."},
-    {"webhook_sign", (PyCFunction)(void (*)(void))webhook_sign, METH_VARARGS | METH_KEYWORDS,
+    {"webhook_sign", (PyCFunction)(void (*)(void))webhook_sign, METH_FASTCALL | METH_KEYWORDS,
      "webhook_sign(payload, secret, timestamp=None) -> str"},
     {"event_names", webhook_event_names, METH_NOARGS, "The documented webhook event names."},
     {NULL, NULL, 0, NULL}};

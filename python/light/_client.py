@@ -17,6 +17,7 @@ from ._resources import build_roots
 
 __all__ = ["Client", "AccountClient", "AsyncClient", "AsyncAccountClient"]
 
+_PATH_OPTIONS = frozenset(o["name"] for o in _light.options() if o.get("path"))
 _CLIENT_ATTRS = {"request", "close", "for_account", "closed", "base_url", "account_uuid", "with_options"}
 
 
@@ -24,7 +25,9 @@ def _core(app_token: Any, account_token: Any, options: dict) -> Any:
     """The core client. Every keyword is an option of the core's table
     (``light.OPTIONS``: name, type, unit, default, env var, doc); the core checks
     names and values (TypeError / ValueError) and reads LIGHT_APP_TOKEN,
-    LIGHT_BASE_URL and LIGHT_LOG for what is not given."""
+    LIGHT_BASE_URL and LIGHT_LOG for what is not given. Options flagged ``path``
+    (ca_file) also take an ``os.PathLike``."""
+    options = {k: os.fspath(v) if k in _PATH_OPTIONS and isinstance(v, os.PathLike) else v for k, v in options.items()}
     return _light.Client(**{"app_token": app_token, "account_token": account_token, **options})
 
 

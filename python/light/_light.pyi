@@ -9,6 +9,7 @@ class LightError(Exception):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 class APIConnectionError(LightError):
     status: int | None
@@ -17,6 +18,7 @@ class APIConnectionError(LightError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 class APIError(LightError):
     status: int | None
@@ -25,6 +27,7 @@ class APIError(LightError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 class SignatureVerificationError(LightError):
     status: int | None
@@ -33,6 +36,7 @@ class SignatureVerificationError(LightError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
     reason: str | None
 
 class APIResponseValidationError(APIError):
@@ -42,6 +46,7 @@ class APIResponseValidationError(APIError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 class APITimeoutError(APIConnectionError):
     status: int | None
@@ -50,6 +55,7 @@ class APITimeoutError(APIConnectionError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 class AuthenticationError(APIError):
     status: int | None
@@ -58,6 +64,7 @@ class AuthenticationError(APIError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 class BadRequestError(APIError):
     status: int | None
@@ -66,6 +73,7 @@ class BadRequestError(APIError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 class ConflictError(APIError):
     status: int | None
@@ -74,6 +82,7 @@ class ConflictError(APIError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 class InternalServerError(APIError):
     status: int | None
@@ -82,6 +91,7 @@ class InternalServerError(APIError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 class NotFoundError(APIError):
     status: int | None
@@ -90,6 +100,7 @@ class NotFoundError(APIError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 class PermissionDeniedError(APIError):
     status: int | None
@@ -98,6 +109,7 @@ class PermissionDeniedError(APIError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 class RateLimitError(APIError):
     status: int | None
@@ -106,6 +118,7 @@ class RateLimitError(APIError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 class UnprocessableEntityError(APIError):
     status: int | None
@@ -114,6 +127,7 @@ class UnprocessableEntityError(APIError):
     headers: dict[str, str] | None
     retry_after: float | None
     retries: int
+    param: str | None
 
 SIGNATURE_HEADER: str
 DEFAULT_TOLERANCE: int

@@ -43,7 +43,7 @@ class Operation(NamedTuple):
 
 OPERATIONS: tuple = tuple(
     Operation(o["id"], o["method"], o["path"], o["auth"], o["body"], o["paginated"], o["idempotent"], o["inferred"],
-              o["ns"], o["name"], o["path_params"], o["query_params"], o["required"], o["summary"])
+              o["ns"], o["name"], tuple(o["path_params"]), tuple(o["query_params"]), tuple(o["required"]), o["summary"])
     for o in _light.operations())
 
 

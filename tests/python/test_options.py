@@ -90,6 +90,15 @@ def test_boolean_options():
                 make(**{o["name"]: "yes"})
 
 
+def test_with_options_checked_by_the_core():
+    c = make()
+    with pytest.raises(TypeError, match="with_options\\(\\) cannot change 'base_url'"):
+        c._c.with_options(base_url=URL)
+    with pytest.raises(ValueError, match="option 'max_retries' must be between"):
+        c.with_options(max_retries=-1)
+    c.close()
+
+
 def test_unknown_names_refused():
     with pytest.raises(TypeError, match="unknown option 'max_retry'"):
         make(max_retry=1)
@@ -141,8 +150,10 @@ def test_closing_closes_derived_clients(sb):
     with pytest.raises(light.LightError, match="closed") as e:
         acct.retrieve()
     assert e.value.status is None
-    with pytest.raises(light.LightError, match="closed"):
+    assert e.value.message.startswith("client is closed") and e.value.retries == 0 and e.value.param is None
+    with pytest.raises(light.LightError, match="closed") as e:
         c.for_account("00000000-0000-0000-0000-000000000002")
+    assert e.value.message == "client is closed"  # raised by the binding through light_error_set
 
 
 def test_userinfo_never_shows():

@@ -46,7 +46,7 @@ def test_non_ascii_str_payload():
     ("100.zz", 100, SECRET, "malformed_header"),
     (None, 100, SECRET, "malformed_header"),
     ("SIG@100", 100 + 3601, SECRET, "timestamp_too_old"),
-    ("SIG@100", 100 - 3601, SECRET, "timestamp_in_future"),
+    ("SIG@5000", 5000 - 3601, SECRET, "timestamp_in_future"),  # now >= 0: the core refuses negative Unix times
     ("SIG@100", 100, "whsec_other", "signature_mismatch"),
     ("SIG@100", 100, "", "no_secret"),
     ("SIG@100", 100, [], "no_secret"),
@@ -176,6 +176,29 @@ def test_argument_errors():
         webhooks.sign(BODY, None)
     with pytest.raises(ValueError):
         webhooks.sign(BODY, "")
+
+
+def test_argument_checks_are_the_cores():
+    """Webhook arguments are the core's record arguments: its check and its
+    words, the same in every language; Python's TypeError / ValueError split."""
+    from light import _light
+
+    sig = webhooks.sign(BODY, SECRET, timestamp=5)
+    for call, exc, text in [
+        (lambda: webhooks.verify(12, sig, SECRET, now=5), TypeError, "payload must be the raw request body"),
+        (lambda: webhooks.verify(BODY, sig, ["a", 1], now=5), TypeError, "secret must be a string or a list"),
+        (lambda: webhooks.verify(BODY, sig, ["a"] * 17, now=5), ValueError, "at most 16 secrets (17 given)"),
+        (lambda: webhooks.verify(BODY, sig, SECRET, now=-1), ValueError, "now must be a number of Unix seconds >= 0"),
+        (lambda: webhooks.verify_signature(BODY, sig, SECRET, bogus=1), TypeError, "unexpected argument 'bogus'"),
+        (lambda: _light.webhook_verify_signature(BODY, sig, SECRET, payload=BODY), TypeError, "given twice"),
+        (lambda: _light.webhook_verify(BODY, sig, SECRET, 60, 5, True, parse=True), TypeError, "given twice"),
+        (lambda: webhooks.sign(BODY, SECRET, timestamp=-1), ValueError, "timestamp must be a number of Unix seconds"),
+    ]:
+        with pytest.raises(exc) as ei:
+            call()
+        assert text in str(ei.value)
+    assert _light.webhook_verify(BODY, sig, SECRET, now=5, parse=False) is None
+    assert _light.webhook_sign(memoryview(BODY), SECRET, timestamp=5) == sig
 
 
 def test_events_constants():
