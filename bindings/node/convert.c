@@ -28,6 +28,7 @@ typedef struct walk {
   size_t cap;
   uint16_t *u16;
   size_t u16cap;
+  int record; /* record arguments: a function or symbol member is refused, not skipped */
 } walk;
 
 static light_status js_fail(walk *w, const char *what) {
@@ -117,9 +118,16 @@ static light_status put_number(walk *w, double d) {
   return light_args_double(w->a, d); /* NaN, Infinity, fractions, beyond 2^53: the core decides */
 }
 
-static int instance_of(walk *w, napi_value v, napi_value ctor) {
-  bool r = false;
-  return ctor && napi_instanceof(w->env, v, ctor, &r) == napi_ok && r;
+/* Map or Set (looked up on the first object: most values are scalars). */
+static int map_or_set(walk *w, napi_value v) {
+  napi_value g;
+  bool r = false, q = false;
+  if (!w->map_ctor && napi_get_global(w->env, &g) == napi_ok) {
+    napi_get_named_property(w->env, g, "Map", &w->map_ctor);
+    napi_get_named_property(w->env, g, "Set", &w->set_ctor);
+  }
+  return (w->map_ctor && napi_instanceof(w->env, v, w->map_ctor, &r) == napi_ok && r) ||
+         (w->set_ctor && napi_instanceof(w->env, v, w->set_ctor, &q) == napi_ok && q);
 }
 
 static light_status put_value(walk *w, napi_value v, napi_value key, int depth);
@@ -152,8 +160,36 @@ static light_status resolve(walk *w, napi_value v, napi_value key, napi_value *o
       if (napi_typeof(env, r, &t) != napi_ok) return js_fail(w, "unreadable value");
     }
   }
-  if (t == napi_undefined || t == napi_function || t == napi_symbol) *skip = 1;
+  if (t == napi_undefined || (!w->record && (t == napi_function || t == napi_symbol))) *skip = 1;
   return LIGHT_OK;
+}
+
+/* The own enumerable members of @p obj as key/value pairs, skipping @p skip_key. */
+static light_status put_members(walk *w, napi_value obj, const char *skip_key, int depth) {
+  napi_env env = w->env;
+  napi_value keys;
+  if (napi_get_all_property_names(env, obj, napi_key_own_only, napi_key_enumerable | napi_key_skip_symbols,
+                                  napi_key_numbers_to_strings, &keys) != napi_ok)
+    return js_fail(w, "enumerating the object's keys threw");
+  uint32_t n = 0;
+  napi_get_array_length(env, keys, &n);
+  light_status st = LIGHT_OK;
+  for (uint32_t i = 0; st == LIGHT_OK && i < n; i++) {
+    napi_value k, val, r;
+    int skip;
+    char name[16];
+    size_t kl = 0;
+    napi_get_element(env, keys, i, &k);
+    if (skip_key && napi_get_value_string_utf8(env, k, name, sizeof name, &kl) == napi_ok && strlen(skip_key) == kl &&
+        strcmp(name, skip_key) == 0)
+      continue;
+    if (napi_get_property(env, obj, k, &val) != napi_ok) return js_fail(w, "a property getter threw");
+    if ((st = resolve(w, val, k, &r, &skip)) != LIGHT_OK) return st;
+    if (skip) continue;
+    if ((st = put_string(w, k, 1)) != LIGHT_OK) return st;
+    st = put_value(w, r, k, depth + 1);
+  }
+  return st;
 }
 
 static light_status put_object(walk *w, napi_value v, int depth) {
@@ -192,25 +228,10 @@ static light_status put_object(walk *w, napi_value v, int depth) {
     }
     return light_args_binary(w->a, d, n);
   }
-  if (instance_of(w, v, w->map_ctor) || instance_of(w, v, w->set_ctor))
+  if (map_or_set(w, v))
     return light_args_fail(w->a, "body", "Map and Set cannot be sent as JSON (convert to an object or array)");
-  napi_value keys;
-  if (napi_get_all_property_names(env, v, napi_key_own_only, napi_key_enumerable | napi_key_skip_symbols,
-                                  napi_key_numbers_to_strings, &keys) != napi_ok)
-    return js_fail(w, "enumerating the object's keys threw");
-  uint32_t n = 0;
-  napi_get_array_length(env, keys, &n);
   light_status st = light_args_begin_object(w->a);
-  for (uint32_t i = 0; st == LIGHT_OK && i < n; i++) {
-    napi_value k, val, r;
-    int skip;
-    napi_get_element(env, keys, i, &k);
-    if (napi_get_property(env, v, k, &val) != napi_ok) return js_fail(w, "a property getter threw");
-    if ((st = resolve(w, val, k, &r, &skip)) != LIGHT_OK) return st;
-    if (skip) continue;
-    if ((st = put_string(w, k, 1)) != LIGHT_OK) return st;
-    st = put_value(w, r, k, depth + 1);
-  }
+  if (st == LIGHT_OK) st = put_members(w, v, NULL, depth);
   return st == LIGHT_OK ? light_args_end(w->a) : st;
 }
 
@@ -241,26 +262,14 @@ static light_status put_value(walk *w, napi_value v, napi_value key, int depth) 
   }
 }
 
-static void walk_init(walk *w, napi_env env, light_args *a) {
-  memset(w, 0, sizeof *w);
-  w->env = env;
-  w->a = a;
-  napi_value g;
-  if (napi_get_global(env, &g) == napi_ok) {
-    napi_get_named_property(env, g, "Map", &w->map_ctor);
-    napi_get_named_property(env, g, "Set", &w->set_ctor);
-  }
-}
-
 static void walk_done(walk *w) {
   if (w->buf) OPENSSL_cleanse(w->buf, w->cap);
   free(w->buf);
   free(w->u16);
 }
 
-light_status light_node__args_value(napi_env env, light_args *a, napi_value v) {
-  walk w;
-  walk_init(&w, env, a);
+light_status light_node__args_value(napi_env env, light_args *a, napi_value v, int record) {
+  walk w = {env, a, NULL, NULL, NULL, 0, NULL, 0, record};
   napi_value r;
   int skip;
   light_status st = resolve(&w, v, NULL, &r, &skip);
@@ -269,38 +278,27 @@ light_status light_node__args_value(napi_env env, light_args *a, napi_value v) {
   return st;
 }
 
-light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key) {
-  walk w;
-  walk_init(&w, env, a);
-  napi_value keys;
-  light_status st = LIGHT_OK;
-  if (napi_get_all_property_names(env, obj, napi_key_own_only, napi_key_enumerable | napi_key_skip_symbols,
-                                  napi_key_numbers_to_strings, &keys) != napi_ok) {
-    st = js_fail(&w, "enumerating the object's keys threw");
-    walk_done(&w);
-    return st;
-  }
-  uint32_t n = 0;
-  napi_get_array_length(env, keys, &n);
-  for (uint32_t i = 0; st == LIGHT_OK && i < n; i++) {
-    napi_value k, val, r;
-    int skip;
-    napi_get_element(env, keys, i, &k);
-    if (skip_key) {
-      char name[16];
-      size_t kl = 0;
-      napi_get_value_string_utf8(env, k, name, sizeof name, &kl);
-      if (strlen(skip_key) == kl && strcmp(name, skip_key) == 0) continue;
-    }
-    if (napi_get_property(env, obj, k, &val) != napi_ok) {
-      st = js_fail(&w, "a property getter threw");
-      break;
-    }
-    if ((st = resolve(&w, val, k, &r, &skip)) != LIGHT_OK) break;
-    if (skip) continue;
-    if ((st = put_string(&w, k, 1)) != LIGHT_OK) break;
-    st = put_value(&w, r, k, 1);
-  }
+light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key, int record) {
+  walk w = {env, a, NULL, NULL, NULL, 0, NULL, 0, record};
+  light_status st = put_members(&w, obj, skip_key, 0);
   walk_done(&w);
   return st;
+}
+
+light_args *light_node__record(napi_env env, light_args_record_kind kind, unsigned flags, napi_value obj, size_t argc,
+                               napi_value *argv) {
+  light_args *a = NULL;
+  light_error err = LIGHT_ERROR_INIT;
+  napi_valuetype t = napi_undefined;
+  if (obj) napi_typeof(env, obj, &t);
+  if (light_args_new_record(&a, kind, flags) == LIGHT_OK && t == napi_object)
+    light_node__args_members(env, a, obj, NULL, 1);
+  else if (t != napi_undefined && t != napi_null)
+    light_args_fail(a, "options", "options must be an object");
+  for (size_t i = 0; i < argc && light_args_error(a, NULL) == LIGHT_OK; i++) light_node__args_value(env, a, argv[i], 1);
+  if (light_args_finish(a) == LIGHT_OK) return a;
+  light_args_error(a, &err); /* param borrowed from @p a: thrown before it is freed */
+  light_node__throw_error(env, &err);
+  light_args_free(a);
+  return NULL;
 }

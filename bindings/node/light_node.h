@@ -77,10 +77,6 @@ typedef struct light_node_env {
 light_node_env *light_node__env(napi_env env);
 /* Throw an Error with the last Node-API error text (prefix: the failed call). */
 void light_node__throw_last(napi_env env, const char *what);
-/* Read an optional string property (NULL when absent/undefined/null). Caller
- * frees the result with free(). Returns -1 (exception pending) when present
- * but not a string. */
-int light_node__get_string_prop(napi_env env, napi_value obj, const char *name, char **out);
 /* Copy a JS string into a malloc'd NUL-terminated buffer; NULL when not a string. */
 char *light_node__string(napi_env env, napi_value v, size_t *len);
 
@@ -110,29 +106,28 @@ napi_value light_node__decode_builder_js(napi_env env, napi_callback_info info);
 
 /* Request direction: stream the JS value @p v into @p a (toJSON honoured as
  * JSON.stringify; Map/Set/invalid Date/throwing toJSON or getter/lone
- * surrogates refused). Returns the args' sticky status; no JS exception is
- * left pending. */
-light_status light_node__args_value(napi_env env, light_args *a, napi_value v);
+ * surrogates refused; with @p record a function or symbol is refused, not
+ * skipped). Returns the args' sticky status; no JS exception is left pending. */
+light_status light_node__args_value(napi_env env, light_args *a, napi_value v, int record);
 /* Stream the own enumerable members of @p obj as key/value pairs of the
  * current section, skipping the member named @p skip_key (NULL: none). */
-light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key);
+light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key, int record);
+/* Finished record arguments (light_args_new_record()) of @p kind: the members
+ * of the options object @p obj (NULL, undefined or null: none), then @p argc
+ * positional values. Caller frees; NULL with the core's error thrown. */
+light_args *light_node__record(napi_env env, light_args_record_kind kind, unsigned flags, napi_value obj, size_t argc,
+                               napi_value *argv);
 
 /* ---- errors.c ------------------------------------------------------------ */
 
 /* The JS error for @p err: an instance of the class registered for its kind
- * (TypeError for LIGHT_ERR_INVALID_ARGUMENT) with status, body, requestId,
- * headers, retries, retryAfter, reason. Never NULL unless an exception is
- * pending. */
+ * (TypeError for LIGHT_ERR_INVALID_ARGUMENT) with the core's details
+ * (light_error_details_json()) and the decoded body. Never NULL unless an
+ * exception is pending. */
 napi_value light_node__error_value(napi_env env, const light_error *err);
-/* Throw light_node__error_value(err). */
-void light_node__throw_error(napi_env env, const light_error *err);
-/* Headers block "Name: value\r\n"... → {lower-case name: value}. */
-napi_value light_node__headers(napi_env env, const char *block, size_t len);
+/* Throw light_node__error_value(err) and clear @p err. Returns NULL (for a napi_callback's return). */
+napi_value light_node__throw_error(napi_env env, light_error *err);
 napi_value light_node__set_error_classes(napi_env env, napi_callback_info info);
-/* errorKinds() → [{name, parent, status, doc}] indexed by kind (errors.c). */
-napi_value light_node__error_kinds(napi_env env, napi_callback_info info);
-/* options() → the core's option table (client.c). */
-napi_value light_node__options(napi_env env, napi_callback_info info);
 /* checkOption(jsName, value): throws the core's TypeError when value is not valid for that option (client.c). */
 napi_value light_node__check_option(napi_env env, napi_callback_info info);
 
