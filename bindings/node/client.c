@@ -281,7 +281,7 @@ static light_args *build_args(napi_env env, const char *op_id, const char *metho
       napi_get_element(env, pathv, i, &el);
       napi_typeof(env, el, &t);
       if (t == napi_undefined && i + 1 == n) break; /* fewer positional values than slots */
-      st = light_node__args_value(env, a, el, 0);
+      st = light_node__args_value(env, a, el);
     }
   }
   if (st == LIGHT_OK) st = light_args_section(a, LIGHT_ARGS_PARAMS);
@@ -291,11 +291,11 @@ static light_args *build_args(napi_env env, const char *op_id, const char *metho
     napi_typeof(env, params, &t);
     if (op && op->body == LIGHT_BODY_MULTIPART && is_binary(env, params)) {
       /* upload(file) sugar: the content itself */
-      if (light_args_key(a, "file", 4) == LIGHT_OK) light_node__args_value(env, a, params, 0);
+      if (light_args_key(a, "file", 4) == LIGHT_OK) light_node__args_value(env, a, params);
     } else if (t != napi_object || (napi_is_array(env, params, &is) == napi_ok && is)) {
       light_args_fail(a, "params", op ? "params must be an object" : "request options must be an object");
     } else {
-      light_node__args_members(env, a, params, op ? NULL : "signal", 0);
+      light_node__args_members(env, a, params, op ? NULL : "signal");
     }
   }
   if (light_args_error(a, NULL) == LIGHT_OK && !is_nullish(env, options)) {
@@ -303,7 +303,7 @@ static light_args *build_args(napi_env env, const char *op_id, const char *metho
     if (t != napi_object) {
       light_args_fail(a, "options", "options must be an object");
     } else if (light_args_section(a, LIGHT_ARGS_OPTIONS) == LIGHT_OK) {
-      light_node__args_members(env, a, options, "signal", 0);
+      light_node__args_members(env, a, options, "signal");
     }
   }
   light_args_finish(a);

@@ -24,11 +24,9 @@ typedef struct walk {
   napi_env env;
   light_args *a;
   napi_value map_ctor, set_ctor;
-  char *buf; /* scratch UTF-8 (wiped: a body string may be an SSN) */
-  size_t cap;
-  uint16_t *u16;
-  size_t u16cap;
-  int record; /* record arguments: a function or symbol member is refused, not skipped */
+  char *buf;        /* scratch UTF-8 (wiped: a body string may be an SSN) */
+  size_t cap, used; /* used: the most bytes written, wiped when done */
+  int record;       /* record arguments: a function or symbol member is refused, not skipped */
 } walk;
 
 static light_status js_fail(walk *w, const char *what) {
@@ -52,54 +50,41 @@ static light_status js_fail(walk *w, const char *what) {
   return light_args_fail(w->a, "body", text);
 }
 
-/* UTF-16 → UTF-8 into w->buf; lone surrogates refused. */
+/* A lone surrogate among the @p n UTF-16 units of @p v: 1, 0, or -1 (no memory). */
+static int lone_surrogate(napi_env env, napi_value v, size_t n) {
+  uint16_t *u = malloc((n + 1) * sizeof *u);
+  int lone = u ? 0 : -1;
+  if (u) napi_get_value_string_utf16(env, v, (char16_t *)u, n + 1, &n);
+  for (size_t i = 0; u && i < n && !lone; i++) {
+    if (u[i] >= 0xd800 && u[i] <= 0xdbff && i + 1 < n && u[i + 1] >= 0xdc00 && u[i + 1] <= 0xdfff)
+      i++;
+    else
+      lone = u[i] >= 0xd800 && u[i] <= 0xdfff;
+  }
+  if (u) OPENSSL_cleanse(u, n * sizeof *u);
+  free(u);
+  return lone;
+}
+
+/* UTF-8 into w->buf, written by V8; lone surrogates refused. */
 static light_status js_string(walk *w, napi_value v, const char **out, size_t *len) {
   size_t n = 0;
   if (napi_get_value_string_utf16(w->env, v, NULL, 0, &n) != napi_ok) return js_fail(w, "unreadable string");
-  if (n + 1 > w->u16cap) {
-    uint16_t *u = realloc(w->u16, (n + 1) * sizeof *u);
-    if (!u) return light_args_fail(w->a, NULL, "out of memory");
-    w->u16 = u;
-    w->u16cap = n + 1;
-  }
-  napi_get_value_string_utf16(w->env, v, (char16_t *)w->u16, n + 1, &n);
   if (n * 3 + 1 > w->cap) {
-    if (w->buf) OPENSSL_cleanse(w->buf, w->cap);
+    if (w->buf) OPENSSL_cleanse(w->buf, w->used);
     free(w->buf);
+    w->cap = w->used = 0;
+    if (!(w->buf = malloc(n * 3 + 1))) return light_args_fail(w->a, NULL, "out of memory");
     w->cap = n * 3 + 1;
-    if (!(w->buf = malloc(w->cap))) {
-      w->cap = 0;
-      return light_args_fail(w->a, NULL, "out of memory");
-    }
   }
-  size_t o = 0;
-  for (size_t i = 0; i < n; i++) {
-    uint32_t c = w->u16[i];
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && w->u16[i + 1] >= 0xdc00 && w->u16[i + 1] <= 0xdfff) {
-      c = 0x10000 + ((c - 0xd800) << 10) + (w->u16[++i] - 0xdc00);
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      OPENSSL_cleanse(w->u16, n * sizeof *w->u16);
-      return light_args_fail(w->a, "body", "string contains a lone UTF-16 surrogate (not valid Unicode)");
-    }
-    if (c < 0x80) {
-      w->buf[o++] = (char)c;
-    } else if (c < 0x800) {
-      w->buf[o++] = (char)(0xc0 | (c >> 6));
-      w->buf[o++] = (char)(0x80 | (c & 0x3f));
-    } else if (c < 0x10000) {
-      w->buf[o++] = (char)(0xe0 | (c >> 12));
-      w->buf[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
-      w->buf[o++] = (char)(0x80 | (c & 0x3f));
-    } else {
-      w->buf[o++] = (char)(0xf0 | (c >> 18));
-      w->buf[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
-      w->buf[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
-      w->buf[o++] = (char)(0x80 | (c & 0x3f));
-    }
-  }
-  OPENSSL_cleanse(w->u16, n * sizeof *w->u16);
+  napi_get_value_string_utf8(w->env, v, w->buf, w->cap, len);
+  if (*len > w->used) w->used = *len;
+  /* V8 writes a lone surrogate as U+FFFD (EF BF BD): only a text with an 0xEF byte is looked at in UTF-16 */
+  int lone = memchr(w->buf, 0xef, *len) ? lone_surrogate(w->env, v, n) : 0;
+  if (lone)
+    return light_args_fail(w->a, "body",
+                           lone < 0 ? "out of memory" : "string contains a lone UTF-16 surrogate (not valid Unicode)");
   *out = w->buf;
-  *len = o;
   return LIGHT_OK;
 }
 
@@ -263,23 +248,27 @@ static light_status put_value(walk *w, napi_value v, napi_value key, int depth) 
 }
 
 static void walk_done(walk *w) {
-  if (w->buf) OPENSSL_cleanse(w->buf, w->cap);
+  if (w->buf) OPENSSL_cleanse(w->buf, w->used);
   free(w->buf);
-  free(w->u16);
 }
 
-light_status light_node__args_value(napi_env env, light_args *a, napi_value v, int record) {
-  walk w = {env, a, NULL, NULL, NULL, 0, NULL, 0, record};
+/* One top-level value (toJSON applied; skipped values are null). */
+static light_status put_top(walk *w, napi_value v) {
   napi_value r;
   int skip;
-  light_status st = resolve(&w, v, NULL, &r, &skip);
-  if (st == LIGHT_OK) st = skip ? light_args_null(a) : put_value(&w, r, NULL, 0);
+  light_status st = resolve(w, v, NULL, &r, &skip);
+  return st != LIGHT_OK ? st : skip ? light_args_null(w->a) : put_value(w, r, NULL, 0);
+}
+
+light_status light_node__args_value(napi_env env, light_args *a, napi_value v) {
+  walk w = {env, a, NULL, NULL, NULL, 0, 0, 0};
+  light_status st = put_top(&w, v);
   walk_done(&w);
   return st;
 }
 
-light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key, int record) {
-  walk w = {env, a, NULL, NULL, NULL, 0, NULL, 0, record};
+light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key) {
+  walk w = {env, a, NULL, NULL, NULL, 0, 0, 0};
   light_status st = put_members(&w, obj, skip_key, 0);
   walk_done(&w);
   return st;
@@ -288,14 +277,18 @@ light_status light_node__args_members(napi_env env, light_args *a, napi_value ob
 light_args *light_node__record(napi_env env, light_args_record_kind kind, unsigned flags, napi_value obj, size_t argc,
                                napi_value *argv) {
   light_args *a = NULL;
+  walk w = {env, NULL, NULL, NULL, NULL, 0, 0, 1}; /* one walk: its scratch serves every value */
   light_error err = LIGHT_ERROR_INIT;
   napi_valuetype t = napi_undefined;
   if (obj) napi_typeof(env, obj, &t);
-  if (light_args_new_record(&a, kind, flags) == LIGHT_OK && t == napi_object)
-    light_node__args_members(env, a, obj, NULL, 1);
+  light_status st = light_args_new_record(&w.a, kind, flags);
+  a = w.a;
+  if (st == LIGHT_OK && t == napi_object)
+    st = put_members(&w, obj, NULL, 0);
   else if (t != napi_undefined && t != napi_null)
-    light_args_fail(a, "options", "options must be an object");
-  for (size_t i = 0; i < argc && light_args_error(a, NULL) == LIGHT_OK; i++) light_node__args_value(env, a, argv[i], 1);
+    st = light_args_fail(a, "options", "options must be an object");
+  for (size_t i = 0; i < argc && st == LIGHT_OK; i++) st = put_top(&w, argv[i]);
+  walk_done(&w);
   if (light_args_finish(a) == LIGHT_OK) return a;
   light_args_error(a, &err); /* param borrowed from @p a: thrown before it is freed */
   light_node__throw_error(env, &err);

@@ -106,13 +106,14 @@ napi_value light_node__decode_builder_js(napi_env env, napi_callback_info info);
 
 /* Request direction: stream the JS value @p v into @p a (toJSON honoured as
  * JSON.stringify; Map/Set/invalid Date/throwing toJSON or getter/lone
- * surrogates refused; with @p record a function or symbol is refused, not
- * skipped). Returns the args' sticky status; no JS exception is left pending. */
-light_status light_node__args_value(napi_env env, light_args *a, napi_value v, int record);
+ * surrogates refused). Returns the args' sticky status; no JS exception is
+ * left pending. */
+light_status light_node__args_value(napi_env env, light_args *a, napi_value v);
 /* Stream the own enumerable members of @p obj as key/value pairs of the
  * current section, skipping the member named @p skip_key (NULL: none). */
-light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key, int record);
-/* Finished record arguments (light_args_new_record()) of @p kind: the members
+light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key);
+/* Finished record arguments (light_args_new_record()) of @p kind, walked as
+ * above (but a function or symbol member is refused, not skipped): the members
  * of the options object @p obj (NULL, undefined or null: none), then @p argc
  * positional values. Caller frees; NULL with the core's error thrown. */
 light_args *light_node__record(napi_env env, light_args_record_kind kind, unsigned flags, napi_value obj, size_t argc,
