@@ -4,8 +4,8 @@
  *   new Client(options)                      app and/or account token client
  *   client.forAccount(uuid) → Client         account scope, tokens managed by the core
  *   client.withOptions({timeout, connectTimeout, maxRetries, appInfo}) → Client sharing pool and tokens
- *   client.call(opId, pathParams, query, body, file, timeoutMs, maxRetries, ticket) → Promise
- *   client.request(method, path, query, body, timeoutMs, maxRetries, ticket) → Promise
+ *   client.call(opId, pathParams, params, options, ticket) → Promise
+ *   client.request(method, path, options, ticket) → Promise
  *   client.cancel(id) → bool                 AbortSignal support (ticket.id)
  *   client.close()                           cancel pending calls, free the core client
  *
@@ -42,8 +42,6 @@ struct light_node_call {
   napi_deferred deferred;
   light_async_request *handle; /* NULL while queued */
   light_args *args;            /* owned until submitted (the engine copies) */
-  char op_id[64];              /* "" for a raw request */
-  char *method, *path;         /* raw request */
   cJSON *query;                /* kept for paginated operations (next-page query) */
   int paginated;
   int queued;
@@ -96,8 +94,6 @@ static void unlink_call(ln_client *c, light_node_call *k, int touch_js) {
 static void call_free(light_node_call *k) {
   light_args_free(k->args);
   cJSON_Delete(k->query);
-  free(k->method);
-  free(k->path);
   free(k);
 }
 
@@ -255,7 +251,7 @@ static int is_binary(napi_env env, napi_value v) {
   bool is = false;
   napi_valuetype t;
   if (napi_typeof(env, v, &t) == napi_ok && t == napi_string) return 1;
-  return (napi_is_buffer(env, v, &is) == napi_ok && is) || (napi_is_typedarray(env, v, &is) == napi_ok && is);
+  return napi_is_typedarray(env, v, &is) == napi_ok && is; /* a Buffer is a Uint8Array */
 }
 
 /* Walk (path values, params, options) into a new light_args: op call when
@@ -312,7 +308,7 @@ static light_args *build_args(napi_env env, const char *op_id, const char *metho
 
 /* Shared by call() and request(): the returned Promise is rejected at once
  * (before any I/O) on argument errors; nothing here throws. */
-static napi_value submit(napi_env env, napi_value self, const char *op_id, light_args *args, napi_value ticket) {
+static napi_value submit(napi_env env, napi_value self, int paginated, light_args *args, napi_value ticket) {
   ln_client *c = unwrap(env, self);
   napi_value promise, ex;
   napi_deferred deferred;
@@ -321,7 +317,6 @@ static napi_value submit(napi_env env, napi_value self, const char *op_id, light
     light_args_free(args);
     return NULL;
   }
-  const light_operation *op = op_id ? light_operation_find(op_id) : NULL;
   light_status st = args && (!c || !c->client)
                         ? light_error_set(&err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, NULL, "client is closed")
                         : light_args_error(args, &err); /* NULL args: out of memory */
@@ -338,9 +333,8 @@ static napi_value submit(napi_env env, napi_value self, const char *op_id, light
   if (k) {
     k->c = c;
     k->deferred = deferred;
-    k->paginated = op && op->paginated;
+    k->paginated = paginated;
     k->id = ++e->next_call_id;
-    if (op_id) snprintf(k->op_id, sizeof k->op_id, "%s", op_id);
     k->args = args; /* the call owns its (copied) arguments from here on */
     if (!e->q_head && e->inflight < LN_MAX_INFLIGHT) {
       st = start_call(k, &err); /* the common case: straight to the engine */
@@ -374,50 +368,41 @@ static napi_value submit(napi_env env, napi_value self, const char *op_id, light
 
 /* ---- JS methods ------------------------------------------------------------- */
 
-/* client.call(opId, pathParams, params, options, ticket) → Promise */
+/* client.call(opId, pathParams, params, options, ticket) → Promise (missing arguments are undefined) */
 static napi_value js_call(napi_env env, napi_callback_info info) {
   size_t argc = 5;
-  napi_value argv[5], self, undef;
+  napi_value argv[5], self;
   LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
-  napi_get_undefined(env, &undef);
-  for (size_t i = argc; i < 5; i++) argv[i] = undef;
   napi_valuetype t;
   napi_typeof(env, argv[0], &t);
   char op_id[64] = "";
   size_t n = 0;
   if (t == napi_string) napi_get_value_string_utf8(env, argv[0], op_id, sizeof op_id, &n);
+  const light_operation *op = light_operation_find(op_id);
   light_args *a = build_args(env, op_id, NULL, 0, NULL, 0, argv[1], argv[2], argv[3]);
-  return submit(env, self, op_id, a, argv[4]);
+  return submit(env, self, op && op->paginated, a, argv[4]);
 }
 
 /* client.request(method, path, options, ticket) → Promise; options = {query, body, headers, timeout, maxRetries} */
 static napi_value js_request(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4], self, undef;
+  size_t argc = 4, ml = 0, pl = 0;
+  napi_value argv[4], self;
   LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
-  napi_get_undefined(env, &undef);
-  for (size_t i = argc; i < 4; i++) argv[i] = undef;
   napi_valuetype t1, t2;
   napi_typeof(env, argv[0], &t1);
   napi_typeof(env, argv[1], &t2);
-  light_args *a = NULL;
-  if (t1 != napi_string || t2 != napi_string) {
+  char *method = t1 == napi_string ? light_node__string(env, argv[0], &ml) : NULL;
+  char *path = t2 == napi_string ? light_node__string(env, argv[1], &pl) : NULL;
+  light_args *a = NULL; /* NULL: out of memory */
+  if (method && path) {
+    a = build_args(env, NULL, method, ml, path, pl, NULL, argv[2], NULL);
+  } else if (t1 != napi_string || t2 != napi_string) {
     if (light_args_new_raw(&a, "GET", 3, "/", 1, 0) == LIGHT_OK || a)
       light_args_fail(a, "path", "request(method, path): method and path must be strings");
-  } else {
-    char method[16];
-    size_t ml = 0, pl = 0;
-    napi_get_value_string_utf8(env, argv[0], method, sizeof method, &ml);
-    size_t full = 0;
-    napi_get_value_string_utf8(env, argv[0], NULL, 0, &full);
-    char *path = light_node__string(env, argv[1], &pl);
-    if (path) {
-      /* a method longer than the buffer is passed whole-length so the core refuses it */
-      a = build_args(env, NULL, method, full, path, pl, undef, argv[2], undef);
-      free(path);
-    }
   }
-  return submit(env, self, NULL, a, argv[3]);
+  free(method);
+  free(path);
+  return submit(env, self, 0, a, argv[3]);
 }
 
 static napi_value js_cancel(napi_env env, napi_callback_info info) {

@@ -127,8 +127,7 @@ static light_status resolve(walk *w, napi_value v, napi_value key, napi_value *o
   if (t == napi_object) {
     bool is = false;
     /* binary data is sent as bytes where allowed (a file), never via Buffer#toJSON */
-    if ((napi_is_buffer(env, v, &is) == napi_ok && is) || (napi_is_typedarray(env, v, &is) == napi_ok && is))
-      return LIGHT_OK;
+    if (napi_is_typedarray(env, v, &is) == napi_ok && is) return LIGHT_OK;
     if (napi_is_date(env, v, &is) == napi_ok && is) {
       double ms = 0;
       napi_get_date_value(env, v, &ms);
@@ -194,25 +193,18 @@ static light_status put_object(walk *w, napi_value v, int depth) {
     }
     return st == LIGHT_OK ? light_args_end(w->a) : st;
   }
-  if ((napi_is_buffer(env, v, &is) == napi_ok && is) || (napi_is_typedarray(env, v, &is) == napi_ok && is) ||
-      (napi_is_arraybuffer(env, v, &is) == napi_ok && is) || (napi_is_dataview(env, v, &is) == napi_ok && is)) {
+  if (napi_is_typedarray(env, v, &is) == napi_ok && is) { /* a Buffer is a Uint8Array */
+    napi_typedarray_type tt;
+    size_t n = 0, off = 0;
     void *d = NULL;
-    size_t n = 0;
-    if (napi_is_buffer(env, v, &is) == napi_ok && is) {
-      napi_get_buffer_info(env, v, &d, &n);
-    } else if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
-      napi_typedarray_type tt;
-      size_t len = 0, off = 0;
-      napi_value ab;
-      napi_get_typedarray_info(env, v, &tt, &len, &d, &ab, &off);
-      if (tt != napi_uint8_array)
-        return light_args_fail(w->a, "body", "typed arrays other than Uint8Array cannot be sent");
-      n = len;
-    } else {
-      return light_args_fail(w->a, "body", "ArrayBuffer/DataView cannot be sent (use a Buffer or Uint8Array)");
-    }
-    return light_args_binary(w->a, d, n);
+    napi_value ab;
+    napi_get_typedarray_info(env, v, &tt, &n, &d, &ab, &off);
+    if (tt == napi_uint8_array || tt == napi_int8_array || tt == napi_uint8_clamped_array)
+      return light_args_binary(w->a, d, n);
+    return light_args_fail(w->a, "body", "typed arrays other than byte arrays (Buffer, Uint8Array) cannot be sent");
   }
+  if ((napi_is_arraybuffer(env, v, &is) == napi_ok && is) || (napi_is_dataview(env, v, &is) == napi_ok && is))
+    return light_args_fail(w->a, "body", "ArrayBuffer/DataView cannot be sent (use a Buffer or Uint8Array)");
   if (map_or_set(w, v))
     return light_args_fail(w->a, "body", "Map and Set cannot be sent as JSON (convert to an object or array)");
   light_status st = light_args_begin_object(w->a);
