@@ -235,7 +235,10 @@ static light_status put_value(walk *w, napi_value v, napi_value key, int depth) 
   case napi_string: return put_string(w, v, 0);
   case napi_object: return put_object(w, v, depth);
   case napi_bigint: return light_args_fail(w->a, "body", "BigInt values cannot be sent as JSON (pass a string)");
-  default: return light_args_fail(w->a, "body", "functions and symbols cannot be sent as JSON");
+  default:
+    /* record arguments: an (empty) object, so the core names the argument and refuses its kind */
+    if (w->record && light_args_begin_object(w->a) == LIGHT_OK) return light_args_end(w->a);
+    return light_args_fail(w->a, "body", "functions and symbols cannot be sent as JSON");
   }
 }
 

@@ -83,9 +83,7 @@ napi_value light_node__decode_or_throw(napi_env env, const char *text, size_t le
     light_json_error(&err, &res, len, what);
     light_node__throw_error(env, &err);
   } else {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (!pending) light_node__throw_last(env, "JSON.parse");
+    light_node__throw_last(env, "JSON.parse"); /* unless JSON.parse threw */
   }
   return NULL;
 }

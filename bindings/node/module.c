@@ -1,13 +1,13 @@
-/* light.node: module init, per-environment state, the operation table and
+/* light.node: module init, per-environment state, the core's tables and
  * event names for node/index.js.
  *
- * Exports: Client (client.c), operations(), events(), webhookVerify(),
- * webhookSign() (webhook.c), setErrorClasses() (errors.c), version,
- * napiVersion. node/index.js builds the namespaced camelCase methods from
- * operations() at load time: the addon knows no endpoint. */
+ * Exports: Client (client.c), operations(), options(), errorKinds(),
+ * events(), checkOption() (client.c), webhookVerify(), webhookSign()
+ * (webhook.c), setErrorClasses() (errors.c), version, napiVersion.
+ * node/index.js builds the namespaced camelCase methods from operations() at
+ * load time: the addon knows no endpoint. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "light_node.h"
 
