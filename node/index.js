@@ -21,12 +21,11 @@ const webhooks = require('./webhooks');
 native.setErrorClasses(errors);
 
 const OPERATIONS = Object.freeze(native.operations().map((op) => Object.freeze(op)));
-const USER_AGENT_RUNTIME = `node/${process.versions.node}`;
 // The core's option table: names, types, units (timeouts in milliseconds,
-// backoff in seconds), defaults, env vars and docs. The addon checks every
-// constructor option against it; internal rows are set here, never by users.
+// backoff in seconds), defaults, env vars and docs. The core checks every
+// constructor option against it; internal rows (the User-Agent's runtime,
+// set by the addon) are never user options.
 const OPTIONS = Object.freeze(native.options().filter((o) => !o.internal).map((o) => Object.freeze(o)));
-const INTERNAL_OPTIONS = new Set(native.options().filter((o) => o.internal).map((o) => o.js_name));
 
 // Constructor key for wrapping an existing native client (forAccount, withOptions).
 const NATIVE = Symbol('light.native');
@@ -416,17 +415,6 @@ function attachNamespaces(target, owner, node) {
   }
 }
 
-// The user's options as they are (the addon refuses unknown names and bad
-// values) plus the binding's own. Environment defaults (LIGHT_APP_TOKEN,
-// LIGHT_BASE_URL, LIGHT_LOG) are read by the core, not here.
-function nativeOptions(o) {
-  if (o !== undefined && o !== null && typeof o !== 'object') throw new TypeError('options must be an object');
-  const opts = Object.assign({}, o || {});
-  for (const k of Object.keys(opts)) if (INTERNAL_OPTIONS.has(k)) throw new TypeError(`unknown option '${k}'`);
-  opts.userAgentRuntime = USER_AGENT_RUNTIME;
-  return opts;
-}
-
 // appInfo {name, version, url} → "name/version (url)", appended to the User-Agent as stripe-node does.
 function formatAppInfo(info) {
   if (info === null || typeof info !== 'object' || Array.isArray(info)) {
@@ -444,30 +432,15 @@ function formatAppInfo(info) {
   return `${info.name}${info.version ? `/${info.version}` : ''}${info.url ? ` (${info.url})` : ''}`;
 }
 
-// (a logger given to withOptions replaces the parent's for the derived client)
-const WITH_OPTIONS_KEYS = ['timeout', 'connectTimeout', 'maxRetries', 'appInfo', 'logger'];
-
-// Checked withOptions() settings → the addon's {timeout, connectTimeout, maxRetries, appInfo (string)}.
+// withOptions() settings → the addon's {timeout, connectTimeout, maxRetries, appInfo (string)}: the
+// core refuses other names and bad values. (A logger given to withOptions
+// replaces the parent's for the derived client.)
 function derivedOptions(o) {
   if (o === undefined || o === null) return {};
   if (typeof o !== 'object' || Array.isArray(o)) throw new TypeError('withOptions(options): options must be an object');
-  for (const k of Object.keys(o)) {
-    if (!WITH_OPTIONS_KEYS.includes(k)) throw new TypeError(`withOptions: unknown option ${k}`);
-  }
-  for (const k of ['timeout', 'connectTimeout']) {
-    if (o[k] !== undefined && (typeof o[k] !== 'number' || !(o[k] > 0) || !Number.isFinite(o[k]))) {
-      throw new TypeError(`${k} must be a positive number of milliseconds`);
-    }
-  }
-  if (o.maxRetries !== undefined && (!Number.isInteger(o.maxRetries) || o.maxRetries < 0)) {
-    throw new TypeError('maxRetries must be a non-negative integer');
-  }
-  return {
-    timeout: o.timeout,
-    connectTimeout: o.connectTimeout,
-    maxRetries: o.maxRetries,
-    appInfo: o.appInfo === undefined || o.appInfo === null ? undefined : formatAppInfo(o.appInfo),
-  };
+  const { logger, appInfo, ...settings } = o;
+  if (appInfo !== undefined && appInfo !== null) settings.appInfo = formatAppInfo(appInfo);
+  return settings;
 }
 
 class BaseClient extends EventEmitter {
@@ -530,7 +503,7 @@ class Light extends BaseClient {
     if (!nc) {
       const { appInfo: info, logger, ...core } = o; // appInfo and logger are the package's, not the core's
       const appInfo = info === undefined || info === null ? undefined : formatAppInfo(info);
-      nc = new native.Client(nativeOptions(core));
+      nc = new native.Client(core);
       if (appInfo !== undefined) nc = nc.withOptions({ appInfo });
     }
     Object.defineProperty(this, '_native', { value: nc });
@@ -560,7 +533,7 @@ class AccountClient extends BaseClient {
       if (o.appToken !== undefined) throw new TypeError("unknown option 'appToken' (AccountClient takes accountToken)");
       const { appInfo: info, logger, ...core } = o; // appInfo and logger are the package's, not the core's
       const appInfo = info === undefined || info === null ? undefined : formatAppInfo(info);
-      nc = new native.Client(nativeOptions(core));
+      nc = new native.Client(core);
       if (appInfo !== undefined) nc = nc.withOptions({ appInfo });
     }
     Object.defineProperty(this, '_native', { value: nc });

@@ -4,8 +4,8 @@
  *   new Client(options)                      app and/or account token client
  *   client.forAccount(uuid) → Client         account scope, tokens managed by the core
  *   client.withOptions({timeout, connectTimeout, maxRetries, appInfo}) → Client sharing pool and tokens
- *   client.call(opId, pathParams, query, body, file, timeoutMs, maxRetries, ticket) → Promise
- *   client.request(method, path, query, body, timeoutMs, maxRetries, ticket) → Promise
+ *   client.call(opId, pathParams, params, options, ticket) → Promise
+ *   client.request(method, path, options, ticket) → Promise
  *   client.cancel(id) → bool                 AbortSignal support (ticket.id)
  *   client.close()                           cancel pending calls, free the core client
  *
@@ -18,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/crypto.h>
 
 #include "light_node.h"
 
@@ -44,8 +42,6 @@ struct light_node_call {
   napi_deferred deferred;
   light_async_request *handle; /* NULL while queued */
   light_args *args;            /* owned until submitted (the engine copies) */
-  char op_id[64];              /* "" for a raw request */
-  char *method, *path;         /* raw request */
   cJSON *query;                /* kept for paginated operations (next-page query) */
   int paginated;
   int queued;
@@ -56,42 +52,19 @@ struct light_node_call {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static light_status set_invalid(light_error *err, const char *param, const char *msg) {
-  light_error_clear(err);
-  err->code = LIGHT_E_INVALID_ARGUMENT;
-  err->kind = LIGHT_ERR_INVALID_ARGUMENT;
-  err->param = param;
-  err->message = malloc(strlen(msg) + 1);
-  if (err->message) strcpy(err->message, msg);
-  return LIGHT_E_INVALID_ARGUMENT;
-}
-
-static light_status light__node_nomem(light_error *err) {
-  light_error_clear(err);
-  err->code = LIGHT_E_NOMEM;
-  err->kind = LIGHT_ERR_LIGHT;
-  return LIGHT_E_NOMEM;
-}
-
-/* The closed-client error (a LightError), as the core words it. */
-static light_status light__error_closed(light_error *err) {
-  set_invalid(err, NULL, "client is closed");
-  err->code = LIGHT_E_STATE;
-  err->kind = LIGHT_ERR_LIGHT;
-  return LIGHT_E_STATE;
-}
-
 static int is_nullish(napi_env env, napi_value v) {
   napi_valuetype t;
   if (!v || napi_typeof(env, v, &t) != napi_ok) return 1;
   return t == napi_undefined || t == napi_null;
 }
 
-static double opt_number(napi_env env, napi_value v, double dflt) {
-  napi_valuetype t;
-  double d = dflt;
-  if (v && napi_typeof(env, v, &t) == napi_ok && t == napi_number) napi_get_value_double(env, v, &d);
-  return d;
+static napi_value str_or_null(napi_env env, const char *s) {
+  napi_value v;
+  if (s)
+    napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  else
+    napi_get_null(env, &v);
+  return v;
 }
 
 static ln_client *unwrap(napi_env env, napi_value self) {
@@ -121,8 +94,6 @@ static void unlink_call(ln_client *c, light_node_call *k, int touch_js) {
 static void call_free(light_node_call *k) {
   light_args_free(k->args);
   cJSON_Delete(k->query);
-  free(k->method);
-  free(k->path);
   free(k);
 }
 
@@ -141,15 +112,36 @@ static napi_value response_meta(napi_env env, const light_response *resp) {
   const char *h = light_response_headers(resp, &hlen);
   napi_create_string_utf8(env, h ? h : "", h ? hlen : 0, &x);
   napi_set_element(env, meta, 1, x);
-  const char *rid = light_response_request_id(resp);
-  if (rid)
-    napi_create_string_utf8(env, rid, NAPI_AUTO_LENGTH, &x);
-  else
-    napi_get_null(env, &x);
-  napi_set_element(env, meta, 2, x);
+  napi_set_element(env, meta, 2, str_or_null(env, light_response_request_id(resp)));
   napi_create_int32(env, light_response_retries(resp), &x);
   napi_set_element(env, meta, 3, x);
   return meta;
+}
+
+/* [json ({} for an empty body), nextQuery | null, meta] of a completed call;
+ * NULL with the exception pending (a pagination error is thrown). */
+static napi_value result(napi_env env, light_node_call *k, light_response *resp) {
+  napi_value v = NULL, nq, triple;
+  size_t blen = 0;
+  const char *body = light_response_body(resp, &blen);
+  if (!blen)
+    napi_create_object(env, &v);
+  else if (!(v = light_node__decode_or_throw(env, body, blen, "response body", 1))) /* the exchange validated it */
+    return NULL;
+  napi_get_null(env, &nq);
+  if (k->paginated) {
+    cJSON *next = NULL;
+    light_error derr = LIGHT_ERROR_INIT;
+    int more = light_page_next_query(&next, resp, k->query, &derr);
+    if (more < 0) return light_node__throw_error(env, &derr);
+    if (more == 1 && next) nq = light_node__decode_cjson(env, next);
+    cJSON_Delete(next);
+  }
+  napi_create_array_with_length(env, 3, &triple);
+  napi_set_element(env, triple, 0, v);
+  napi_set_element(env, triple, 1, nq);
+  napi_set_element(env, triple, 2, response_meta(env, resp));
+  return triple;
 }
 
 static void on_done(void *ud, light_status st, light_response *resp, const light_error *err) {
@@ -167,58 +159,17 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
   unlink_call(c, k, 1);
   light_node__enter_js(e);
   napi_env env = e->env;
-  napi_value v = NULL;
-  if (st == LIGHT_OK) {
-    napi_value nq;
-    napi_get_null(env, &nq);
-    size_t blen = 0;
-    const char *body = light_response_body(resp, &blen);
-    if (blen) {
-      v = light_node__decode_or_throw(env, body, blen, "response body", 1); /* the exchange validated it */
-      if (!v) {
-        napi_value ex = NULL;
-        napi_get_and_clear_last_exception(env, &ex);
-        napi_reject_deferred(env, k->deferred, ex);
-        light_response_free(resp);
-        call_free(k);
-        pump(e);
-        return;
-      }
-    } else {
-      napi_create_object(env, &v);
-    }
-    if (k->paginated) {
-      cJSON *next = NULL;
-      light_error derr = LIGHT_ERROR_INIT;
-      int more = light_page_next_query(&next, resp, k->query, &derr);
-      if (more < 0) {
-        napi_reject_deferred(env, k->deferred, light_node__error_value(env, &derr));
-        light_error_clear(&derr);
-        light_response_free(resp);
-        call_free(k);
-        pump(e);
-        return;
-      }
-      if (more == 1 && next) nq = light_node__decode_cjson(env, next);
-      cJSON_Delete(next);
-    }
-    napi_value triple;
-    napi_create_array_with_length(env, 3, &triple);
-    napi_set_element(env, triple, 0, v);
-    napi_set_element(env, triple, 1, nq);
-    napi_set_element(env, triple, 2, response_meta(env, resp));
-    light_response_free(resp);
-    napi_resolve_deferred(env, k->deferred, triple);
-  } else {
-    light_response_free(resp);
-    v = light_node__error_value(env, err);
-    if (!v) {
-      bool pending = false;
-      napi_is_exception_pending(env, &pending);
-      if (pending) napi_get_and_clear_last_exception(env, &v);
-    }
-    napi_reject_deferred(env, k->deferred, v);
+  napi_value v = st == LIGHT_OK ? result(env, k, resp) : light_node__error_value(env, err);
+  light_response_free(resp);
+  bool pending = false;
+  if (!v && napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+    napi_get_and_clear_last_exception(env, &v); /* thrown while building the result: the call rejects with it */
+    st = LIGHT_E_INTERNAL;
   }
+  if (st == LIGHT_OK)
+    napi_resolve_deferred(env, k->deferred, v);
+  else
+    napi_reject_deferred(env, k->deferred, v);
   call_free(k);
   pump(e);
 }
@@ -229,7 +180,7 @@ static void on_done(void *ud, light_status st, light_response *resp, const light
 static light_status start_call(light_node_call *k, light_error *err) {
   light_node_env *e = k->c->e;
   light_status st;
-  if (!k->c->client) return light__error_closed(err);
+  if (!k->c->client) return light_error_set(err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, NULL, "client is closed");
   st = light_engine_submit_args(&k->handle, e->engine, k->c->client, k->args, on_done, k, err);
   if (st != LIGHT_OK) return st;
   e->inflight++;
@@ -273,21 +224,13 @@ static void pump(light_node_env *e) {
   }
 }
 
-static void cancelled(light_error *err) {
-  const char *m = "request cancelled";
-  err->code = LIGHT_E_CANCELLED;
-  err->kind = LIGHT_ERR_LIGHT;
-  err->message = malloc(strlen(m) + 1);
-  if (err->message) strcpy(err->message, m);
-}
-
 /* Cancel one pending call: a queued one is rejected here, an engine one by
  * light_engine_cancel() (its completion runs now). */
 static void cancel_call(light_node_env *e, light_node_call *k) {
   if (k->queued) {
     light_error err = LIGHT_ERROR_INIT;
     queue_remove(e, k);
-    cancelled(&err);
+    light_error_set(&err, LIGHT_E_CANCELLED, LIGHT_ERR_LIGHT, NULL, "request cancelled");
     fail_call(k, &err);
     light_error_clear(&err);
   } else if (e->engine) {
@@ -308,7 +251,7 @@ static int is_binary(napi_env env, napi_value v) {
   bool is = false;
   napi_valuetype t;
   if (napi_typeof(env, v, &t) == napi_ok && t == napi_string) return 1;
-  return (napi_is_buffer(env, v, &is) == napi_ok && is) || (napi_is_typedarray(env, v, &is) == napi_ok && is);
+  return napi_is_typedarray(env, v, &is) == napi_ok && is; /* a Buffer is a Uint8Array */
 }
 
 /* Walk (path values, params, options) into a new light_args: op call when
@@ -365,71 +308,53 @@ static light_args *build_args(napi_env env, const char *op_id, const char *metho
 
 /* Shared by call() and request(): the returned Promise is rejected at once
  * (before any I/O) on argument errors; nothing here throws. */
-static napi_value submit(napi_env env, napi_value self, const char *op_id, light_args *args, napi_value ticket) {
+static napi_value submit(napi_env env, napi_value self, int paginated, light_args *args, napi_value ticket) {
   ln_client *c = unwrap(env, self);
-  napi_value promise;
+  napi_value promise, ex;
   napi_deferred deferred;
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = LIGHT_OK;
   if (napi_create_promise(env, &deferred, &promise) != napi_ok) {
     light_args_free(args);
     return NULL;
   }
-  const light_operation *op = op_id ? light_operation_find(op_id) : NULL;
-  if (!args) {
-    err.code = st = LIGHT_E_NOMEM;
-    err.kind = LIGHT_ERR_LIGHT;
-  } else if (!c || !c->client) {
-    st = light__error_closed(&err);
-  } else {
-    st = light_args_error(args, &err);
-  }
-  light_engine *engine = NULL;
-  if (st == LIGHT_OK) {
-    engine = light_node__engine(c->e);
-    if (!engine) {
-      napi_value ex;
-      napi_get_and_clear_last_exception(env, &ex);
-      light_args_free(args);
-      napi_reject_deferred(env, deferred, ex);
-      return promise;
-    }
+  light_status st = args && (!c || !c->client)
+                        ? light_error_set(&err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, NULL, "client is closed")
+                        : light_args_error(args, &err); /* NULL args: out of memory */
+  if (st == LIGHT_OK && !light_node__engine(c->e)) {
+    napi_get_and_clear_last_exception(env, &ex);
+    light_args_free(args);
+    napi_reject_deferred(env, deferred, ex);
+    return promise;
   }
   light_node_call *k = NULL;
-  if (st == LIGHT_OK && !(k = calloc(1, sizeof *k))) {
-    err.code = st = LIGHT_E_NOMEM;
-    err.kind = LIGHT_ERR_LIGHT;
+  if (st == LIGHT_OK && !(k = calloc(1, sizeof *k)))
+    st = light_error_set(&err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, NULL, NULL);
+  light_node_env *e = c ? c->e : NULL;
+  if (k) {
+    k->c = c;
+    k->deferred = deferred;
+    k->paginated = paginated;
+    k->id = ++e->next_call_id;
+    k->args = args; /* the call owns its (copied) arguments from here on */
+    if (!e->q_head && e->inflight < LN_MAX_INFLIGHT) {
+      st = start_call(k, &err); /* the common case: straight to the engine */
+    } else {
+      k->queued = 1; /* admission queue: the engine already has LN_MAX_INFLIGHT calls */
+      if (e->q_tail)
+        e->q_tail->qnext = k;
+      else
+        e->q_head = k;
+      e->q_tail = k;
+    }
   }
   if (st != LIGHT_OK) {
-    light_args_free(args);
-    if (k) call_free(k);
+    if (k)
+      call_free(k);
+    else
+      light_args_free(args);
     napi_reject_deferred(env, deferred, light_node__error_value(env, &err));
     light_error_clear(&err);
     return promise;
-  }
-  light_node_env *e = c->e;
-  k->c = c;
-  k->deferred = deferred;
-  k->paginated = op && op->paginated;
-  k->id = ++e->next_call_id;
-  if (op_id) snprintf(k->op_id, sizeof k->op_id, "%s", op_id);
-  k->args = args; /* the call owns its (copied) arguments from here on */
-  if (!e->q_head && e->inflight < LN_MAX_INFLIGHT) {
-    /* the common case: straight to the engine */
-    st = start_call(k, &err);
-    if (st != LIGHT_OK) {
-      call_free(k);
-      napi_reject_deferred(env, deferred, light_node__error_value(env, &err));
-      light_error_clear(&err);
-      return promise;
-    }
-  } else {
-    k->queued = 1; /* admission queue: the engine already has LN_MAX_INFLIGHT calls */
-    if (e->q_tail)
-      e->q_tail->qnext = k;
-    else
-      e->q_head = k;
-    e->q_tail = k;
   }
   link_call(c, k);
   if (ticket && !is_nullish(env, ticket)) {
@@ -443,50 +368,41 @@ static napi_value submit(napi_env env, napi_value self, const char *op_id, light
 
 /* ---- JS methods ------------------------------------------------------------- */
 
-/* client.call(opId, pathParams, params, options, ticket) → Promise */
+/* client.call(opId, pathParams, params, options, ticket) → Promise (missing arguments are undefined) */
 static napi_value js_call(napi_env env, napi_callback_info info) {
   size_t argc = 5;
-  napi_value argv[5], self, undef;
+  napi_value argv[5], self;
   LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
-  napi_get_undefined(env, &undef);
-  for (size_t i = argc; i < 5; i++) argv[i] = undef;
   napi_valuetype t;
   napi_typeof(env, argv[0], &t);
   char op_id[64] = "";
   size_t n = 0;
   if (t == napi_string) napi_get_value_string_utf8(env, argv[0], op_id, sizeof op_id, &n);
+  const light_operation *op = light_operation_find(op_id);
   light_args *a = build_args(env, op_id, NULL, 0, NULL, 0, argv[1], argv[2], argv[3]);
-  return submit(env, self, op_id, a, argv[4]);
+  return submit(env, self, op && op->paginated, a, argv[4]);
 }
 
 /* client.request(method, path, options, ticket) → Promise; options = {query, body, headers, timeout, maxRetries} */
 static napi_value js_request(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4], self, undef;
+  size_t argc = 4, ml = 0, pl = 0;
+  napi_value argv[4], self;
   LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
-  napi_get_undefined(env, &undef);
-  for (size_t i = argc; i < 4; i++) argv[i] = undef;
   napi_valuetype t1, t2;
   napi_typeof(env, argv[0], &t1);
   napi_typeof(env, argv[1], &t2);
-  light_args *a = NULL;
-  if (t1 != napi_string || t2 != napi_string) {
+  char *method = t1 == napi_string ? light_node__string(env, argv[0], &ml) : NULL;
+  char *path = t2 == napi_string ? light_node__string(env, argv[1], &pl) : NULL;
+  light_args *a = NULL; /* NULL: out of memory */
+  if (method && path) {
+    a = build_args(env, NULL, method, ml, path, pl, NULL, argv[2], NULL);
+  } else if (t1 != napi_string || t2 != napi_string) {
     if (light_args_new_raw(&a, "GET", 3, "/", 1, 0) == LIGHT_OK || a)
       light_args_fail(a, "path", "request(method, path): method and path must be strings");
-  } else {
-    char method[16];
-    size_t ml = 0, pl = 0;
-    napi_get_value_string_utf8(env, argv[0], method, sizeof method, &ml);
-    size_t full = 0;
-    napi_get_value_string_utf8(env, argv[0], NULL, 0, &full);
-    char *path = light_node__string(env, argv[1], &pl);
-    if (path) {
-      /* a method longer than the buffer is passed whole-length so the core refuses it */
-      a = build_args(env, NULL, method, full, path, pl, undef, argv[2], undef);
-      free(path);
-    }
   }
-  return submit(env, self, NULL, a, argv[3]);
+  free(method);
+  free(path);
+  return submit(env, self, 0, a, argv[3]);
 }
 
 static napi_value js_cancel(napi_env env, napi_callback_info info) {
@@ -537,27 +453,17 @@ static napi_value js_pending(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_base_url(napi_env env, napi_callback_info info) {
-  napi_value self, v;
+  napi_value self;
   LN_CALL(env, napi_get_cb_info(env, info, NULL, NULL, &self, NULL));
   ln_client *c = unwrap(env, self);
-  const char *s = c && c->client ? light_client_base_url(c->client) : NULL;
-  if (s)
-    napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
-  else
-    napi_get_null(env, &v);
-  return v;
+  return str_or_null(env, c && c->client ? light_client_base_url(c->client) : NULL);
 }
 
 static napi_value js_account_uuid(napi_env env, napi_callback_info info) {
-  napi_value self, v;
+  napi_value self;
   LN_CALL(env, napi_get_cb_info(env, info, NULL, NULL, &self, NULL));
   ln_client *c = unwrap(env, self);
-  const char *s = c && c->client ? light_client_account_uuid(c->client) : NULL;
-  if (s)
-    napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
-  else
-    napi_get_null(env, &v);
-  return v;
+  return str_or_null(env, c && c->client ? light_client_account_uuid(c->client) : NULL);
 }
 
 static napi_value js_can(napi_env env, napi_callback_info info) {
@@ -607,60 +513,14 @@ static napi_value wrap(napi_env env, napi_value self, light_client *lc) {
   return self;
 }
 
-/* The option strings include the app and account tokens. */
-static void wipe_free_all(char **strs, size_t n, const size_t *lens) {
-  for (size_t i = 0; i < n; i++) {
-    if (strs[i]) OPENSSL_cleanse(strs[i], lens[i]);
-    free(strs[i]);
-  }
-}
+/* Options and overrides are record arguments walked by convert.c: camelCase
+ * names, numbers in the table's unit (timeouts in milliseconds). */
+#define LN_OPTION_FLAGS (LIGHT_ARGS_CAMEL_NAMES | LIGHT_ARGS_TIMEOUT_MS | LIGHT_ARGS_NUMBERS_ARE_DOUBLES)
 
-/* typeof, as JavaScript spells it (arrays: "array"). */
-static const char *js_type_name(napi_env env, napi_value v) {
-  static const char *const names[] = {"undefined", "null",   "boolean",  "number", "string",
-                                      "symbol",    "object", "function", "object", "bigint"};
-  napi_valuetype t;
-  bool arr = false;
-  napi_typeof(env, v, &t);
-  if (t == napi_object && napi_is_array(env, v, &arr) == napi_ok && arr) return "array";
-  return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "value";
-}
-
-/* One option (camelCase name @p key, value @p v) through the core's option
- * table: numbers in the table's unit (timeouts in milliseconds), strings
- * with their length (NUL refused). @p str receives a copy to free. */
-static light_status set_option(napi_env env, light_client_options *o, const char *key, size_t klen, napi_value v,
-                               char **str, size_t *slen, light_error *err) {
-  const light_option *opt = light_option_find(key, klen);
-  if (!opt || strlen(opt->js_name) != klen || memcmp(opt->js_name, key, klen) != 0)
-    return light_option_unknown_error(key, klen, err); /* camelCase names only */
-  napi_valuetype t;
-  napi_typeof(env, v, &t);
-  if (t == napi_undefined || t == napi_null) return LIGHT_OK; /* not given: the default */
-  double d = 0;
-  bool b = false;
-  switch (opt->type) {
-  case LIGHT_OPT_STRING:
-  case LIGHT_OPT_ENUM:
-    if (t != napi_string) break;
-    if (!(*str = light_node__string(env, v, slen))) return light__node_nomem(err);
-    return light_client_options_set_string(o, opt->js_name, *str, *slen, err);
-  case LIGHT_OPT_INT:
-  case LIGHT_OPT_DOUBLE:
-    if (t != napi_number) break;
-    napi_get_value_double(env, v, &d);
-    return light_client_options_set_double(o, opt->js_name, d, err);
-  case LIGHT_OPT_BOOL:
-    if (t != napi_boolean) break;
-    napi_get_value_bool(env, v, &b);
-    return light_client_options_set_bool(o, opt->js_name, b, err);
-  }
-  return light_option_type_error(opt, opt->js_name, js_type_name(env, v), err);
-}
-
+/* new Client(options): the core checks every name and value (light_args_client_options()). */
 static napi_value js_construct(napi_env env, napi_callback_info info) {
   size_t argc = 2;
-  napi_value argv[2], self;
+  napi_value argv[2] = {NULL, NULL}, self;
   LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
   napi_valuetype t = napi_undefined;
   if (argc >= 1) napi_typeof(env, argv[0], &t);
@@ -671,88 +531,39 @@ static napi_value js_construct(napi_env env, napi_callback_info info) {
     napi_get_value_external(env, argv[0], (void **)&lc);
     return wrap(env, self, lc);
   }
+  light_args *a = light_node__record(env, LIGHT_ARGS_CLIENT_OPTIONS, LN_OPTION_FLAGS, argv[0], 0, NULL);
+  if (!a) return NULL;
   light_client_options opts;
   light_client_options_init(&opts, LIGHT_CLIENT_OPTIONS_VERSION);
-  light_error err = LIGHT_ERROR_INIT;
-  light_status st = LIGHT_OK;
-  char **strs = NULL;
-  size_t *lens = NULL, ns = 0;
-  if (t == napi_object) {
-    napi_value keys;
-    uint32_t n = 0;
-    if (napi_get_all_property_names(env, argv[0], napi_key_own_only, napi_key_enumerable | napi_key_skip_symbols,
-                                    napi_key_numbers_to_strings, &keys) != napi_ok) {
-      light_node__throw_last(env, "options");
-      return NULL;
-    }
-    napi_get_array_length(env, keys, &n);
-    strs = calloc(n ? n : 1, sizeof *strs);
-    lens = calloc(n ? n : 1, sizeof *lens);
-    if (!strs || !lens) st = light__node_nomem(&err);
-    for (uint32_t i = 0; st == LIGHT_OK && i < n; i++) {
-      napi_value k, v;
-      char key[64];
-      size_t klen = 0;
-      napi_get_element(env, keys, i, &k);
-      napi_get_value_string_utf8(env, k, key, sizeof key, &klen);
-      if (napi_get_property(env, argv[0], k, &v) != napi_ok) {
-        free(strs), free(lens);
-        return NULL; /* a throwing getter: its exception propagates */
-      }
-      st = set_option(env, &opts, key, klen, v, &strs[ns], &lens[ns], &err);
-      if (strs[ns]) ns++;
-    }
-  } else if (t != napi_undefined && t != napi_null) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "options must be an object");
-    return NULL;
+  char runtime[48]; /* the User-Agent's runtime part, as process.versions.node spells it: "node/20.11.1" */
+  const napi_node_version *nv = NULL;
+  if (napi_get_node_version(env, &nv) == napi_ok && nv) {
+    snprintf(runtime, sizeof runtime, "node/%u.%u.%u", nv->major, nv->minor, nv->patch);
+    opts.user_agent_runtime = runtime;
   }
   light_client *lc = NULL;
-  if (st == LIGHT_OK) st = light_client_new(&lc, &opts, &err);
-  if (strs) wipe_free_all(strs, ns, lens);
-  free(strs);
-  free(lens);
-  if (st != LIGHT_OK) {
-    light_node__throw_error(env, &err);
-    light_error_clear(&err);
-    return NULL;
-  }
-  return wrap(env, self, lc);
+  light_error err = LIGHT_ERROR_INIT;
+  if (light_args_client_options(a, &opts) == LIGHT_OK) /* finished: cannot fail */
+    light_client_new(&lc, &opts, &err);
+  else
+    light_error_set(&err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, NULL, NULL);
+  light_args_free(a); /* the option strings (tokens) are borrowed from it until here; it wipes them */
+  return lc ? wrap(env, self, lc) : light_node__throw_error(env, &err);
 }
 
+/* checkOption(jsName, value): throws the core's TypeError when value is not
+ * valid for that option (a one-member options record). */
 napi_value light_node__check_option(napi_env env, napi_callback_info info) {
   size_t argc = 2;
-  napi_value argv[2];
+  napi_value argv[2], obj;
   LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char key[64];
-  size_t klen = 0;
-  if (argc < 2 || napi_get_value_string_utf8(env, argv[0], key, sizeof key, &klen) != napi_ok) {
+  if (argc < 2 || napi_create_object(env, &obj) != napi_ok ||
+      napi_set_property(env, obj, argv[0], argv[1]) != napi_ok) {
     napi_throw_type_error(env, NULL, "checkOption(name, value)");
     return NULL;
   }
-  light_client_options scratch;
-  memset(&scratch, 0, sizeof scratch);
-  light_error err = LIGHT_ERROR_INIT;
-  char *str = NULL;
-  size_t slen = 0;
-  light_status st = set_option(env, &scratch, key, klen, argv[1], &str, &slen, &err);
-  if (str) OPENSSL_cleanse(str, slen);
-  free(str);
-  if (st != LIGHT_OK) light_node__throw_error(env, &err);
-  light_error_clear(&err);
+  light_args_free(light_node__record(env, LIGHT_ARGS_CLIENT_OPTIONS, LN_OPTION_FLAGS, obj, 0, NULL));
   return NULL;
-}
-
-/* options() → the core's option table (light_option_table_json(): snake_case keys). */
-napi_value light_node__options(napi_env env, napi_callback_info info) {
-  (void)info;
-  cJSON *j = light_option_table_json();
-  if (!j) {
-    napi_throw_error(env, NULL, "light-sdk: out of memory");
-    return NULL;
-  }
-  napi_value v = light_node__decode_cjson(env, j);
-  cJSON_Delete(j);
-  return v;
 }
 
 /* A new JS Client around the core client @p lc (taken over; freed on failure). */
@@ -775,74 +586,48 @@ static napi_value js_for_account(napi_env env, napi_callback_info info) {
   LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
   ln_client *c = unwrap(env, self);
   light_error err = LIGHT_ERROR_INIT;
-  char *uuid = NULL;
+  light_client *ac = NULL;
   size_t ulen = 0;
   napi_valuetype t = napi_undefined;
   if (argc >= 1) napi_typeof(env, argv[0], &t);
-  if (t != napi_string || !(uuid = light_node__string(env, argv[0], &ulen))) {
+  char *uuid = t == napi_string ? light_node__string(env, argv[0], &ulen) : NULL;
+  if (!uuid) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "forAccount(accountUuid): accountUuid must be a string");
     return NULL;
   }
-  if (memchr(uuid, '\0', ulen)) {
-    free(uuid);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "account_uuid contains a NUL byte");
-    return NULL;
-  }
-  if (!c || !c->client) {
-    free(uuid);
-    light__error_closed(&err);
-    light_node__throw_error(env, &err); /* a LightError, like every closed-client call */
-    light_error_clear(&err);
-    return NULL;
-  }
-  light_client *ac = NULL;
-  light_status st = light_client_for_account(&ac, c->client, uuid, &err);
+  if (memchr(uuid, '\0', ulen))
+    light_error_set(&err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "account_uuid",
+                    "account_uuid contains a NUL byte");
+  else if (!c || !c->client) /* a LightError, like every closed-client call */
+    light_error_set(&err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, NULL, "client is closed");
+  else
+    light_client_for_account(&ac, c->client, uuid, &err);
   free(uuid);
-  if (st != LIGHT_OK) {
-    light_node__throw_error(env, &err);
-    light_error_clear(&err);
-    return NULL;
-  }
-  return wrap_core_client(env, ac, "forAccount");
+  return ac ? wrap_core_client(env, ac, "forAccount") : light_node__throw_error(env, &err);
 }
 
 /* withOptions({timeout, connectTimeout, maxRetries, appInfo}) → Client sharing
  * this one's pool and token cache (light_client_with_options). node/index.js
- * checks the types and formats appInfo; the core checks the values. */
+ * formats appInfo; the core checks names, types and values (light_args_client_overrides()). */
 static napi_value js_with_options(napi_env env, napi_callback_info info) {
   size_t argc = 1;
-  napi_value argv[1], self, v;
+  napi_value argv[1] = {NULL}, self;
   LN_CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
   ln_client *c = unwrap(env, self);
-  if (!c || !c->client) {
-    napi_throw_error(env, NULL, "client is closed");
-    return NULL;
-  }
+  light_error err = LIGHT_ERROR_INIT;
+  light_client *lc = NULL;
   light_client_overrides o;
   light_client_overrides_init(&o);
-  char *app_info = NULL;
-  napi_valuetype t = napi_undefined;
-  if (argc >= 1) napi_typeof(env, argv[0], &t);
-  if (t == napi_object) {
-    napi_get_named_property(env, argv[0], "timeout", &v);
-    o.timeout_ms = (long)opt_number(env, v, 0);
-    napi_get_named_property(env, argv[0], "connectTimeout", &v);
-    o.connect_timeout_ms = (long)opt_number(env, v, 0);
-    napi_get_named_property(env, argv[0], "maxRetries", &v);
-    o.max_retries = (int)opt_number(env, v, -1);
-    if (light_node__get_string_prop(env, argv[0], "appInfo", &app_info) != 0) return NULL;
-    o.app_info = app_info;
-  }
-  light_client *lc = NULL;
-  light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_client_with_options(&lc, c->client, &o, &err);
-  free(app_info);
-  if (st != LIGHT_OK) {
-    light_node__throw_error(env, &err);
-    light_error_clear(&err);
-    return NULL;
-  }
-  return wrap_core_client(env, lc, "withOptions");
+  light_args *a = light_node__record(env, LIGHT_ARGS_CLIENT_OVERRIDES, LN_OPTION_FLAGS, argv[0], 0, NULL);
+  if (!a) return NULL;
+  if (!c || !c->client)
+    light_error_set(&err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, NULL, "client is closed");
+  else if (light_args_client_overrides(a, &o) != LIGHT_OK) /* finished: cannot fail */
+    light_error_set(&err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, NULL, NULL);
+  else
+    light_client_with_options(&lc, c->client, &o, &err); /* app_info borrowed from a */
+  light_args_free(a);
+  return lc ? wrap_core_client(env, lc, "withOptions") : light_node__throw_error(env, &err);
 }
 
 napi_value light_node__define_client(napi_env env) {

@@ -24,10 +24,9 @@ typedef struct walk {
   napi_env env;
   light_args *a;
   napi_value map_ctor, set_ctor;
-  char *buf; /* scratch UTF-8 (wiped: a body string may be an SSN) */
-  size_t cap;
-  uint16_t *u16;
-  size_t u16cap;
+  char *buf;        /* scratch UTF-8 (wiped: a body string may be an SSN) */
+  size_t cap, used; /* used: the most bytes written, wiped when done */
+  int record;       /* record arguments: a function or symbol member is refused, not skipped */
 } walk;
 
 static light_status js_fail(walk *w, const char *what) {
@@ -51,54 +50,41 @@ static light_status js_fail(walk *w, const char *what) {
   return light_args_fail(w->a, "body", text);
 }
 
-/* UTF-16 → UTF-8 into w->buf; lone surrogates refused. */
+/* A lone surrogate among the @p n UTF-16 units of @p v: 1, 0, or -1 (no memory). */
+static int lone_surrogate(napi_env env, napi_value v, size_t n) {
+  uint16_t *u = malloc((n + 1) * sizeof *u);
+  int lone = u ? 0 : -1;
+  if (u) napi_get_value_string_utf16(env, v, (char16_t *)u, n + 1, &n);
+  for (size_t i = 0; u && i < n && !lone; i++) {
+    if (u[i] >= 0xd800 && u[i] <= 0xdbff && i + 1 < n && u[i + 1] >= 0xdc00 && u[i + 1] <= 0xdfff)
+      i++;
+    else
+      lone = u[i] >= 0xd800 && u[i] <= 0xdfff;
+  }
+  if (u) OPENSSL_cleanse(u, n * sizeof *u);
+  free(u);
+  return lone;
+}
+
+/* UTF-8 into w->buf, written by V8; lone surrogates refused. */
 static light_status js_string(walk *w, napi_value v, const char **out, size_t *len) {
   size_t n = 0;
   if (napi_get_value_string_utf16(w->env, v, NULL, 0, &n) != napi_ok) return js_fail(w, "unreadable string");
-  if (n + 1 > w->u16cap) {
-    uint16_t *u = realloc(w->u16, (n + 1) * sizeof *u);
-    if (!u) return light_args_fail(w->a, NULL, "out of memory");
-    w->u16 = u;
-    w->u16cap = n + 1;
-  }
-  napi_get_value_string_utf16(w->env, v, (char16_t *)w->u16, n + 1, &n);
   if (n * 3 + 1 > w->cap) {
-    if (w->buf) OPENSSL_cleanse(w->buf, w->cap);
+    if (w->buf) OPENSSL_cleanse(w->buf, w->used);
     free(w->buf);
+    w->cap = w->used = 0;
+    if (!(w->buf = malloc(n * 3 + 1))) return light_args_fail(w->a, NULL, "out of memory");
     w->cap = n * 3 + 1;
-    if (!(w->buf = malloc(w->cap))) {
-      w->cap = 0;
-      return light_args_fail(w->a, NULL, "out of memory");
-    }
   }
-  size_t o = 0;
-  for (size_t i = 0; i < n; i++) {
-    uint32_t c = w->u16[i];
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && w->u16[i + 1] >= 0xdc00 && w->u16[i + 1] <= 0xdfff) {
-      c = 0x10000 + ((c - 0xd800) << 10) + (w->u16[++i] - 0xdc00);
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      OPENSSL_cleanse(w->u16, n * sizeof *w->u16);
-      return light_args_fail(w->a, "body", "string contains a lone UTF-16 surrogate (not valid Unicode)");
-    }
-    if (c < 0x80) {
-      w->buf[o++] = (char)c;
-    } else if (c < 0x800) {
-      w->buf[o++] = (char)(0xc0 | (c >> 6));
-      w->buf[o++] = (char)(0x80 | (c & 0x3f));
-    } else if (c < 0x10000) {
-      w->buf[o++] = (char)(0xe0 | (c >> 12));
-      w->buf[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
-      w->buf[o++] = (char)(0x80 | (c & 0x3f));
-    } else {
-      w->buf[o++] = (char)(0xf0 | (c >> 18));
-      w->buf[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
-      w->buf[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
-      w->buf[o++] = (char)(0x80 | (c & 0x3f));
-    }
-  }
-  OPENSSL_cleanse(w->u16, n * sizeof *w->u16);
+  napi_get_value_string_utf8(w->env, v, w->buf, w->cap, len);
+  if (*len > w->used) w->used = *len;
+  /* V8 writes a lone surrogate as U+FFFD (EF BF BD): only a text with an 0xEF byte is looked at in UTF-16 */
+  int lone = memchr(w->buf, 0xef, *len) ? lone_surrogate(w->env, v, n) : 0;
+  if (lone)
+    return light_args_fail(w->a, "body",
+                           lone < 0 ? "out of memory" : "string contains a lone UTF-16 surrogate (not valid Unicode)");
   *out = w->buf;
-  *len = o;
   return LIGHT_OK;
 }
 
@@ -117,9 +103,16 @@ static light_status put_number(walk *w, double d) {
   return light_args_double(w->a, d); /* NaN, Infinity, fractions, beyond 2^53: the core decides */
 }
 
-static int instance_of(walk *w, napi_value v, napi_value ctor) {
-  bool r = false;
-  return ctor && napi_instanceof(w->env, v, ctor, &r) == napi_ok && r;
+/* Map or Set (looked up on the first object: most values are scalars). */
+static int map_or_set(walk *w, napi_value v) {
+  napi_value g;
+  bool r = false, q = false;
+  if (!w->map_ctor && napi_get_global(w->env, &g) == napi_ok) {
+    napi_get_named_property(w->env, g, "Map", &w->map_ctor);
+    napi_get_named_property(w->env, g, "Set", &w->set_ctor);
+  }
+  return (w->map_ctor && napi_instanceof(w->env, v, w->map_ctor, &r) == napi_ok && r) ||
+         (w->set_ctor && napi_instanceof(w->env, v, w->set_ctor, &q) == napi_ok && q);
 }
 
 static light_status put_value(walk *w, napi_value v, napi_value key, int depth);
@@ -134,8 +127,7 @@ static light_status resolve(walk *w, napi_value v, napi_value key, napi_value *o
   if (t == napi_object) {
     bool is = false;
     /* binary data is sent as bytes where allowed (a file), never via Buffer#toJSON */
-    if ((napi_is_buffer(env, v, &is) == napi_ok && is) || (napi_is_typedarray(env, v, &is) == napi_ok && is))
-      return LIGHT_OK;
+    if (napi_is_typedarray(env, v, &is) == napi_ok && is) return LIGHT_OK;
     if (napi_is_date(env, v, &is) == napi_ok && is) {
       double ms = 0;
       napi_get_date_value(env, v, &ms);
@@ -152,8 +144,36 @@ static light_status resolve(walk *w, napi_value v, napi_value key, napi_value *o
       if (napi_typeof(env, r, &t) != napi_ok) return js_fail(w, "unreadable value");
     }
   }
-  if (t == napi_undefined || t == napi_function || t == napi_symbol) *skip = 1;
+  if (t == napi_undefined || (!w->record && (t == napi_function || t == napi_symbol))) *skip = 1;
   return LIGHT_OK;
+}
+
+/* The own enumerable members of @p obj as key/value pairs, skipping @p skip_key. */
+static light_status put_members(walk *w, napi_value obj, const char *skip_key, int depth) {
+  napi_env env = w->env;
+  napi_value keys;
+  if (napi_get_all_property_names(env, obj, napi_key_own_only, napi_key_enumerable | napi_key_skip_symbols,
+                                  napi_key_numbers_to_strings, &keys) != napi_ok)
+    return js_fail(w, "enumerating the object's keys threw");
+  uint32_t n = 0;
+  napi_get_array_length(env, keys, &n);
+  light_status st = LIGHT_OK;
+  for (uint32_t i = 0; st == LIGHT_OK && i < n; i++) {
+    napi_value k, val, r;
+    int skip;
+    char name[16];
+    size_t kl = 0;
+    napi_get_element(env, keys, i, &k);
+    if (skip_key && napi_get_value_string_utf8(env, k, name, sizeof name, &kl) == napi_ok && strlen(skip_key) == kl &&
+        strcmp(name, skip_key) == 0)
+      continue;
+    if (napi_get_property(env, obj, k, &val) != napi_ok) return js_fail(w, "a property getter threw");
+    if ((st = resolve(w, val, k, &r, &skip)) != LIGHT_OK) return st;
+    if (skip) continue;
+    if ((st = put_string(w, k, 1)) != LIGHT_OK) return st;
+    st = put_value(w, r, k, depth + 1);
+  }
+  return st;
 }
 
 static light_status put_object(walk *w, napi_value v, int depth) {
@@ -173,44 +193,22 @@ static light_status put_object(walk *w, napi_value v, int depth) {
     }
     return st == LIGHT_OK ? light_args_end(w->a) : st;
   }
-  if ((napi_is_buffer(env, v, &is) == napi_ok && is) || (napi_is_typedarray(env, v, &is) == napi_ok && is) ||
-      (napi_is_arraybuffer(env, v, &is) == napi_ok && is) || (napi_is_dataview(env, v, &is) == napi_ok && is)) {
+  if (napi_is_typedarray(env, v, &is) == napi_ok && is) { /* a Buffer is a Uint8Array */
+    napi_typedarray_type tt;
+    size_t n = 0, off = 0;
     void *d = NULL;
-    size_t n = 0;
-    if (napi_is_buffer(env, v, &is) == napi_ok && is) {
-      napi_get_buffer_info(env, v, &d, &n);
-    } else if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
-      napi_typedarray_type tt;
-      size_t len = 0, off = 0;
-      napi_value ab;
-      napi_get_typedarray_info(env, v, &tt, &len, &d, &ab, &off);
-      if (tt != napi_uint8_array)
-        return light_args_fail(w->a, "body", "typed arrays other than Uint8Array cannot be sent");
-      n = len;
-    } else {
-      return light_args_fail(w->a, "body", "ArrayBuffer/DataView cannot be sent (use a Buffer or Uint8Array)");
-    }
-    return light_args_binary(w->a, d, n);
+    napi_value ab;
+    napi_get_typedarray_info(env, v, &tt, &n, &d, &ab, &off);
+    if (tt == napi_uint8_array || tt == napi_int8_array || tt == napi_uint8_clamped_array)
+      return light_args_binary(w->a, d, n);
+    return light_args_fail(w->a, "body", "typed arrays other than byte arrays (Buffer, Uint8Array) cannot be sent");
   }
-  if (instance_of(w, v, w->map_ctor) || instance_of(w, v, w->set_ctor))
+  if ((napi_is_arraybuffer(env, v, &is) == napi_ok && is) || (napi_is_dataview(env, v, &is) == napi_ok && is))
+    return light_args_fail(w->a, "body", "ArrayBuffer/DataView cannot be sent (use a Buffer or Uint8Array)");
+  if (map_or_set(w, v))
     return light_args_fail(w->a, "body", "Map and Set cannot be sent as JSON (convert to an object or array)");
-  napi_value keys;
-  if (napi_get_all_property_names(env, v, napi_key_own_only, napi_key_enumerable | napi_key_skip_symbols,
-                                  napi_key_numbers_to_strings, &keys) != napi_ok)
-    return js_fail(w, "enumerating the object's keys threw");
-  uint32_t n = 0;
-  napi_get_array_length(env, keys, &n);
   light_status st = light_args_begin_object(w->a);
-  for (uint32_t i = 0; st == LIGHT_OK && i < n; i++) {
-    napi_value k, val, r;
-    int skip;
-    napi_get_element(env, keys, i, &k);
-    if (napi_get_property(env, v, k, &val) != napi_ok) return js_fail(w, "a property getter threw");
-    if ((st = resolve(w, val, k, &r, &skip)) != LIGHT_OK) return st;
-    if (skip) continue;
-    if ((st = put_string(w, k, 1)) != LIGHT_OK) return st;
-    st = put_value(w, r, k, depth + 1);
-  }
+  if (st == LIGHT_OK) st = put_members(w, v, NULL, depth);
   return st == LIGHT_OK ? light_args_end(w->a) : st;
 }
 
@@ -237,70 +235,58 @@ static light_status put_value(walk *w, napi_value v, napi_value key, int depth) 
   case napi_string: return put_string(w, v, 0);
   case napi_object: return put_object(w, v, depth);
   case napi_bigint: return light_args_fail(w->a, "body", "BigInt values cannot be sent as JSON (pass a string)");
-  default: return light_args_fail(w->a, "body", "functions and symbols cannot be sent as JSON");
-  }
-}
-
-static void walk_init(walk *w, napi_env env, light_args *a) {
-  memset(w, 0, sizeof *w);
-  w->env = env;
-  w->a = a;
-  napi_value g;
-  if (napi_get_global(env, &g) == napi_ok) {
-    napi_get_named_property(env, g, "Map", &w->map_ctor);
-    napi_get_named_property(env, g, "Set", &w->set_ctor);
+  default:
+    /* record arguments: an (empty) object, so the core names the argument and refuses its kind */
+    if (w->record && light_args_begin_object(w->a) == LIGHT_OK) return light_args_end(w->a);
+    return light_args_fail(w->a, "body", "functions and symbols cannot be sent as JSON");
   }
 }
 
 static void walk_done(walk *w) {
-  if (w->buf) OPENSSL_cleanse(w->buf, w->cap);
+  if (w->buf) OPENSSL_cleanse(w->buf, w->used);
   free(w->buf);
-  free(w->u16);
+}
+
+/* One top-level value (toJSON applied; skipped values are null). */
+static light_status put_top(walk *w, napi_value v) {
+  napi_value r;
+  int skip;
+  light_status st = resolve(w, v, NULL, &r, &skip);
+  return st != LIGHT_OK ? st : skip ? light_args_null(w->a) : put_value(w, r, NULL, 0);
 }
 
 light_status light_node__args_value(napi_env env, light_args *a, napi_value v) {
-  walk w;
-  walk_init(&w, env, a);
-  napi_value r;
-  int skip;
-  light_status st = resolve(&w, v, NULL, &r, &skip);
-  if (st == LIGHT_OK) st = skip ? light_args_null(a) : put_value(&w, r, NULL, 0);
+  walk w = {env, a, NULL, NULL, NULL, 0, 0, 0};
+  light_status st = put_top(&w, v);
   walk_done(&w);
   return st;
 }
 
 light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key) {
-  walk w;
-  walk_init(&w, env, a);
-  napi_value keys;
-  light_status st = LIGHT_OK;
-  if (napi_get_all_property_names(env, obj, napi_key_own_only, napi_key_enumerable | napi_key_skip_symbols,
-                                  napi_key_numbers_to_strings, &keys) != napi_ok) {
-    st = js_fail(&w, "enumerating the object's keys threw");
-    walk_done(&w);
-    return st;
-  }
-  uint32_t n = 0;
-  napi_get_array_length(env, keys, &n);
-  for (uint32_t i = 0; st == LIGHT_OK && i < n; i++) {
-    napi_value k, val, r;
-    int skip;
-    napi_get_element(env, keys, i, &k);
-    if (skip_key) {
-      char name[16];
-      size_t kl = 0;
-      napi_get_value_string_utf8(env, k, name, sizeof name, &kl);
-      if (strlen(skip_key) == kl && strcmp(name, skip_key) == 0) continue;
-    }
-    if (napi_get_property(env, obj, k, &val) != napi_ok) {
-      st = js_fail(&w, "a property getter threw");
-      break;
-    }
-    if ((st = resolve(&w, val, k, &r, &skip)) != LIGHT_OK) break;
-    if (skip) continue;
-    if ((st = put_string(&w, k, 1)) != LIGHT_OK) break;
-    st = put_value(&w, r, k, 1);
-  }
+  walk w = {env, a, NULL, NULL, NULL, 0, 0, 0};
+  light_status st = put_members(&w, obj, skip_key, 0);
   walk_done(&w);
   return st;
+}
+
+light_args *light_node__record(napi_env env, light_args_record_kind kind, unsigned flags, napi_value obj, size_t argc,
+                               napi_value *argv) {
+  light_args *a = NULL;
+  walk w = {env, NULL, NULL, NULL, NULL, 0, 0, 1}; /* one walk: its scratch serves every value */
+  light_error err = LIGHT_ERROR_INIT;
+  napi_valuetype t = napi_undefined;
+  if (obj) napi_typeof(env, obj, &t);
+  light_status st = light_args_new_record(&w.a, kind, flags);
+  a = w.a;
+  if (st == LIGHT_OK && t == napi_object)
+    st = put_members(&w, obj, NULL, 0);
+  else if (t != napi_undefined && t != napi_null)
+    st = light_args_fail(a, "options", "options must be an object");
+  for (size_t i = 0; i < argc && st == LIGHT_OK; i++) st = put_top(&w, argv[i]);
+  walk_done(&w);
+  if (light_args_finish(a) == LIGHT_OK) return a;
+  light_args_error(a, &err); /* param borrowed from @p a: thrown before it is freed */
+  light_node__throw_error(env, &err);
+  light_args_free(a);
+  return NULL;
 }

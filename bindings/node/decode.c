@@ -82,11 +82,8 @@ napi_value light_node__decode_or_throw(napi_env env, const char *text, size_t le
     light_error err = LIGHT_ERROR_INIT;
     light_json_error(&err, &res, len, what);
     light_node__throw_error(env, &err);
-    light_error_clear(&err);
   } else {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (!pending) light_node__throw_last(env, "JSON.parse");
+    light_node__throw_last(env, "JSON.parse"); /* unless JSON.parse threw */
   }
   return NULL;
 }
@@ -207,9 +204,7 @@ static napi_value decode_export(napi_env env, napi_callback_info info, int build
   if (pending) return NULL;
   light_error err = LIGHT_ERROR_INIT;
   light_json_error(&err, &res, len, "JSON text");
-  light_node__throw_error(env, &err);
-  light_error_clear(&err);
-  return NULL;
+  return light_node__throw_error(env, &err);
 }
 
 napi_value light_node__decode_js(napi_env env, napi_callback_info info) { return decode_export(env, info, 0); }

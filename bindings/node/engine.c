@@ -204,7 +204,6 @@ light_engine *light_node__engine(light_node_env *e) {
   light_error err = LIGHT_ERROR_INIT;
   if (light_engine_new(&e->engine, &cb, &err) != LIGHT_OK) {
     light_node__throw_error(e->env, &err);
-    light_error_clear(&err);
     return NULL;
   }
   return e->engine;

@@ -3,9 +3,10 @@
  * One file per core concept: client.c (clients, calls, raw requests, abort),
  * engine.c (the core's async engine on Node's own libuv loop: one uv_poll_t
  * per socket, one uv_timer_t), webhook.c, errors.c (light_error → the JS
- * error classes of node/errors.js), convert.c (JS values → cJSON, the
- * request direction), decode.c (JSON text → JS values), module.c (init, per-environment state, operation table, event
- * names). Cross-file names are light_node__*; everything else is static.
+ * error classes of node/errors.js), convert.c (JS values → light_args, the
+ * request direction), decode.c (JSON text → JS values), module.c (init,
+ * per-environment state, the core's tables, event names). Cross-file names
+ * are light_node__*; everything else is static.
  *
  * No statics hold JS state: everything lives in the per-environment
  * light_node_env (napi_set_instance_data), so worker_threads can load the
@@ -34,7 +35,6 @@
  * that one loop iteration never has to start hundreds of transfers. */
 #define LN_MAX_INFLIGHT 64
 
-/* Highest light_error_kind + 1. */
 /* Capacity of the class table; light_error_kind_count() must fit (checked at load). */
 #define LN_KINDS 32
 
@@ -77,10 +77,6 @@ typedef struct light_node_env {
 light_node_env *light_node__env(napi_env env);
 /* Throw an Error with the last Node-API error text (prefix: the failed call). */
 void light_node__throw_last(napi_env env, const char *what);
-/* Read an optional string property (NULL when absent/undefined/null). Caller
- * frees the result with free(). Returns -1 (exception pending) when present
- * but not a string. */
-int light_node__get_string_prop(napi_env env, napi_value obj, const char *name, char **out);
 /* Copy a JS string into a malloc'd NUL-terminated buffer; NULL when not a string. */
 char *light_node__string(napi_env env, napi_value v, size_t *len);
 
@@ -116,25 +112,23 @@ light_status light_node__args_value(napi_env env, light_args *a, napi_value v);
 /* Stream the own enumerable members of @p obj as key/value pairs of the
  * current section, skipping the member named @p skip_key (NULL: none). */
 light_status light_node__args_members(napi_env env, light_args *a, napi_value obj, const char *skip_key);
+/* Finished record arguments (light_args_new_record()) of @p kind, walked as
+ * above (but a function or symbol member is kept as an object): the members
+ * of the options object @p obj (NULL, undefined or null: none), then @p argc
+ * positional values. Caller frees; NULL with the core's error thrown. */
+light_args *light_node__record(napi_env env, light_args_record_kind kind, unsigned flags, napi_value obj, size_t argc,
+                               napi_value *argv);
 
 /* ---- errors.c ------------------------------------------------------------ */
 
 /* The JS error for @p err: an instance of the class registered for its kind
- * (TypeError for LIGHT_ERR_INVALID_ARGUMENT) with status, body, requestId,
- * headers, retries, retryAfter, reason. Never NULL unless an exception is
- * pending. */
+ * (TypeError for LIGHT_ERR_INVALID_ARGUMENT) with the core's details
+ * (light_error_details_json()) and the decoded body. Never NULL unless an
+ * exception is pending. */
 napi_value light_node__error_value(napi_env env, const light_error *err);
-/* Throw light_node__error_value(err). */
-void light_node__throw_error(napi_env env, const light_error *err);
-/* Headers block "Name: value\r\n"... → {lower-case name: value}. */
-napi_value light_node__headers(napi_env env, const char *block, size_t len);
+/* Throw light_node__error_value(err) and clear @p err. Returns NULL (for a napi_callback's return). */
+napi_value light_node__throw_error(napi_env env, light_error *err);
 napi_value light_node__set_error_classes(napi_env env, napi_callback_info info);
-/* errorKinds() → [{name, parent, status, doc}] indexed by kind (errors.c). */
-napi_value light_node__error_kinds(napi_env env, napi_callback_info info);
-/* options() → the core's option table (client.c). */
-napi_value light_node__options(napi_env env, napi_callback_info info);
-/* checkOption(jsName, value): throws the core's TypeError when value is not valid for that option (client.c). */
-napi_value light_node__check_option(napi_env env, napi_callback_info info);
 
 /* ---- engine.c ------------------------------------------------------------ */
 
@@ -153,6 +147,8 @@ void light_node__engine_teardown(light_node_env *e);
 /* ---- client.c ------------------------------------------------------------ */
 
 napi_value light_node__define_client(napi_env env);
+/* checkOption(jsName, value): throws the core's TypeError when value is not valid for that option. */
+napi_value light_node__check_option(napi_env env, napi_callback_info info);
 /* Teardown: free queued calls without running JS. */
 void light_node__drop_queue(light_node_env *e);
 

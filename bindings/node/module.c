@@ -1,13 +1,13 @@
-/* light.node: module init, per-environment state, the operation table and
+/* light.node: module init, per-environment state, the core's tables and
  * event names for node/index.js.
  *
- * Exports: Client (client.c), operations(), events(), webhookVerify(),
- * webhookSign() (webhook.c), setErrorClasses() (errors.c), version,
- * napiVersion. node/index.js builds the namespaced camelCase methods from
- * operations() at load time: the addon knows no endpoint. */
+ * Exports: Client (client.c), operations(), options(), errorKinds(),
+ * events(), checkOption() (client.c), webhookVerify(), webhookSign()
+ * (webhook.c), setErrorClasses() (errors.c), version, napiVersion.
+ * node/index.js builds the namespaced camelCase methods from operations() at
+ * load time: the addon knows no endpoint. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "light_node.h"
 
@@ -42,23 +42,6 @@ char *light_node__string(napi_env env, napi_value v, size_t *len) {
   return s;
 }
 
-int light_node__get_string_prop(napi_env env, napi_value obj, const char *name, char **out) {
-  napi_value v;
-  napi_valuetype t;
-  *out = NULL;
-  if (napi_get_named_property(env, obj, name, &v) != napi_ok) return -1;
-  napi_typeof(env, v, &t);
-  if (t == napi_undefined || t == napi_null) return 0;
-  if (t != napi_string) {
-    char buf[128];
-    snprintf(buf, sizeof buf, "option %s must be a string", name);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", buf);
-    return -1;
-  }
-  *out = light_node__string(env, v, NULL);
-  return *out ? 0 : -1;
-}
-
 /* ---- environment lifetime ----------------------------------------------- */
 
 static void env_finalize(napi_env env, void *data, void *hint) {
@@ -78,67 +61,38 @@ static void env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
   light_node__engine_teardown(e);
 }
 
-/* ---- operations() and events() ------------------------------------------ */
+/* ---- tables: operations(), options(), errorKinds(), events() ------------- */
 
-static napi_value str_list(napi_env env, const char *const *list) {
-  napi_value arr, s;
-  uint32_t i = 0;
-  napi_create_array(env, &arr);
-  for (; list && list[i]; i++) {
-    napi_create_string_utf8(env, list[i], NAPI_AUTO_LENGTH, &s);
-    napi_set_element(env, arr, i, s);
+/* A table the core built as JSON (@p j, taken) → JS; throws @p what when NULL. */
+static napi_value table(napi_env env, cJSON *j, const char *what) {
+  if (!j) {
+    napi_throw_error(env, NULL, what);
+    return NULL;
   }
-  return arr;
+  napi_value v = light_node__decode_cjson(env, j);
+  cJSON_Delete(j);
+  return v;
 }
 
-static void put_str(napi_env env, napi_value o, const char *k, const char *s) {
-  napi_value v;
-  napi_create_string_utf8(env, s ? s : "", NAPI_AUTO_LENGTH, &v);
-  napi_set_named_property(env, o, k, v);
-}
-
-static void put_int(napi_env env, napi_value o, const char *k, int i) {
-  napi_value v;
-  napi_create_int32(env, i, &v);
-  napi_set_named_property(env, o, k, v);
-}
-
-static void put_bool(napi_env env, napi_value o, const char *k, int b) {
-  napi_value v;
-  napi_get_boolean(env, b != 0, &v);
-  napi_set_named_property(env, o, k, v);
-}
-
+/* [{id, method, path, auth, body, ..., pathParams, queryParams, required, successStatus, summary}]:
+ * node/index.js builds the client's methods from it. */
 static napi_value js_operations(napi_env env, napi_callback_info info) {
-  static const char *const auth_names[] = {"none", "app", "account"};
-  static const char *const body_names[] = {"none", "json", "multipart"};
-  static const char *const conf_names[] = {"documented", "example_app", "inferred"};
-  napi_value arr;
   (void)info;
-  LN_CALL(env, napi_create_array(env, &arr));
-  for (size_t i = 0; i < light_operation_count(); i++) {
-    const light_operation *op = light_operation_at(i);
-    napi_value o;
-    napi_create_object(env, &o);
-    put_str(env, o, "id", op->id);
-    put_str(env, o, "method", op->method);
-    put_str(env, o, "path", op->path);
-    put_str(env, o, "auth", op->auth <= LIGHT_AUTH_ACCOUNT ? auth_names[op->auth] : "none");
-    put_str(env, o, "body", op->body <= LIGHT_BODY_MULTIPART ? body_names[op->body] : "none");
-    put_bool(env, o, "paginated", op->paginated);
-    put_bool(env, o, "idempotent", op->idempotent);
-    put_bool(env, o, "inferred", op->inferred);
-    put_str(env, o, "confidence", op->confidence <= LIGHT_CONFIDENCE_INFERRED ? conf_names[op->confidence] : "");
-    put_str(env, o, "ns", op->ns);
-    put_str(env, o, "name", op->name);
-    napi_set_named_property(env, o, "pathParams", str_list(env, op->path_params));
-    napi_set_named_property(env, o, "queryParams", str_list(env, op->query_params));
-    napi_set_named_property(env, o, "required", str_list(env, op->required));
-    put_int(env, o, "successStatus", op->success_status);
-    put_str(env, o, "summary", op->summary);
-    napi_set_element(env, arr, (uint32_t)i, o);
-  }
-  return arr;
+  return table(env, light_operation_table_json(LIGHT_TABLE_CAMEL_KEYS), "light-sdk: out of memory");
+}
+
+/* The core's option table (light_option_table_json(): snake_case keys, js_name). */
+static napi_value js_options(napi_env env, napi_callback_info info) {
+  (void)info;
+  return table(env, light_option_table_json(), "light-sdk: out of memory");
+}
+
+/* [{kind, name, parent, status, doc}, ...] (light_error_kind_table_json()):
+ * node/errors.js builds its class tree from it. */
+static napi_value js_error_kinds(napi_env env, napi_callback_info info) {
+  (void)info;
+  return table(env, light_error_kind_count() <= LN_KINDS ? light_error_kind_table_json() : NULL,
+               "light-sdk: cannot list the core's error kinds (more than this addon holds, or no memory)");
 }
 
 static napi_value js_events(napi_env env, napi_callback_info info) {
@@ -184,8 +138,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"webhookVerify", NULL, light_node__webhook_verify, NULL, NULL, NULL, napi_enumerable, NULL},
       {"webhookSign", NULL, light_node__webhook_sign, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setErrorClasses", NULL, light_node__set_error_classes, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"errorKinds", NULL, light_node__error_kinds, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"options", NULL, light_node__options, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"errorKinds", NULL, js_error_kinds, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"options", NULL, js_options, NULL, NULL, NULL, napi_enumerable, NULL},
       {"checkOption", NULL, light_node__check_option, NULL, NULL, NULL, napi_enumerable, NULL},
       {"_decode", NULL, light_node__decode_js, NULL, NULL, NULL, napi_enumerable, NULL},
       {"_decodeBuilder", NULL, light_node__decode_builder_js, NULL, NULL, NULL, napi_enumerable, NULL},

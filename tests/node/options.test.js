@@ -82,6 +82,9 @@ test('unknown option names are refused (snake_case is Python/Lua spelling)', () 
   assert.throws(() => make({ maxRetry: 1 }), /unknown option 'maxRetry'/);
   assert.throws(() => make({ max_retries: 1 }), /unknown option 'max_retries'/);
   assert.throws(() => make({ userAgentRuntime: 'x' }), /unknown option 'userAgentRuntime'/);
+  // a function is neither skipped nor taken: its name and its kind are checked like any value
+  assert.throws(() => make({ fetch: () => {} }), /unknown option 'fetch'/);
+  assert.throws(() => make({ timeout: () => 1 }), /'timeout' must be a number/);
   assert.throws(() => new light.AccountClient({ accountToken: 't', appToken: 'a', baseURL: env.url }), TypeError);
 });
 

@@ -108,6 +108,10 @@ test('argument errors are TypeErrors', () => {
   const longNul = 'whsec_' + 'x'.repeat(300) + '\0tail';
   assert.throws(() => webhooks.verify(body, good, longNul, { now: NOW }), /must not contain NUL/);
   assert.throws(() => webhooks.verify(body, '1.a', SECRET, { now: 'yesterday' }), TypeError);
+  assert.throws(() => webhooks.verify(body, good, 'whsec_dev', { now: -5 }), /now must be a number of Unix seconds >= 0/);
+  assert.throws(() => webhooks.sign(body, SECRET, -1), /timestamp must be a number of Unix seconds >= 0/);
+  assert.throws(() => webhooks.verify(`\ud800${body}`, good, 'whsec_dev', { now: NOW }), /lone UTF-16 surrogate/);
+  assert.throws(() => webhooks.verify(body, good, Array(17).fill('s'), { now: NOW }), /at most 16 secrets/);
   assert.throws(() => webhooks.sign(body, 42, NOW), TypeError);
   assert.throws(() => webhooks.sign(body, '', NOW), TypeError);
   assert.throws(() => webhooks.sign({}, SECRET, NOW), TypeError);

@@ -16,6 +16,7 @@ test('appInfo is appended to the User-Agent', async () => {
   await c.accounts.list({ limit: 1 });
   const j = await sandbox.journal();
   assert.match(ua(j[j.length - 1]), /^light-sdk\/.* node\/.* MyApp\/1\.2 \(https:\/\/my\.app\)$/);
+  assert.ok(ua(j[j.length - 1]).includes(` node/${process.versions.node} `)); // set by the addon
 });
 
 test('bad appInfo is refused before I/O', async () => {
@@ -28,6 +29,8 @@ test('bad appInfo is refused before I/O', async () => {
   assert.throws(() => app().withOptions({ retries: 1 }), TypeError);
   assert.throws(() => app().withOptions({ maxRetries: -1 }), TypeError);
   assert.throws(() => app().withOptions({ timeout: 0 }), TypeError);
+  assert.throws(() => app().withOptions({ connectTimeout: '5' }), /'connectTimeout' must be a number, not string/);
+  assert.equal(app().withOptions({ timeout: null }).baseURL, env.url); // null: the parent's setting
   assert.equal((await sandbox.journal()).length, 0);
 });
 
