@@ -2,7 +2,6 @@
  * values in decode.c, straight from the core's parser). */
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "lua_light.h"
 

@@ -5,8 +5,8 @@
  * nginx cosockets), http.c (the HTTP/1.1 response parser and TLS verification
  * for the cosocket transport), webhook.c, errors.c (light_error → err table),
  * convert.c (Lua → light_args, the request direction), decode.c (JSON
- * text → Lua values), module.c (luaopen, operation
- * table, constants). Cross-file names are light_lua__*; everything else is
+ * text and the core's cJSON tables → Lua values), module.c (luaopen, the
+ * core's tables, constants). Cross-file names are light_lua__*; everything else is
  * static. The same source builds for Lua 5.4 and LuaJIT 2.1 (compat.h). */
 #ifndef LIGHT_LUA_H
 #define LIGHT_LUA_H

@@ -21,10 +21,12 @@ static light_args *webhook_args(lua_State *L, light_args_record_kind kind, int *
   light_args *a = NULL;
   light_status st = light_args_new_record(&a, kind, LIGHT_LUA_ARGS_FLAGS);
   for (int i = 1; a && st == LIGHT_OK && i <= lua_gettop(L); i++) {
-    if (empty_table(L, i))
-      st = light_args_begin_array(a, 0) == LIGHT_OK ? light_args_end(a) : light_args_error(a, NULL);
-    else
+    if (empty_table(L, i)) {
+      light_args_begin_array(a, 0); /* a failure sticks: end() returns it */
+      st = light_args_end(a);
+    } else {
       st = light_lua__args_value(L, i, a);
+    }
   }
   return light_lua__args_finish(L, a, nret);
 }
