@@ -62,6 +62,7 @@ build = {
         "core/src/response.c",
         "core/src/retry.c",
         "core/src/secret.c",
+        "core/src/tables.c",
         "core/src/token_cache.c",
         "core/src/transport.c",
         "core/src/version.c",

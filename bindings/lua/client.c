@@ -1,9 +1,9 @@
 /* light.Client userdata: one light_client (app or account scope) and the
  * blocking calls of the core (light_call, light_request). In nginx the Lua
  * layer drives the same calls through exchange.c instead. */
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lua_light.h"
@@ -71,11 +71,7 @@ static int interrupt_disarm(int armed) {
 light_lua_client *light_lua__check_client(lua_State *L, int idx) {
   light_lua_client *c = luaL_checkudata(L, idx, LIGHT_LUA_CLIENT_MT);
   if (!c->client || c->closing) {
-    light_error e = LIGHT_ERROR_INIT;
-    e.code = LIGHT_E_STATE;
-    e.kind = LIGHT_ERR_LIGHT;
-    e.message = (char *)"client is closed";
-    light_lua__push_error(L, &e);
+    light_lua__push_new_error(L, LIGHT_E_STATE, NULL, "client is closed");
     return NULL;
   }
   return c;
@@ -91,63 +87,6 @@ static light_lua_client *push_client(lua_State *L) {
   return c;
 }
 
-/* One option of the table at index 1 (key at -2, value at -1): checked and
- * stored by the core's option table. Durations are seconds in Lua. Returns
- * 0, or 2 after pushing nil, err. */
-static int set_option(lua_State *L, light_client_options *o) {
-  light_error err = LIGHT_ERROR_INIT;
-  size_t klen = 0;
-  const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &klen) : NULL;
-  const light_option *opt = key ? light_option_find(key, klen) : NULL;
-  light_status st;
-  if (!opt || strcmp(opt->name, key) != 0) { /* snake_case names only */
-    if (key)
-      st = light_option_unknown_error(key, klen, &err);
-    else
-      st = light_option_unknown_error("(not a string)", 14, &err);
-  } else {
-    int t = lua_type(L, -1);
-    switch (opt->type) {
-    case LIGHT_OPT_STRING:
-    case LIGHT_OPT_ENUM: {
-      size_t len = 0;
-      const char *v = t == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL; /* the options table keeps it */
-      st = v ? light_client_options_set_string(o, opt->name, v, len, &err)
-             : light_option_type_error(opt, key, lua_typename(L, t), &err);
-      break;
-    }
-    case LIGHT_OPT_INT:
-    case LIGHT_OPT_DOUBLE:
-      if (t != LUA_TNUMBER) st = light_option_type_error(opt, key, lua_typename(L, t), &err);
-#if LUA_VERSION_NUM >= 503
-      else if (lua_isinteger(L, -1) && !(opt->unit && strcmp(opt->unit, "ms") == 0))
-        st = light_client_options_set_int(o, opt->name, (long long)lua_tointeger(L, -1), &err);
-#endif
-      else
-        st = light_client_options_set_seconds(o, opt->name, (double)lua_tonumber(L, -1), &err);
-      break;
-    case LIGHT_OPT_BOOL:
-      st = t == LUA_TBOOLEAN ? light_client_options_set_bool(o, opt->name, lua_toboolean(L, -1), &err)
-                             : light_option_type_error(opt, key, lua_typename(L, t), &err);
-      break;
-    default: st = light_option_type_error(opt, key, lua_typename(L, t), &err); break;
-    }
-  }
-  if (st == LIGHT_OK) return 0;
-  lua_pop(L, 2); /* key, value */
-  int n = light_lua__push_error(L, &err);
-  light_error_clear(&err);
-  return n;
-}
-
-int light_lua__options(lua_State *L) {
-  cJSON *j = light_option_table_json();
-  if (!j) return luaL_error(L, "light: out of memory");
-  light_lua__push_json(L, j);
-  cJSON_Delete(j);
-  return 1;
-}
-
 /* "lua/5.4" or "luajit/2.1.0-beta3" (LUAJIT_VERSION is "LuaJIT 2.1.0-beta3"). */
 static const char *runtime_name(char *buf, size_t n) {
 #ifdef LUAJIT_VERSION
@@ -159,93 +98,75 @@ static const char *runtime_name(char *buf, size_t n) {
   return buf;
 }
 
-/* core.client_new{ app_token=, account_token=, base_url=, timeout=, ... }:
- * every key must be an option of the core's table (snake_case); the Lua
- * layer (lua/light/init.lua) removes its own transport keys first. */
+/* core.client_new({ app_token=, account_token=, base_url=, timeout=, ... }[, host]):
+ * every key must be an option of the core's table (snake_case, seconds),
+ * checked by the core (record arguments, light/args.h); the Lua layer
+ * (lua/light/init.lua) removes its own transport keys first and names its
+ * host for the User-Agent, e.g. "nginx/1.22.1". */
 static int l_client_new(lua_State *L) {
-  if (lua_isnoneornil(L, 1)) {
-    lua_settop(L, 0);
-    lua_newtable(L);
-  }
-  if (!lua_istable(L, 1)) return light_lua__push_invalid(L, "options", "light.new expects an options table");
-  lua_settop(L, 1);
+  lua_settop(L, 2);
+  light_lua_client *c = push_client(L); /* userdata before the resource */
+  light_args *a = NULL;
+  int n = 0;
+  light_args_new_record(&a, LIGHT_ARGS_CLIENT_OPTIONS, LIGHT_LUA_ARGS_FLAGS);
+  if (a && !lua_isnil(L, 1)) light_lua__args_members(L, 1, a, "options");
+  if (!(a = light_lua__args_finish(L, a, &n))) return n;
   light_client_options o;
   light_client_options_init(&o, LIGHT_CLIENT_OPTIONS_VERSION);
+  light_args_client_options(a, &o); /* strings borrowed from a until light_client_new returns */
   o.abort_check = abort_check;
-  const char *runtime = NULL;
-  lua_pushnil(L);
-  while (lua_next(L, 1) != 0) {
-    int n = set_option(L, &o);
-    if (n) return n;
-    lua_pop(L, 1);
-  }
-  runtime = o.user_agent_runtime; /* the Lua layer appends its host, e.g. "nginx/1.22.1" */
   char ua[128];
   runtime_name(ua, sizeof ua);
-  if (runtime) {
+  if (lua_type(L, 2) == LUA_TSTRING) {
     size_t used = strlen(ua);
-    snprintf(ua + used, sizeof ua - used, " %s", runtime);
+    snprintf(ua + used, sizeof ua - used, " %s", lua_tostring(L, 2));
   }
   o.user_agent_runtime = ua;
-
-  light_lua_client *c = push_client(L); /* userdata before the resource */
   light_error err = LIGHT_ERROR_INIT;
   light_status st = light_client_new(&c->client, &o, &err);
-  if (st != LIGHT_OK) {
-    int n = light_lua__push_error(L, &err);
-    light_error_clear(&err);
-    return n;
-  }
-  return 1;
+  light_args_free(a);
+  return st == LIGHT_OK ? 1 : light_lua__push_error(L, &err);
 }
 
 static int l_for_account(lua_State *L) {
   light_lua_client *c = light_lua__check_client(L, 1);
   if (!c) return 2;
-  if (lua_type(L, 2) != LUA_TSTRING) return light_lua__push_invalid(L, "account_uuid", "account_uuid must be a string");
   size_t ulen = 0;
-  const char *uuid = lua_tolstring(L, 2, &ulen);
-  if (memchr(uuid, '\0', ulen)) return light_lua__push_invalid(L, "account_uuid", "account_uuid contains a NUL byte");
+  const char *uuid = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &ulen) : NULL;
+  if (!uuid || memchr(uuid, '\0', ulen))
+    return light_lua__push_new_error(L, LIGHT_E_INVALID_ARGUMENT, "account_uuid",
+                                     uuid ? "account_uuid contains a NUL byte" : "account_uuid must be a string");
   light_lua_client *child = push_client(L);
   light_error err = LIGHT_ERROR_INIT;
   light_status st = light_client_for_account(&child->client, c->client, uuid, &err);
-  if (st != LIGHT_OK) {
-    int n = light_lua__push_error(L, &err);
-    light_error_clear(&err);
-    return n;
-  }
-  return 1;
+  return st == LIGHT_OK ? 1 : light_lua__push_error(L, &err);
 }
 
 /* ---- per-call arguments -------------------------------------------------- */
 
-#if LIGHT_LUA_HAS_INTEGERS
-#define ARGS_FLAGS LIGHT_ARGS_SEPARATE_OPTIONS
-#else
-#define ARGS_FLAGS (LIGHT_ARGS_NUMBERS_ARE_DOUBLES | LIGHT_ARGS_SEPARATE_OPTIONS)
-#endif
-
-light_args *light_lua__build_args(lua_State *L, const char *op_id, int method_idx, int path_idx, int first, int *nret) {
+light_args *light_lua__build_args(lua_State *L, int raw, int *nret) {
   light_args *a = NULL;
+  unsigned flags = LIGHT_LUA_ARGS_FLAGS | LIGHT_ARGS_SEPARATE_OPTIONS;
+  if (raw) lua_settop(L, 4);
   int top = lua_gettop(L);
   light_status st;
-  if (op_id) {
-    st = light_args_new(&a, op_id, ARGS_FLAGS);
+  if (!raw) {
+    if (lua_type(L, 2) != LUA_TSTRING) {
+      *nret = light_lua__push_new_error(L, LIGHT_E_INVALID_ARGUMENT, "op", "operation id must be a string");
+      return NULL;
+    }
+    st = light_args_new(&a, lua_tostring(L, 2), flags);
   } else {
     size_t ml = 0, pl = 0;
-    const char *m = lua_type(L, method_idx) == LUA_TSTRING ? lua_tolstring(L, method_idx, &ml) : NULL;
-    const char *p = lua_type(L, path_idx) == LUA_TSTRING ? lua_tolstring(L, path_idx, &pl) : NULL;
-    st = light_args_new_raw(&a, m ? m : "", ml, p ? p : "", pl, ARGS_FLAGS);
+    const char *m = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &ml) : NULL;
+    const char *p = lua_type(L, 3) == LUA_TSTRING ? lua_tolstring(L, 3, &pl) : NULL;
+    st = light_args_new_raw(&a, m ? m : "", ml, p ? p : "", pl, flags);
     if (a && st == LIGHT_OK && (!m || !p))
       light_args_fail(a, m ? "path" : "method", m ? "path must be a string" : "method must be a string");
   }
-  if (!a) {
-    luaL_error(L, "light: out of memory");
-    return NULL;
-  }
-  if (st == LIGHT_OK && op_id) {
-    const light_operation *op = light_operation_find(op_id);
-    int npp = 0;
+  if (st == LIGHT_OK && !raw) {
+    const light_operation *op = light_operation_find(lua_tostring(L, 2));
+    int npp = 0, first = 3;
     while (op->path_params[npp]) npp++;
     int nargs = top - first + 1;
     for (int i = 0; i < npp && i < nargs && st == LIGHT_OK; i++) st = light_lua__args_value(L, first + i, a);
@@ -261,19 +182,35 @@ light_args *light_lua__build_args(lua_State *L, const char *op_id, int method_id
       st = light_args_section(a, LIGHT_ARGS_OPTIONS);
       if (st == LIGHT_OK) st = light_lua__args_members(L, first + npp + 1, a, "opts");
     }
-  } else if (st == LIGHT_OK && first <= top && !lua_isnil(L, first)) {
-    st = light_lua__args_members(L, first, a, "opts");
+  } else if (st == LIGHT_OK && !lua_isnil(L, 4)) {
+    st = light_lua__args_members(L, 4, a, "opts");
   }
-  light_args_finish(a);
-  if (light_args_error(a, NULL) != LIGHT_OK) {
-    light_error err = LIGHT_ERROR_INIT;
-    light_args_error(a, &err);
-    light_args_free(a);
-    *nret = light_lua__push_error(L, &err);
-    light_error_clear(&err);
-    return NULL;
+  return light_lua__args_finish(L, a, nret);
+}
+
+/* {lower-cased name = value}; repeated names joined with ", ". The core
+ * parses the block (light_header_next). */
+static void push_headers(lua_State *L, const char *block, size_t len) {
+  lua_newtable(L);
+  size_t pos = 0, nl, vl;
+  const char *name, *v;
+  while (light_header_next(block, len, &pos, &name, &nl, &v, &vl)) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < nl; i++) luaL_addchar(&b, (char)tolower((unsigned char)name[i]));
+    luaL_pushresult(&b);
+    lua_pushvalue(L, -1);
+    lua_rawget(L, -3);
+    if (lua_isstring(L, -1)) {
+      lua_pushliteral(L, ", ");
+      lua_pushlstring(L, v, vl);
+      lua_concat(L, 3);
+    } else {
+      lua_pop(L, 1);
+      lua_pushlstring(L, v, vl);
+    }
+    lua_rawset(L, -3);
   }
-  return a;
 }
 
 int light_lua__push_response(lua_State *L, light_response *resp, const light_operation *op, const cJSON *query) {
@@ -284,9 +221,7 @@ int light_lua__push_response(lua_State *L, light_response *resp, const light_ope
     more = light_page_next_query(&next, resp, query, &e);
     if (more < 0) {
       light_response_free(resp);
-      int n = light_lua__push_error(L, &e);
-      light_error_clear(&e);
-      return n;
+      return light_lua__push_error(L, &e);
     }
   }
   size_t blen = 0;
@@ -311,7 +246,7 @@ int light_lua__push_response(lua_State *L, light_response *resp, const light_ope
   }
   size_t hl = 0;
   const char *h = light_response_headers(resp, &hl);
-  light_lua__push_headers(L, h, hl);
+  push_headers(L, h, hl);
   lua_setfield(L, -2, "headers");
   if (more == 1 && next) {
     light_lua__push_json(L, next);
@@ -324,16 +259,13 @@ int light_lua__push_response(lua_State *L, light_response *resp, const light_ope
 
 /* ---- blocking calls ------------------------------------------------------ */
 
-/* c:call(op_id, path values..., params, opts) */
-static int l_call(lua_State *L) {
+/* c:call(op_id, path values..., params, opts) and (@p raw) c:request(method,
+ * path, opts) with opts = {query, body, headers, timeout, max_retries} */
+static int blocking_call(lua_State *L, int raw) {
   light_lua_client *c = light_lua__check_client(L, 1);
   if (!c) return 2;
-  if (lua_type(L, 2) != LUA_TSTRING) return light_lua__push_invalid(L, "op", "operation id must be a string");
-  const char *op_id = lua_tostring(L, 2);
-  const light_operation *op = light_operation_find(op_id);
-  if (!op) return light_lua__push_invalid(L, "op", "unknown operation");
   int n = 0;
-  light_args *a = light_lua__build_args(L, op_id, 0, 0, 3, &n);
+  light_args *a = light_lua__build_args(L, raw, &n);
   if (!a) return n;
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
@@ -345,42 +277,14 @@ static int l_call(lua_State *L) {
     light_args_free(a);
     return raise_interrupted(L);
   }
-  if (st != LIGHT_OK) {
-    light_args_free(a);
-    n = light_lua__push_error(L, &err);
-    light_error_clear(&err);
-    return n;
-  }
-  n = light_lua__push_response(L, resp, op, light_args_query(a));
+  const light_operation *op = raw ? NULL : light_operation_find(lua_tostring(L, 2));
+  n = st == LIGHT_OK ? light_lua__push_response(L, resp, op, light_args_query(a)) : light_lua__push_error(L, &err);
   light_args_free(a);
   return n;
 }
 
-/* c:request(method, path, opts) with opts = {query, body, headers, timeout, max_retries} */
-static int l_request(lua_State *L) {
-  light_lua_client *c = light_lua__check_client(L, 1);
-  if (!c) return 2;
-  lua_settop(L, 4);
-  int n = 0;
-  light_args *a = light_lua__build_args(L, NULL, 2, 3, 4, &n);
-  if (!a) return n;
-  light_response *resp = NULL;
-  light_error err = LIGHT_ERROR_INIT;
-  int armed = interrupt_arm(L);
-  light_status st = light_call_args(&resp, c->client, a, &err);
-  light_args_free(a);
-  if (interrupt_disarm(armed)) {
-    light_response_free(resp);
-    light_error_clear(&err);
-    return raise_interrupted(L);
-  }
-  if (st != LIGHT_OK) {
-    n = light_lua__push_error(L, &err);
-    light_error_clear(&err);
-    return n;
-  }
-  return light_lua__push_response(L, resp, NULL, NULL);
-}
+static int l_call(lua_State *L) { return blocking_call(L, 0); }
+static int l_request(lua_State *L) { return blocking_call(L, 1); }
 
 static int l_can(lua_State *L) {
   light_lua_client *c = luaL_checkudata(L, 1, LIGHT_LUA_CLIENT_MT);
@@ -448,8 +352,6 @@ int light_lua__open_client(lua_State *L) {
       {"call", l_call},
       {"request", l_request},
       {"for_account", l_for_account},
-      {"exchange", light_lua__client_exchange},
-      {"exchange_raw", light_lua__client_exchange_raw},
       {"can", l_can},
       {"base_url", l_base_url},
       {"account_uuid", l_account_uuid},
@@ -458,6 +360,7 @@ int light_lua__open_client(lua_State *L) {
   };
   if (luaL_newmetatable(L, LIGHT_LUA_CLIENT_MT)) {
     light_lua_newlib(L, methods);
+    light_lua__open_exchange(L);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_close);
     lua_setfield(L, -2, "__gc");

@@ -27,10 +27,7 @@ static inline void light_lua_setfuncs(lua_State *L, const luaL_Reg *l, int nup) 
   }
   lua_pop(L, nup);
 }
-static inline void *light_lua_newuserdata(lua_State *L, size_t size) {
-  void *p = lua_newuserdata(L, size);
-  return p;
-}
+static inline void *light_lua_newuserdata(lua_State *L, size_t size) { return lua_newuserdata(L, size); }
 /* Userdata in 5.1 carry one environment table: keep the referenced value in it. */
 static inline void light_lua_setref(lua_State *L, int ud, int val) {
   ud = ud < 0 ? lua_gettop(L) + ud + 1 : ud;
@@ -39,11 +36,6 @@ static inline void light_lua_setref(lua_State *L, int ud, int val) {
   lua_pushvalue(L, val);
   lua_rawseti(L, -2, 1);
   lua_setfenv(L, ud);
-}
-static inline int light_lua_isinteger(lua_State *L, int i) {
-  (void)L;
-  (void)i;
-  return 0;
 }
 #define light_lua_newlib(L, l) \
   (lua_createtable((L), 0, sizeof(l) / sizeof((l)[0]) - 1), light_lua_setfuncs((L), (l), 0))
@@ -66,15 +58,6 @@ static inline void light_lua_setref(lua_State *L, int ud, int val) {
   lua_setiuservalue(L, ud, 1);
 #else
   lua_setuservalue(L, ud);
-#endif
-}
-static inline int light_lua_isinteger(lua_State *L, int i) {
-#if LUA_VERSION_NUM >= 503
-  return lua_isinteger(L, i);
-#else
-  (void)L;
-  (void)i;
-  return 0;
 #endif
 }
 #define light_lua_newlib(L, l) luaL_newlib((L), (l))

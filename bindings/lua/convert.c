@@ -2,21 +2,12 @@
  * values in decode.c, straight from the core's parser). */
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "lua_light.h"
 
 #define MAX_DEPTH 128 /* Lua → JSON: deeper is refused (also catches cycles) */
 
 void light_lua__push_null(lua_State *L) { lua_pushlightuserdata(L, NULL); }
-
-void light_lua__init_convert(lua_State *L) {
-  if (luaL_newmetatable(L, LIGHT_LUA_ARRAY_MT)) {
-    lua_pushliteral(L, "array");
-    lua_setfield(L, -2, "__name");
-  }
-  lua_pop(L, 1);
-}
 
 /* ---- Lua → light_args (request direction) --------------------------------
  *
@@ -65,7 +56,7 @@ static int table_kind(lua_State *L, int idx, size_t *n_out) {
 
 static light_status put_number(lua_State *L, int idx, light_args *a) {
 #if LIGHT_LUA_HAS_INTEGERS
-  if (light_lua_isinteger(L, idx)) return light_args_int(a, (int64_t)lua_tointeger(L, idx));
+  if (lua_isinteger(L, idx)) return light_args_int(a, (int64_t)lua_tointeger(L, idx));
 #endif
   double d = (double)lua_tonumber(L, idx);
   if (d == floor(d) && fabs(d) <= 9007199254740992.0) return light_args_int(a, (int64_t)d);
@@ -153,4 +144,14 @@ light_status light_lua__args_members(lua_State *L, int idx, light_args *a, const
     return light_args_fail(a, what, msg);
   }
   return put_members(L, idx, a, 0);
+}
+
+light_args *light_lua__args_finish(lua_State *L, light_args *a, int *nret) {
+  if (!a) luaL_error(L, "light: out of memory");
+  if (light_args_finish(a) == LIGHT_OK) return a;
+  light_error err = LIGHT_ERROR_INIT;
+  light_args_error(a, &err);
+  light_args_free(a);
+  *nret = light_lua__push_error(L, &err);
+  return NULL;
 }

@@ -13,7 +13,7 @@
  * and stored into the table right below at once; a closing container is
  * stored the same way. Stack growth is checked with lua_checkstack (no
  * longjmp out of the parser); Lua raises only on memory exhaustion. */
-#include <string.h>
+#include <math.h>
 
 #include "lua_light.h"
 
@@ -94,28 +94,44 @@ int light_lua__push_decoded(lua_State *L, const char *text, size_t len, const ch
   light_json_result res;
   int rc = light_lua__decode(L, text, len, NULL, 0, &res);
   if (rc == 0) return 1;
+  if (rc < 0) return light_lua__push_new_error(L, LIGHT_E_NOMEM, NULL, "light: JSON too large for the Lua stack");
   light_error err = LIGHT_ERROR_INIT;
-  if (rc < 0) {
-    err.code = LIGHT_E_NOMEM;
-    err.kind = LIGHT_ERR_LIGHT;
-    err.message = (char *)"light: JSON too large for the Lua stack";
-    return light_lua__push_error(L, &err);
-  }
   light_json_error(&err, &res, len, what);
-  int n = light_lua__push_error(L, &err);
-  light_error_clear(&err);
-  return n;
+  return light_lua__push_error(L, &err);
 }
 
+/* A tree the core built is walked, not printed and parsed again: a header
+ * value in error details need not be UTF-8. Integral numbers are integers
+ * on Lua >= 5.3, as the decoder makes integer literals. */
 void light_lua__push_json(lua_State *L, const cJSON *j) {
-  if (!j) {
+  luaL_checkstack(L, 3, "light: JSON nested too deeply");
+  if (cJSON_IsArray(j) || cJSON_IsObject(j)) {
+    lua_createtable(L, 0, 0);
+    int i = 0;
+    for (const cJSON *c = j->child; c; c = c->next) {
+      if (cJSON_IsObject(j)) lua_pushstring(L, c->string);
+      light_lua__push_json(L, c);
+      if (cJSON_IsObject(j))
+        lua_rawset(L, -3);
+      else
+        lua_rawseti(L, -2, ++i);
+    }
+    if (cJSON_IsArray(j)) {
+      luaL_getmetatable(L, LIGHT_LUA_ARRAY_MT);
+      lua_setmetatable(L, -2);
+    }
+  } else if (cJSON_IsString(j)) {
+    lua_pushstring(L, j->valuestring);
+  } else if (cJSON_IsBool(j)) {
+    lua_pushboolean(L, cJSON_IsTrue(j));
+#if LIGHT_LUA_HAS_INTEGERS
+  } else if (cJSON_IsNumber(j) && j->valuedouble == floor(j->valuedouble) &&
+             fabs(j->valuedouble) < 9007199254740992.0) {
+    lua_pushinteger(L, (lua_Integer)j->valuedouble);
+#endif
+  } else if (cJSON_IsNumber(j)) {
+    lua_pushnumber(L, (lua_Number)j->valuedouble);
+  } else {
     light_lua__push_null(L);
-    return;
   }
-  char *text = cJSON_PrintUnformatted(j);
-  if (!text) luaL_error(L, "light: out of memory");
-  light_json_result res;
-  int rc = light_lua__decode(L, text, strlen(text), NULL, 0, &res);
-  cJSON_free(text);
-  if (rc != 0) luaL_error(L, "light: cannot convert a JSON value");
 }

@@ -43,22 +43,15 @@ static void exchange_release(light_lua_exchange *e) {
 static light_lua_exchange *check_exchange(lua_State *L) { return luaL_checkudata(L, 1, LIGHT_LUA_EXCHANGE_MT); }
 
 static int closed_error(lua_State *L) {
-  light_error e = LIGHT_ERROR_INIT;
-  e.code = LIGHT_E_STATE;
-  e.kind = LIGHT_ERR_LIGHT;
-  e.message = (char *)"exchange is finished or closed";
-  return light_lua__push_error(L, &e);
+  return light_lua__push_new_error(L, LIGHT_E_STATE, NULL, "exchange is finished or closed");
 }
 
 /* Create the userdata, then the exchange (owned by it). */
 static int new_exchange(lua_State *L, int raw) {
   light_lua_client *c = light_lua__check_client(L, 1);
   if (!c) return 2;
-  if (!raw && lua_type(L, 2) != LUA_TSTRING) return light_lua__push_invalid(L, "op", "operation id must be a string");
-  if (!raw && !light_operation_find(lua_tostring(L, 2))) return light_lua__push_invalid(L, "op", "unknown operation");
-  if (raw) lua_settop(L, 4);
   int n = 0;
-  light_args *a = light_lua__build_args(L, raw ? NULL : lua_tostring(L, 2), 2, 3, raw ? 4 : 3, &n);
+  light_args *a = light_lua__build_args(L, raw, &n);
   if (!a) return n;
 
   light_lua_exchange *e = light_lua_newuserdata(L, sizeof *e);
@@ -71,9 +64,7 @@ static int new_exchange(lua_State *L, int raw) {
   light_status st = light_exchange_new_args(&e->x, c->client, a, &err);
   if (st != LIGHT_OK) {
     light_args_free(a);
-    n = light_lua__push_error(L, &err);
-    light_error_clear(&err);
-    return n;
+    return light_lua__push_error(L, &err);
   }
   e->owner = c;
   c->exchanges++;
@@ -84,8 +75,8 @@ static int new_exchange(lua_State *L, int raw) {
   return 1;
 }
 
-int light_lua__client_exchange(lua_State *L) { return new_exchange(L, 0); }
-int light_lua__client_exchange_raw(lua_State *L) { return new_exchange(L, 1); }
+static int l_exchange(lua_State *L) { return new_exchange(L, 0); }
+static int l_exchange_raw(lua_State *L) { return new_exchange(L, 1); }
 
 /* x:next() → "send", request | "wait", ms | "wait_token", ms | "done" */
 static int l_next(lua_State *L) {
@@ -187,13 +178,7 @@ static int l_finish(lua_State *L) {
   light_response *resp = NULL;
   light_error err = LIGHT_ERROR_INIT;
   light_status st = light_exchange_finish(&resp, e->x, &err);
-  int n;
-  if (st != LIGHT_OK) {
-    n = light_lua__push_error(L, &err);
-    light_error_clear(&err);
-  } else {
-    n = light_lua__push_response(L, resp, e->op, e->query);
-  }
+  int n = st == LIGHT_OK ? light_lua__push_response(L, resp, e->op, e->query) : light_lua__push_error(L, &err);
   exchange_release(e);
   return n;
 }
@@ -203,7 +188,8 @@ static int l_close(lua_State *L) {
   return 0;
 }
 
-int light_lua__open_exchange(lua_State *L) {
+void light_lua__open_exchange(lua_State *L) {
+  static const luaL_Reg client_methods[] = {{"exchange", l_exchange}, {"exchange_raw", l_exchange_raw}, {NULL, NULL}};
   static const luaL_Reg methods[] = {
       {"next", l_next},
       {"feed_response", l_feed_response},
@@ -213,6 +199,7 @@ int light_lua__open_exchange(lua_State *L) {
       {"close", l_close},
       {NULL, NULL},
   };
+  light_lua_setfuncs(L, client_methods, 0);
   if (luaL_newmetatable(L, LIGHT_LUA_EXCHANGE_MT)) {
     light_lua_newlib(L, methods);
     lua_setfield(L, -2, "__index");
@@ -224,5 +211,4 @@ int light_lua__open_exchange(lua_State *L) {
     lua_setfield(L, -2, "__name");
   }
   lua_pop(L, 1);
-  return 0;
 }

@@ -5,8 +5,8 @@
  * nginx cosockets), http.c (the HTTP/1.1 response parser and TLS verification
  * for the cosocket transport), webhook.c, errors.c (light_error → err table),
  * convert.c (Lua → light_args, the request direction), decode.c (JSON
- * text → Lua values), module.c (luaopen, operation
- * table, constants). Cross-file names are light_lua__*; everything else is
+ * text and the core's cJSON tables → Lua values), module.c (luaopen, the
+ * core's tables, constants). Cross-file names are light_lua__*; everything else is
  * static. The same source builds for Lua 5.4 and LuaJIT 2.1 (compat.h). */
 #ifndef LIGHT_LUA_H
 #define LIGHT_LUA_H
@@ -34,8 +34,9 @@ int light_lua__decode(lua_State *L, const char *text, size_t len, light_json_mem
 /* The same; pushes the value (returns 1) or nil, err (returns 2: light's
  * decode / too-large error, @p what e.g. "response body"). */
 int light_lua__push_decoded(lua_State *L, const char *text, size_t len, const char *what);
-/* Push the Lua value of a small cJSON tree the core built (the next page's
- * query); NULL → light.null. */
+/* Push the Lua value of a cJSON tree the core built (its tables, error
+ * details, the next page's query) in the shapes the decoder gives; NULL →
+ * light.null. Raises when the Lua stack is exhausted. */
 void light_lua__push_json(lua_State *L, const cJSON *j);
 
 /* Request direction: stream the Lua value at @p idx into @p a (raw table
@@ -44,34 +45,28 @@ light_status light_lua__args_value(lua_State *L, int idx, light_args *a);
 /* The string-keyed members of the table at @p idx as key/value pairs of the
  * current section (@p what names the table in errors: "params", "opts"). */
 light_status light_lua__args_members(lua_State *L, int idx, light_args *a, const char *what);
+/* light_args_finish(@p a): returns @p a, or NULL after freeing it and pushing
+ * nil, err (*nret = 2). Raises when @p a is NULL (out of memory). */
+light_args *light_lua__args_finish(lua_State *L, light_args *a, int *nret);
+
+/* The light_args flags of this runtime: LuaJIT has one number type. */
+#define LIGHT_LUA_ARGS_FLAGS (LIGHT_LUA_HAS_INTEGERS ? 0u : LIGHT_ARGS_NUMBERS_ARE_DOUBLES)
 
 /* Push light.null (a NULL light userdata, equal to ngx.null and cjson.null). */
 void light_lua__push_null(lua_State *L);
 
-/* Create the light.array metatable in the registry (module init). */
-void light_lua__init_convert(lua_State *L);
-
 /* ---- errors.c ------------------------------------------------------------ */
 
-/* Push nil and the err table for @p e; returns 2 (for `return nil, err`). */
-int light_lua__push_error(lua_State *L, const light_error *e);
+/* Push nil and the err table for @p e, then clear @p e; returns 2 (for
+ * `return nil, err`). */
+int light_lua__push_error(lua_State *L, light_error *e);
 
-/* Push nil and an InvalidArgumentError with @p message; returns 2. */
-int light_lua__push_invalid(lua_State *L, const char *param, const char *message);
-
-/* Push a table of response headers (lower-case name → value; repeated
- * headers joined with ", ") parsed from a raw "Name: value\r\n" block. */
-void light_lua__push_headers(lua_State *L, const char *block, size_t len);
+/* Push nil and an error the binding raises itself (light_error_set: @p code,
+ * InvalidArgumentError for LIGHT_E_INVALID_ARGUMENT, else LightError); returns 2. */
+int light_lua__push_new_error(lua_State *L, light_status code, const char *param, const char *message);
 
 /* Create the light.Error metatable (module init). */
 void light_lua__init_errors(lua_State *L);
-
-/* core.options() → the core's option table as a list of
- * {name, type, unit, default, env, min, max, choices, doc, internal} (client.c). */
-int light_lua__options(lua_State *L);
-
-/* core.error_kinds() → { {name, parent, status, doc}, ... } in kind order (errors.c). */
-int light_lua__error_kinds(lua_State *L);
 
 /* ---- client.c ------------------------------------------------------------ */
 
@@ -88,12 +83,11 @@ void light_lua__client_release(light_lua_client *c);
  * Returns NULL (with nil, err pushed: 2 values) when the client is closed. */
 light_lua_client *light_lua__check_client(lua_State *L, int idx);
 
-/* The finished arguments of a call from the Lua stack: for an operation
- * (@p op_id) the values at @p first .. top are (path values..., params,
- * opts); for a raw request (@p op_id NULL, @p method/@p path at stack
- * indices) the value at @p first is {query, body, headers, timeout,
- * max_retries}. Returns the args, or NULL after pushing nil, err (*nret = 2). */
-light_args *light_lua__build_args(lua_State *L, const char *op_id, int method_idx, int path_idx, int first, int *nret);
+/* The finished arguments of a call from the Lua stack: index 1 is the
+ * client, then (op_id, path values..., params, opts), or when @p raw
+ * (method, path, {query, body, headers, timeout, max_retries}). Returns the
+ * args, or NULL after pushing nil, err (*nret = 2). */
+light_args *light_lua__build_args(lua_State *L, int raw, int *nret);
 
 /* Push the result of a successful call: value (JSON → Lua, {} for an empty
  * body), nil, meta = {status, request_id, headers, retries[, next_query]}.
@@ -106,10 +100,9 @@ int light_lua__open_client(lua_State *L);
 
 /* ---- exchange.c ---------------------------------------------------------- */
 
-int light_lua__open_exchange(lua_State *L);
-/* client:exchange(op_id, ...) and client:exchange_raw(method, path, ...) */
-int light_lua__client_exchange(lua_State *L);
-int light_lua__client_exchange_raw(lua_State *L);
+/* Create the light.Exchange metatable and add client:exchange(op_id, ...)
+ * and client:exchange_raw(method, path, ...) to the table on top. */
+void light_lua__open_exchange(lua_State *L);
 
 /* ---- http.c -------------------------------------------------------------- */
 /* Add http_parser (the core's HTTP/1.1 response parser) to the table on top. */

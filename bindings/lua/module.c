@@ -2,63 +2,23 @@
  * the other). Exposes the operation table as data so the Lua layer builds
  * namespaced methods from it, plus clients, exchanges, webhooks, light.null
  * and the error metatable. Built once per runtime (Lua 5.4, LuaJIT 2.1). */
-#include <string.h>
-
 #include "lua_light.h"
 
-static void push_list(lua_State *L, const char *const *list) {
-  lua_newtable(L);
-  int i = 1;
-  for (; list && *list; list++) {
-    lua_pushstring(L, *list);
-    lua_rawseti(L, -2, i++);
-  }
-}
-
-static void set_string(lua_State *L, const char *k, const char *v) {
-  lua_pushstring(L, v);
-  lua_setfield(L, -2, k);
-}
-
-static void set_bool(lua_State *L, const char *k, int v) {
-  lua_pushboolean(L, v);
-  lua_setfield(L, -2, k);
+/* Push (and free) a table the core built as JSON. */
+static int push_table(lua_State *L, cJSON *j) {
+  if (!j) return luaL_error(L, "light: out of memory");
+  light_lua__push_json(L, j);
+  cJSON_Delete(j);
+  return 1;
 }
 
 /* operations() → list of rows {id, method, path, auth, body, paginated, ...} */
-static int l_operations(lua_State *L) {
-  static const char *const auth[] = {"none", "app", "account"};
-  static const char *const body[] = {"none", "json", "multipart"};
-  static const char *const conf[] = {"documented", "example_app", "inferred"};
-  size_t n = light_operation_count();
-  lua_createtable(L, (int)n, 0);
-  for (size_t i = 0; i < n; i++) {
-    const light_operation *op = light_operation_at(i);
-    lua_createtable(L, 0, 16);
-    set_string(L, "id", op->id);
-    set_string(L, "method", op->method);
-    set_string(L, "path", op->path);
-    set_string(L, "auth", auth[op->auth]);
-    set_string(L, "body", body[op->body]);
-    set_bool(L, "paginated", op->paginated);
-    set_bool(L, "idempotent", op->idempotent);
-    set_bool(L, "inferred", op->inferred);
-    set_string(L, "confidence", conf[op->confidence]);
-    set_string(L, "ns", op->ns);
-    set_string(L, "name", op->name);
-    push_list(L, op->path_params);
-    lua_setfield(L, -2, "path_params");
-    push_list(L, op->query_params);
-    lua_setfield(L, -2, "query_params");
-    push_list(L, op->required);
-    lua_setfield(L, -2, "required");
-    lua_pushinteger(L, op->success_status);
-    lua_setfield(L, -2, "success_status");
-    set_string(L, "summary", op->summary);
-    lua_rawseti(L, -2, (int)i + 1);
-  }
-  return 1;
-}
+static int l_operations(lua_State *L) { return push_table(L, light_operation_table_json(0)); }
+/* options() → the core's option table as a list of
+ * {name, type, unit, default, env, min, max, choices, doc, internal} */
+static int l_options(lua_State *L) { return push_table(L, light_option_table_json()); }
+/* error_kinds() → { {name, parent, status, doc}, ... } in kind order */
+static int l_error_kinds(lua_State *L) { return push_table(L, light_error_kind_table_json()); }
 
 /* error(kind, message[, param]) → an err table like the ones calls return
  * (for errors the Lua layer detects itself, e.g. argument types). */
@@ -114,18 +74,10 @@ static int l_json_encode(lua_State *L) {
     return 1;
   }
   light_args *a = NULL;
+  int n = 0;
   light_args_new_raw(&a, "POST", 4, "/", 1, 0);
-  if (!a) return luaL_error(L, "light: out of memory");
-  if (light_args_key(a, "body", 4) == LIGHT_OK) light_lua__args_value(L, 1, a);
-  light_args_finish(a);
-  if (light_args_error(a, NULL) != LIGHT_OK) {
-    light_error err = LIGHT_ERROR_INIT;
-    light_args_error(a, &err);
-    light_args_free(a);
-    int n = light_lua__push_error(L, &err);
-    light_error_clear(&err);
-    return n;
-  }
+  if (a && light_args_key(a, "body", 4) == LIGHT_OK) light_lua__args_value(L, 1, a);
+  if (!(a = light_lua__args_finish(L, a, &n))) return n;
   size_t len = 0;
   const char *text = light_args_body(a, &len);
   if (text)
@@ -139,7 +91,8 @@ static int l_json_encode(lua_State *L) {
 /* json_decode(text) → value | nil, err */
 static int l_json_decode(lua_State *L) {
   size_t len;
-  if (lua_type(L, 1) != LUA_TSTRING) return light_lua__push_invalid(L, "text", "json_decode expects a string");
+  if (lua_type(L, 1) != LUA_TSTRING)
+    return light_lua__push_new_error(L, LIGHT_E_INVALID_ARGUMENT, "text", "json_decode expects a string");
   const char *s = lua_tolstring(L, 1, &len);
   return light_lua__push_decoded(L, s, len, "JSON text");
 }
@@ -155,13 +108,11 @@ LIGHT_LUA_EXPORT int luaopen_light_core(lua_State *L) {
       {"is_array", l_is_array},
       {"json_encode", l_json_encode},
       {"json_decode", l_json_decode},
-      {"options", light_lua__options},
-      {"error_kinds", light_lua__error_kinds},
+      {"options", l_options},
+      {"error_kinds", l_error_kinds},
       {NULL, NULL},
   };
-  light_lua__init_convert(L);
   light_lua__init_errors(L);
-  light_lua__open_exchange(L);
   light_lua_newlib(L, fns);
   light_lua__open_webhook(L);
   light_lua__open_http(L);
@@ -171,7 +122,9 @@ LIGHT_LUA_EXPORT int luaopen_light_core(lua_State *L) {
   lua_setfield(L, -2, "null");
   luaL_getmetatable(L, LIGHT_LUA_ERROR_MT);
   lua_setfield(L, -2, "error_mt");
-  luaL_getmetatable(L, LIGHT_LUA_ARRAY_MT);
+  luaL_newmetatable(L, LIGHT_LUA_ARRAY_MT); /* the converters' mark of a list (light.array) */
+  lua_pushliteral(L, "array");
+  lua_setfield(L, -2, "__name");
   lua_setfield(L, -2, "array_mt");
   lua_pushstring(L, light_version());
   lua_setfield(L, -2, "version");

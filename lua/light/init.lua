@@ -33,9 +33,8 @@ M.operations = OPERATIONS
 
 -- The client option table of the core: { {name, type, unit, default, env, min, max, choices, doc, internal}, ... }
 M.options = {}
-local INTERNAL_OPTIONS = {}
 for _, o in ipairs(core.options()) do
-  if o.internal then INTERNAL_OPTIONS[o.name] = true else M.options[#M.options + 1] = o end
+  if not o.internal then M.options[#M.options + 1] = o end
 end
 
 local function arg_error(message, param)
@@ -314,9 +313,8 @@ function M.new(opts)
   if transport == "nginx" and not inside then
     return arg_error("transport 'nginx' needs nginx (lua-nginx-module's ngx API)", "transport")
   end
-  local o = {}
+  local o, host = {}, nil
   for k, v in pairs(opts) do
-    if INTERNAL_OPTIONS[k] then return arg_error(("unknown option '%s'"):format(k)) end
     if not LUA_ONLY[k] then o[k] = v end
   end
   if transport ~= "curl" and inside then
@@ -325,13 +323,13 @@ function M.new(opts)
     if not ngx_cfg then return arg_error(message, param) end
     if ngx.config then
       local v = tonumber(ngx.config.nginx_version) or 0
-      o.user_agent_runtime = ("nginx/%d.%d.%d"):format(math.floor(v / 1000000), math.floor(v / 1000) % 1000, v % 1000)
+      host = ("nginx/%d.%d.%d"):format(math.floor(v / 1000000), math.floor(v / 1000) % 1000, v % 1000)
     end
     -- with the shared dict, light.nginx counts the rate limit for all workers
     if o.rate_limit and nginx_transport.shared(ngx_cfg) then o.rate_limit = false end
   end
   opts = o
-  local ud, err = core.client_new(opts)
+  local ud, err = core.client_new(opts, host) -- the core checks every option
   if not ud then return nil, err end
   local kind = ud:can("app") and "app" or "account"
   if ngx_cfg and kind == "account" then ngx_cfg = nginx_transport.for_account(ngx_cfg, ud:account_uuid() or "-") end

@@ -52,6 +52,14 @@ describe("errors", function()
     assert.are.equal(7, err.retry_after)
   end)
 
+  it("a header value that is not UTF-8 reaches err.headers byte for byte", function()
+    -- the emulator sends "é" (UTF-8 in the fault spec) as Latin-1: the single byte 0xE9
+    local err = fault_status(503, { retry_after = "\195\169" })
+    assert.are.equal("InternalServerError", err.kind)
+    assert.are.equal("\233", err.headers["retry-after"])
+    assert.is_nil(err.retry_after)
+  end)
+
   it("401 → AuthenticationError, and the token never shows", function()
     local bad = H.client{ app_token = "sk_wrong_token_value", max_retries = 0 }
     local v, err = bad.accounts:list()

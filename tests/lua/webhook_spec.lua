@@ -186,6 +186,36 @@ describe("webhooks.verify", function()
     assert.is_nil(ev)
     assert.are.equal("InvalidArgumentError", err.kind)
   end)
+
+  it("argument errors are the core's, with one message for every language", function()
+    local function invalid(param, needle, v, err)
+      assert.is_nil(v)
+      assert.are.equal("InvalidArgumentError", err.kind)
+      assert.are.equal(param, err.param)
+      assert.truthy(err.message:find(needle, 1, true), err.message)
+    end
+    invalid("payload", "payload must be the raw request body (bytes or a string), not a number",
+      webhooks.verify(42, sig, SECRET, { now = NOW }))
+    invalid("signature", "signature must be a string (the Light-Signature-v1 header), not a number",
+      webhooks.verify(EVENT, 42, SECRET, { now = NOW }))
+    invalid("secret", "secret must be a string or a list of strings, not a number",
+      webhooks.verify(EVENT, sig, { SECRET, 42 }, { now = NOW }))
+    invalid("secret", "secret must be a string or a list of strings, not an object",
+      webhooks.verify(EVENT, sig, { key = SECRET }, { now = NOW }))
+    local many = {}
+    for i = 1, 17 do many[i] = SECRET .. i end
+    invalid("secret", "at most 16 secrets (17 given)", webhooks.verify(EVENT, sig, many, { now = NOW }))
+    invalid("now", "now must be a number of Unix seconds, not a string",
+      webhooks.verify(EVENT, sig, SECRET, { now = "soon" }))
+    invalid("secret", "missing required argument 'secret'", light.core.webhook_verify(EVENT, sig))
+    invalid("secret", "webhook secret must not be empty", webhooks.sign(EVENT, ""))
+    invalid("timestamp", "timestamp must be a number of Unix seconds >= 0", webhooks.sign(EVENT, SECRET, -1))
+  end)
+
+  it("a nil secret is no secret (as null / None elsewhere)", function()
+    refused("no_secret", webhooks.verify(EVENT, sig, nil, { now = NOW }))
+    refused("no_secret", webhooks.verify(EVENT, sig, nil))
+  end)
 end)
 
 describe("light.events", function()
