@@ -72,6 +72,49 @@ static cJSON *decode(const cJSON *v) {
   return out;
 }
 
+/* Stream a case value (markers decoded) into record arguments. */
+static void stream(light_args *a, const cJSON *raw) {
+  cJSON *v = decode(raw);
+  if (cJSON_IsString(v))
+    light_args_string(a, v->valuestring, strlen(v->valuestring));
+  else if (cJSON_IsBool(v))
+    light_args_bool(a, cJSON_IsTrue(v));
+  else if (cJSON_IsNumber(v))
+    light_args_double(a, v->valuedouble);
+  else if (cJSON_IsNull(v))
+    light_args_null(a);
+  else if (cJSON_IsArray(v)) {
+    light_args_begin_array(a, (size_t)cJSON_GetArraySize(v));
+    for (const cJSON *c = v->child; c; c = c->next) stream(a, c);
+    light_args_end(a);
+  } else {
+    light_args_begin_object(a);
+    for (const cJSON *c = v->child; c; c = c->next) {
+      light_args_key(a, c->string, strlen(c->string));
+      stream(a, c);
+    }
+    light_args_end(a);
+  }
+  cJSON_Delete(v);
+}
+
+/* Record arguments of a webhook call: the case's fields by name. */
+static light_args *webhook_args(const cJSON *call, light_args_record_kind kind) {
+  static const char *const verify[] = {"payload", "signature", "secret", "tolerance", "now", NULL};
+  static const char *const sign[] = {"payload", "secret", "timestamp", NULL};
+  light_args *a = NULL;
+  light_args_new_record(&a, kind, 0);
+  light_args_section(a, LIGHT_ARGS_PARAMS);
+  for (const char *const *n = kind == LIGHT_ARGS_WEBHOOK_SIGN ? sign : verify; *n; n++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(call, *n);
+    if (!v) continue;
+    light_args_key(a, *n, strlen(*n));
+    stream(a, v);
+  }
+  light_args_finish(a);
+  return a;
+}
+
 /* hex → bytes (for "$bytes"/"$hex" payloads); caller frees. */
 static unsigned char *unhex(const char *h, size_t *len) {
   size_t n = strlen(h) / 2;
@@ -100,6 +143,23 @@ typedef struct cached {
 static cached cache[64];
 static int n_cache;
 
+/* Options as record arguments (light_args_new_record), as the bindings pass them: the core checks
+ * names, kinds and values. The record (*keep, caller frees) holds the strings @p o borrows. */
+static light_status options_of(const cJSON *spec, light_client_options *o, light_args **keep, light_error *err) {
+  const cJSON *opts = cJSON_GetObjectItemCaseSensitive(spec, "options");
+  *keep = NULL;
+  if (!opts) return LIGHT_OK;
+  light_args_new_record(keep, LIGHT_ARGS_CLIENT_OPTIONS, 0);
+  for (const cJSON *x = opts->child; x; x = x->next) {
+    light_args_key(*keep, x->string, strlen(x->string));
+    stream(*keep, x);
+  }
+  light_status st = light_args_finish(*keep);
+  if (st == LIGHT_OK) st = light_args_client_options(*keep, o);
+  if (st != LIGHT_OK) light_args_error(*keep, err);
+  return st;
+}
+
 static light_status make_client(const cJSON *spec, const cJSON *env, light_client **app_out, light_client **out,
                                 light_error *err) {
   const char *kind = str(spec, "kind");
@@ -110,47 +170,26 @@ static light_status make_client(const cJSON *spec, const cJSON *env, light_clien
   o.app_token = str(env, "app_token");
   o.retry_base_s = 0.01;
   o.retry_max_s = 0.05;
-  /* options by name through the core's option table (durations in seconds), as a binding does;
-   * strings are borrowed from the command, which outlives the client's creation */
-  const cJSON *opts = cJSON_GetObjectItemCaseSensitive(spec, "options");
-  for (const cJSON *x = opts ? opts->child : NULL; x; x = x->next) {
-    light_status st;
-    size_t nlen = strlen(x->string);
-    cJSON *num = cJSON_IsObject(x) ? decode(x) : NULL; /* {"$nan": 1} markers */
-    const cJSON *v = num ? num : x;
-    if (!light_option_find(x->string, nlen))
-      st = light_option_unknown_error(x->string, nlen, err);
-    else if (cJSON_IsString(v))
-      st = light_client_options_set_string(&o, x->string, v->valuestring, strlen(v->valuestring), err);
-    else if (cJSON_IsBool(v))
-      st = light_client_options_set_bool(&o, x->string, cJSON_IsTrue(v), err);
-    else if (cJSON_IsNumber(v))
-      st = light_client_options_set_seconds(&o, x->string, v->valuedouble, err);
-    else
-      st = light_option_type_error(light_option_find(x->string, nlen), x->string, "a structured value", err);
-    cJSON_Delete(num);
-    if (st != LIGHT_OK) return st;
-  }
+  light_args *keep = NULL;
+  light_status st = options_of(spec, &o, &keep, err);
   *app_out = NULL;
-  if (strcmp(kind, "account_token") == 0) {
+  light_client *app = NULL;
+  if (st == LIGHT_OK && strcmp(kind, "account_token") == 0) {
     o.app_token = NULL;
     o.account_token = str(spec, "account_token");
-    return light_client_new(out, &o, err);
-  }
-  light_client *app = NULL;
-  light_status st = light_client_new(&app, &o, err);
-  if (st != LIGHT_OK) return st;
-  if (strcmp(kind, "account") == 0) {
-    st = light_client_for_account(out, app, str(spec, "account_uuid"), err);
-    if (st != LIGHT_OK) {
-      light_client_free(app);
-      return st;
+    st = light_client_new(out, &o, err);
+  } else if (st == LIGHT_OK) {
+    st = light_client_new(&app, &o, err);
+    if (st == LIGHT_OK && strcmp(kind, "account") == 0) {
+      st = light_client_for_account(out, app, str(spec, "account_uuid"), err);
+      if (st != LIGHT_OK) light_client_free(app);
+      if (st == LIGHT_OK) *app_out = app;
+    } else if (st == LIGHT_OK) {
+      *out = app;
     }
-    *app_out = app;
-    return LIGHT_OK;
   }
-  *out = app;
-  return LIGHT_OK;
+  light_args_free(keep);
+  return st;
 }
 
 static light_status client_for(const cJSON *spec, const cJSON *env, light_client **out, int *fresh_out,
@@ -186,39 +225,20 @@ static light_status client_for(const cJSON *spec, const cJSON *env, light_client
 }
 
 static cJSON *run_webhook(const cJSON *call) {
-  const cJSON *payload = cJSON_GetObjectItemCaseSensitive(call, "payload");
-  const char *p = cJSON_IsString(payload) ? payload->valuestring : "";
   light_error err = LIGHT_ERROR_INIT;
-  cJSON *res = NULL;
-  if (strcmp(str(call, "type"), "sign") == 0) {
-    char out[LIGHT_SIGNATURE_MAX];
-    const char *secret = str(call, "secret");
-    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(call, "timestamp");
-    light_status st = light_webhook_sign(out, sizeof out, p, strlen(p), secret, secret ? strlen(secret) : 0,
-                                         cJSON_IsNumber(ts) ? (int64_t)ts->valuedouble : (int64_t)time(NULL));
-    if (st != LIGHT_OK) {
-      err.code = st;
-      err.kind = LIGHT_ERR_INVALID_ARGUMENT;
-      return error_outcome(&err);
-    }
-    return ok_outcome(cJSON_CreateString(out));
+  cJSON *res = NULL, *o;
+  int sign = strcmp(str(call, "type"), "sign") == 0;
+  light_args *a = webhook_args(call, sign ? LIGHT_ARGS_WEBHOOK_SIGN : LIGHT_ARGS_WEBHOOK_VERIFY);
+  char out[LIGHT_SIGNATURE_MAX];
+  size_t len = 0;
+  light_status st = sign ? light_webhook_sign_args(out, sizeof out, a, &err) : light_webhook_verify_args(a, &err);
+  if (st == LIGHT_OK && !sign) {
+    const char *p = light_args_payload(a, &len);
+    st = light_webhook_parse_event(&res, p, len, &err);
   }
-  const char *secrets[16];
-  size_t n = 0;
-  const cJSON *sec = cJSON_GetObjectItemCaseSensitive(call, "secret");
-  if (cJSON_IsString(sec)) {
-    secrets[n++] = sec->valuestring;
-  } else {
-    for (const cJSON *x = sec ? sec->child : NULL; x && n < 16; x = x->next) secrets[n++] = x->valuestring;
-  }
-  const cJSON *tol = cJSON_GetObjectItemCaseSensitive(call, "tolerance");
-  const cJSON *now = cJSON_GetObjectItemCaseSensitive(call, "now");
-  light_status st =
-      light_webhook_construct_event(&res, p, strlen(p), str(call, "signature"), secrets, n,
-                                    cJSON_IsNumber(tol) ? (int64_t)tol->valuedouble : LIGHT_WEBHOOK_DEFAULT_TOLERANCE,
-                                    cJSON_IsNumber(now) ? (int64_t)now->valuedouble : (int64_t)time(NULL), &err);
-  cJSON *o = st == LIGHT_OK ? ok_outcome(res) : error_outcome(&err);
+  o = st != LIGHT_OK ? error_outcome(&err) : ok_outcome(sign ? cJSON_CreateString(out) : res);
   light_error_clear(&err);
+  light_args_free(a);
   return o;
 }
 
