@@ -483,7 +483,7 @@ char *light__codec_error_message(const char *body, size_t len) {
   return r;
 }
 
-static char *copy_bytes(const char *p, size_t n) {
+char *light__memdup0(const void *p, size_t n) {
   char *r = malloc(n + 1);
   if (!r) return NULL;
   if (n) memcpy(r, p, n);
@@ -510,11 +510,11 @@ light_status light__codec_api_error(light_error *err, int status, const char *he
     char *ra = light__codec_header_get(headers, headers_len, "Retry-After");
     err->retry_after = light__codec_retry_after(ra, now_ms);
     free(ra);
-    err->headers = copy_bytes(headers, headers_len);
+    err->headers = light__memdup0(headers, headers_len);
     if (err->headers) err->headers_len = headers_len;
   }
   if (body) {
-    err->body = copy_bytes(body, body_len);
+    err->body = light__memdup0(body, body_len);
     if (err->body) err->body_len = body_len;
   }
   return LIGHT_E_API;
@@ -522,7 +522,7 @@ light_status light__codec_api_error(light_error *err, int status, const char *he
 
 static light_status keep_body(light_status st, light_error *err, const char *body, size_t len) {
   if (err && st != LIGHT_E_NOMEM) {
-    err->body = copy_bytes(body, len);
+    err->body = light__memdup0(body, len);
     if (err->body) err->body_len = len;
   }
   return st;

@@ -49,6 +49,8 @@ void light__secret_probe(const void *p, size_t n, int wiped);
 light_status light__error_set(light_error *err, light_status code, light_error_kind kind, const char *fmt, ...);
 /* Duplicate a string (NULL-safe). */
 char *light__strdup(const char *s);
+/* A malloc'd copy of @p n bytes of @p p with a NUL after them (NUL inside kept); NULL when out of memory. */
+char *light__memdup0(const void *p, size_t n);
 
 /* Expand an operation path template, percent-encoding each parameter: only
  * RFC 3986 unreserved bytes (A-Z a-z 0-9 - . _ ~) pass through, everything

@@ -992,11 +992,7 @@ static light_status record_member(light_args *a, const char *k, size_t n) {
     m->name = param; /* static */
     a->slot[pi] = (signed char)a->nrec;
   } else {
-    char *c = malloc(n + 1);
-    if (!c) return nomem(a);
-    memcpy(c, k, n);
-    c[n] = '\0';
-    m->name = c;
+    if (!(m->name = light__memdup0(k, n))) return nomem(a);
     m->name_owned = 1;
   }
   m->name_len = n;
@@ -1004,14 +1000,6 @@ static light_status record_member(light_args *a, const char *k, size_t n) {
   a->nrec++;
   a->have_key = 1;
   return LIGHT_OK;
-}
-
-static char *copy_bytes(const char *s, size_t n) {
-  char *c = malloc(n + 1);
-  if (!c) return NULL;
-  if (n) memcpy(c, s, n);
-  c[n] = '\0';
-  return c;
 }
 
 /* The value of the newest member. */
@@ -1022,7 +1010,7 @@ static light_status record_value(light_args *a, const val *v) {
   switch (v->k) {
   case V_STR:
   case V_BIN:
-    if (!(m->s = copy_bytes(v->s, v->n))) return nomem(a);
+    if (!(m->s = light__memdup0(v->s, v->n))) return nomem(a);
     m->n = v->n;
     return LIGHT_OK;
   case V_INT: m->i = v->i; return LIGHT_OK;
@@ -1049,7 +1037,7 @@ static light_status record_item(light_args *a, const val *v) {
     if (il) m->item_len = il;
     if (!it || !il) return nomem(a);
   }
-  if (!(m->items[m->n_items] = copy_bytes(v->s, v->n))) return nomem(a);
+  if (!(m->items[m->n_items] = light__memdup0(v->s, v->n))) return nomem(a);
   m->item_len[m->n_items++] = v->n;
   return LIGHT_OK;
 }

@@ -45,20 +45,12 @@ struct light_response {
   int secret; /* carries a token: wiped on free */
 };
 
-static char *copy_bytes(const char *p, size_t n) {
-  char *r = malloc(n + 1);
-  if (!r) return NULL;
-  if (n) memcpy(r, p, n);
-  r[n] = '\0';
-  return r;
-}
-
 /* Split "Name: value\r\n" lines into pairs (status lines and junk skipped). */
 static int parse_headers(light_response *r) {
   size_t lines = 0;
   for (size_t i = 0; i < r->headers_len; i++)
     if (r->headers[i] == '\n') lines++;
-  r->parsed = copy_bytes(r->headers, r->headers_len);
+  r->parsed = light__memdup0(r->headers, r->headers_len);
   r->pairs = calloc(lines + 1, sizeof *r->pairs);
   if (!r->parsed || !r->pairs) return -1;
   char *p = r->parsed, *end = r->parsed + r->headers_len;
@@ -145,9 +137,9 @@ static light_response *response_new(int status, const char *headers, size_t head
    * such responses are wiped: wiping every tree would cost several times a
    * plain cJSON_Delete on large pages. */
   r->secret = r->sum[SUM_TOKEN].type == LIGHT_JSON_STRING || r->sum[SUM_ACCOUNT_TOKEN].type == LIGHT_JSON_STRING;
-  r->body = copy_bytes(body ? body : "", body ? body_len : 0);
+  r->body = light__memdup0(body ? body : "", body ? body_len : 0);
   r->body_len = body ? body_len : 0;
-  r->headers = copy_bytes(headers ? headers : "", headers ? headers_len : 0);
+  r->headers = light__memdup0(headers ? headers : "", headers ? headers_len : 0);
   r->headers_len = headers ? headers_len : 0;
   if (!r->body || !r->headers || parse_headers(r) != 0) {
     light_response_free(r);
