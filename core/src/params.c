@@ -414,8 +414,31 @@ light_status light__args_fail_err(light_args *a, int type, const light_error *er
   return light__args_failf(a, type, err->param, "%s", err->message ? err->message : "invalid argument");
 }
 
+static void free_record(light_args *a) {
+  for (size_t i = 0; i < a->nrec; i++) {
+    light__arg *r = &a->rec[i];
+    if (r->s && r->wipe) light__secret_wipe(r->s, r->n);
+    if (r->name_owned) free((char *)r->name);
+    free(r->s);
+    for (size_t j = 0; j < r->n_items; j++) {
+      light__secret_wipe(r->items[j], r->item_len[j]);
+      free(r->items[j]);
+    }
+    free(r->items);
+    free(r->item_len);
+  }
+  if (a->rec != a->rec_inline) free(a->rec);
+  if (a->fr != a->fr_inline) free(a->fr);
+  light_error_clear(&a->err);
+  free(a);
+}
+
 void light_args_free(light_args *a) {
   if (!a) return;
+  if (a->record) {
+    free_record(a); /* a record holds nothing else */
+    return;
+  }
   for (size_t i = 0; i < MAX_PATH; i++) free(a->path[i]);
   for (size_t i = 0; i < a->nq; i++) {
     free(a->q[i].key);
@@ -441,20 +464,6 @@ void light_args_free(light_args *a) {
   if (a->fr != a->fr_inline) free(a->fr);
   light__buf_free(&a->path_query);
   free(a->raw_path);
-  for (size_t i = 0; i < a->nrec; i++) {
-    light__arg *r = &a->rec[i];
-    /* record strings are tokens and webhook secrets; a webhook's payload and signature are not */
-    if (r->s && strcmp(r->name, "payload") != 0 && strcmp(r->name, "signature") != 0) light__secret_wipe(r->s, r->n);
-    if (r->name_owned) free((char *)r->name);
-    free(r->s);
-    for (size_t j = 0; j < r->n_items; j++) {
-      light__secret_wipe(r->items[j], r->item_len[j]);
-      free(r->items[j]);
-    }
-    free(r->items);
-    free(r->item_len);
-  }
-  if (a->rec != a->rec_inline) free(a->rec);
   light_error_clear(&a->err);
   free(a);
 }
@@ -961,10 +970,10 @@ static light_status top_value(light_args *a, const val *v) {
 
 /* A new member named @p k (@p n bytes): refused when it is not one of the
  * record's names or was given already. */
-static light_status record_member(light_args *a, const char *k, size_t n) {
-  const char *param = NULL;
-  size_t pi = 0;
-  for (size_t i = 0; a->rnames && a->rnames[i] && !param; i++)
+static light_status record_member(light_args *a, const char *k, size_t n, long known) {
+  const char *param = known >= 0 ? a->rnames[known] : NULL;
+  size_t pi = known >= 0 ? (size_t)known : 0;
+  for (size_t i = 0; known < 0 && a->rnames && a->rnames[i] && !param; i++)
     if (is(k, n, a->rnames[i])) param = a->rnames[pi = i];
   int nul = memchr(k, '\0', n) != NULL, twice = 0;
   for (size_t i = 0; i < a->nrec; i++) twice |= a->rec[i].name_len == n && memcmp(a->rec[i].name, k, n) == 0;
@@ -988,6 +997,9 @@ static light_status record_member(light_args *a, const char *k, size_t n) {
   }
   light__arg *m = &a->rec[a->nrec];
   memset(m, 0, sizeof *m);
+  /* record strings are tokens and webhook secrets, wiped when freed; a webhook's payload (name 0) and
+   * a verify's signature (name 1) are not secrets */
+  m->wipe = !(param && (pi == 0 || (pi == 1 && a->record - 1 == LIGHT_ARGS_WEBHOOK_VERIFY)));
   if (param) {
     m->name = param; /* static */
     a->slot[pi] = (signed char)a->nrec;
@@ -1048,8 +1060,8 @@ static light_status record_top(light_args *a, const val *v) {
     size_t np = 0;
     while (a->rnames[np]) np++;
     if (a->n_pos >= np) return failt(a, NULL, "takes at most %zu arguments (%zu given)", np, a->n_pos + 1);
-    const char *name = a->rnames[a->n_pos++];
-    if (record_member(a, name, strlen(name)) != LIGHT_OK) return a->st;
+    size_t i = a->n_pos++;
+    if (record_member(a, a->rnames[i], strlen(a->rnames[i]), (long)i) != LIGHT_OK) return a->st;
   } else if (!a->have_key) {
     return failt(a, NULL, "light_args: value without a key");
   }
@@ -1128,7 +1140,7 @@ light_status light_args_key(light_args *a, const char *k, size_t n) {
   switch ((role)f->role) {
   case R_TOP:
     if (a->section == LIGHT_ARGS_PATH) return fail(a, NULL, "light_args: a key in the path section");
-    return a->record ? record_member(a, k, n) : top_key(a, k, n);
+    return a->record ? record_member(a, k, n, -1) : top_key(a, k, n);
   case R_SKIP: a->have_key = 1; return LIGHT_OK;
   case R_JSON_OBJ:
   case R_MEMBERS: {

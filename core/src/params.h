@@ -46,6 +46,7 @@ typedef struct light__arg {
   const char *name; /* NUL-terminated: one of the record's static names, or a copy (name_owned) */
   size_t name_len;
   int name_owned;
+  int wipe; /* s is wiped when freed (everything but a webhook's payload and signature) */
   light__arg_kind kind;
   char *s; /* STRING/BINARY: copy with a NUL after its n bytes (wiped at free) */
   size_t n;
