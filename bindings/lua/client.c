@@ -133,12 +133,11 @@ static int l_for_account(lua_State *L) {
   if (!c) return 2;
   size_t ulen = 0;
   const char *uuid = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &ulen) : NULL;
-  if (!uuid || memchr(uuid, '\0', ulen))
-    return light_lua__push_new_error(L, LIGHT_E_INVALID_ARGUMENT, "account_uuid",
-                                     uuid ? "account_uuid contains a NUL byte" : "account_uuid must be a string");
+  if (!uuid)
+    return light_lua__push_new_error(L, LIGHT_E_INVALID_ARGUMENT, "account_uuid", "account_uuid must be a string");
   light_lua_client *child = push_client(L);
   light_error err = LIGHT_ERROR_INIT;
-  light_status st = light_client_for_account(&child->client, c->client, uuid, &err);
+  light_status st = light_client_for_account_n(&child->client, c->client, uuid, ulen, &err); /* NUL refused there */
   return st == LIGHT_OK ? 1 : light_lua__push_error(L, &err);
 }
 

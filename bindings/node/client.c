@@ -595,13 +595,10 @@ static napi_value js_for_account(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "forAccount(accountUuid): accountUuid must be a string");
     return NULL;
   }
-  if (memchr(uuid, '\0', ulen))
-    light_error_set(&err, LIGHT_E_INVALID_ARGUMENT, LIGHT_ERR_INVALID_ARGUMENT, "account_uuid",
-                    "account_uuid contains a NUL byte");
-  else if (!c || !c->client) /* a LightError, like every closed-client call */
+  if (!c || !c->client) /* a LightError, like every closed-client call */
     light_error_set(&err, LIGHT_E_STATE, LIGHT_ERR_LIGHT, NULL, "client is closed");
-  else
-    light_client_for_account(&ac, c->client, uuid, &err);
+  else /* the core refuses a NUL, "." and control characters */
+    light_client_for_account_n(&ac, c->client, uuid, ulen, &err);
   free(uuid);
   return ac ? wrap_core_client(env, ac, "forAccount") : light_node__throw_error(env, &err);
 }

@@ -253,14 +253,14 @@ static PyObject *client_request(lpy_client *self, PyObject *args, PyObject *kwds
 /* A client derived from @p self (light_client_for_account() when @p uuid,
  * else light_client_with_options() with @p ov) sharing its clock cell, which
  * the parent reference keeps alive. */
-static PyObject *derive(lpy_client *self, const char *uuid, const light_client_overrides *ov) {
+static PyObject *derive(lpy_client *self, const char *uuid, size_t ulen, const light_client_overrides *ov) {
   light_client *cl = lpy_client_acquire(self);
   if (!cl) return NULL;
   PyTypeObject *tp = Py_TYPE(self);
   lpy_client *child = (lpy_client *)PyType_GenericAlloc(tp, 0);
   light_error err = LIGHT_ERROR_INIT;
   light_status rc = !child ? LIGHT_E_NOMEM
-                    : uuid ? light_client_for_account(&child->client, cl, uuid, &err)
+                    : uuid ? light_client_for_account_n(&child->client, cl, uuid, ulen, &err)
                            : light_client_with_options(&child->client, cl, ov, &err);
   lpy_client_release(self);
   if (rc != LIGHT_OK) {
@@ -277,8 +277,7 @@ static PyObject *client_for_account(lpy_client *self, PyObject *arg) {
   Py_ssize_t ulen = 0;
   const char *uuid = PyUnicode_AsUTF8AndSize(arg, &ulen);
   if (!uuid) return NULL;
-  if (memchr(uuid, '\0', (size_t)ulen)) return PyErr_Format(PyExc_ValueError, "account_uuid contains a NUL byte");
-  return derive(self, uuid, NULL);
+  return derive(self, uuid, (size_t)ulen, NULL); /* the core refuses a NUL, "." and control characters */
 }
 
 /* with_options(*, timeout=None, connect_timeout=None, max_retries=None, app_info=None) -> Client
@@ -291,7 +290,7 @@ static PyObject *client_with_options(lpy_client *self, PyObject *args, PyObject 
   light_client_overrides o;
   light_client_overrides_init(&o);
   light_args_client_overrides(a, &o); /* app_info borrowed from a */
-  PyObject *child = derive(self, NULL, &o);
+  PyObject *child = derive(self, NULL, 0, &o);
   light_args_free(a);
   return child;
 }

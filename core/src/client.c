@@ -307,6 +307,19 @@ static void share(light_client *c, light__shared *sh) {
   handle_attach(c, sh);
 }
 
+light_status light_client_for_account_n(light_client **out, light_client *app, const char *uuid, size_t len,
+                                        light_error *err) {
+  if (uuid && memchr(uuid, '\0', len)) {
+    if (out) *out = NULL;
+    return invalid(err, "account_uuid", "account_uuid contains a NUL byte");
+  }
+  char *copy = uuid ? light__memdup0(uuid, len) : NULL;
+  if (uuid && !copy) return light__error_set(err, LIGHT_E_NOMEM, LIGHT_ERR_LIGHT, "out of memory");
+  light_status st = light_client_for_account(out, app, copy, err);
+  free(copy);
+  return st;
+}
+
 light_status light_client_for_account(light_client **out, light_client *app, const char *account_uuid,
                                       light_error *err) {
   if (!out) return invalid(err, "out", "out is NULL");

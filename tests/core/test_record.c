@@ -295,7 +295,13 @@ static void test_tables(void) {
   CHECK(cJSON_GetObjectItem(d, "status") == NULL && cJSON_GetObjectItem(d, "headers") == NULL);
   cJSON_Delete(d);
 
+  /* the length-taking for_account the bindings use: a NUL is refused, not cut (before the client is looked at) */
+  light_client *acct = NULL;
   light_error c = LIGHT_ERROR_INIT;
+  CHECK(light_client_for_account_n(&acct, NULL, "abc\0def", 7, &c) == LIGHT_E_INVALID_ARGUMENT);
+  CHECK_STR(c.message, "account_uuid contains a NUL byte");
+  CHECK(acct == NULL);
+  light_error_clear(&c);
   CHECK(light_error_set(&c, LIGHT_E_STATE, LIGHT_ERR_LIGHT, NULL, "client is closed") == LIGHT_E_STATE);
   CHECK_STR(c.message, "client is closed");
   CHECK(light_error_set(&c, LIGHT_E_CANCELLED, LIGHT_ERR_LIGHT, "x", NULL) == LIGHT_E_CANCELLED);

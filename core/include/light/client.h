@@ -170,6 +170,16 @@ LIGHT_EXTERN(void) light_client_free(light_client *client);
 LIGHT_EXTERN(light_status)
 light_client_for_account(light_client **out, light_client *app, const char *account_uuid, light_error *err);
 
+/**
+ * @brief light_client_for_account() with the uuid's length (@p uuid_len bytes, no NUL
+ * terminator needed): what the bindings call, so a uuid holding NUL is refused
+ * ("account_uuid contains a NUL byte") rather than cut.
+ * @return as light_client_for_account().
+ */
+LIGHT_EXTERN(light_status)
+light_client_for_account_n(light_client **out, light_client *app, const char *account_uuid, size_t uuid_len,
+                           light_error *err);
+
 #define LIGHT_CLIENT_OVERRIDES_VERSION 1
 
 /**
