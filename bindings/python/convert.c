@@ -278,9 +278,13 @@ light_args *lpy_args_finish(lpy_state *st, light_args *a, int rc) {
   if (rc == 0 && !PyErr_Occurred()) light_args_finish(a);
   light_error err = LIGHT_ERROR_INIT;
   light_status code = PyErr_Occurred() ? LIGHT_OK : light_args_error(a, &err);
-  if (code != LIGHT_OK && light_args_error_is_type(a))
-    PyErr_SetString(PyExc_TypeError, err.message ? err.message : "invalid argument"); /* Python's idiom */
-  else if (code != LIGHT_OK)
+  PyObject *exc = code != LIGHT_OK && light_args_error_is_type(a) /* Python's idiom */
+                      ? lpy_arg_exception(PyExc_TypeError, &err, err.message ? err.message : "invalid argument")
+                      : NULL;
+  if (exc) {
+    PyErr_SetObject(PyExc_TypeError, exc);
+    Py_DECREF(exc);
+  } else if (code != LIGHT_OK && !light_args_error_is_type(a))
     lpy_raise(st, code, &err);
   light_error_clear(&err);
   if (!PyErr_Occurred()) return a;

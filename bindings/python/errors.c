@@ -96,11 +96,18 @@ static int set_attr(PyObject *exc, const char *name, PyObject *value) {
   return rc;
 }
 
+PyObject *lpy_arg_exception(PyObject *cls, const light_error *err, const char *msg) {
+  PyObject *exc = PyObject_CallFunction(cls, "s", msg);
+  /* the argument at fault, as Node's TypeError and Lua's err carry it */
+  if (exc && err && err->param && set_attr(exc, "param", PyUnicode_FromString(err->param)) < 0) Py_CLEAR(exc);
+  return exc;
+}
+
 PyObject *lpy_exception(lpy_state *st, light_status code, const light_error *err) {
   const char *msg = err && err->message ? err->message : light_strerror(code);
   if (code == LIGHT_E_NOMEM) return PyErr_NoMemory(), NULL;
   if (code == LIGHT_E_INVALID_ARGUMENT || (err && err->kind == LIGHT_ERR_INVALID_ARGUMENT))
-    return PyObject_CallFunction(PyExc_ValueError, "s", msg);
+    return lpy_arg_exception(PyExc_ValueError, err, msg);
   light_error_kind kind = err ? err->kind : LIGHT_ERR_LIGHT;
   if (kind <= LIGHT_ERR_NONE || kind >= LPY_N_KINDS || !st->exc[kind]) kind = LIGHT_ERR_LIGHT;
   if (code == LIGHT_E_CANCELLED) kind = LIGHT_ERR_LIGHT;

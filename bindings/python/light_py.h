@@ -59,6 +59,8 @@ int lpy_errors_init(PyObject *module, lpy_state *st);
 PyObject *lpy_raise(lpy_state *st, light_status code, light_error *err);
 /* Raise light's own LightError @p message (a closed client or engine) as the core's are raised. NULL. */
 PyObject *lpy_raise_state(lpy_state *st, const char *message);
+/* A TypeError/ValueError (@p cls) with @p msg and err->param as `.param`; new reference or NULL. */
+PyObject *lpy_arg_exception(PyObject *cls, const light_error *err, const char *msg);
 /* Build (not raise) the exception for @p err; new reference, or NULL with an error set. */
 PyObject *lpy_exception(lpy_state *st, light_status code, const light_error *err);
 

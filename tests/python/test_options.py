@@ -169,3 +169,17 @@ def test_error_classes_come_from_the_core():
     assert light.APIResponseValidationError.__mro__[1] is light.APIError
     assert set(light.errors.__all__) >= {"LightError", "NotFoundError", "SignatureVerificationError"}
     assert "InvalidArgumentError" not in light.errors.__all__  # TypeError/ValueError in Python
+
+
+def test_argument_errors_name_the_argument_as_in_node_and_lua():
+    """TypeError/ValueError from the core carry .param (Node's TypeError and Lua's err have it too)."""
+    import light
+    with pytest.raises(TypeError) as e:
+        light.Client(app_token="t", timeout="5")
+    assert e.value.param == "timeout"
+    with pytest.raises(ValueError) as e:
+        light.Client(app_token="t", max_retries=-1)
+    assert e.value.param == "max_retries"
+    with pytest.raises(ValueError) as e:
+        light.webhooks.verify(b"{}", "1.ab", ["s"] * 17)
+    assert e.value.param == "secret"
